@@ -1,0 +1,904 @@
+/*
+ * The accounting engine.
+ *
+ * Every vCPU is in exactly one state at a time: one of Xen's four runstates,
+ * or UNKNOWN after the trace contradicted what we believed (lost records),
+ * until its next record tells us again.  A vCPU carries the time its current
+ * interval began; whenever its state changes, and at every second boundary,
+ * the interval up to that instant is booked into the open second's bucket of
+ * (CPU of residence, domain): running time to the CPU it runs on, waiting
+ * and blocked time to the CPU it last ran on (or, before it is first seen
+ * running, to the CPU that emitted its first record).  Offline and unknown
+ * time is booked nowhere.
+ *
+ * Each physical CPU is either occupied by one running vCPU (the idle vCPU
+ * included) or in a gap: the moment between one vCPU leaving running and
+ * the next entering it, which is scheduler time (sched_ns).  A vCPU claimed
+ * to start running on a CPU that we believe still occupied evicts the
+ * occupant to UNKNOWN, so a CPU can never account more than its second.
+ *
+ * Before its first record, a vCPU's state is what that record says it was
+ * changing from: if the trace is complete it cannot have changed unseen.  So
+ * a vCPU first named at time T is back-filled from the start of the trace
+ * (when the replay's look-ahead found it, see acct_hint) or else from the
+ * start of the open second.
+ *
+ * Time: TSC becomes nanoseconds since the first record with a 32.32
+ * fixed-point multiply.  Buckets are [t, t+1) in Unix seconds; the anchor
+ * puts the first record at anchor_unix_ns.  Records arrive in TSC order; one
+ * that is older than the newest seen (a CPU whose buffer was drained late)
+ * is taken as happening now and counted as late.
+ */
+#include "account.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define NS_PER_S 1000000000ull
+#define MAX_CPUS TRACE_MAX_CPUS
+#define MAX_VCPUS 16384u
+
+enum vstate {
+	V_RUNNING = RS_RUNNING,
+	V_RUNNABLE = RS_RUNNABLE,
+	V_BLOCKED = RS_BLOCKED,
+	V_OFFLINE = RS_OFFLINE,
+	V_UNKNOWN,
+	V_NEW,      /* named, but no record has told its state yet */
+};
+
+struct domain;
+
+struct vcpu {
+	uint64_t since;          /* start of the current interval, ns */
+	struct domain *dom;
+	uint32_t live_idx;
+	uint16_t id;
+	uint16_t res;            /* CPU of residence */
+	uint8_t state;
+	uint8_t hinted;
+	uint8_t hint_state;
+	uint16_t hint_cpu;
+	/* The bucket this vCPU booked into last: most bookings hit it. */
+	uint32_t cache_epoch, cache_idx;
+	uint16_t cache_cpu;
+};
+
+struct domain {
+	uint16_t domid;
+	int64_t first_t;
+	uint32_t active_epoch;   /* epoch in which it was listed in doms */
+	struct vcpu **v;
+	uint32_t nv;
+};
+
+struct slot {
+	uint32_t epoch;
+	uint32_t idx;
+	uint32_t domid;
+};
+
+struct pcpu {
+	uint8_t present;
+	struct vcpu *running;
+	uint64_t gap_since;
+	uint64_t observed_from;
+	uint64_t sched_ns;
+	uint32_t lost;
+	/* (domid -> bucket) for the open second, open addressing, entries
+	 * of older epochs are free. */
+	struct slot *tab;
+	uint32_t tabmask, tabused, tab_epoch;
+};
+
+struct acct {
+	struct acct_config cfg;
+	struct acct_stats st;
+	int err;
+
+	uint8_t started;
+	uint64_t tsc0, max_tsc;
+	uint64_t mul;            /* ns per tick, 32.32 fixed point */
+	uint64_t now;            /* ns since the first record */
+
+	int64_t sec_t;           /* Unix second of the open bucket */
+	int64_t sec_start;       /* its start, ns since first record (<0 ok) */
+	uint64_t sec_end;
+
+	struct pcpu *cpus;
+	uint32_t ncpus_alloc;
+	uint16_t *cpu_list;      /* present CPUs, ascending */
+	uint32_t ncpu_list;
+
+	struct domain **dom_by_id;  /* 65536 entries: current lifetime */
+
+	struct vcpu **live;
+	uint32_t nlive, live_cap;
+
+	uint32_t epoch;
+	struct sample_row *rows;
+	uint32_t nrows, rows_cap;
+	struct dom_row *doms;
+	uint32_t ndoms, doms_cap;
+	struct cpu_row *cpu_rows;
+};
+
+static void *grow(void *p, uint32_t *cap, uint32_t need, size_t elem)
+{
+	uint32_t n = *cap ? *cap : 16;
+	while (n < need)
+		n *= 2;
+	void *q = realloc(p, (size_t)n * elem);
+	if (!q)
+		return NULL;
+	memset((char *)q + (size_t)*cap * elem, 0, (size_t)(n - *cap) * elem);
+	*cap = n;
+	return q;
+}
+
+static const char *default_name(uint16_t domid)
+{
+	if (domid == 0)
+		return "Domain-0";
+	if (domid == IDLE_DOMID)
+		return "Idle";
+	return NULL;
+}
+
+/* ---- buckets ---------------------------------------------------------- */
+
+static void note_domain_active(struct acct *a, struct domain *d)
+{
+	if (d->active_epoch == a->epoch)
+		return;
+	if (a->ndoms == a->doms_cap) {
+		struct dom_row *n = grow(a->doms, &a->doms_cap, a->ndoms + 1,
+					 sizeof *n);
+		if (!n) {
+			a->err = -1;
+			return;
+		}
+		a->doms = n;
+	}
+	d->active_epoch = a->epoch;
+	a->doms[a->ndoms++] = (struct dom_row){
+		.domid = d->domid, .first_t = d->first_t,
+		.name = default_name(d->domid),
+	};
+}
+
+static int tab_grow(struct pcpu *c, uint32_t epoch)
+{
+	uint32_t size = c->tabmask ? (c->tabmask + 1) * 2 : 16;
+	struct slot *t = calloc(size, sizeof *t);
+	if (!t)
+		return -1;
+	for (uint32_t i = 0; c->tab && i <= c->tabmask; i++) {
+		if (c->tab[i].epoch != epoch)
+			continue;
+		uint32_t h = (c->tab[i].domid * 0x9e3779b1u) & (size - 1);
+		while (t[h].epoch == epoch)
+			h = (h + 1) & (size - 1);
+		t[h] = c->tab[i];
+	}
+	free(c->tab);
+	c->tab = t;
+	c->tabmask = size - 1;
+	return 0;
+}
+
+/* The open second's bucket for (cpu, domain), created on first use. */
+static struct sample_row *bucket(struct acct *a, uint16_t cpu, struct domain *d,
+				 uint32_t *idx_out)
+{
+	struct pcpu *c = &a->cpus[cpu];
+	if (c->tab_epoch != a->epoch) {
+		c->tab_epoch = a->epoch;
+		c->tabused = 0;
+	}
+	if (!c->tab || (c->tabused + 1) * 2 > c->tabmask + 1) {
+		if (tab_grow(c, a->epoch) < 0)
+			goto oom;
+	}
+	uint32_t h = (d->domid * 0x9e3779b1u) & c->tabmask;
+	for (;;) {
+		struct slot *s = &c->tab[h];
+		if (s->epoch != a->epoch) {
+			if (a->nrows == a->rows_cap) {
+				struct sample_row *n = grow(a->rows, &a->rows_cap,
+							    a->nrows + 1, sizeof *n);
+				if (!n)
+					goto oom;
+				a->rows = n;
+			}
+			s->epoch = a->epoch;
+			s->domid = d->domid;
+			s->idx = a->nrows++;
+			c->tabused++;
+			struct sample_row *r = &a->rows[s->idx];
+			memset(r, 0, sizeof *r);
+			r->cpu = cpu;
+			r->domid = d->domid;
+			note_domain_active(a, d);
+			*idx_out = s->idx;
+			return r;
+		}
+		if (s->domid == d->domid) {
+			*idx_out = s->idx;
+			return &a->rows[s->idx];
+		}
+		h = (h + 1) & c->tabmask;
+	}
+oom:
+	a->err = -1;
+	return NULL;
+}
+
+static struct sample_row *vcpu_bucket(struct acct *a, struct vcpu *v)
+{
+	if (v->cache_epoch == a->epoch && v->cache_cpu == v->res)
+		return &a->rows[v->cache_idx];
+	uint32_t idx;
+	struct sample_row *r = bucket(a, v->res, v->dom, &idx);
+	if (r) {
+		v->cache_epoch = a->epoch;
+		v->cache_cpu = v->res;
+		v->cache_idx = idx;
+	}
+	return r;
+}
+
+/* Book the vCPU's interval up to NOW in its current state. */
+static void book(struct acct *a, struct vcpu *v, uint64_t now)
+{
+	uint64_t d = now - v->since;
+	v->since = now;
+	if (d == 0 || v->state > V_BLOCKED)
+		return;
+	struct sample_row *r = vcpu_bucket(a, v);
+	if (!r)
+		return;
+	if (v->state == V_RUNNING)
+		r->cpu_ns += d;
+	else if (v->state == V_RUNNABLE)
+		r->wait_ns += d;
+	else
+		r->blocked_ns += d;
+}
+
+/* ---- domains and vCPUs ------------------------------------------------ */
+
+static int live_add(struct acct *a, struct vcpu *v)
+{
+	if (a->nlive == a->live_cap) {
+		struct vcpu **n = grow(a->live, &a->live_cap, a->nlive + 1, sizeof *n);
+		if (!n)
+			return -1;
+		a->live = n;
+	}
+	v->live_idx = a->nlive;
+	a->live[a->nlive++] = v;
+	return 0;
+}
+
+static void live_remove(struct acct *a, struct vcpu *v)
+{
+	struct vcpu *last = a->live[--a->nlive];
+	a->live[v->live_idx] = last;
+	last->live_idx = v->live_idx;
+}
+
+static struct domain *dom_new(struct acct *a, uint16_t domid)
+{
+	struct domain *d = calloc(1, sizeof *d);
+	if (!d) {
+		a->err = -1;
+		return NULL;
+	}
+	d->domid = domid;
+	d->first_t = a->sec_t;
+	d->active_epoch = a->epoch - 1;
+	a->dom_by_id[domid] = d;
+	a->st.domains_seen++;
+	return d;
+}
+
+static struct domain *dom_get(struct acct *a, uint16_t domid)
+{
+	struct domain *d = a->dom_by_id[domid];
+	return d ? d : dom_new(a, domid);
+}
+
+static void stop_running(struct acct *a, struct vcpu *v, uint64_t now)
+{
+	struct pcpu *c = &a->cpus[v->res];
+	if (c->running == v) {
+		c->running = NULL;
+		c->gap_since = now;
+	}
+}
+
+/* End a domain lifetime: its vCPUs stop being accounted now. */
+static void dom_end(struct acct *a, struct domain *d, uint64_t now)
+{
+	for (uint32_t i = 0; i < d->nv; i++) {
+		struct vcpu *v = d->v[i];
+		if (!v)
+			continue;
+		if (v->state != V_NEW) {
+			book(a, v, now);
+			if (v->state == V_RUNNING)
+				stop_running(a, v, now);
+			live_remove(a, v);
+		}
+		free(v);
+	}
+	if (a->dom_by_id[d->domid] == d)
+		a->dom_by_id[d->domid] = NULL;
+	free(d->v);
+	free(d);
+}
+
+static struct vcpu *vcpu_get(struct acct *a, uint16_t domid, uint32_t id)
+{
+	if (id >= MAX_VCPUS) {
+		a->st.malformed++;
+		return NULL;
+	}
+	struct domain *d = dom_get(a, domid);
+	if (!d)
+		return NULL;
+	if (id >= d->nv) {
+		struct vcpu **n = grow(d->v, &d->nv, id + 1, sizeof *n);
+		if (!n) {
+			a->err = -1;
+			return NULL;
+		}
+		d->v = n;
+	}
+	if (!d->v[id]) {
+		struct vcpu *v = calloc(1, sizeof *v);
+		if (!v) {
+			a->err = -1;
+			return NULL;
+		}
+		v->dom = d;
+		v->id = (uint16_t)id;
+		v->state = V_NEW;
+		v->cache_epoch = a->epoch - 1;
+		d->v[id] = v;
+		a->st.vcpus_seen++;
+	}
+	return d->v[id];
+}
+
+/* V starts running on CPU at NOW; V is booked up to NOW already. */
+static void run_on(struct acct *a, unsigned cpu, struct vcpu *v, uint64_t now)
+{
+	struct pcpu *c = &a->cpus[cpu];
+	if (c->running && c->running != v) {
+		struct vcpu *o = c->running;
+		book(a, o, now);
+		o->state = V_UNKNOWN;
+		a->st.resyncs++;
+	} else if (!c->running) {
+		c->sched_ns += now - c->gap_since;
+	}
+	c->running = v;
+	v->res = (uint16_t)cpu;
+	v->state = V_RUNNING;
+}
+
+static void set_state(struct acct *a, struct vcpu *v, unsigned cpu,
+		      unsigned new, uint64_t now)
+{
+	book(a, v, now);
+	if (v->state == V_RUNNING) {
+		if (new == V_RUNNING && v->res == cpu)
+			return;
+		stop_running(a, v, now);
+	}
+	if (new == V_RUNNING)
+		run_on(a, cpu, v, now);
+	else
+		v->state = (uint8_t)new;
+}
+
+/*
+ * First record naming V, on CPU, says V was in state OLD until NOW.  Book
+ * that from FROM, the earliest instant we can still book into.
+ */
+static void discover(struct acct *a, struct vcpu *v, unsigned cpu, unsigned old,
+		     uint64_t from, uint64_t now)
+{
+	if (live_add(a, v) < 0) {
+		a->err = -1;
+		return;
+	}
+	v->res = (uint16_t)cpu;
+	v->since = from;
+	v->state = old <= V_OFFLINE ? (uint8_t)old : V_UNKNOWN;
+	if (old != V_RUNNING)
+		return;
+	struct pcpu *c = &a->cpus[cpu];
+	if (!c->running) {
+		/* The CPU's gap since gap_since was this vCPU running. */
+		if (c->gap_since > v->since)
+			v->since = c->gap_since;
+		c->running = v;
+	} else {
+		v->since = now;
+		v->state = V_UNKNOWN;
+	}
+}
+
+static uint64_t backfill_from(const struct acct *a)
+{
+	return a->sec_start > 0 ? (uint64_t)a->sec_start : 0;
+}
+
+static void add_cpu_at(struct acct *a, unsigned cpu, uint64_t from)
+{
+	struct pcpu *c = &a->cpus[cpu];
+	c->present = 1;
+	c->observed_from = from;
+	c->gap_since = from;
+	c->tab_epoch = a->epoch;
+	uint32_t i = a->ncpu_list++;
+	while (i > 0 && a->cpu_list[i - 1] > cpu) {
+		a->cpu_list[i] = a->cpu_list[i - 1];
+		i--;
+	}
+	a->cpu_list[i] = (uint16_t)cpu;
+	a->st.cpus_seen++;
+}
+
+int acct_add_cpu(struct acct *a, unsigned cpu)
+{
+	if (cpu >= MAX_CPUS)
+		return -1;
+	if (cpu >= a->ncpus_alloc) {
+		uint32_t cap = a->ncpus_alloc;
+		struct pcpu *n = grow(a->cpus, &cap, cpu + 1, sizeof *n);
+		if (!n)
+			return -1;
+		a->cpus = n;
+		uint32_t cap2 = a->ncpus_alloc;
+		uint16_t *l = grow(a->cpu_list, &cap2, cap, sizeof *l);
+		if (!l)
+			return -1;
+		a->cpu_list = l;
+		uint32_t cap3 = a->ncpus_alloc;
+		struct cpu_row *r = grow(a->cpu_rows, &cap3, cap, sizeof *r);
+		if (!r)
+			return -1;
+		a->cpu_rows = r;
+		a->ncpus_alloc = cap;
+	}
+	if (!a->cpus[cpu].present)
+		add_cpu_at(a, cpu, a->started ? backfill_from(a) : 0);
+	return 0;
+}
+
+int acct_hint(struct acct *a, unsigned cpu, uint16_t domid, uint16_t vcpu,
+	      enum runstate state)
+{
+	if (a->started || acct_add_cpu(a, cpu) < 0)
+		return -1;
+	struct vcpu *v = vcpu_get(a, domid, vcpu);
+	if (!v)
+		return -1;
+	v->hinted = 1;
+	v->hint_state = (uint8_t)state;
+	v->hint_cpu = (uint16_t)cpu;
+	return 0;
+}
+
+/* ---- seconds ---------------------------------------------------------- */
+
+static int row_cmp(const void *x, const void *y)
+{
+	const struct sample_row *p = x, *q = y;
+	if (p->cpu != q->cpu)
+		return p->cpu < q->cpu ? -1 : 1;
+	return (p->domid > q->domid) - (p->domid < q->domid);
+}
+
+static int dom_cmp(const void *x, const void *y)
+{
+	const struct dom_row *p = x, *q = y;
+	return (p->domid > q->domid) - (p->domid < q->domid);
+}
+
+/* Close the open second at END (its end, or the trace's end inside it). */
+static void close_second(struct acct *a, uint64_t end, bool complete)
+{
+	for (uint32_t i = 0; i < a->nlive; i++)
+		book(a, a->live[i], end);
+
+	uint64_t start = backfill_from(a);
+	for (uint32_t i = 0; i < a->ncpu_list; i++) {
+		struct pcpu *c = &a->cpus[a->cpu_list[i]];
+		if (!c->running) {
+			c->sched_ns += end - c->gap_since;
+			c->gap_since = end;
+		}
+		uint64_t from = c->observed_from > start ? c->observed_from : start;
+		a->cpu_rows[i] = (struct cpu_row){
+			.cpu = a->cpu_list[i],
+			.lost_records = c->lost,
+			.observed_ns = end > from ? end - from : 0,
+			.sched_ns = c->sched_ns,
+		};
+		c->sched_ns = 0;
+		c->lost = 0;
+	}
+	qsort(a->rows, a->nrows, sizeof *a->rows, row_cmp);
+	qsort(a->doms, a->ndoms, sizeof *a->doms, dom_cmp);
+
+	struct second s = {
+		.t = a->sec_t, .complete = complete,
+		.cpus = a->cpu_rows, .ncpus = a->ncpu_list,
+		.samples = a->rows, .nsamples = a->nrows,
+		.doms = a->doms, .ndoms = a->ndoms,
+	};
+	if (!a->err && a->cfg.emit && a->cfg.emit(a->cfg.ctx, &s) < 0)
+		a->err = -1;
+	if (a->st.seconds_emitted++ == 0)
+		a->st.first_t = a->sec_t;
+	a->st.last_t = a->sec_t;
+
+	a->epoch++;
+	a->nrows = 0;
+	a->ndoms = 0;
+	a->sec_t++;
+	a->sec_start = (int64_t)a->sec_end;
+	a->sec_end += NS_PER_S;
+}
+
+static void start(struct acct *a, uint64_t tsc)
+{
+	a->started = 1;
+	a->tsc0 = tsc;
+	a->max_tsc = tsc;
+	int64_t anchor = a->cfg.anchor_unix_ns;
+	int64_t t = anchor / (int64_t)NS_PER_S;
+	if (anchor % (int64_t)NS_PER_S < 0)
+		t--;
+	int64_t frac = anchor - t * (int64_t)NS_PER_S;
+	a->sec_t = t;
+	a->sec_start = -frac;
+	a->sec_end = NS_PER_S - (uint64_t)frac;
+
+	/* What the look-ahead learnt: every hinted vCPU from the start. */
+	for (uint32_t id = 0; id < 65536; id++) {
+		struct domain *d = a->dom_by_id[id];
+		if (!d)
+			continue;
+		d->first_t = a->sec_t;
+		for (uint32_t i = 0; i < d->nv; i++) {
+			struct vcpu *v = d->v[i];
+			if (v && v->hinted && v->state == V_NEW)
+				discover(a, v, v->hint_cpu, v->hint_state, 0, 0);
+		}
+	}
+}
+
+uint64_t acct_tsc_to_ns(const struct acct *a, uint64_t tsc)
+{
+	if (tsc <= a->tsc0)
+		return 0;
+	return (uint64_t)(((unsigned __int128)(tsc - a->tsc0) * a->mul) >> 32);
+}
+
+/* The record's time in ns, closing every second it has passed. */
+static uint64_t advance(struct acct *a, uint64_t tsc)
+{
+	uint64_t ns = acct_tsc_to_ns(a, tsc);
+	if (ns < a->now) {
+		a->st.late++;
+		ns = a->now;
+	}
+	while (ns >= a->sec_end)
+		close_second(a, a->sec_end, true);
+	a->now = ns;
+	return ns;
+}
+
+/* ---- records ---------------------------------------------------------- */
+
+static void on_runstate(struct acct *a, unsigned cpu, uint32_t ev, uint32_t n,
+			const uint8_t *w, uint64_t tsc)
+{
+	unsigned old = TRACE_RS_OLD(ev), new = TRACE_RS_NEW(ev);
+	if (n != 1 || old > RS_OFFLINE || new > RS_OFFLINE) {
+		a->st.malformed++;
+		return;
+	}
+	a->st.runstate++;
+	uint32_t x = trace_load32(w);
+	uint64_t now = advance(a, tsc);
+	struct vcpu *v = vcpu_get(a, (uint16_t)(x >> 16), x & 0xffff);
+	if (!v)
+		return;
+	if (v->state == V_NEW)
+		discover(a, v, cpu, old, backfill_from(a), now);
+	else if (v->state != old)
+		a->st.resyncs++;
+	set_state(a, v, cpu, new, now);
+}
+
+/* A record saying (domid, vcpu) is running on CPU right now. */
+static void assert_running(struct acct *a, unsigned cpu, uint32_t domid,
+			   uint32_t id, uint64_t now)
+{
+	struct vcpu *v = vcpu_get(a, (uint16_t)domid, id);
+	if (!v)
+		return;
+	if (v->state == V_NEW)
+		discover(a, v, cpu, RS_RUNNING, backfill_from(a), now);
+	else if (v->state != V_RUNNING || v->res != cpu)
+		a->st.resyncs++;
+	set_state(a, v, cpu, V_RUNNING, now);
+}
+
+static struct sample_row *dom_bucket(struct acct *a, unsigned cpu, uint32_t domid)
+{
+	if (domid > 0xffff) {
+		a->st.malformed++;
+		return NULL;
+	}
+	struct domain *d = dom_get(a, (uint16_t)domid);
+	uint32_t idx;
+	return d ? bucket(a, (uint16_t)cpu, d, &idx) : NULL;
+}
+
+static void on_infnext(struct acct *a, unsigned cpu, uint32_t n,
+		       const uint8_t *w, uint64_t tsc)
+{
+	/* Xen >= 4.8: domid, unit, since_ns, slice_ns; older: domid,
+	 * waited_ns, slice_ns. */
+	if (n != 4 && n != 3) {
+		a->st.malformed++;
+		return;
+	}
+	a->st.infnext++;
+	advance(a, tsc);
+	struct sample_row *r = dom_bucket(a, cpu, trace_load32(w));
+	if (!r)
+		return;
+	int32_t slice = (int32_t)trace_load32(w + 4 * (n - 1));
+	r->exec_count++;
+	if (slice <= 0) {
+		r->alloc_unbounded++;
+		return;
+	}
+	uint32_t s = (uint32_t)slice;
+	if (r->alloc_n == 0 || s < r->alloc_min_ns)
+		r->alloc_min_ns = s;
+	if (s > r->alloc_max_ns)
+		r->alloc_max_ns = s;
+	r->alloc_n++;
+	r->alloc_ns += s;
+}
+
+static void on_grant(struct acct *a, unsigned cpu, uint32_t n, const uint8_t *w,
+		     uint64_t tsc, uint64_t *counter)
+{
+	if (n != 1) {
+		a->st.malformed++;
+		return;
+	}
+	(*counter)++;
+	advance(a, tsc);
+	struct sample_row *r = dom_bucket(a, cpu, trace_load32(w));
+	if (r)
+		r->io_count++;
+}
+
+static void on_dom(struct acct *a, uint32_t ev, uint32_t n, const uint8_t *w,
+		   uint64_t tsc)
+{
+	if (n < 1 || trace_load32(w) > 0xffff) {
+		a->st.malformed++;
+		return;
+	}
+	uint16_t domid = (uint16_t)trace_load32(w);
+	uint64_t now = advance(a, tsc);
+	struct domain *d = a->dom_by_id[domid];
+	if (ev == TRC_SCHED_DOM_ADD) {
+		a->st.dom_add++;
+		if (d)
+			dom_end(a, d, now);
+		d = dom_new(a, domid);
+		if (d)
+			note_domain_active(a, d);
+	} else {
+		a->st.dom_rem++;
+		if (d) {
+			note_domain_active(a, d);
+			dom_end(a, d, now);
+		}
+	}
+}
+
+static void on_lost(struct acct *a, unsigned cpu, uint32_t n, const uint8_t *w,
+		    uint64_t tsc)
+{
+	if (n != 4) {
+		a->st.malformed++;
+		return;
+	}
+	uint32_t count = trace_load32(w), who = trace_load32(w + 4);
+	a->st.lost_record_records++;
+	a->st.lost_records += count;
+	uint64_t now = advance(a, tsc);
+	struct pcpu *c = &a->cpus[cpu];
+	c->lost = c->lost + count < c->lost ? UINT32_MAX : c->lost + count;
+	/* The vCPU running when the buffer had room again: resynchronise. */
+	assert_running(a, cpu, who & 0xffff, who >> 16, now);
+}
+
+static void on_sched_min(struct acct *a, unsigned cpu, uint32_t ev, uint32_t n,
+			 const uint8_t *w, uint64_t tsc)
+{
+	if (TRACE_IS_RUNSTATE(ev)) {
+		on_runstate(a, cpu, ev, n, w, tsc);
+	} else if (ev == TRC_SCHED_CONTINUE_RUNNING) {
+		if (n != 1) {
+			a->st.malformed++;
+			return;
+		}
+		a->st.continue_running++;
+		uint32_t x = trace_load32(w);
+		assert_running(a, cpu, x >> 16, x & 0xffff, advance(a, tsc));
+	} else {
+		a->st.other_known++;
+	}
+}
+
+static void on_sched_verbose(struct acct *a, unsigned cpu, uint32_t ev, uint32_t n,
+			     const uint8_t *w, uint64_t tsc)
+{
+	switch (ev) {
+	case TRC_SCHED_SWITCH_INFNEXT:
+		on_infnext(a, cpu, n, w, tsc);
+		break;
+	case TRC_SCHED_SWITCH_INFPREV:
+		if (n == 3 || n == 2)
+			a->st.infprev++;
+		else
+			a->st.malformed++;
+		break;
+	case TRC_SCHED_SWITCH:
+		a->st.sched_switch++;
+		break;
+	case TRC_SCHED_WAKE:
+	case TRC_SCHED_SLEEP:
+	case TRC_SCHED_BLOCK:
+		a->st.wake_sleep_block++;
+		break;
+	case TRC_SCHED_DOM_ADD:
+	case TRC_SCHED_DOM_REM:
+		on_dom(a, ev, n, w, tsc);
+		break;
+	default:
+		a->st.other_known++;
+	}
+}
+
+void acct_record(struct acct *a, unsigned cpu, uint64_t tsc, uint32_t hdr,
+		 const uint8_t *w)
+{
+	uint32_t ev = TRACE_HDR_EVENT(hdr), n = TRACE_HDR_NWORDS(hdr);
+
+	a->st.records++;
+	if (!a->started) {
+		if (!TRACE_HDR_HAS_TSC(hdr)) {
+			a->st.untimed++;
+			return;
+		}
+		start(a, tsc);
+	}
+	if (tsc > a->max_tsc)
+		a->max_tsc = tsc;
+	if (a->err)
+		return;
+	if ((cpu >= a->ncpus_alloc || !a->cpus[cpu].present) &&
+	    acct_add_cpu(a, cpu) < 0) {
+		a->st.malformed++;
+		return;
+	}
+
+	switch (ev >> 12) {
+	case TRC_SCHED_MIN >> 12:
+		on_sched_min(a, cpu, ev, n, w, tsc);
+		break;
+	case TRC_SCHED_VERBOSE >> 12:
+		on_sched_verbose(a, cpu, ev, n, w, tsc);
+		break;
+	case TRC_MEM >> 12:
+		if (ev == TRC_MEM_PAGE_GRANT_MAP)
+			on_grant(a, cpu, n, w, tsc, &a->st.grant_map);
+		else if (ev == TRC_MEM_PAGE_GRANT_TRANSFER)
+			on_grant(a, cpu, n, w, tsc, &a->st.grant_transfer);
+		else
+			a->st.other_known++;
+		break;
+	case TRC_GEN >> 12:
+		if (ev == TRC_LOST_RECORDS)
+			on_lost(a, cpu, n, w, tsc);
+		else if (ev == TRC_TRACE_WRAP_BUFFER)
+			a->st.wrap++;
+		else
+			a->st.malformed++;  /* a window header inside a window */
+		break;
+	default:
+		a->st.unused_class++;
+	}
+}
+
+int acct_finish(struct acct *a, bool partial_last)
+{
+	if (!a->started || a->err)
+		return a->err;
+	uint64_t end = acct_tsc_to_ns(a, a->max_tsc);
+	if (end < a->now)
+		end = a->now;
+	while (end >= a->sec_end)
+		close_second(a, a->sec_end, true);
+	if (partial_last && (int64_t)end > a->sec_start)
+		close_second(a, end, false);
+	return a->err;
+}
+
+int acct_error(const struct acct *a)
+{
+	return a->err;
+}
+
+const struct acct_stats *acct_stats(const struct acct *a)
+{
+	return &a->st;
+}
+
+struct acct *acct_new(const struct acct_config *cfg)
+{
+	struct acct *a = calloc(1, sizeof *a);
+	if (!a)
+		return NULL;
+	a->cfg = *cfg;
+	a->epoch = 1;
+	a->mul = (uint64_t)(1000.0 / cfg->cpu_mhz * 4294967296.0 + 0.5);
+	a->dom_by_id = calloc(65536, sizeof *a->dom_by_id);
+	if (!a->dom_by_id || !(cfg->cpu_mhz > 0)) {
+		acct_free(a);
+		return NULL;
+	}
+	return a;
+}
+
+void acct_free(struct acct *a)
+{
+	if (!a)
+		return;
+	for (uint32_t id = 0; a->dom_by_id && id < 65536; id++) {
+		struct domain *d = a->dom_by_id[id];
+		if (!d)
+			continue;
+		for (uint32_t i = 0; i < d->nv; i++)
+			free(d->v[i]);
+		free(d->v);
+		free(d);
+	}
+	for (uint32_t i = 0; i < a->ncpus_alloc; i++)
+		free(a->cpus[i].tab);
+	free(a->dom_by_id);
+	free(a->cpus);
+	free(a->cpu_list);
+	free(a->cpu_rows);
+	free(a->live);
+	free(a->rows);
+	free(a->doms);
+	free(a);
+}

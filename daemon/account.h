@@ -1,0 +1,108 @@
+/*
+ * The accounting engine: a per-vCPU runstate machine over records of all
+ * CPUs merged in TSC order, cutting time at every state change and every
+ * second boundary into one-second buckets per (physical CPU, domain).
+ *
+ * It is a pure function of the records and the configuration: no I/O, no
+ * clock, no logging.  Closed seconds go to the emit callback.
+ */
+#ifndef XENMON_ACCOUNT_H
+#define XENMON_ACCOUNT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "trace.h"
+
+struct sample_row {
+	uint16_t cpu, domid;
+	uint32_t exec_count;
+	uint32_t alloc_unbounded;
+	uint32_t io_count;
+	uint32_t alloc_min_ns;  /* valid when alloc_n > 0 */
+	uint32_t alloc_max_ns;
+	uint32_t alloc_n;       /* bounded slices counted in alloc_ns */
+	uint64_t cpu_ns, wait_ns, blocked_ns, alloc_ns;
+};
+
+struct cpu_row {
+	uint32_t cpu;
+	uint32_t lost_records;
+	uint64_t observed_ns, sched_ns;
+};
+
+struct dom_row {
+	uint16_t domid;
+	int64_t first_t;
+	const char *name;  /* NULL when unknown */
+};
+
+/* One closed second, as the store writes it. */
+struct second {
+	int64_t t;           /* Unix seconds */
+	bool complete;       /* the trace covered all of it */
+	const struct cpu_row *cpus;
+	size_t ncpus;
+	const struct sample_row *samples;  /* sorted by (cpu, domid) */
+	size_t nsamples;
+	const struct dom_row *doms;        /* domains with activity in t */
+	size_t ndoms;
+};
+
+typedef int (*acct_emit_fn)(void *ctx, const struct second *s);
+
+struct acct_config {
+	double cpu_mhz;           /* TSC ticks per microsecond */
+	int64_t anchor_unix_ns;   /* Unix time of the trace's first record */
+	acct_emit_fn emit;
+	void *ctx;
+};
+
+/* What the run saw; the replay summary and the run table print these. */
+struct acct_stats {
+	uint64_t records;
+	uint64_t runstate, continue_running, infprev, infnext, sched_switch;
+	uint64_t wake_sleep_block, dom_add, dom_rem, grant_map, grant_transfer;
+	uint64_t lost_record_records, lost_records, wrap, other_known;
+	uint64_t unused_class, malformed;
+	uint64_t late;            /* record older than one already processed */
+	uint64_t untimed;         /* no TSC and none before it on its CPU */
+	uint64_t resyncs;         /* record contradicting the tracked state */
+	uint64_t seconds_emitted;
+	uint32_t cpus_seen, domains_seen, vcpus_seen;
+	int64_t first_t, last_t;
+};
+
+struct acct;
+
+struct acct *acct_new(const struct acct_config *cfg);
+void acct_free(struct acct *a);
+
+/* A physical CPU exists from now on (from the trace start if accounting has
+ * not begun). */
+int acct_add_cpu(struct acct *a, unsigned cpu);
+
+/* Before the first record: vCPU (domid, vcpu) was in STATE at the start of
+ * the trace, on CPU if running (else CPU is where its first record was). */
+int acct_hint(struct acct *a, unsigned cpu, uint16_t domid, uint16_t vcpu,
+	      enum runstate state);
+
+/* One record of physical CPU cpu.  W points at its extra words. */
+void acct_record(struct acct *a, unsigned cpu, uint64_t tsc, uint32_t hdr,
+		 const uint8_t *w);
+
+/* Close every second up to the end of the trace.  With partial_last, the
+ * last second is emitted even though the trace ended inside it. */
+int acct_finish(struct acct *a, bool partial_last);
+
+/* Non-zero once emit has failed or memory ran out; records are then
+ * ignored. */
+int acct_error(const struct acct *a);
+
+const struct acct_stats *acct_stats(const struct acct *a);
+
+/* Nanoseconds since the first record for a TSC. */
+uint64_t acct_tsc_to_ns(const struct acct *a, uint64_t tsc);
+
+#endif

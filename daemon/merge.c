@@ -1,0 +1,268 @@
+/*
+ * The merge proper: a binary min-heap of CPUs keyed by (head TSC, CPU).
+ * The top CPU is drained while its records stay no later than the next
+ * CPU's head, so the heap is touched once per run of records rather than
+ * once per record: a context switch emits several records back to back.
+ */
+#include "merge.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PROGRESS_EVERY (1u << 22)
+
+static inline bool key_less(const struct merge *m, unsigned x, unsigned y)
+{
+	const struct mcpu *p = &m->c[x], *q = &m->c[y];
+	return p->tsc < q->tsc || (p->tsc == q->tsc && x < y);
+}
+
+static void sift_down(struct merge *m, unsigned i)
+{
+	unsigned n = m->nheap, *h = m->heap;
+	for (;;) {
+		unsigned l = 2 * i + 1, r = l + 1, best = i;
+		if (l < n && key_less(m, h[l], h[best]))
+			best = l;
+		if (r < n && key_less(m, h[r], h[best]))
+			best = r;
+		if (best == i)
+			return;
+		unsigned t = h[i];
+		h[i] = h[best];
+		h[best] = t;
+		i = best;
+	}
+}
+
+static void sift_up(struct merge *m, unsigned i)
+{
+	unsigned *h = m->heap;
+	while (i > 0) {
+		unsigned p = (i - 1) / 2;
+		if (!key_less(m, h[i], h[p]))
+			return;
+		unsigned t = h[i];
+		h[i] = h[p];
+		h[p] = t;
+		i = p;
+	}
+}
+
+/* Decode CPU's head record if it is all there. */
+static bool head_ready(struct merge *m, unsigned cpu)
+{
+	struct mcpu *c = &m->c[cpu];
+	uint64_t avail;
+	const uint8_t *p = input_peek(m->in, cpu, c->pos, &avail);
+
+	if (avail < 4)
+		return false;
+	uint32_t hdr = trace_load32(p), size = trace_rec_size(hdr);
+	if (avail < size)
+		return false;
+	c->hdr = hdr;
+	c->size = size;
+	if (!TRACE_HDR_HAS_TSC(hdr)) {
+		c->tsc = c->known ? c->last_tsc : m->last_tsc;
+		return true;
+	}
+	uint64_t tsc = trace_load64(p + 4);
+	if (c->known) {
+		if (tsc < c->last_tsc) {
+			m->st.tsc_backwards++;
+			tsc = c->last_tsc;
+		} else if (tsc - c->last_tsc > m->max_jump) {
+			m->st.tsc_jumps++;
+			tsc = c->last_tsc;
+		}
+	} else if (m->have_last && tsc > m->last_tsc &&
+		   tsc - m->last_tsc > m->max_jump) {
+		m->st.tsc_jumps++;
+		tsc = m->last_tsc;
+	}
+	c->tsc = tsc;
+	return true;
+}
+
+static int grow_cpus(struct merge *m, unsigned n)
+{
+	if (n <= m->ncpus)
+		return 0;
+	struct mcpu *c = realloc(m->c, n * sizeof *c);
+	unsigned *h = c ? realloc(m->heap, n * sizeof *h) : NULL;
+	unsigned *s = h ? realloc(m->starved, n * sizeof *s) : NULL;
+	if (c)
+		m->c = c;
+	if (h)
+		m->heap = h;
+	if (!s)
+		return -1;
+	m->starved = s;
+	memset(m->c + m->ncpus, 0, (n - m->ncpus) * sizeof *c);
+	m->ncpus = n;
+	return 0;
+}
+
+/* Bring CPUs that appeared in the input into the merge, starved. */
+static int adopt_new_cpus(struct merge *m)
+{
+	struct input *in = m->in;
+	if (!in->new_cpus)
+		return 0;
+	in->new_cpus = 0;
+	if (grow_cpus(m, in->ncpus) < 0)
+		return -1;
+	for (unsigned i = 0; i < in->ncpus; i++) {
+		struct mcpu *c = &m->c[i];
+		if (!in->cpus[i].present || c->starved || c->in_heap)
+			continue;
+		if (acct_add_cpu(m->a, i) < 0)
+			return -1;
+		c->pos = in->cpus[i].head;
+		c->starved = true;
+		m->starved[m->nstarved++] = i;
+	}
+	return 0;
+}
+
+/* Starved CPUs whose next record has arrived go back into the heap. */
+static void refeed(struct merge *m)
+{
+	unsigned k = 0;
+	for (unsigned i = 0; i < m->nstarved; i++) {
+		unsigned cpu = m->starved[i];
+		if (head_ready(m, cpu)) {
+			m->c[cpu].starved = false;
+			m->c[cpu].in_heap = true;
+			m->heap[m->nheap++] = cpu;
+			sift_up(m, m->nheap - 1);
+		} else {
+			m->starved[k++] = cpu;
+		}
+	}
+	m->nstarved = k;
+}
+
+/* Read until no CPU is starved, or the look-ahead is full, or the end.
+ * -1 when the input turned out bad (what was read before stays). */
+static int fill(struct merge *m)
+{
+	struct input *in = m->in;
+	int bad = 0;
+	while (!in->eof && !bad && !(m->stop && *m->stop) &&
+	       (m->nheap == 0 || (m->nstarved && in->buffered < m->lookahead))) {
+		if (input_fill(in) < 0)
+			bad = -1;
+		if (adopt_new_cpus(m) < 0) {
+			snprintf(m->err, sizeof m->err, "%s: out of memory", in->name);
+			return -1;
+		}
+		refeed(m);
+	}
+	return bad;
+}
+
+static int check_cut_records(struct merge *m)
+{
+	for (unsigned i = 0; i < m->ncpus && i < m->in->ncpus; i++) {
+		const struct cpu_fifo *f = &m->in->cpus[i];
+		if (!f->present || f->tail == m->c[i].pos)
+			continue;
+		uint64_t off = input_offset_of(m->in, i, m->c[i].pos);
+		snprintf(m->err, sizeof m->err,
+			 "%s: truncated at byte %" PRIu64 ": the record of CPU %u "
+			 "at byte %" PRIu64 " is cut by the end of the input "
+			 "(%" PRIu64 " bytes of it present)", m->in->name,
+			 m->in->off, i, off, f->tail - m->c[i].pos);
+		return -1;
+	}
+	return 0;
+}
+
+int merge_run(struct merge *m)
+{
+	struct input *in = m->in;
+	uint64_t until_progress = PROGRESS_EVERY;
+	int bad = 0;
+
+	for (;;) {
+		if (!bad && !in->eof && (m->nheap == 0 || m->nstarved))
+			bad = fill(m);
+		if (m->nheap == 0)
+			break;
+		if (acct_error(m->a))
+			return -1;
+		if (m->stop && *m->stop)
+			return 1;
+
+		unsigned cpu = m->heap[0];
+		struct mcpu *c = &m->c[cpu];
+		unsigned next = m->nheap > 1 ? m->heap[1] : cpu;
+		if (m->nheap > 2 && key_less(m, m->heap[2], next))
+			next = m->heap[2];
+		bool alone = m->nheap == 1;
+		for (;;) {
+			uint64_t avail;
+			const uint8_t *p = input_peek(in, cpu, c->pos, &avail);
+			(void)avail;
+			acct_record(m->a, cpu, c->tsc, c->hdr,
+				    p + (TRACE_HDR_HAS_TSC(c->hdr) ? 12 : 4));
+			c->last_tsc = c->tsc;
+			c->known = true;
+			m->last_tsc = c->tsc;
+			m->have_last = true;
+			c->pos += c->size;
+			if (--until_progress == 0) {
+				until_progress = PROGRESS_EVERY;
+				if (m->progress)
+					m->progress(m->progress_ctx);
+			}
+			if (!head_ready(m, cpu)) {
+				input_consume(in, cpu, c->pos);
+				c->in_heap = false;
+				m->heap[0] = m->heap[--m->nheap];
+				sift_down(m, 0);
+				if (!in->eof || bad) {
+					c->starved = true;
+					m->starved[m->nstarved++] = cpu;
+				}
+				break;
+			}
+			if (!alone && !key_less(m, cpu, next)) {
+				input_consume(in, cpu, c->pos);
+				sift_down(m, 0);
+				break;
+			}
+		}
+	}
+	if (bad)
+		return -1;
+	if (check_cut_records(m) < 0)
+		return -1;
+	return acct_error(m->a) ? -1 : 0;
+}
+
+int merge_init(struct merge *m, struct input *in, struct acct *a,
+	       double cpu_mhz, uint64_t lookahead)
+{
+	memset(m, 0, sizeof *m);
+	m->in = in;
+	m->a = a;
+	m->lookahead = lookahead;
+	m->max_jump = (uint64_t)(cpu_mhz * 1e6 * 3600.0);
+	if (adopt_new_cpus(m) < 0)
+		return -1;
+	refeed(m);
+	return 0;
+}
+
+void merge_free(struct merge *m)
+{
+	free(m->c);
+	free(m->heap);
+	free(m->starved);
+	memset(m, 0, sizeof *m);
+}

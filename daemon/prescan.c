@@ -1,0 +1,254 @@
+#include "prescan.h"
+#include "trace.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_SAMPLES (1u << 18)
+#define MAX_RATIO_SPREAD 0.02
+
+void prescan_free(struct prescan *p)
+{
+	free(p->c);
+	free(p->ticks);
+	free(p->ran);
+	free(p->h);
+	memset(p, 0, sizeof *p);
+}
+
+static void sample(struct prescan *p, uint64_t ticks, uint32_t ran)
+{
+	if (p->n == MAX_SAMPLES || ran == 0 || ticks == 0)
+		return;
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 1024;
+		uint64_t *t = realloc(p->ticks, cap * sizeof *t);
+		uint32_t *r = t ? realloc(p->ran, cap * sizeof *r) : NULL;
+		if (t)
+			p->ticks = t;
+		if (!r) {
+			p->oom = true;
+			return;
+		}
+		p->ran = r;
+		p->cap = cap;
+	}
+	p->ticks[p->n] = ticks;
+	p->ran[p->n++] = ran;
+	p->sum_ran_ns += ran;
+}
+
+static int hint_put(struct prescan *p, uint32_t key, unsigned cpu,
+		    unsigned state, uint64_t tsc)
+{
+	if ((p->hn + 1) * 2 > p->hcap) {
+		size_t cap = p->hcap ? p->hcap * 2 : 256;
+		struct hint *h = calloc(cap, sizeof *h);
+		if (!h)
+			return -1;
+		for (size_t i = 0; i < p->hcap; i++) {
+			if (!p->h[i].key)
+				continue;
+			size_t j = (p->h[i].key * 0x9e3779b1u) & (cap - 1);
+			while (h[j].key)
+				j = (j + 1) & (cap - 1);
+			h[j] = p->h[i];
+		}
+		free(p->h);
+		p->h = h;
+		p->hcap = cap;
+	}
+	size_t j = (key * 0x9e3779b1u) & (p->hcap - 1);
+	while (p->h[j].key && p->h[j].key != key)
+		j = (j + 1) & (p->hcap - 1);
+	if (p->h[j].key && p->h[j].tsc <= tsc)
+		return 0;
+	if (!p->h[j].key)
+		p->hn++;
+	p->h[j] = (struct hint){ .key = key, .cpu = (uint16_t)cpu,
+				 .state = (uint8_t)state, .tsc = tsc };
+	return 0;
+}
+
+static void look(struct prescan *p, struct prescan_cpu *c, unsigned cpu,
+		 uint32_t hdr, uint64_t tsc, const uint8_t *w)
+{
+	uint32_t ev = TRACE_HDR_EVENT(hdr), n = TRACE_HDR_NWORDS(hdr);
+
+	if (TRACE_IS_RUNSTATE(ev) && n == 1 && TRACE_RS_OLD(ev) <= RS_OFFLINE) {
+		uint32_t x = trace_load32(w);
+		if (hint_put(p, x + 1, cpu, TRACE_RS_OLD(ev), tsc) < 0)
+			p->oom = true;
+	} else if (ev == TRC_SCHED_CONTINUE_RUNNING && n == 1) {
+		uint32_t x = trace_load32(w);
+		if (hint_put(p, x + 1, cpu, RS_RUNNING, tsc) < 0)
+			p->oom = true;
+	} else if (ev == TRC_SCHED_SWITCH_INFNEXT && (n == 4 || n == 3)) {
+		c->nx_valid = true;
+		c->nx_old = n == 3;
+		c->nx_dom = trace_load32(w);
+		c->nx_unit = n == 4 ? trace_load32(w + 4) : 0;
+		c->nx_tsc = tsc;
+	} else if (ev == TRC_SCHED_SWITCH_INFPREV && (n == 3 || n == 2)) {
+		bool old = n == 2;
+		if (c->nx_valid && c->nx_old == old && c->nx_dom == trace_load32(w) &&
+		    (old || c->nx_unit == trace_load32(w + 4)) && tsc > c->nx_tsc)
+			sample(p, tsc - c->nx_tsc, trace_load32(w + 4 * (n - 1)));
+		c->nx_valid = false;
+	}
+}
+
+int prescan_walk(struct prescan *p, const struct input *in)
+{
+	if (in->ncpus > p->ncpus) {
+		struct prescan_cpu *c = realloc(p->c, in->ncpus * sizeof *c);
+		if (!c)
+			return -1;
+		memset(c + p->ncpus, 0, (in->ncpus - p->ncpus) * sizeof *c);
+		p->c = c;
+		p->ncpus = in->ncpus;
+	}
+	for (unsigned cpu = 0; cpu < in->ncpus; cpu++) {
+		struct prescan_cpu *c = &p->c[cpu];
+		if (!in->cpus[cpu].present)
+			continue;
+		if (c->pos < in->cpus[cpu].head)
+			c->pos = in->cpus[cpu].head;
+		for (;;) {
+			uint64_t avail;
+			const uint8_t *r = input_peek(in, cpu, c->pos, &avail);
+			if (avail < 4)
+				break;
+			uint32_t hdr = trace_load32(r), size = trace_rec_size(hdr);
+			if (avail < size)
+				break;
+			uint64_t tsc = c->last_tsc;
+			if (TRACE_HDR_HAS_TSC(hdr)) {
+				tsc = trace_load64(r + 4);
+				if (c->known && tsc < c->last_tsc)
+					tsc = c->last_tsc;
+				if (!p->have_tsc || tsc < p->min_tsc)
+					p->min_tsc = tsc;
+				p->have_tsc = true;
+				c->known = true;
+				c->last_tsc = tsc;
+			}
+			if (c->known)
+				look(p, c, cpu, hdr, tsc,
+				     r + (TRACE_HDR_HAS_TSC(hdr) ? 12 : 4));
+			c->pos += size;
+		}
+	}
+	return p->oom ? -1 : 0;
+}
+
+uint64_t prescan_horizon(const struct prescan *p)
+{
+	uint64_t h = 0;
+	bool any = false;
+	for (unsigned i = 0; i < p->ncpus; i++) {
+		if (!p->c[i].known)
+			continue;
+		if (!any || p->c[i].last_tsc < h)
+			h = p->c[i].last_tsc;
+		any = true;
+	}
+	return h;
+}
+
+static int dbl_cmp(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+	return (a > b) - (a < b);
+}
+
+int prescan_mhz(const struct prescan *p, double *mhz, size_t *used)
+{
+	if (p->n < 8)
+		return -1;
+	double *r = malloc(p->n * sizeof *r);
+	if (!r)
+		return -1;
+	for (size_t i = 0; i < p->n; i++)
+		r[i] = (double)p->ticks[i] / p->ran[i];
+	qsort(r, p->n, sizeof *r, dbl_cmp);
+	double med = r[p->n / 2];
+	free(r);
+
+	double ticks = 0, ns = 0;
+	size_t k = 0;
+	for (size_t i = 0; i < p->n; i++) {
+		double ratio = (double)p->ticks[i] / p->ran[i];
+		if (fabs(ratio / med - 1.0) > MAX_RATIO_SPREAD)
+			continue;
+		ticks += (double)p->ticks[i];
+		ns += p->ran[i];
+		k++;
+	}
+	if (k < 8 || ns <= 0)
+		return -1;
+	*mhz = ticks / ns * 1000.0;
+	*used = k;
+	return 0;
+}
+
+int prescan_hints(const struct prescan *p, struct acct *a, uint64_t horizon)
+{
+	for (size_t i = 0; i < p->hcap; i++) {
+		const struct hint *h = &p->h[i];
+		if (!h->key || h->tsc > horizon)
+			continue;
+		uint32_t x = h->key - 1;
+		if ((x & 0xffff) >= 16384)
+			continue;
+		if (acct_hint(a, h->cpu, (uint16_t)(x >> 16), (uint16_t)(x & 0xffff),
+			      (enum runstate)h->state) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int trace_span(const char *path, uint64_t *first, uint64_t *last,
+	       char *err, size_t errlen)
+{
+	struct input in;
+	bool any = false;
+	int rc;
+
+	if (input_open(&in, path, err, errlen) < 0)
+		return -1;
+	while ((rc = input_fill(&in)) > 0 || (rc == 0 && in.buffered)) {
+		for (unsigned cpu = 0; cpu < in.ncpus; cpu++) {
+			struct cpu_fifo *f = &in.cpus[cpu];
+			uint64_t pos = f->head;
+			for (;;) {
+				uint64_t avail;
+				const uint8_t *r = input_peek(&in, cpu, pos, &avail);
+				if (avail < 4 || avail < trace_rec_size(trace_load32(r)))
+					break;
+				uint32_t hdr = trace_load32(r);
+				if (TRACE_HDR_HAS_TSC(hdr)) {
+					uint64_t tsc = trace_load64(r + 4);
+					if (!any || tsc < *first)
+						*first = tsc;
+					if (!any || tsc > *last)
+						*last = tsc;
+					any = true;
+				}
+				pos += trace_rec_size(hdr);
+			}
+			if (f->present)
+				input_consume(&in, cpu, pos);
+		}
+		if (rc == 0)
+			break;
+	}
+	input_close(&in);
+	if (!any) {
+		snprintf(err, errlen, "%s: no timestamped record in the trace", path);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,358 @@
+#include "replay.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "account.h"
+#include "input.h"
+#include "merge.h"
+#include "prescan.h"
+#include "store.h"
+
+/* Look-ahead: how far the reader may run ahead of the merge, and how much
+ * of the trace's head is read before accounting starts. */
+#define LOOKAHEAD_BYTES (32u << 20)
+#define PREFIX_BYTES (16u << 20)
+#define PREFIX_SECONDS 3.0
+
+struct replay {
+	const struct replay_opts *o;
+	struct input in;
+	struct prescan pre;
+	struct store *store;
+	struct acct *acct;
+	struct merge merge;
+	double mhz;
+	char mhz_source[160];
+	double start;
+	char start_source[160];
+	uint64_t written, skipped;
+	double t0_wall;           /* monotonic seconds at start */
+	double rt_origin;         /* --realtime: wall time of the first second */
+	int64_t rt_first_t;
+	bool rt_started;
+	FILE *err;
+};
+
+static double mono_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double wall_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void fmt_time(char *buf, size_t n, double unix_s)
+{
+	time_t t = (time_t)floor(unix_s);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	size_t k = strftime(buf, n, "%Y-%m-%d %H:%M:%S", &tm);
+	snprintf(buf + k, n - k, ".%03d UTC", (int)((unix_s - floor(unix_s)) * 1000));
+}
+
+/* --realtime: a second is written when its end is reached in wall time. */
+static void pace(struct replay *r, int64_t t)
+{
+	if (!r->rt_started) {
+		r->rt_started = true;
+		r->rt_origin = mono_now();
+		r->rt_first_t = t;
+	}
+	double due = r->rt_origin + (double)(t - r->rt_first_t + 1);
+	for (;;) {
+		double now = mono_now();
+		if (now >= due || (r->o->stop && *r->o->stop))
+			return;
+		double d = due - now;
+		struct timespec ts = { .tv_sec = (time_t)d,
+				       .tv_nsec = (long)((d - floor(d)) * 1e9) };
+		nanosleep(&ts, NULL);
+	}
+}
+
+static int emit(void *ctx, const struct second *s)
+{
+	struct replay *r = ctx;
+	if (r->o->realtime)
+		pace(r, s->t);
+	int rc = store_second(r->store, s);
+	if (rc < 0)
+		return -1;
+	if (rc == 1)
+		r->skipped++;
+	else
+		r->written++;
+	return 0;
+}
+
+static void progress(void *ctx)
+{
+	struct replay *r = ctx;
+	const struct acct_stats *st = acct_stats(r->acct);
+	double pct = r->in.size ? 100.0 * (double)r->in.off / (double)r->in.size : 0;
+	if (r->in.size)
+		fprintf(r->err, "\r\033[Kxenbaked: %5.1f%%  %" PRIu64 " M records, "
+			"%" PRIu64 " seconds written", pct, st->records / 1000000,
+			r->written);
+	else
+		fprintf(r->err, "\r\033[Kxenbaked: %" PRIu64 " MB read, %" PRIu64
+			" M records, %" PRIu64 " seconds written",
+			r->in.off >> 20, st->records / 1000000, r->written);
+	fflush(r->err);
+}
+
+/* Read the head of the trace: enough to calibrate and to know the vCPUs. */
+static int read_prefix(struct replay *r)
+{
+	int rc = 0;
+	while (!r->in.eof && r->in.buffered < PREFIX_BYTES) {
+		if (r->o->stop && *r->o->stop)
+			break;
+		rc = input_fill(&r->in);
+		if (prescan_walk(&r->pre, &r->in) < 0) {
+			snprintf(r->in.err, sizeof r->in.err, "%s: out of memory",
+				 r->in.name);
+			return -1;
+		}
+		if (rc < 0)
+			return -1;
+		double mhz = r->o->cpu_mhz;
+		size_t used;
+		if (mhz <= 0 && prescan_mhz(&r->pre, &mhz, &used) < 0)
+			continue;
+		uint64_t h = prescan_horizon(&r->pre);
+		if (r->pre.have_tsc && h > r->pre.min_tsc &&
+		    (double)(h - r->pre.min_tsc) / (mhz * 1e6) >= PREFIX_SECONDS)
+			break;
+	}
+	return 0;
+}
+
+static int choose_mhz(struct replay *r)
+{
+	size_t used;
+	if (r->o->cpu_mhz > 0) {
+		r->mhz = r->o->cpu_mhz;
+		snprintf(r->mhz_source, sizeof r->mhz_source, "given with --cpu-mhz");
+		return 0;
+	}
+	if (prescan_mhz(&r->pre, &r->mhz, &used) < 0)
+		return -1;
+	snprintf(r->mhz_source, sizeof r->mhz_source,
+		 "calibrated from the trace: %zu executions, %.1f s of CPU time",
+		 used, r->pre.sum_ran_ns / 1e9);
+	return 0;
+}
+
+static int choose_start(struct replay *r, char *err, size_t errlen)
+{
+	const struct replay_opts *o = r->o;
+	struct stat st;
+
+	if (o->have_start) {
+		r->start = o->start_time;
+		snprintf(r->start_source, sizeof r->start_source,
+			 "given with --start-time");
+		return 0;
+	}
+	if (!r->in.seekable || stat(o->input, &st) < 0) {
+		r->start = wall_now();
+		snprintf(r->start_source, sizeof r->start_source,
+			 "arrival of the stream's first bytes");
+		return 0;
+	}
+	uint64_t first, last;
+	if (trace_span(o->input, &first, &last, err, errlen) < 0)
+		return -1;
+	double span = (double)(last - first) / (r->mhz * 1e6);
+	double mtime = (double)st.st_mtim.tv_sec + st.st_mtim.tv_nsec / 1e9;
+	r->start = mtime - span;
+	snprintf(r->start_source, sizeof r->start_source,
+		 "file modification time minus the trace's span of %.3f s", span);
+	return 0;
+}
+
+static void summary(struct replay *r, FILE *out, double elapsed)
+{
+	const struct acct_stats *s = acct_stats(r->acct);
+	const struct merge_stats *m = &r->merge.st;
+	char a[64], b[64];
+
+	fprintf(out, "trace      %s: %" PRIu64 " bytes in %" PRIu64 " windows\n",
+		r->in.name, r->in.off, r->in.windows);
+	fprintf(out, "records    %" PRIu64 ": %" PRIu64 " runstate, %" PRIu64
+		" continue-running, %" PRIu64 " infprev, %" PRIu64 " infnext, %"
+		PRIu64 " switch,\n           %" PRIu64 " wake/sleep/block, %" PRIu64
+		" domain add, %" PRIu64 " domain remove, %" PRIu64 " grant map, %"
+		PRIu64 " grant transfer,\n           %" PRIu64 " lost-records, %"
+		PRIu64 " wrap padding, %" PRIu64 " other scheduler/memory, %" PRIu64
+		" of unused classes (skipped)\n",
+		s->records, s->runstate, s->continue_running, s->infprev,
+		s->infnext, s->sched_switch, s->wake_sleep_block, s->dom_add,
+		s->dom_rem, s->grant_map, s->grant_transfer,
+		s->lost_record_records, s->wrap, s->other_known, s->unused_class);
+	fprintf(out, "malformed  %" PRIu64 " (skipped)\n", s->malformed);
+	fprintf(out, "lost       %" PRIu64 " records lost by Xen\n", s->lost_records);
+	fprintf(out, "anomalies  %" PRIu64 " late, %" PRIu64 " state resyncs, %"
+		PRIu64 " TSC backwards, %" PRIu64 " TSC jumps, %" PRIu64
+		" untimed\n", s->late, s->resyncs, m->tsc_backwards, m->tsc_jumps,
+		s->untimed);
+	fprintf(out, "frequency  %.3f MHz, %s\n", r->mhz, r->mhz_source);
+	fmt_time(a, sizeof a, r->start);
+	fprintf(out, "start      %s (%.3f), %s\n", a, r->start, r->start_source);
+	if (s->seconds_emitted) {
+		fmt_time(a, sizeof a, (double)s->first_t);
+		fmt_time(b, sizeof b, (double)s->last_t);
+		fprintf(out, "seconds    %" PRIu64 " written, %" PRIu64
+			" already stored and left as they were (%s .. %s)\n",
+			r->written, r->skipped, a, b);
+	} else {
+		fprintf(out, "seconds    none\n");
+	}
+	fprintf(out, "seen       %" PRIu32 " CPUs, %" PRIu32 " domains, %" PRIu32
+		" vCPUs\n", s->cpus_seen, s->domains_seen, s->vcpus_seen);
+	fprintf(out, "elapsed    %.3f s: %.2f M records/s, %.1f MB/s\n", elapsed,
+		elapsed > 0 ? s->records / elapsed / 1e6 : 0,
+		elapsed > 0 ? r->in.off / elapsed / 1e6 : 0);
+}
+
+static void record_facts(struct replay *r)
+{
+	char buf[64];
+	store_meta_num(r->store, "cpu_mhz", r->mhz);
+	store_meta(r->store, "cpu_mhz_source", r->mhz_source);
+	store_meta_num(r->store, "start_time", r->start);
+	store_meta(r->store, "start_time_source", r->start_source);
+	store_meta(r->store, "mode", "replay");
+	store_meta(r->store, "input", r->o->input);
+	snprintf(buf, sizeof buf, "%" PRIu32, acct_stats(r->acct)->cpus_seen);
+	store_meta(r->store, "cpus", buf);
+	store_meta(r->store, "xen_version", "unknown (replayed trace)");
+}
+
+static struct run_info run_info(struct replay *r, const char *status)
+{
+	return (struct run_info){
+		.mode = "replay", .input = r->in.name,
+		.cpu_mhz = r->mhz, .cpu_mhz_source = r->mhz_source,
+		.start_time = r->start, .start_source = r->start_source,
+		.st = r->acct ? acct_stats(r->acct) : NULL,
+		.seconds_written = r->written, .seconds_skipped = r->skipped,
+		.status = status,
+	};
+}
+
+static int run(struct replay *r, FILE *out)
+{
+	const struct replay_opts *o = r->o;
+	char err[512];
+
+	r->store = store_open(o->db, err, sizeof err);
+	if (!r->store) {
+		fprintf(r->err, "xenbaked: %s\n", err);
+		return 1;
+	}
+	if (input_open(&r->in, o->input, err, sizeof err) < 0) {
+		fprintf(r->err, "xenbaked: %s\n", err);
+		return 1;
+	}
+	int prefix_rc = read_prefix(r);
+	if (!r->pre.have_tsc) {
+		if (prefix_rc < 0)
+			fprintf(r->err, "xenbaked: %s\n", r->in.err);
+		else if (o->stop && *o->stop)
+			return 0;
+		else
+			fprintf(r->err, "xenbaked: %s: no trace records in the input\n",
+				r->in.name);
+		return 1;
+	}
+	if (choose_mhz(r) < 0) {
+		fprintf(r->err, "xenbaked: %s: cannot calibrate the CPU frequency: "
+			"the trace has too few scheduler switches (INFNEXT/INFPREV "
+			"pairs)%s; give it with --cpu-mhz\n", r->in.name,
+			prefix_rc < 0 ? " before it goes bad" : "");
+		if (prefix_rc < 0)
+			fprintf(r->err, "xenbaked: %s\n", r->in.err);
+		return 1;
+	}
+	if (choose_start(r, err, sizeof err) < 0) {
+		fprintf(r->err, "xenbaked: %s\n", err);
+		return 1;
+	}
+
+	struct acct_config cfg = {
+		.cpu_mhz = r->mhz, .anchor_unix_ns = (int64_t)llround(r->start * 1e9),
+		.emit = emit, .ctx = r,
+	};
+	r->acct = acct_new(&cfg);
+	if (!r->acct || merge_init(&r->merge, &r->in, r->acct, r->mhz,
+				   LOOKAHEAD_BYTES) < 0 ||
+	    prescan_hints(&r->pre, r->acct, prescan_horizon(&r->pre)) < 0) {
+		fprintf(r->err, "xenbaked: out of memory\n");
+		return 1;
+	}
+	prescan_free(&r->pre);
+	struct run_info ri = run_info(r, "running");
+	if (store_run_begin(r->store, &ri) < 0) {
+		fprintf(r->err, "xenbaked: %s\n", store_error(r->store));
+		return 1;
+	}
+	r->merge.stop = o->stop;
+	if (o->progress) {
+		r->merge.progress = progress;
+		r->merge.progress_ctx = r;
+	}
+
+	int rc = merge_run(&r->merge);
+	/* The last second is whole only if the input ended cleanly. */
+	acct_finish(r->acct, rc == 0);
+	if (o->progress)
+		fprintf(r->err, "\r\033[K");
+	record_facts(r);
+
+	int status = 0;
+	const char *why = "ok";
+	if (acct_error(r->acct)) {
+		why = store_error(r->store)[0] ? store_error(r->store) : "out of memory";
+		fprintf(r->err, "xenbaked: %s\n", why);
+		status = 1;
+	} else if (rc < 0) {
+		why = r->merge.err[0] ? r->merge.err : r->in.err;
+		fprintf(r->err, "xenbaked: %s; every complete second before it "
+			"was written\n", why);
+		status = 1;
+	} else if (rc == 1) {
+		why = "interrupted";
+	}
+	ri = run_info(r, why);
+	store_run_end(r->store, &ri);
+	if (!o->quiet)
+		summary(r, out, mono_now() - r->t0_wall);
+	return status;
+}
+
+int replay_run(const struct replay_opts *o, FILE *out, FILE *err)
+{
+	struct replay r = { .o = o, .err = err, .t0_wall = mono_now() };
+	r.in.fd = -1;
+	int status = run(&r, out);
+	merge_free(&r.merge);
+	acct_free(r.acct);
+	prescan_free(&r.pre);
+	store_close(r.store);
+	if (r.in.chunk)
+		input_close(&r.in);
+	return status;
+}

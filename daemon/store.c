@@ -1,0 +1,238 @@
+/*
+ * SQLite writing.  Statements are prepared once; each second is
+ * BEGIN IMMEDIATE, a check that it is not stored yet, its cpu_1s rows, its
+ * sample_1s rows in key order (so the b-tree only ever appends), the
+ * lifetimes of its domains, COMMIT.  Any failure rolls the whole second
+ * back: a reader sees all of it or none.
+ */
+#include "store.h"
+#include "schema.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	sqlite3_stmt *exists, *ins_cpu, *ins_sample, *ins_domain, *meta;
+	int64_t run_id;
+	char err[512];
+};
+
+static int fail(struct store *s, const char *what)
+{
+	snprintf(s->err, sizeof s->err, "%s: %s: %s", s->path, what,
+		 sqlite3_errmsg(s->db));
+	return -1;
+}
+
+static int prep(struct store *s, sqlite3_stmt **st, const char *sql)
+{
+	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st,
+			       NULL) != SQLITE_OK)
+		return fail(s, "cannot prepare statement");
+	return 0;
+}
+
+struct store *store_open(const char *path, char *err, size_t errlen)
+{
+	struct store *s = calloc(1, sizeof *s);
+	if (!s || !(s->path = strdup(path))) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		free(s);
+		return NULL;
+	}
+	s->db = schema_open_rw(path, err, errlen);
+	if (!s->db)
+		goto out;
+	if (prep(s, &s->exists, "SELECT 1 FROM cpu_1s WHERE t = ?1 LIMIT 1") ||
+	    prep(s, &s->ins_cpu, "INSERT INTO cpu_1s (t, cpu, observed_ns, "
+		 "sched_ns, lost_records) VALUES (?1, ?2, ?3, ?4, ?5)") ||
+	    prep(s, &s->ins_sample, "INSERT INTO sample_1s (t, cpu, domid, "
+		 "exec_count, cpu_ns, wait_ns, blocked_ns, alloc_ns, "
+		 "alloc_min_ns, alloc_max_ns, alloc_unbounded, io_count) VALUES "
+		 "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)") ||
+	    prep(s, &s->ins_domain, "INSERT INTO domain (domid, name, first_t, "
+		 "last_t) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (domid, first_t) "
+		 "DO UPDATE SET last_t = max(last_t, excluded.last_t), "
+		 "name = coalesce(excluded.name, name)") ||
+	    prep(s, &s->meta, "INSERT INTO meta (key, value) VALUES (?1, ?2) "
+		 "ON CONFLICT (key) DO UPDATE SET value = excluded.value")) {
+		snprintf(err, errlen, "%s", s->err);
+		goto out;
+	}
+	return s;
+out:
+	store_close(s);
+	return NULL;
+}
+
+void store_close(struct store *s)
+{
+	if (!s)
+		return;
+	sqlite3_finalize(s->exists);
+	sqlite3_finalize(s->ins_cpu);
+	sqlite3_finalize(s->ins_sample);
+	sqlite3_finalize(s->ins_domain);
+	sqlite3_finalize(s->meta);
+	sqlite3_close(s->db);
+	free(s->path);
+	free(s);
+}
+
+const char *store_error(const struct store *s)
+{
+	return s->err;
+}
+
+static int step(struct store *s, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return fail(s, what);
+	return rc == SQLITE_ROW ? 1 : 0;
+}
+
+static int exec(struct store *s, const char *sql)
+{
+	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return fail(s, sql);
+	return 0;
+}
+
+static int write_rows(struct store *s, const struct second *sec)
+{
+	for (size_t i = 0; i < sec->ncpus; i++) {
+		const struct cpu_row *c = &sec->cpus[i];
+		sqlite3_stmt *st = s->ins_cpu;
+		sqlite3_bind_int64(st, 1, sec->t);
+		sqlite3_bind_int64(st, 2, c->cpu);
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)c->observed_ns);
+		sqlite3_bind_int64(st, 4, (sqlite3_int64)c->sched_ns);
+		sqlite3_bind_int64(st, 5, c->lost_records);
+		if (step(s, st, "cannot write cpu_1s") < 0)
+			return -1;
+	}
+	sqlite3_stmt *st = s->ins_sample;
+	for (size_t i = 0; i < sec->nsamples; i++) {
+		const struct sample_row *r = &sec->samples[i];
+		sqlite3_bind_int64(st, 1, sec->t);
+		sqlite3_bind_int64(st, 2, r->cpu);
+		sqlite3_bind_int64(st, 3, r->domid);
+		sqlite3_bind_int64(st, 4, r->exec_count);
+		sqlite3_bind_int64(st, 5, (sqlite3_int64)r->cpu_ns);
+		sqlite3_bind_int64(st, 6, (sqlite3_int64)r->wait_ns);
+		sqlite3_bind_int64(st, 7, (sqlite3_int64)r->blocked_ns);
+		sqlite3_bind_int64(st, 8, (sqlite3_int64)r->alloc_ns);
+		if (r->alloc_n) {
+			sqlite3_bind_int64(st, 9, r->alloc_min_ns);
+			sqlite3_bind_int64(st, 10, r->alloc_max_ns);
+		} else {
+			sqlite3_bind_null(st, 9);
+			sqlite3_bind_null(st, 10);
+		}
+		sqlite3_bind_int64(st, 11, r->alloc_unbounded);
+		sqlite3_bind_int64(st, 12, r->io_count);
+		if (step(s, st, "cannot write sample_1s") < 0)
+			return -1;
+	}
+	st = s->ins_domain;
+	for (size_t i = 0; i < sec->ndoms; i++) {
+		const struct dom_row *d = &sec->doms[i];
+		sqlite3_bind_int64(st, 1, d->domid);
+		if (d->name)
+			sqlite3_bind_text(st, 2, d->name, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, 2);
+		sqlite3_bind_int64(st, 3, d->first_t);
+		sqlite3_bind_int64(st, 4, sec->t);
+		if (step(s, st, "cannot write domain") < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int store_second(struct store *s, const struct second *sec)
+{
+	if (exec(s, "BEGIN IMMEDIATE") < 0)
+		return -1;
+	sqlite3_bind_int64(s->exists, 1, sec->t);
+	int rc = step(s, s->exists, "cannot read cpu_1s");
+	if (rc == 0)
+		rc = write_rows(s, sec);
+	if (rc < 0) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	if (exec(s, "COMMIT") < 0) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return rc;
+}
+
+int store_meta(struct store *s, const char *key, const char *value)
+{
+	sqlite3_bind_text(s->meta, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s->meta, 2, value, -1, SQLITE_STATIC);
+	int rc = step(s, s->meta, "cannot write meta");
+	sqlite3_clear_bindings(s->meta);
+	return rc;
+}
+
+int store_meta_num(struct store *s, const char *key, double value)
+{
+	sqlite3_bind_text(s->meta, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_double(s->meta, 2, value);
+	return step(s, s->meta, "cannot write meta");
+}
+
+int store_run_begin(struct store *s, const struct run_info *r)
+{
+	sqlite3_stmt *st;
+	if (prep(s, &st, "INSERT INTO run (started_at, mode, input, cpu_mhz, "
+		 "cpu_mhz_source, start_time, start_source, status) VALUES "
+		 "(?1, ?2, ?3, ?4, ?5, ?6, ?7, 'running')") < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)time(NULL));
+	sqlite3_bind_text(st, 2, r->mode, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, r->input, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 4, r->cpu_mhz);
+	sqlite3_bind_text(st, 5, r->cpu_mhz_source, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 6, r->start_time);
+	sqlite3_bind_text(st, 7, r->start_source, -1, SQLITE_STATIC);
+	int rc = step(s, st, "cannot write run");
+	sqlite3_finalize(st);
+	s->run_id = sqlite3_last_insert_rowid(s->db);
+	return rc;
+}
+
+int store_run_end(struct store *s, const struct run_info *r)
+{
+	sqlite3_stmt *st;
+	const struct acct_stats *a = r->st;
+	if (prep(s, &st, "UPDATE run SET first_t = ?2, last_t = ?3, records = ?4, "
+		 "lost_records = ?5, malformed = ?6, anomalies = ?7, "
+		 "seconds_written = ?8, seconds_skipped = ?9, status = ?10 "
+		 "WHERE id = ?1") < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, s->run_id);
+	if (a->seconds_emitted) {
+		sqlite3_bind_int64(st, 2, a->first_t);
+		sqlite3_bind_int64(st, 3, a->last_t);
+	}
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)a->records);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)a->lost_records);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)a->malformed);
+	sqlite3_bind_int64(st, 7, (sqlite3_int64)(a->late + a->resyncs + a->untimed));
+	sqlite3_bind_int64(st, 8, (sqlite3_int64)r->seconds_written);
+	sqlite3_bind_int64(st, 9, (sqlite3_int64)r->seconds_skipped);
+	sqlite3_bind_text(st, 10, r->status, -1, SQLITE_STATIC);
+	int rc = step(s, st, "cannot write run");
+	sqlite3_finalize(st);
+	return rc;
+}

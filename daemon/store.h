@@ -1,0 +1,44 @@
+/*
+ * The writer: one closed second at a time into the database, whole, in one
+ * transaction.  A second already in the database (a replay of the same
+ * trace, a restart) is left exactly as it is and reported as skipped, so
+ * replaying twice gives the same rows and stored rows are never touched.
+ */
+#ifndef XENMON_STORE_H
+#define XENMON_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "account.h"
+
+struct store;
+
+struct store *store_open(const char *path, char *err, size_t errlen);
+void store_close(struct store *s);
+
+/* 0: written; 1: already stored, skipped; -1: error (store_error). */
+int store_second(struct store *s, const struct second *sec);
+
+int store_meta(struct store *s, const char *key, const char *value);
+int store_meta_num(struct store *s, const char *key, double value);
+
+struct run_info {
+	const char *mode, *input;
+	double cpu_mhz;
+	const char *cpu_mhz_source;
+	double start_time;
+	const char *start_source;
+	const struct acct_stats *st;
+	uint64_t seconds_written, seconds_skipped;
+	const char *status;
+};
+
+int store_run_begin(struct store *s, const struct run_info *r);
+int store_run_end(struct store *s, const struct run_info *r);
+
+/* The last error, naming the database file. */
+const char *store_error(const struct store *s);
+
+#endif

@@ -1,0 +1,162 @@
+/*
+ * xenbaked: the xenmon daemon's command line.
+ *
+ * Replay (--input FILE or -) is implemented here; live capture from the
+ * hypervisor is the other mode and lives in its own module when built with
+ * Xen's control libraries.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "replay.h"
+#include "schema.h"
+
+#define DEFAULT_DB "/var/lib/xenmon/xenmon.db"
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: xenbaked [--db PATH] [--input FILE|-] [options]\n"
+"\n"
+"Record what Xen's scheduler does, per physical CPU and domain, one row per\n"
+"second, into a SQLite database that xenmon, xenmon-export and the sqlite3\n"
+"shell read.\n"
+"\n"
+"  --db PATH           database to write (default " DEFAULT_DB ");\n"
+"                      created if missing, WAL mode\n"
+"  --input FILE        replay a trace written by xentrace instead of\n"
+"                      recording live; FILE may be - for a stream, e.g.\n"
+"                      xentrace -e all /dev/stdout | xenbaked --input -\n"
+"  --cpu-mhz MHZ       TSC frequency; by default calibrated from the\n"
+"                      trace's own scheduler records (replay) or taken\n"
+"                      from Xen (live)\n"
+"  --start-time SECS   Unix time (may be fractional) of the trace's first\n"
+"                      record; by default the file's modification time\n"
+"                      minus the trace's span, or for a stream the time\n"
+"                      its first bytes arrive\n"
+"  --realtime          replay paced by trace time (one second per second)\n"
+"  --quiet             no summary, no progress\n"
+"  --help              this text\n"
+"  --version           program and schema version\n"
+"\n"
+"A replay ends with a summary of what was read and written.  Seconds already\n"
+"in the database are left exactly as they are, so replaying a trace twice\n"
+"writes nothing new.  Exit status: 0 done, 1 runtime error (the message\n"
+"names the file and, for a trace, the byte offset), 2 usage error.\n");
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "xenbaked: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nTry 'xenbaked --help'.\n");
+	return 2;
+}
+
+static int parse_number(const char *s, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(v))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_DB = 256, OPT_INPUT, OPT_MHZ, OPT_START, OPT_REALTIME,
+	       OPT_QUIET, OPT_HELP, OPT_VERSION };
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, OPT_DB },
+		{ "input", required_argument, NULL, OPT_INPUT },
+		{ "cpu-mhz", required_argument, NULL, OPT_MHZ },
+		{ "start-time", required_argument, NULL, OPT_START },
+		{ "realtime", no_argument, NULL, OPT_REALTIME },
+		{ "quiet", no_argument, NULL, OPT_QUIET },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct replay_opts o = { .db = DEFAULT_DB, .stop = &stop };
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_DB:
+			if (!*optarg)
+				return usage_error("--db needs a path%s", "");
+			o.db = optarg;
+			break;
+		case OPT_INPUT:
+			if (!*optarg)
+				return usage_error("--input needs a file or -%s", "");
+			o.input = optarg;
+			break;
+		case OPT_MHZ:
+			if (parse_number(optarg, &o.cpu_mhz) < 0 ||
+			    o.cpu_mhz < 1 || o.cpu_mhz > 100000)
+				return usage_error("--cpu-mhz: '%s' is not a frequency "
+						   "in MHz (1 to 100000)", optarg);
+			break;
+		case OPT_START:
+			if (parse_number(optarg, &o.start_time) < 0 ||
+			    o.start_time < 0 || o.start_time > 32503680000.0)
+				return usage_error("--start-time: '%s' is not a Unix "
+						   "time in seconds", optarg);
+			o.have_start = true;
+			break;
+		case OPT_REALTIME:
+			o.realtime = true;
+			break;
+		case OPT_QUIET:
+			o.quiet = true;
+			break;
+		case OPT_HELP:
+			usage(stdout);
+			return 0;
+		case OPT_VERSION:
+			printf("xenbaked %s (database schema %d)\n", XENMON_VERSION,
+			       schema_version);
+			return 0;
+		default:
+			if (optopt)
+				return usage_error("unknown or incomplete option '%s'",
+						   argv[optind - 1]);
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (!o.input) {
+		fprintf(stderr, "xenbaked: live capture from the hypervisor is not "
+			"available in this build; replay a xentrace recording with "
+			"--input FILE (or - for a stream)\n");
+		return 1;
+	}
+	o.progress = !o.quiet && isatty(2);
+	return replay_run(&o, stdout, stderr);
+}

@@ -1,0 +1,36 @@
+/*
+ * The database contract in one place: the SQL migrations compiled into every
+ * binary, and the code that opens a database and brings it to the current
+ * schema.  Daemon, viewer and tools all open the file through here, so that
+ * none of them can disagree about what a "xenmon database" is.
+ */
+#ifndef XENMON_SCHEMA_H
+#define XENMON_SCHEMA_H
+
+#include <stddef.h>
+#include <sqlite3.h>
+
+/* 'XenM': marks a SQLite file as ours (PRAGMA application_id). */
+#define SCHEMA_APPLICATION_ID 0x58656e4d
+
+extern const char *const schema_migrations[];
+extern const int schema_version;
+
+/*
+ * Open (creating if needed) PATH for writing, in WAL mode, migrated to the
+ * current schema.  Refuses a SQLite file that is not ours and one written by
+ * a newer xenmon.  On failure returns NULL and puts the reason, naming the
+ * file, in ERR.
+ */
+sqlite3 *schema_open_rw(const char *path, char *err, size_t errlen);
+
+/*
+ * Open PATH read-only for the viewer and tools; never creates, never
+ * migrates, never takes a write lock.
+ */
+sqlite3 *schema_open_ro(const char *path, char *err, size_t errlen);
+
+/* The database's PRAGMA user_version, or -1 on error. */
+int schema_db_version(sqlite3 *db);
+
+#endif
