@@ -59,9 +59,11 @@ struct vcpu {
 	uint8_t hinted;
 	uint8_t hint_state;
 	uint16_t hint_cpu;
-	/* The bucket this vCPU booked into last: most bookings hit it. */
-	uint32_t cache_epoch, cache_idx;
-	uint16_t cache_cpu;
+};
+
+/* Where this domain's bucket for one CPU is in the open second's rows. */
+struct bk {
+	uint32_t epoch, idx;
 };
 
 struct domain {
@@ -70,12 +72,8 @@ struct domain {
 	uint32_t active_epoch;   /* epoch in which it was listed in doms */
 	struct vcpu **v;
 	uint32_t nv;
-};
-
-struct slot {
-	uint32_t epoch;
-	uint32_t idx;
-	uint32_t domid;
+	struct bk *bk;           /* by CPU */
+	uint32_t nbk;
 };
 
 struct pcpu {
@@ -85,10 +83,6 @@ struct pcpu {
 	uint64_t observed_from;
 	uint64_t sched_ns;
 	uint32_t lost;
-	/* (domid -> bucket) for the open second, open addressing, entries
-	 * of older epochs are free. */
-	struct slot *tab;
-	uint32_t tabmask, tabused, tab_epoch;
 };
 
 struct acct {
@@ -118,6 +112,9 @@ struct acct {
 	uint32_t epoch;
 	struct sample_row *rows;
 	uint32_t nrows, rows_cap;
+	struct sample_row *sorted;   /* rows in key order, for emit */
+	uint64_t *keys;
+	uint32_t sort_cap;
 	struct dom_row *doms;
 	uint32_t ndoms, doms_cap;
 	struct cpu_row *cpu_rows;
@@ -167,85 +164,36 @@ static void note_domain_active(struct acct *a, struct domain *d)
 	};
 }
 
-static int tab_grow(struct pcpu *c, uint32_t epoch)
-{
-	uint32_t size = c->tabmask ? (c->tabmask + 1) * 2 : 16;
-	struct slot *t = calloc(size, sizeof *t);
-	if (!t)
-		return -1;
-	for (uint32_t i = 0; c->tab && i <= c->tabmask; i++) {
-		if (c->tab[i].epoch != epoch)
-			continue;
-		uint32_t h = (c->tab[i].domid * 0x9e3779b1u) & (size - 1);
-		while (t[h].epoch == epoch)
-			h = (h + 1) & (size - 1);
-		t[h] = c->tab[i];
-	}
-	free(c->tab);
-	c->tab = t;
-	c->tabmask = size - 1;
-	return 0;
-}
-
 /* The open second's bucket for (cpu, domain), created on first use. */
-static struct sample_row *bucket(struct acct *a, uint16_t cpu, struct domain *d,
-				 uint32_t *idx_out)
+static struct sample_row *bucket(struct acct *a, uint16_t cpu, struct domain *d)
 {
-	struct pcpu *c = &a->cpus[cpu];
-	if (c->tab_epoch != a->epoch) {
-		c->tab_epoch = a->epoch;
-		c->tabused = 0;
-	}
-	if (!c->tab || (c->tabused + 1) * 2 > c->tabmask + 1) {
-		if (tab_grow(c, a->epoch) < 0)
+	if (cpu >= d->nbk) {
+		struct bk *n = grow(d->bk, &d->nbk, cpu + 1u, sizeof *n);
+		if (!n)
 			goto oom;
+		d->bk = n;
 	}
-	uint32_t h = (d->domid * 0x9e3779b1u) & c->tabmask;
-	for (;;) {
-		struct slot *s = &c->tab[h];
-		if (s->epoch != a->epoch) {
-			if (a->nrows == a->rows_cap) {
-				struct sample_row *n = grow(a->rows, &a->rows_cap,
-							    a->nrows + 1, sizeof *n);
-				if (!n)
-					goto oom;
-				a->rows = n;
-			}
-			s->epoch = a->epoch;
-			s->domid = d->domid;
-			s->idx = a->nrows++;
-			c->tabused++;
-			struct sample_row *r = &a->rows[s->idx];
-			memset(r, 0, sizeof *r);
-			r->cpu = cpu;
-			r->domid = d->domid;
-			note_domain_active(a, d);
-			*idx_out = s->idx;
-			return r;
-		}
-		if (s->domid == d->domid) {
-			*idx_out = s->idx;
-			return &a->rows[s->idx];
-		}
-		h = (h + 1) & c->tabmask;
+	struct bk *e = &d->bk[cpu];
+	if (e->epoch == a->epoch)
+		return &a->rows[e->idx];
+	if (a->nrows == a->rows_cap) {
+		struct sample_row *n = grow(a->rows, &a->rows_cap, a->nrows + 1,
+					    sizeof *n);
+		if (!n)
+			goto oom;
+		a->rows = n;
 	}
+	e->epoch = a->epoch;
+	e->idx = a->nrows++;
+	struct sample_row *r = &a->rows[e->idx];
+	memset(r, 0, sizeof *r);
+	r->cpu = cpu;
+	r->domid = d->domid;
+	note_domain_active(a, d);
+	return r;
 oom:
 	a->err = -1;
 	return NULL;
-}
-
-static struct sample_row *vcpu_bucket(struct acct *a, struct vcpu *v)
-{
-	if (v->cache_epoch == a->epoch && v->cache_cpu == v->res)
-		return &a->rows[v->cache_idx];
-	uint32_t idx;
-	struct sample_row *r = bucket(a, v->res, v->dom, &idx);
-	if (r) {
-		v->cache_epoch = a->epoch;
-		v->cache_cpu = v->res;
-		v->cache_idx = idx;
-	}
-	return r;
 }
 
 /* Book the vCPU's interval up to NOW in its current state. */
@@ -255,7 +203,7 @@ static void book(struct acct *a, struct vcpu *v, uint64_t now)
 	v->since = now;
 	if (d == 0 || v->state > V_BLOCKED)
 		return;
-	struct sample_row *r = vcpu_bucket(a, v);
+	struct sample_row *r = bucket(a, v->res, v->dom);
 	if (!r)
 		return;
 	if (v->state == V_RUNNING)
@@ -336,6 +284,7 @@ static void dom_end(struct acct *a, struct domain *d, uint64_t now)
 	if (a->dom_by_id[d->domid] == d)
 		a->dom_by_id[d->domid] = NULL;
 	free(d->v);
+	free(d->bk);
 	free(d);
 }
 
@@ -365,7 +314,6 @@ static struct vcpu *vcpu_get(struct acct *a, uint16_t domid, uint32_t id)
 		v->dom = d;
 		v->id = (uint16_t)id;
 		v->state = V_NEW;
-		v->cache_epoch = a->epoch - 1;
 		d->v[id] = v;
 		a->st.vcpus_seen++;
 	}
@@ -443,7 +391,6 @@ static void add_cpu_at(struct acct *a, unsigned cpu, uint64_t from)
 	c->present = 1;
 	c->observed_from = from;
 	c->gap_since = from;
-	c->tab_epoch = a->epoch;
 	uint32_t i = a->ncpu_list++;
 	while (i > 0 && a->cpu_list[i - 1] > cpu) {
 		a->cpu_list[i] = a->cpu_list[i - 1];
@@ -496,12 +443,46 @@ int acct_hint(struct acct *a, unsigned cpu, uint16_t domid, uint16_t vcpu,
 
 /* ---- seconds ---------------------------------------------------------- */
 
-static int row_cmp(const void *x, const void *y)
+/*
+ * Rows in (cpu, domid) order, the table's key order, so that SQLite appends
+ * to its b-tree: an LSD radix sort of (key << 32 | index), four byte-wide
+ * passes over the 32-bit key, then one gather.
+ */
+static int sort_rows(struct acct *a)
 {
-	const struct sample_row *p = x, *q = y;
-	if (p->cpu != q->cpu)
-		return p->cpu < q->cpu ? -1 : 1;
-	return (p->domid > q->domid) - (p->domid < q->domid);
+	uint32_t n = a->nrows;
+	if (n > a->sort_cap) {
+		uint32_t cap = a->sort_cap;
+		uint64_t *k = grow(a->keys, &cap, 2 * n, sizeof *k);
+		if (!k)
+			return -1;
+		a->keys = k;
+		cap = a->sort_cap;
+		struct sample_row *r = grow(a->sorted, &cap, 2 * n, sizeof *r);
+		if (!r)
+			return -1;
+		a->sorted = r;
+		a->sort_cap = cap;
+	}
+	uint64_t *src = a->keys, *dst = a->keys + n;
+	for (uint32_t i = 0; i < n; i++)
+		src[i] = (uint64_t)a->rows[i].cpu << 48 |
+			 (uint64_t)a->rows[i].domid << 32 | i;
+	for (unsigned shift = 32; shift < 64; shift += 8) {
+		uint32_t count[257] = { 0 };
+		for (uint32_t i = 0; i < n; i++)
+			count[((src[i] >> shift) & 0xff) + 1]++;
+		for (unsigned b = 0; b < 256; b++)
+			count[b + 1] += count[b];
+		for (uint32_t i = 0; i < n; i++)
+			dst[count[(src[i] >> shift) & 0xff]++] = src[i];
+		uint64_t *t = src;
+		src = dst;
+		dst = t;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		a->sorted[i] = a->rows[(uint32_t)src[i]];
+	return 0;
 }
 
 static int dom_cmp(const void *x, const void *y)
@@ -533,13 +514,14 @@ static void close_second(struct acct *a, uint64_t end, bool complete)
 		c->sched_ns = 0;
 		c->lost = 0;
 	}
-	qsort(a->rows, a->nrows, sizeof *a->rows, row_cmp);
+	if (sort_rows(a) < 0)
+		a->err = -1;
 	qsort(a->doms, a->ndoms, sizeof *a->doms, dom_cmp);
 
 	struct second s = {
 		.t = a->sec_t, .complete = complete,
 		.cpus = a->cpu_rows, .ncpus = a->ncpu_list,
-		.samples = a->rows, .nsamples = a->nrows,
+		.samples = a->sorted, .nsamples = a->nrows,
 		.doms = a->doms, .ndoms = a->ndoms,
 	};
 	if (!a->err && a->cfg.emit && a->cfg.emit(a->cfg.ctx, &s) < 0)
@@ -649,12 +631,11 @@ static struct sample_row *dom_bucket(struct acct *a, unsigned cpu, uint32_t domi
 		return NULL;
 	}
 	struct domain *d = dom_get(a, (uint16_t)domid);
-	uint32_t idx;
-	return d ? bucket(a, (uint16_t)cpu, d, &idx) : NULL;
+	return d ? bucket(a, (uint16_t)cpu, d) : NULL;
 }
 
-static void on_infnext(struct acct *a, unsigned cpu, uint32_t n,
-		       const uint8_t *w, uint64_t tsc)
+static void book_infnext(struct acct *a, unsigned cpu, uint32_t n,
+			 const uint8_t *w)
 {
 	/* Xen >= 4.8: domid, unit, since_ns, slice_ns; older: domid,
 	 * waited_ns, slice_ns. */
@@ -663,7 +644,6 @@ static void on_infnext(struct acct *a, unsigned cpu, uint32_t n,
 		return;
 	}
 	a->st.infnext++;
-	advance(a, tsc);
 	struct sample_row *r = dom_bucket(a, cpu, trace_load32(w));
 	if (!r)
 		return;
@@ -682,15 +662,14 @@ static void on_infnext(struct acct *a, unsigned cpu, uint32_t n,
 	r->alloc_ns += s;
 }
 
-static void on_grant(struct acct *a, unsigned cpu, uint32_t n, const uint8_t *w,
-		     uint64_t tsc, uint64_t *counter)
+static void book_grant(struct acct *a, unsigned cpu, uint32_t n,
+		       const uint8_t *w, uint64_t *counter)
 {
 	if (n != 1) {
 		a->st.malformed++;
 		return;
 	}
 	(*counter)++;
-	advance(a, tsc);
 	struct sample_row *r = dom_bucket(a, cpu, trace_load32(w));
 	if (r)
 		r->io_count++;
@@ -762,7 +741,8 @@ static void on_sched_verbose(struct acct *a, unsigned cpu, uint32_t ev, uint32_t
 {
 	switch (ev) {
 	case TRC_SCHED_SWITCH_INFNEXT:
-		on_infnext(a, cpu, n, w, tsc);
+		advance(a, tsc);
+		book_infnext(a, cpu, n, w);
 		break;
 	case TRC_SCHED_SWITCH_INFPREV:
 		if (n == 3 || n == 2)
@@ -818,11 +798,13 @@ void acct_record(struct acct *a, unsigned cpu, uint64_t tsc, uint32_t hdr,
 		on_sched_verbose(a, cpu, ev, n, w, tsc);
 		break;
 	case TRC_MEM >> 12:
-		if (ev == TRC_MEM_PAGE_GRANT_MAP)
-			on_grant(a, cpu, n, w, tsc, &a->st.grant_map);
-		else if (ev == TRC_MEM_PAGE_GRANT_TRANSFER)
-			on_grant(a, cpu, n, w, tsc, &a->st.grant_transfer);
-		else
+		if (ev == TRC_MEM_PAGE_GRANT_MAP) {
+			advance(a, tsc);
+			book_grant(a, cpu, n, w, &a->st.grant_map);
+		} else if (ev == TRC_MEM_PAGE_GRANT_TRANSFER) {
+			advance(a, tsc);
+			book_grant(a, cpu, n, w, &a->st.grant_transfer);
+		} else
 			a->st.other_known++;
 		break;
 	case TRC_GEN >> 12:
@@ -836,6 +818,72 @@ void acct_record(struct acct *a, unsigned cpu, uint64_t tsc, uint32_t hdr,
 	default:
 		a->st.unused_class++;
 	}
+}
+
+/*
+ * Records that change no vCPU's state need no global order: most are only
+ * counted, and INFNEXT and grant records only add into their own CPU's
+ * bucket for their second.  The merge offers each record here first and
+ * only merges those refused, so the heap sees a fraction of the trace.  A
+ * record is refused before accounting starts (it may be the trace's first)
+ * and when its second is not open yet.
+ */
+bool acct_unordered(struct acct *a, unsigned cpu, uint64_t tsc, uint32_t hdr,
+		    const uint8_t *w)
+{
+	uint32_t ev = TRACE_HDR_EVENT(hdr), n = TRACE_HDR_NWORDS(hdr);
+	uint64_t *counter;
+
+	if (!a->started || a->err || cpu >= a->ncpus_alloc || !a->cpus[cpu].present)
+		return false;
+	switch (ev) {
+	case TRC_SCHED_SWITCH:
+		counter = &a->st.sched_switch;
+		break;
+	case TRC_SCHED_SWITCH_INFPREV:
+		counter = n == 3 || n == 2 ? &a->st.infprev : &a->st.malformed;
+		break;
+	case TRC_SCHED_WAKE:
+	case TRC_SCHED_SLEEP:
+	case TRC_SCHED_BLOCK:
+		counter = &a->st.wake_sleep_block;
+		break;
+	case TRC_TRACE_WRAP_BUFFER:
+		counter = &a->st.wrap;
+		break;
+	case TRC_SCHED_SWITCH_INFNEXT:
+	case TRC_MEM_PAGE_GRANT_MAP:
+	case TRC_MEM_PAGE_GRANT_TRANSFER: {
+		uint64_t ns = acct_tsc_to_ns(a, tsc);
+		if (ns >= a->sec_end)
+			return false;
+		if (ns < a->now && (int64_t)ns < a->sec_start)
+			a->st.late++;
+		a->st.records++;
+		if (tsc > a->max_tsc)
+			a->max_tsc = tsc;
+		if (ev == TRC_SCHED_SWITCH_INFNEXT)
+			book_infnext(a, cpu, n, w);
+		else
+			book_grant(a, cpu, n, w, ev == TRC_MEM_PAGE_GRANT_MAP ?
+				   &a->st.grant_map : &a->st.grant_transfer);
+		return true;
+	}
+	default:
+		switch (ev >> 12) {
+		case TRC_SCHED_MIN >> 12:
+		case TRC_SCHED_VERBOSE >> 12:
+		case TRC_MEM >> 12:
+		case TRC_GEN >> 12:
+			return false;
+		}
+		counter = &a->st.unused_class;
+	}
+	(*counter)++;
+	a->st.records++;
+	if (tsc > a->max_tsc)
+		a->max_tsc = tsc;
+	return true;
 }
 
 int acct_finish(struct acct *a, bool partial_last)
@@ -889,11 +937,12 @@ void acct_free(struct acct *a)
 		for (uint32_t i = 0; i < d->nv; i++)
 			free(d->v[i]);
 		free(d->v);
+		free(d->bk);
 		free(d);
 	}
-	for (uint32_t i = 0; i < a->ncpus_alloc; i++)
-		free(a->cpus[i].tab);
 	free(a->dom_by_id);
+	free(a->sorted);
+	free(a->keys);
 	free(a->cpus);
 	free(a->cpu_list);
 	free(a->cpu_rows);

@@ -92,6 +92,11 @@ int acct_hint(struct acct *a, unsigned cpu, uint16_t domid, uint16_t vcpu,
 void acct_record(struct acct *a, unsigned cpu, uint64_t tsc, uint32_t hdr,
 		 const uint8_t *w);
 
+/* Take a record that needs no global order (see account.c); false if it
+ * must come through acct_record in TSC order. */
+bool acct_unordered(struct acct *a, unsigned cpu, uint64_t tsc, uint32_t hdr,
+		    const uint8_t *w);
+
 /* Close every second up to the end of the trace.  With partial_last, the
  * last second is emitted even though the trace ended inside it. */
 int acct_finish(struct acct *a, bool partial_last);

@@ -130,23 +130,25 @@ static int seg_push(struct cpu_fifo *f, uint64_t off)
 static int fifo_append(struct cpu_fifo *f, const uint8_t *p, size_t n)
 {
 	size_t used = (size_t)(f->tail - f->base);
-	if (used + n > f->cap) {
-		size_t dead = (size_t)(f->head - f->base);
-		if (dead) {
-			memmove(f->buf, f->buf + dead, used - dead);
-			f->base = f->head;
-			used -= dead;
-		}
-		if (used + n > f->cap) {
-			size_t cap = f->cap ? f->cap : 64 * 1024;
-			while (cap < used + n)
-				cap *= 2;
-			uint8_t *b = realloc(f->buf, cap);
-			if (!b)
-				return -1;
-			f->buf = b;
-			f->cap = cap;
-		}
+	size_t dead = (size_t)(f->head - f->base);
+	/* Drop the consumed prefix when it is in the way or half the buffer
+	 * (the live part is small then: the move is cheap). */
+	if (dead && (used + n > f->cap || dead >= f->cap / 2)) {
+		memmove(f->buf, f->buf + dead, used - dead);
+		f->base = f->head;
+		used -= dead;
+	}
+	/* Grow to fit, or give back what a burst (the look-ahead at start)
+	 * left allocated. */
+	if (used + n > f->cap || (f->cap > 256 * 1024 && (used + n) * 8 < f->cap)) {
+		size_t cap = 64 * 1024;
+		while (cap < 2 * (used + n))
+			cap *= 2;
+		uint8_t *b = realloc(f->buf, cap);
+		if (!b)
+			return -1;
+		f->buf = b;
+		f->cap = cap;
 	}
 	memcpy(f->buf + used, p, n);
 	f->tail += n;

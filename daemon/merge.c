@@ -51,40 +51,50 @@ static void sift_up(struct merge *m, unsigned i)
 	}
 }
 
-/* Decode CPU's head record if it is all there. */
+/* Decode CPU's next record that needs ordering, if it is all there; the
+ * records before it that need none go straight to the engine. */
 static bool head_ready(struct merge *m, unsigned cpu)
 {
 	struct mcpu *c = &m->c[cpu];
-	uint64_t avail;
-	const uint8_t *p = input_peek(m->in, cpu, c->pos, &avail);
-
-	if (avail < 4)
-		return false;
-	uint32_t hdr = trace_load32(p), size = trace_rec_size(hdr);
-	if (avail < size)
-		return false;
-	c->hdr = hdr;
-	c->size = size;
-	if (!TRACE_HDR_HAS_TSC(hdr)) {
-		c->tsc = c->known ? c->last_tsc : m->last_tsc;
+	for (;;) {
+		uint64_t avail;
+		const uint8_t *p = input_peek(m->in, cpu, c->pos, &avail);
+		if (avail < 4)
+			return false;
+		uint32_t hdr = trace_load32(p), size = trace_rec_size(hdr);
+		if (avail < size)
+			return false;
+		uint64_t tsc;
+		if (!TRACE_HDR_HAS_TSC(hdr)) {
+			tsc = c->known ? c->last_tsc : m->last_tsc;
+		} else {
+			tsc = trace_load64(p + 4);
+			if (c->known) {
+				if (tsc < c->last_tsc) {
+					m->st.tsc_backwards++;
+					tsc = c->last_tsc;
+				} else if (tsc - c->last_tsc > m->max_jump) {
+					m->st.tsc_jumps++;
+					tsc = c->last_tsc;
+				}
+			} else if (m->have_last && tsc > m->last_tsc &&
+				   tsc - m->last_tsc > m->max_jump) {
+				m->st.tsc_jumps++;
+				tsc = m->last_tsc;
+			}
+		}
+		if (c->known &&
+		    acct_unordered(m->a, cpu, tsc, hdr,
+				   p + (TRACE_HDR_HAS_TSC(hdr) ? 12 : 4))) {
+			c->pos += size;
+			c->last_tsc = tsc;
+			continue;
+		}
+		c->hdr = hdr;
+		c->size = size;
+		c->tsc = tsc;
 		return true;
 	}
-	uint64_t tsc = trace_load64(p + 4);
-	if (c->known) {
-		if (tsc < c->last_tsc) {
-			m->st.tsc_backwards++;
-			tsc = c->last_tsc;
-		} else if (tsc - c->last_tsc > m->max_jump) {
-			m->st.tsc_jumps++;
-			tsc = c->last_tsc;
-		}
-	} else if (m->have_last && tsc > m->last_tsc &&
-		   tsc - m->last_tsc > m->max_jump) {
-		m->st.tsc_jumps++;
-		tsc = m->last_tsc;
-	}
-	c->tsc = tsc;
-	return true;
 }
 
 static int grow_cpus(struct merge *m, unsigned n)
@@ -146,6 +156,25 @@ static void refeed(struct merge *m)
 	m->nstarved = k;
 }
 
+/*
+ * Is some starved CPU worth waiting for?  Not once the others' next record
+ * is more than idle_after past its last one: it is idle (a tickless CPU can
+ * stay silent for seconds), and on a slow stream waiting for it would hold
+ * every other CPU back.
+ */
+static bool worth_waiting(const struct merge *m)
+{
+	if (m->nheap == 0)
+		return true;
+	uint64_t next = m->c[m->heap[0]].tsc;
+	for (unsigned i = 0; i < m->nstarved; i++) {
+		const struct mcpu *c = &m->c[m->starved[i]];
+		if (c->known && next - c->last_tsc < m->idle_after)
+			return true;
+	}
+	return false;
+}
+
 /* Read until no CPU is starved, or the look-ahead is full, or the end.
  * -1 when the input turned out bad (what was read before stays). */
 static int fill(struct merge *m)
@@ -153,7 +182,8 @@ static int fill(struct merge *m)
 	struct input *in = m->in;
 	int bad = 0;
 	while (!in->eof && !bad && !(m->stop && *m->stop) &&
-	       (m->nheap == 0 || (m->nstarved && in->buffered < m->lookahead))) {
+	       (m->nheap == 0 || (m->nstarved && in->buffered < m->lookahead &&
+				  worth_waiting(m)))) {
 		if (input_fill(in) < 0)
 			bad = -1;
 		if (adopt_new_cpus(m) < 0) {
@@ -253,6 +283,7 @@ int merge_init(struct merge *m, struct input *in, struct acct *a,
 	m->a = a;
 	m->lookahead = lookahead;
 	m->max_jump = (uint64_t)(cpu_mhz * 1e6 * 3600.0);
+	m->idle_after = (uint64_t)(cpu_mhz * 1e6);
 	if (adopt_new_cpus(m) < 0)
 		return -1;
 	refeed(m);

@@ -3,8 +3,8 @@
  *
  * A CPU whose FIFO has run dry may still have records to come that are
  * older than the others' heads, so the merge reads more input before it
- * goes on, unless the look-ahead limit is reached (that CPU is idle, or its
- * windows come late): then it proceeds without it, and anything older that
+ * goes on, unless the look-ahead limit is reached or the others are a
+ * second past its last record (it is idle): then it proceeds without it, and anything older that
  * turns up later is accounted as happening now and counted late.  So memory
  * is bounded by the look-ahead whatever the trace.
  *
@@ -45,6 +45,7 @@ struct merge {
 	unsigned *starved, nstarved;
 	uint64_t lookahead;
 	uint64_t max_jump;       /* TSC ticks */
+	uint64_t idle_after;     /* a starved CPU this far behind is idle */
 	uint64_t last_tsc;       /* of the last record taken, any CPU */
 	bool have_last;
 	struct merge_stats st;

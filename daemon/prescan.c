@@ -219,7 +219,8 @@ int trace_span(const char *path, uint64_t *first, uint64_t *last,
 
 	if (input_open(&in, path, err, errlen) < 0)
 		return -1;
-	while ((rc = input_fill(&in)) > 0 || (rc == 0 && in.buffered)) {
+	do {
+		rc = input_fill(&in);
 		for (unsigned cpu = 0; cpu < in.ncpus; cpu++) {
 			struct cpu_fifo *f = &in.cpus[cpu];
 			uint64_t pos = f->head;
@@ -242,9 +243,7 @@ int trace_span(const char *path, uint64_t *first, uint64_t *last,
 			if (f->present)
 				input_consume(&in, cpu, pos);
 		}
-		if (rc == 0)
-			break;
-	}
+	} while (rc > 0);  /* a bad tail is the main pass's to report */
 	input_close(&in);
 	if (!any) {
 		snprintf(err, errlen, "%s: no timestamped record in the trace", path);

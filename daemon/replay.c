@@ -12,11 +12,12 @@
 #include "merge.h"
 #include "prescan.h"
 #include "store.h"
+#include "writer.h"
 
 /* Look-ahead: how far the reader may run ahead of the merge, and how much
  * of the trace's head is read before accounting starts. */
 #define LOOKAHEAD_BYTES (32u << 20)
-#define PREFIX_BYTES (16u << 20)
+#define PREFIX_BYTES (8u << 20)
 #define PREFIX_SECONDS 3.0
 
 struct replay {
@@ -26,6 +27,7 @@ struct replay {
 	struct store *store;
 	struct acct *acct;
 	struct merge merge;
+	struct writer *writer;
 	double mhz;
 	char mhz_source[160];
 	double start;
@@ -86,14 +88,7 @@ static int emit(void *ctx, const struct second *s)
 	struct replay *r = ctx;
 	if (r->o->realtime)
 		pace(r, s->t);
-	int rc = store_second(r->store, s);
-	if (rc < 0)
-		return -1;
-	if (rc == 1)
-		r->skipped++;
-	else
-		r->written++;
-	return 0;
+	return writer_put(r->writer, s);
 }
 
 static void progress(void *ctx)
@@ -103,12 +98,12 @@ static void progress(void *ctx)
 	double pct = r->in.size ? 100.0 * (double)r->in.off / (double)r->in.size : 0;
 	if (r->in.size)
 		fprintf(r->err, "\r\033[Kxenbaked: %5.1f%%  %" PRIu64 " M records, "
-			"%" PRIu64 " seconds written", pct, st->records / 1000000,
-			r->written);
+			"%" PRIu64 " seconds", pct, st->records / 1000000,
+			st->seconds_emitted);
 	else
 		fprintf(r->err, "\r\033[Kxenbaked: %" PRIu64 " MB read, %" PRIu64
-			" M records, %" PRIu64 " seconds written",
-			r->in.off >> 20, st->records / 1000000, r->written);
+			" M records, %" PRIu64 " seconds",
+			r->in.off >> 20, st->records / 1000000, st->seconds_emitted);
 	fflush(r->err);
 }
 
@@ -309,6 +304,11 @@ static int run(struct replay *r, FILE *out)
 		fprintf(r->err, "xenbaked: %s\n", store_error(r->store));
 		return 1;
 	}
+	r->writer = writer_start(r->store, 8);
+	if (!r->writer) {
+		fprintf(r->err, "xenbaked: cannot start the writer thread\n");
+		return 1;
+	}
 	r->merge.stop = o->stop;
 	if (o->progress) {
 		r->merge.progress = progress;
@@ -318,13 +318,15 @@ static int run(struct replay *r, FILE *out)
 	int rc = merge_run(&r->merge);
 	/* The last second is whole only if the input ended cleanly. */
 	acct_finish(r->acct, rc == 0);
+	int wrc = writer_finish(r->writer, &r->written, &r->skipped);
+	r->writer = NULL;
 	if (o->progress)
 		fprintf(r->err, "\r\033[K");
 	record_facts(r);
 
 	int status = 0;
 	const char *why = "ok";
-	if (acct_error(r->acct)) {
+	if (wrc < 0 || acct_error(r->acct)) {
 		why = store_error(r->store)[0] ? store_error(r->store) : "out of memory";
 		fprintf(r->err, "xenbaked: %s\n", why);
 		status = 1;

@@ -1,0 +1,200 @@
+#!/usr/bin/env python3
+"""xenbaked's command line: every flag's exit status and message, bad input
+of every kind, and what stays in the database when input goes bad.
+Output is TAP.
+
+    test_xenbaked.py XENBAKED
+"""
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
+from xentrace import IDLE, TRC, rec, runstate, switch, window  # noqa: E402
+
+BAKE = sys.argv[1]
+MHZ = 2000
+START = 1700000000
+results = []
+
+
+def T(ns):
+    return 10**12 + ns * MHZ // 1000
+
+
+def trace(seconds=3, cpus=1):
+    """A valid trace: dom1 runs 100 ms of every 250 on each CPU."""
+    out = b''
+    for cpu in range(cpus):
+        body = b''
+        t = 0
+        while t < seconds * 10**9:
+            body += switch(T(t), (IDLE, cpu), (1, cpu), 150_000_000, 30_000_000, MHZ)
+            body += switch(T(t + 100_000_000), (1, cpu), (IDLE, cpu), 100_000_000,
+                           0xffffffff, MHZ, prev_state=2)
+            body += runstate(T(t + 240_000_000), 1, cpu, 2, 1)
+            t += 250_000_000
+        out += window(cpu, body)
+    return out
+
+
+def bake(*args, stdin=None):
+    r = subprocess.run([BAKE] + list(args), capture_output=True, text=True,
+                       input=stdin)
+    return r.returncode, r.stdout, r.stderr
+
+
+def check(name, cond, detail=''):
+    results.append((name, cond, detail))
+
+
+def case(name, args, status, needle, where='stderr', stdin=None):
+    rc, out, err = bake(*args, stdin=stdin)
+    text = err if where == 'stderr' else out
+    check(name, rc == status and needle in text,
+          'exit %d (want %d); %s: %r' % (rc, status, where, text[-400:]))
+    return rc, out, err
+
+
+def db_count(db, sql='SELECT count(*) FROM cpu_1s'):
+    con = sqlite3.connect(db)
+    try:
+        return con.execute(sql).fetchone()[0]
+    finally:
+        con.close()
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix='xenmon-cli-')
+    good = os.path.join(tmp, 'good.bin')
+    open(good, 'wb').write(trace())
+    db = os.path.join(tmp, 'x.db')
+
+    case('help exits 0 and explains', ['--help'], 0, '--input FILE', 'stdout')
+    case('version', ['--version'], 0, 'xenbaked ', 'stdout')
+    case('unknown option is a usage error', ['--bogus'], 2, "unknown")
+    case('stray argument is a usage error', ['--input', good, 'extra'], 2,
+         "unexpected argument 'extra'")
+    case('bad --cpu-mhz', ['--input', good, '--cpu-mhz', 'fast'], 2,
+         "--cpu-mhz: 'fast' is not a frequency")
+    case('zero --cpu-mhz', ['--input', good, '--cpu-mhz', '0'], 2, '--cpu-mhz')
+    case('bad --start-time', ['--input', good, '--start-time', 'yesterday'], 2,
+         "--start-time: 'yesterday'")
+    case('missing option argument', ['--input'], 2, '--input')
+    case('missing trace file names it', ['--input', tmp + '/nope.bin', '--db', db],
+         1, tmp + '/nope.bin')
+    case('a directory is not a trace', ['--input', tmp, '--db', db], 1,
+         'is a directory')
+    empty = os.path.join(tmp, 'empty.bin')
+    open(empty, 'wb').close()
+    case('empty trace', ['--input', empty, '--db', db], 1, 'no trace records')
+
+    # A database that is not ours, one from the future, one that is not SQLite.
+    other = os.path.join(tmp, 'other.db')
+    con = sqlite3.connect(other)
+    con.execute('CREATE TABLE t(x)')
+    con.commit()
+    con.close()
+    case('refuses a foreign SQLite database', ['--input', good, '--db', other], 1,
+         'not a xenmon one')
+    check('foreign database untouched', db_count(other, 'SELECT count(*) FROM sqlite_schema') == 1)
+    junk = os.path.join(tmp, 'junk.db')
+    open(junk, 'wb').write(b'this is not a database' * 100)
+    case('refuses a file that is not SQLite', ['--input', good, '--db', junk], 1, junk)
+    future = os.path.join(tmp, 'future.db')
+    bake('--input', good, '--db', future, '--cpu-mhz', str(MHZ), '--quiet')
+    con = sqlite3.connect(future)
+    con.execute('PRAGMA user_version=99')
+    con.commit()
+    con.close()
+    case('refuses a newer schema', ['--input', good, '--db', future], 1,
+         'schema version 99')
+    case('missing directory for the database', ['--input', good, '--db',
+                                                tmp + '/no/such/dir/x.db'], 1,
+         tmp + '/no/such/dir/x.db')
+
+    # A replay, its summary, and a second replay that writes nothing new.
+    rc, out, err = case('replay prints a summary', ['--input', good, '--db', db,
+                                                    '--start-time', str(START)],
+                        0, 'calibrated from the trace', 'stdout')
+    for word in ('records', 'malformed', 'lost', 'frequency', 'start', 'seconds',
+                 'seen', 'elapsed', 'records/s'):
+        check('summary has ' + word, word in out, out)
+    check('calibrated frequency within 0.5%', '2000.' in out or '1999.' in out, out)
+    n = db_count(db)
+    check('three seconds written', n == 3, 'cpu_1s rows: %d' % n)
+    rc, out, err = case('second replay leaves stored seconds alone',
+                        ['--input', good, '--db', db, '--start-time', str(START)],
+                        0, '0 written, 3 already stored', 'stdout')
+    check('no duplicates after replaying twice', db_count(db) == 3)
+    check('meta records the frequency source',
+          'calibrated' in str(db_count(db, "SELECT value FROM meta WHERE key='cpu_mhz_source'")))
+    check('WAL mode', db_count(db, 'PRAGMA journal_mode') == 'wal')
+    check('run table has both runs', db_count(db, 'SELECT count(*) FROM run') == 2)
+
+    # Stream on standard input.
+    sdb = os.path.join(tmp, 's.db')
+    p = subprocess.run([BAKE, '--input', '-', '--db', sdb, '--cpu-mhz', str(MHZ),
+                        '--start-time', str(START)], input=trace(), capture_output=True)
+    check('stream on stdin', p.returncode == 0 and db_count(sdb) == 3,
+          p.stderr.decode()[-300:])
+
+    # Truncated trace: complete seconds kept, message names the offset.
+    data = trace(seconds=3, cpus=1)
+    cut = os.path.join(tmp, 'cut.bin')
+    open(cut, 'wb').write(data[:len(data) * 2 // 3 + 2])
+    cdb = os.path.join(tmp, 'cut.db')
+    rc, out, err = case('truncated trace names the byte offset',
+                        ['--input', cut, '--db', cdb, '--cpu-mhz', str(MHZ),
+                         '--start-time', str(START)], 1, 'truncated at byte')
+    check('truncated trace keeps its complete seconds',
+          db_count(cdb) == 1 and 'every complete second before it' in err,
+          'rows %d, %s' % (db_count(cdb), err))
+
+    # Corrupt window header in the middle.
+    two = trace(seconds=2, cpus=2)
+    half = len(two) // 2
+    bad = two[:half] + b'\xef\xbe\xad\xde' + b'\0' * 8 + two[half:]
+    badf = os.path.join(tmp, 'bad.bin')
+    open(badf, 'wb').write(bad)
+    case('corrupt window header names the offset',
+         ['--input', badf, '--db', os.path.join(tmp, 'bad.db'), '--cpu-mhz', str(MHZ)],
+         1, 'byte %d: expected a CPU window header' % half)
+
+    # Rows already stored are never touched by a later bad replay.
+    before = db_count(db, 'SELECT sum(cpu_ns) FROM sample_1s')
+    bake('--input', cut, '--db', db, '--start-time', str(START), '--cpu-mhz', str(MHZ))
+    check('a bad replay does not touch stored rows',
+          db_count(db, 'SELECT sum(cpu_ns) FROM sample_1s') == before)
+
+    # No scheduler switches: nothing to calibrate from.
+    quiet = os.path.join(tmp, 'quiet.bin')
+    open(quiet, 'wb').write(window(0, runstate(T(0), 1, 0, 1, 0) +
+                                   runstate(T(10**9), 1, 0, 0, 2)))
+    case('cannot calibrate without switches', ['--input', quiet, '--db',
+                                               os.path.join(tmp, 'q.db')], 1,
+         'give it with --cpu-mhz')
+    case('...but replays with --cpu-mhz', ['--input', quiet, '--db',
+                                          os.path.join(tmp, 'q.db'), '--cpu-mhz', '2000'],
+         0, 'seconds', 'stdout')
+
+    # Not a trace at all.
+    text = os.path.join(tmp, 'text.bin')
+    open(text, 'w').write('hello, world\n' * 10)
+    case('text file is not a trace', ['--input', text, '--db', os.path.join(tmp, 't.db')],
+         1, 'byte 0: expected a CPU window header')
+
+    print('TAP version 13')
+    print('1..%d' % len(results))
+    for i, (name, ok, detail) in enumerate(results, 1):
+        print('%s %d - %s' % ('ok' if ok else 'not ok', i, name))
+        if not ok:
+            for line in str(detail).splitlines()[-8:]:
+                print('#   ' + line)
+    return 0 if all(ok for _, ok, _ in results) else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,301 @@
+/*
+ * The decoder side: xentrace windows, per-CPU FIFOs and the TSC-order merge,
+ * on byte streams built here and written to real files.  Every record form
+ * (with and without TSC, 0 to 7 words, wrap padding), windows in any order,
+ * records straddling windows, and broken input with the byte offset named.
+ */
+#include <stdio.h>
+#include <unistd.h>
+
+#include "recs.h"
+#include "input.h"
+#include "merge.h"
+
+struct buf {
+	uint8_t b[1 << 16];
+	size_t n;
+};
+
+static void put32(struct buf *b, uint32_t v)
+{
+	memcpy(b->b + b->n, &v, 4);
+	b->n += 4;
+}
+
+static void put_rec(struct buf *b, uint32_t ev, int has_tsc, uint64_t ns,
+		    unsigned n, const uint32_t *w)
+{
+	put32(b, ev | n << 28 | (has_tsc ? 1u << 31 : 0));
+	if (has_tsc) {
+		uint64_t t = tsc_at(ns);
+		put32(b, (uint32_t)t);
+		put32(b, (uint32_t)(t >> 32));
+	}
+	for (unsigned i = 0; i < n; i++)
+		put32(b, w[i]);
+}
+
+static void put_rs(struct buf *b, uint64_t ns, unsigned dom, unsigned v,
+		   unsigned old, unsigned new)
+{
+	uint32_t w = DOMV(dom, v);
+	put_rec(b, TRC_SCHED_RUNSTATE_CHANGE | old << 8 | new << 4, 1, ns, 1, &w);
+}
+
+static void put_window(struct buf *out, unsigned cpu, const uint8_t *p, size_t n)
+{
+	put32(out, TRC_TRACE_CPU_CHANGE | 2u << 28);
+	put32(out, cpu);
+	put32(out, (uint32_t)n);
+	memcpy(out->b + out->n, p, n);
+	out->n += n;
+}
+
+static char path[64];
+
+static void write_file(const struct buf *b)
+{
+	snprintf(path, sizeof path, "/tmp/xenmon-test-input-%d.bin", (int)getpid());
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(b->b, 1, b->n, f), b->n);
+	fclose(f);
+}
+
+static struct got g;
+
+/* Replay PATH through input, merge and engine; returns merge_run's code. */
+static int replay(char *err, size_t errlen)
+{
+	struct input in;
+	struct merge m;
+	struct acct *a = new_acct(&g, (int64_t)T0 * (int64_t)S);
+	assert_int_equal(input_open(&in, path, err, errlen), 0);
+	assert_int_equal(merge_init(&m, &in, a, MHZ, 1 << 20), 0);
+	int rc = merge_run(&m);
+	acct_finish(a, rc == 0);
+	snprintf(err, errlen, "%s", m.err[0] ? m.err : in.err);
+	merge_free(&m);
+	input_close(&in);
+	acct_free(a);
+	unlink(path);
+	return rc;
+}
+
+/* Two CPUs; the wake on CPU 0 must be merged before CPU 1 runs the vCPU. */
+static void two_cpu_trace(struct buf *c0, struct buf *c1)
+{
+	memset(c0, 0, sizeof *c0);
+	memset(c1, 0, sizeof *c1);
+	put_rs(c1, 0, IDLE_DOMID, 1, RS_RUNNING, RS_RUNNABLE);
+	put_rs(c1, 100, 1, 0, RS_RUNNABLE, RS_RUNNING);
+	put_rs(c1, 300 * MS, 1, 0, RS_RUNNING, RS_BLOCKED);
+	put_rs(c1, 300 * MS + 100, IDLE_DOMID, 1, RS_RUNNABLE, RS_RUNNING);
+	put_rs(c0, 1, IDLE_DOMID, 0, RS_RUNNING, RS_RUNNING + 1);
+	put_rs(c0, 2, IDLE_DOMID, 0, RS_RUNNABLE, RS_RUNNING);
+	put_rs(c0, 700 * MS, 1, 0, RS_BLOCKED, RS_RUNNABLE);
+	put_rs(c1, 800 * MS, IDLE_DOMID, 1, RS_RUNNING, RS_RUNNABLE);
+	put_rs(c1, 800 * MS + 100, 1, 0, RS_RUNNABLE, RS_RUNNING);
+	put_rs(c1, 1200 * MS, 1, 0, RS_RUNNING, RS_BLOCKED);
+	put_rs(c1, 1200 * MS + 100, IDLE_DOMID, 1, RS_RUNNABLE, RS_RUNNING);
+	put_rs(c0, 1500 * MS, IDLE_DOMID, 0, RS_RUNNING, RS_RUNNABLE);
+	put_rs(c0, 1500 * MS + 10, IDLE_DOMID, 0, RS_RUNNABLE, RS_RUNNING);
+}
+
+static void check_two_cpu_result(void)
+{
+	const struct sample_row *r = find(&g, T0, 1, 1);
+	assert_non_null(r);
+	assert_int_equal(r->cpu_ns, 300 * MS - 100 + 200 * MS - 100);
+	assert_int_equal(r->blocked_ns, 400 * MS);
+	assert_int_equal(r->wait_ns, 100 + 100 * MS + 100);
+	check_cpu_sums(&g);
+}
+
+static void test_windows_in_any_order_and_split_records(void **state)
+{
+	(void)state;
+	static struct buf c0, c1, out;
+	char err[400];
+	two_cpu_trace(&c0, &c1);
+
+	/* CPU 1's whole stream first, then CPU 0's, one window each. */
+	memset(&out, 0, sizeof out);
+	put_window(&out, 1, c1.b, c1.n);
+	put_window(&out, 0, c0.b, c0.n);
+	write_file(&out);
+	assert_int_equal(replay(err, sizeof err), 0);
+	check_two_cpu_result();
+	size_t rows = g.nrows;
+
+	/* Now cut every CPU's bytes into windows of 20 bytes, which splits
+	 * records across windows, and interleave them. */
+	memset(&out, 0, sizeof out);
+	for (size_t off = 0; off < c0.n || off < c1.n; off += 20) {
+		if (off < c1.n)
+			put_window(&out, 1, c1.b + off, c1.n - off < 20 ? c1.n - off : 20);
+		if (off < c0.n)
+			put_window(&out, 0, c0.b + off, c0.n - off < 20 ? c0.n - off : 20);
+	}
+	write_file(&out);
+	assert_int_equal(replay(err, sizeof err), 0);
+	check_two_cpu_result();
+	assert_int_equal(g.nrows, rows);
+}
+
+/* Records with 0..7 words, with and without TSC, wrap padding: sizes are
+ * right (the record after each is decoded), and a record without TSC
+ * happens at its CPU's previous TSC. */
+static void test_every_record_form(void **state)
+{
+	(void)state;
+	static struct buf c0, out;
+	uint32_t zeros[7] = { 0 };
+	char err[400];
+	memset(&c0, 0, sizeof c0);
+	put_rs(&c0, 0, 1, 0, RS_RUNNABLE, RS_RUNNING);
+	for (unsigned n = 0; n <= 7; n++) {
+		put_rec(&c0, TRC_HVM_ENTRYEXIT + 1, 1, 10 * MS * (n + 1), n, zeros);
+		put_rec(&c0, TRC_HW_IRQ + 1, 0, 0, n, zeros);
+		put_rec(&c0, TRC_TRACE_WRAP_BUFFER, n & 1, 10 * MS * (n + 1), n, zeros);
+	}
+	uint32_t w = DOMV(1, 0);
+	/* a runstate change without TSC: at the previous record's time */
+	put_rec(&c0, TRC_SCHED_RUNSTATE_CHANGE | RS_RUNNING << 8 | RS_BLOCKED << 4,
+		0, 0, 1, &w);
+	put_rs(&c0, 900 * MS, IDLE_DOMID, 0, RS_RUNNABLE, RS_RUNNING);
+	memset(&out, 0, sizeof out);
+	put_window(&out, 0, c0.b, c0.n);
+	write_file(&out);
+	assert_int_equal(replay(err, sizeof err), 0);
+	const struct sample_row *r = find(&g, T0, 0, 1);
+	assert_non_null(r);
+	assert_int_equal(r->cpu_ns, 80 * MS);
+	assert_int_equal(r->blocked_ns, 820 * MS);  /* the trace ends at 0.9 s */
+}
+
+static void test_truncated_window_names_offset(void **state)
+{
+	(void)state;
+	static struct buf c0, c1, out;
+	char err[400];
+	two_cpu_trace(&c0, &c1);
+	memset(&out, 0, sizeof out);
+	put_window(&out, 1, c1.b, c1.n);
+	put_window(&out, 0, c0.b, c0.n);
+	out.n -= 6;  /* cut the file inside CPU 0's window */
+	write_file(&out);
+	assert_int_equal(replay(err, sizeof err), -1);
+	assert_non_null(strstr(err, "truncated at byte"));
+	char want[64];
+	snprintf(want, sizeof want, "starts at byte %zu", c1.n + 12);
+	assert_non_null(strstr(err, want));
+	/* The complete second before the cut was written; the partial last
+	 * one was not. */
+	assert_int_equal(g.seconds, 1);
+}
+
+static void test_bad_window_header(void **state)
+{
+	(void)state;
+	static struct buf c0, c1, out;
+	char err[400];
+	two_cpu_trace(&c0, &c1);
+	memset(&out, 0, sizeof out);
+	put_window(&out, 1, c1.b, c1.n);
+	size_t bad_at = out.n;
+	put32(&out, 0xdeadbeef);
+	put32(&out, 0);
+	write_file(&out);
+	assert_int_equal(replay(err, sizeof err), -1);
+	char want[64];
+	snprintf(want, sizeof want, "byte %zu: expected a CPU window header", bad_at);
+	assert_non_null(strstr(err, want));
+	assert_non_null(strstr(err, "0xdeadbeef"));
+}
+
+static void test_record_cut_at_end(void **state)
+{
+	(void)state;
+	static struct buf c0, out;
+	char err[400];
+	memset(&c0, 0, sizeof c0);
+	put_rs(&c0, 0, 1, 0, RS_RUNNABLE, RS_RUNNING);
+	put_rs(&c0, 1500 * MS, 1, 0, RS_RUNNING, RS_BLOCKED);
+	c0.n -= 4;  /* the window itself is whole but its last record is not */
+	memset(&out, 0, sizeof out);
+	put_window(&out, 0, c0.b, c0.n);
+	write_file(&out);
+	assert_int_equal(replay(err, sizeof err), -1);
+	char want[64];
+	snprintf(want, sizeof want, "record of CPU 0 at byte %d is cut", 12 + 16);
+	assert_non_null(strstr(err, want));
+}
+
+static void test_implausible_window(void **state)
+{
+	(void)state;
+	static struct buf out;
+	char err[400];
+	memset(&out, 0, sizeof out);
+	put32(&out, TRC_TRACE_CPU_CHANGE | 2u << 28);
+	put32(&out, 0);
+	put32(&out, 7);  /* not a multiple of 4 */
+	write_file(&out);
+	assert_int_equal(replay(err, sizeof err), -1);
+	assert_non_null(strstr(err, "byte 0: window of CPU 0 declares 7 bytes"));
+	memset(&out, 0, sizeof out);
+	put32(&out, TRC_TRACE_CPU_CHANGE | 2u << 28);
+	put32(&out, 0x7fffffff);
+	put32(&out, 4);
+	write_file(&out);
+	assert_int_equal(replay(err, sizeof err), -1);
+	assert_non_null(strstr(err, "names CPU 2147483647"));
+}
+
+/* A TSC going backwards on one CPU is clamped to that CPU's last, and
+ * counted; nothing negative results. */
+static void test_tsc_backwards(void **state)
+{
+	(void)state;
+	static struct buf c0, out;
+	char err[400];
+	struct input in;
+	struct merge m;
+	memset(&c0, 0, sizeof c0);
+	put_rs(&c0, 0, 1, 0, RS_RUNNABLE, RS_RUNNING);
+	put_rs(&c0, 500 * MS, 1, 0, RS_RUNNING, RS_BLOCKED);
+	put_rs(&c0, 100 * MS, 1, 0, RS_BLOCKED, RS_RUNNABLE);
+	put_rs(&c0, 900 * MS, 1, 0, RS_RUNNABLE, RS_RUNNING);
+	memset(&out, 0, sizeof out);
+	put_window(&out, 0, c0.b, c0.n);
+	write_file(&out);
+	struct acct *a = new_acct(&g, (int64_t)T0 * (int64_t)S);
+	assert_int_equal(input_open(&in, path, err, sizeof err), 0);
+	assert_int_equal(merge_init(&m, &in, a, MHZ, 1 << 20), 0);
+	assert_int_equal(merge_run(&m), 0);
+	acct_finish(a, true);
+	assert_int_equal(m.st.tsc_backwards, 1);
+	const struct sample_row *r = find(&g, T0, 0, 1);
+	assert_int_equal(r->cpu_ns, 500 * MS);
+	assert_int_equal(r->blocked_ns, 0);
+	assert_int_equal(r->wait_ns, 400 * MS);
+	merge_free(&m);
+	input_close(&in);
+	acct_free(a);
+	unlink(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_windows_in_any_order_and_split_records),
+		cmocka_unit_test(test_every_record_form),
+		cmocka_unit_test(test_truncated_window_names_offset),
+		cmocka_unit_test(test_bad_window_header),
+		cmocka_unit_test(test_record_cut_at_end),
+		cmocka_unit_test(test_implausible_window),
+		cmocka_unit_test(test_tsc_backwards),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
