@@ -23,8 +23,9 @@
  * (when the replay's look-ahead found it, see acct_hint) or else from the
  * start of the open second.
  *
- * Time: TSC becomes nanoseconds since the first record with a 32.32
- * fixed-point multiply.  Buckets are [t, t+1) in Unix seconds; the anchor
+ * Time: TSC becomes nanoseconds since the first record with a 12.52
+ * fixed-point multiply, rounded to nearest: it drifts less than a
+ * nanosecond in a day of trace.  Buckets are [t, t+1) in Unix seconds; the anchor
  * puts the first record at anchor_unix_ns.  Records arrive in TSC order; one
  * that is older than the newest seen (a CPU whose buffer was drained late)
  * is taken as happening now and counted as late.
@@ -92,7 +93,7 @@ struct acct {
 
 	uint8_t started;
 	uint64_t tsc0, max_tsc;
-	uint64_t mul;            /* ns per tick, 32.32 fixed point */
+	uint64_t mul;            /* ns per tick, 12.52 fixed point */
 	uint64_t now;            /* ns since the first record */
 
 	int64_t sec_t;           /* Unix second of the open bucket */
@@ -516,7 +517,8 @@ static void close_second(struct acct *a, uint64_t end, bool complete)
 	}
 	if (sort_rows(a) < 0)
 		a->err = -1;
-	qsort(a->doms, a->ndoms, sizeof *a->doms, dom_cmp);
+	if (a->ndoms)
+		qsort(a->doms, a->ndoms, sizeof *a->doms, dom_cmp);
 
 	struct second s = {
 		.t = a->sec_t, .complete = complete,
@@ -570,7 +572,8 @@ uint64_t acct_tsc_to_ns(const struct acct *a, uint64_t tsc)
 {
 	if (tsc <= a->tsc0)
 		return 0;
-	return (uint64_t)(((unsigned __int128)(tsc - a->tsc0) * a->mul) >> 32);
+	return (uint64_t)(((unsigned __int128)(tsc - a->tsc0) * a->mul +
+			   (1ull << 51)) >> 52);
 }
 
 /* The record's time in ns, closing every second it has passed. */
@@ -917,7 +920,7 @@ struct acct *acct_new(const struct acct_config *cfg)
 		return NULL;
 	a->cfg = *cfg;
 	a->epoch = 1;
-	a->mul = (uint64_t)(1000.0 / cfg->cpu_mhz * 4294967296.0 + 0.5);
+	a->mul = (uint64_t)(1000.0 / cfg->cpu_mhz * 4503599627370496.0 + 0.5);
 	a->dom_by_id = calloc(65536, sizeof *a->dom_by_id);
 	if (!a->dom_by_id || !(cfg->cpu_mhz > 0)) {
 		acct_free(a);

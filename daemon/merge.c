@@ -169,7 +169,11 @@ static bool worth_waiting(const struct merge *m)
 	uint64_t next = m->c[m->heap[0]].tsc;
 	for (unsigned i = 0; i < m->nstarved; i++) {
 		const struct mcpu *c = &m->c[m->starved[i]];
-		if (c->known && next - c->last_tsc < m->idle_after)
+		/* Its next record is no earlier than its last: if that is
+		 * ahead of the heap, the runs of the others could still pass
+		 * it, since it is not in the heap to bound them. */
+		if (c->known && (next <= c->last_tsc ||
+				 next - c->last_tsc < m->idle_after))
 			return true;
 	}
 	return false;

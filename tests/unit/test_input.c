@@ -286,6 +286,58 @@ static void test_tsc_backwards(void **state)
 	unlink(path);
 }
 
+/*
+ * A CPU that runs dry while its last record (an unordered one) is ahead of
+ * the others must still hold them back until its next window is read.
+ * The first read brings everything but the last window, so CPU 1 runs dry
+ * at 0.5 s while CPU 0 has all its records up to 0.9 s at hand.
+ */
+static void test_starved_cpu_holds_others_back(void **state)
+{
+	(void)state;
+	static struct buf a0, a, b1, b2, out;
+	char err[400];
+	uint32_t w[4] = { 1, 0, 2, 0 };
+	memset(&a0, 0, sizeof a0);
+	memset(&a, 0, sizeof a);
+	memset(&b1, 0, sizeof b1);
+	memset(&b2, 0, sizeof b2);
+	put_rs(&b1, 0, IDLE_DOMID, 1, RS_RUNNING, RS_RUNNABLE);
+	put_rs(&b1, 100 * MS, 2, 0, RS_RUNNABLE, RS_RUNNING);
+	put_rec(&b1, TRC_SCHED_SWITCH, 1, 500 * MS, 4, w);
+	put_rs(&a0, 1, IDLE_DOMID, 0, RS_RUNNING, RS_RUNNABLE);
+	for (uint64_t t = 200; t <= 900; t += 100)
+		put_rs(&a, t * MS, 1, 0, (t / 100) % 2 ? RS_RUNNABLE : RS_RUNNING,
+		       (t / 100) % 2 ? RS_RUNNING : RS_RUNNABLE);
+	put_rs(&b2, 600 * MS, 2, 0, RS_RUNNING, RS_BLOCKED);
+	put_rs(&b2, 950 * MS, 2, 0, RS_BLOCKED, RS_RUNNABLE);
+	memset(&out, 0, sizeof out);
+	put_window(&out, 0, a0.b, a0.n);   /* every CPU shows up first */
+	put_window(&out, 1, b1.b, b1.n);
+	put_window(&out, 0, a.b, a.n);
+	put_window(&out, 1, b2.b, b2.n);
+	write_file(&out);
+
+	struct input in;
+	struct merge m;
+	struct acct *acct = new_acct(&g, (int64_t)T0 * (int64_t)S);
+	assert_int_equal(input_open(&in, path, err, sizeof err), 0);
+	in.chunk_size = out.n - (12 + b2.n);
+	assert_int_equal(merge_init(&m, &in, acct, MHZ, 1 << 20), 0);
+	assert_int_equal(merge_run(&m), 0);
+	acct_finish(acct, true);
+	assert_int_equal(acct_stats(acct)->late, 0);
+	const struct sample_row *r = find(&g, T0, 1, 2);
+	assert_non_null(r);
+	assert_int_equal(r->cpu_ns, 500 * MS);
+	assert_int_equal(r->blocked_ns, 350 * MS);
+	check_cpu_sums(&g);
+	merge_free(&m);
+	input_close(&in);
+	acct_free(acct);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -296,6 +348,7 @@ int main(void)
 		cmocka_unit_test(test_record_cut_at_end),
 		cmocka_unit_test(test_implausible_window),
 		cmocka_unit_test(test_tsc_backwards),
+		cmocka_unit_test(test_starved_cpu_holds_others_back),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
