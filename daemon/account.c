@@ -106,6 +106,12 @@ struct acct {
 	uint32_t ncpu_list;
 
 	struct domain **dom_by_id;  /* 65536 entries: current lifetime */
+	/* Bucket indexes of lifetimes ended in the open second, by domid: a
+	 * domain id reused within the second must land in the same rows, the
+	 * table's key being (t, cpu, domid). */
+	struct domain **ended;
+	uint16_t *ended_list;
+	uint32_t nended, ended_cap;
 
 	struct vcpu **live;
 	uint32_t nlive, live_cap;
@@ -247,6 +253,13 @@ static struct domain *dom_new(struct acct *a, uint16_t domid)
 	d->domid = domid;
 	d->first_t = a->sec_t;
 	d->active_epoch = a->epoch - 1;
+	struct domain *old = a->ended[domid];
+	if (old) {
+		d->bk = old->bk;
+		d->nbk = old->nbk;
+		old->bk = NULL;
+		old->nbk = 0;
+	}
 	a->dom_by_id[domid] = d;
 	a->st.domains_seen++;
 	return d;
@@ -285,8 +298,28 @@ static void dom_end(struct acct *a, struct domain *d, uint64_t now)
 	if (a->dom_by_id[d->domid] == d)
 		a->dom_by_id[d->domid] = NULL;
 	free(d->v);
-	free(d->bk);
-	free(d);
+	d->v = NULL;
+	d->nv = 0;
+	/* Keep its bucket indexes until the second closes. */
+	if (a->ended[d->domid]) {
+		struct domain *prev = a->ended[d->domid];
+		free(prev->bk);
+		free(prev);
+	} else {
+		if (a->nended == a->ended_cap) {
+			uint16_t *n = grow(a->ended_list, &a->ended_cap,
+					   a->nended + 1, sizeof *n);
+			if (!n) {
+				a->err = -1;
+				free(d->bk);
+				free(d);
+				return;
+			}
+			a->ended_list = n;
+		}
+		a->ended_list[a->nended++] = d->domid;
+	}
+	a->ended[d->domid] = d;
 }
 
 static struct vcpu *vcpu_get(struct acct *a, uint16_t domid, uint32_t id)
@@ -532,6 +565,13 @@ static void close_second(struct acct *a, uint64_t end, bool complete)
 		a->st.first_t = a->sec_t;
 	a->st.last_t = a->sec_t;
 
+	for (uint32_t i = 0; i < a->nended; i++) {
+		struct domain *d = a->ended[a->ended_list[i]];
+		a->ended[a->ended_list[i]] = NULL;
+		free(d->bk);
+		free(d);
+	}
+	a->nended = 0;
 	a->epoch++;
 	a->nrows = 0;
 	a->ndoms = 0;
@@ -922,7 +962,8 @@ struct acct *acct_new(const struct acct_config *cfg)
 	a->epoch = 1;
 	a->mul = (uint64_t)(1000.0 / cfg->cpu_mhz * 4503599627370496.0 + 0.5);
 	a->dom_by_id = calloc(65536, sizeof *a->dom_by_id);
-	if (!a->dom_by_id || !(cfg->cpu_mhz > 0)) {
+	a->ended = calloc(65536, sizeof *a->ended);
+	if (!a->dom_by_id || !a->ended || !(cfg->cpu_mhz > 0)) {
 		acct_free(a);
 		return NULL;
 	}
@@ -943,6 +984,13 @@ void acct_free(struct acct *a)
 		free(d->bk);
 		free(d);
 	}
+	for (uint32_t i = 0; a->ended && i < a->nended; i++) {
+		struct domain *d = a->ended[a->ended_list[i]];
+		free(d->bk);
+		free(d);
+	}
+	free(a->ended);
+	free(a->ended_list);
 	free(a->dom_by_id);
 	free(a->sorted);
 	free(a->keys);

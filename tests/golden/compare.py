@@ -148,7 +148,7 @@ def main():
     compare_rows(rep, 'domain', by_domain(orows), by_domain(trows), TIMES, COUNTS,
                  a.tol_rel, a.tol_abs_ns, skip)
     compare_rows(rep, 'cpu', ocpus, tcpus, ('observed_ns', 'sched_ns'),
-                 ('lost_records',), a.tol_rel, a.tol_abs_ns, lambda t: False)
+                 ('lost_records',), a.tol_rel, a.tol_abs_ns, skip)
     check_invariants(rep, orows, ocpus, lost_from)
     if lost_from is not None:
         for (t, c), v in tcpus.items():

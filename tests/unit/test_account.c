@@ -216,6 +216,32 @@ static void test_domid_reuse(void **state)
 	acct_free(a);
 }
 
+/* A domain id destroyed and reused within one second: the two lifetimes
+ * share the (second, CPU, domid) row, the table's key, and each has its
+ * own lifetime. */
+static void test_domid_reused_within_a_second(void **state)
+{
+	(void)state;
+	struct acct *a = new_acct(&g, (int64_t)T0 * (int64_t)S);
+	feed(a, 0, 100 * MS, TRC_SCHED_DOM_ADD, 1, 7);
+	rs(a, 0, 100 * MS, 7, 0, OFF, RNB);
+	feed(a, 0, 300 * MS, TRC_SCHED_DOM_REM, 1, 7);
+	feed(a, 0, 500 * MS, TRC_SCHED_DOM_ADD, 1, 7);
+	rs(a, 0, 500 * MS, 7, 0, OFF, RNB);
+	feed(a, 0, 600 * MS, TRC_SCHED_SWITCH_INFNEXT, 4, 7, 0, 0, 10 * MS);
+	feed(a, 0, 900 * MS, TRC_SCHED_DOM_REM, 1, 7);
+	feed(a, 0, 1200 * MS, TRC_SCHED_CONTINUE_RUNNING, 1, DOMV(IDLE, 0));
+	assert_int_equal(acct_finish(a, true), 0);
+	size_t rows = 0;
+	for (size_t i = 0; i < g.nrows; i++)
+		rows += g.rows[i].t == T0 && g.rows[i].r.domid == 7;
+	assert_int_equal(rows, 1);
+	assert_int_equal(find(&g, T0, 0, 7)->wait_ns, 200 * MS + 400 * MS);
+	assert_int_equal(find(&g, T0, 0, 7)->exec_count, 1);
+	assert_int_equal(acct_stats(a)->domains_seen, 3);
+	acct_free(a);
+}
+
 /* Records of classes we do not use are skipped and counted; records whose
  * word count fits no layout are malformed, skipped and counted. */
 static void test_unknown_and_malformed(void **state)
@@ -364,6 +390,7 @@ int main(void)
 		cmocka_unit_test(test_lost_records_burst),
 		cmocka_unit_test(test_domain_destroyed_while_runnable),
 		cmocka_unit_test(test_domid_reuse),
+		cmocka_unit_test(test_domid_reused_within_a_second),
 		cmocka_unit_test(test_unknown_and_malformed),
 		cmocka_unit_test(test_anchor_and_sched_gap),
 		cmocka_unit_test(test_backfill_open_second),
