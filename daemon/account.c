@@ -120,8 +120,8 @@ struct acct {
 	struct sample_row *rows;
 	uint32_t nrows, rows_cap;
 	struct sample_row *sorted;   /* rows in key order, for emit */
-	uint64_t *keys;
-	uint32_t sort_cap;
+	uint64_t *keys;              /* 2 x nrows: radix sort ping-pong */
+	uint32_t keys_cap, sorted_cap;
 	struct dom_row *doms;
 	uint32_t ndoms, doms_cap;
 	struct cpu_row *cpu_rows;
@@ -485,18 +485,17 @@ int acct_hint(struct acct *a, unsigned cpu, uint16_t domid, uint16_t vcpu,
 static int sort_rows(struct acct *a)
 {
 	uint32_t n = a->nrows;
-	if (n > a->sort_cap) {
-		uint32_t cap = a->sort_cap;
-		uint64_t *k = grow(a->keys, &cap, 2 * n, sizeof *k);
+	if (2 * n > a->keys_cap) {
+		uint64_t *k = grow(a->keys, &a->keys_cap, 2 * n, sizeof *k);
 		if (!k)
 			return -1;
 		a->keys = k;
-		cap = a->sort_cap;
-		struct sample_row *r = grow(a->sorted, &cap, 2 * n, sizeof *r);
+	}
+	if (n > a->sorted_cap) {
+		struct sample_row *r = grow(a->sorted, &a->sorted_cap, n, sizeof *r);
 		if (!r)
 			return -1;
 		a->sorted = r;
-		a->sort_cap = cap;
 	}
 	uint64_t *src = a->keys, *dst = a->keys + n;
 	for (uint32_t i = 0; i < n; i++)

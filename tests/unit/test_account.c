@@ -242,6 +242,36 @@ static void test_domid_reused_within_a_second(void **state)
 	acct_free(a);
 }
 
+/* Seconds with more and more rows (the sort buffers grow) come out in key
+ * order (cpu, domid), each row once. */
+static void test_rows_sorted_as_they_grow(void **state)
+{
+	(void)state;
+	struct acct *a = new_acct(&g, (int64_t)T0 * (int64_t)S);
+	unsigned per_sec[] = { 3, 11, 40, 7, 90 };
+	for (unsigned k = 0; k < 5; k++)
+		for (unsigned i = 0; i < per_sec[k]; i++)
+			feed(a, (i * 7) % 3, k * S + i * MS, TRC_MEM_PAGE_GRANT_MAP, 1,
+			     (i * 37) % 101);
+	assert_int_equal(acct_finish(a, true), 0);
+	for (unsigned k = 0; k < 5; k++) {
+		size_t n = 0, io = 0;
+		int last = -1;
+		for (size_t i = 0; i < g.nrows; i++) {
+			if (g.rows[i].t != T0 + (int)k)
+				continue;
+			int key = g.rows[i].r.cpu << 16 | g.rows[i].r.domid;
+			assert_true(key > last);
+			last = key;
+			n++;
+			io += g.rows[i].r.io_count;
+		}
+		assert_int_equal(io, per_sec[k]);
+		assert_true(n <= per_sec[k]);
+	}
+	acct_free(a);
+}
+
 /* Records of classes we do not use are skipped and counted; records whose
  * word count fits no layout are malformed, skipped and counted. */
 static void test_unknown_and_malformed(void **state)
@@ -391,6 +421,7 @@ int main(void)
 		cmocka_unit_test(test_domain_destroyed_while_runnable),
 		cmocka_unit_test(test_domid_reuse),
 		cmocka_unit_test(test_domid_reused_within_a_second),
+		cmocka_unit_test(test_rows_sorted_as_they_grow),
 		cmocka_unit_test(test_unknown_and_malformed),
 		cmocka_unit_test(test_anchor_and_sched_gap),
 		cmocka_unit_test(test_backfill_open_second),
