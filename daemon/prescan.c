@@ -131,6 +131,8 @@ int prescan_walk(struct prescan *p, const struct input *in)
 					tsc = c->last_tsc;
 				if (!p->have_tsc || tsc < p->min_tsc)
 					p->min_tsc = tsc;
+				if (!p->have_tsc || tsc > p->max_tsc)
+					p->max_tsc = tsc;
 				p->have_tsc = true;
 				c->known = true;
 				c->last_tsc = tsc;
@@ -164,6 +166,14 @@ static int dbl_cmp(const void *x, const void *y)
 	return (a > b) - (a < b);
 }
 
+/*
+ * INFPREV's ran_ns and the TSC distance between the two records differ by a
+ * roughly constant amount per execution (the records are written a few
+ * hundred ns after the instant Xen measured, and not at the same point of
+ * the switch), which biases a plain ratio on short executions.  So fit
+ * ticks = k * ran + c by least squares and take the slope k; the median
+ * ratio first sets aside samples that are plainly wrong.
+ */
 int prescan_mhz(const struct prescan *p, double *mhz, size_t *used)
 {
 	if (p->n < 8)
@@ -177,21 +187,41 @@ int prescan_mhz(const struct prescan *p, double *mhz, size_t *used)
 	double med = r[p->n / 2];
 	free(r);
 
-	double ticks = 0, ns = 0;
+	double sx = 0, sy = 0, sxx = 0, sxy = 0;
 	size_t k = 0;
 	for (size_t i = 0; i < p->n; i++) {
-		double ratio = (double)p->ticks[i] / p->ran[i];
-		if (fabs(ratio / med - 1.0) > MAX_RATIO_SPREAD)
+		double x = p->ran[i], y = (double)p->ticks[i];
+		if (fabs(y - med * x) > MAX_RATIO_SPREAD * med * x + med * 50000.0)
 			continue;
-		ticks += (double)p->ticks[i];
-		ns += p->ran[i];
+		sx += x;
+		sy += y;
+		sxx += x * x;
+		sxy += x * y;
 		k++;
 	}
-	if (k < 8 || ns <= 0)
+	if (k < 8 || sx <= 0)
 		return -1;
-	*mhz = ticks / ns * 1000.0;
+	double n = (double)k, vx = sxx - sx * sx / n;
+	double slope = sy / sx;
+	/* Executions of (nearly) one length say nothing about an offset. */
+	if (vx > 1e-4 * sxx)
+		slope = (sxy - sx * sy / n) / vx;
+	if (!(slope > 0))
+		return -1;
+	*mhz = slope * 1000.0;
 	*used = k;
 	return 0;
+}
+
+/* A cheap estimate, good enough to decide how far a walk has gone. */
+double prescan_rough_mhz(const struct prescan *p)
+{
+	double t = 0, ns = 0;
+	for (size_t i = 0; i < p->n; i++) {
+		t += (double)p->ticks[i];
+		ns += p->ran[i];
+	}
+	return ns > 0 ? t / ns * 1000.0 : 0;
 }
 
 int prescan_hints(const struct prescan *p, struct acct *a, uint64_t horizon)
@@ -210,44 +240,32 @@ int prescan_hints(const struct prescan *p, struct acct *a, uint64_t horizon)
 	return 0;
 }
 
-int trace_span(const char *path, uint64_t *first, uint64_t *last,
-	       char *err, size_t errlen)
+int prescan_file(struct prescan *p, const char *path, double mhz,
+		 double head_seconds, bool whole, char *err, size_t errlen)
 {
 	struct input in;
-	bool any = false;
 	int rc;
 
 	if (input_open(&in, path, err, errlen) < 0)
 		return -1;
 	do {
 		rc = input_fill(&in);
-		for (unsigned cpu = 0; cpu < in.ncpus; cpu++) {
-			struct cpu_fifo *f = &in.cpus[cpu];
-			uint64_t pos = f->head;
-			for (;;) {
-				uint64_t avail;
-				const uint8_t *r = input_peek(&in, cpu, pos, &avail);
-				if (avail < 4 || avail < trace_rec_size(trace_load32(r)))
-					break;
-				uint32_t hdr = trace_load32(r);
-				if (TRACE_HDR_HAS_TSC(hdr)) {
-					uint64_t tsc = trace_load64(r + 4);
-					if (!any || tsc < *first)
-						*first = tsc;
-					if (!any || tsc > *last)
-						*last = tsc;
-					any = true;
-				}
-				pos += trace_rec_size(hdr);
-			}
-			if (f->present)
-				input_consume(&in, cpu, pos);
+		if (prescan_walk(p, &in) < 0) {
+			snprintf(err, errlen, "%s: out of memory", path);
+			input_close(&in);
+			return -1;
 		}
+		for (unsigned cpu = 0; cpu < in.ncpus; cpu++)
+			if (in.cpus[cpu].present)
+				input_consume(&in, cpu, p->c[cpu].pos);
+		if (whole)
+			continue;
+		double m = mhz > 0 ? mhz : prescan_rough_mhz(p);
+		uint64_t h = prescan_horizon(p);
+		if (m > 0 && p->have_tsc && h > p->min_tsc &&
+		    (double)(h - p->min_tsc) >= head_seconds * m * 1e6)
+			break;
 	} while (rc > 0);  /* a bad tail is the main pass's to report */
 	input_close(&in);
-	if (!any) {
-		snprintf(err, errlen, "%s: no timestamped record in the trace", path);
-		return -1;
-	}
 	return 0;
 }

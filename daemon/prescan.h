@@ -12,7 +12,9 @@
  * every CPU's buffered records have passed, since an earlier record of
  * another CPU could still be unread.
  *
- * The walk is incremental and never consumes the FIFOs.
+ * For a file the head is walked in a pass of its own (prescan_file); for a
+ * stream, what the replay buffers before it starts.  The walk over the
+ * FIFOs is incremental and never consumes them.
  */
 #ifndef XENMON_PRESCAN_H
 #define XENMON_PRESCAN_H
@@ -46,7 +48,7 @@ struct prescan {
 	uint32_t *ran;
 	size_t n, cap;
 	double sum_ran_ns;
-	uint64_t min_tsc;
+	uint64_t min_tsc, max_tsc;
 	bool have_tsc;
 	struct hint *h;
 	size_t hcap, hn;
@@ -63,12 +65,15 @@ uint64_t prescan_horizon(const struct prescan *p);
 
 /* Calibrated MHz; -1 when the trace has too few switches to tell. */
 int prescan_mhz(const struct prescan *p, double *mhz, size_t *used);
+double prescan_rough_mhz(const struct prescan *p);
 
 /* Tell the engine the initial state of the vCPUs seen before HORIZON. */
 int prescan_hints(const struct prescan *p, struct acct *a, uint64_t horizon);
 
-/* First and last TSC of a whole trace file (a pass of its own). */
-int trace_span(const char *path, uint64_t *first, uint64_t *last,
-	       char *err, size_t errlen);
+/* Walk the head of a trace file in a pass of its own, from byte 0, until
+ * every CPU has passed HEAD_SECONDS of trace (at MHZ, or the rough estimate
+ * when 0), or, with WHOLE, to its end (for its last TSC). */
+int prescan_file(struct prescan *p, const char *path, double mhz,
+		 double head_seconds, bool whole, char *err, size_t errlen);
 
 #endif

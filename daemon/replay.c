@@ -19,6 +19,7 @@
 #define LOOKAHEAD_BYTES (32u << 20)
 #define PREFIX_BYTES (8u << 20)
 #define PREFIX_SECONDS 3.0
+#define HEAD_SECONDS 10.0
 
 struct replay {
 	const struct replay_opts *o;
@@ -134,6 +135,27 @@ static int read_prefix(struct replay *r)
 	return 0;
 }
 
+/*
+ * A merge can only wait for CPUs it knows of: read until every CPU the head
+ * scan saw has shown up (xentrace's first pass drains them all), so none
+ * of them starts late.
+ */
+static int read_until_all_cpus(struct replay *r)
+{
+	if (!r->pre.have_tsc)  /* nothing usable: let the input say why */
+		return input_fill(&r->in) < 0 ? -1 : 0;
+	for (;;) {
+		bool all = true;
+		for (unsigned c = 0; c < r->pre.ncpus && all; c++)
+			all = !r->pre.c[c].known ||
+			      (c < r->in.ncpus && r->in.cpus[c].present);
+		if (all || r->in.eof || r->in.buffered >= PREFIX_BYTES)
+			return 0;
+		if (input_fill(&r->in) < 0)
+			return -1;
+	}
+}
+
 static int choose_mhz(struct replay *r)
 {
 	size_t used;
@@ -150,7 +172,7 @@ static int choose_mhz(struct replay *r)
 	return 0;
 }
 
-static int choose_start(struct replay *r, char *err, size_t errlen)
+static int choose_start(struct replay *r)
 {
 	const struct replay_opts *o = r->o;
 	struct stat st;
@@ -159,22 +181,19 @@ static int choose_start(struct replay *r, char *err, size_t errlen)
 		r->start = o->start_time;
 		snprintf(r->start_source, sizeof r->start_source,
 			 "given with --start-time");
-		return 0;
-	}
-	if (!r->in.seekable || stat(o->input, &st) < 0) {
+	} else if (!r->in.seekable || stat(o->input, &st) < 0) {
 		r->start = wall_now();
 		snprintf(r->start_source, sizeof r->start_source,
 			 "arrival of the stream's first bytes");
-		return 0;
+	} else {
+		double span = (double)(r->pre.max_tsc - r->pre.min_tsc) /
+			      (r->mhz * 1e6);
+		double mtime = (double)st.st_mtim.tv_sec + st.st_mtim.tv_nsec / 1e9;
+		r->start = mtime - span;
+		snprintf(r->start_source, sizeof r->start_source,
+			 "file modification time minus the trace's span of %.3f s",
+			 span);
 	}
-	uint64_t first, last;
-	if (trace_span(o->input, &first, &last, err, errlen) < 0)
-		return -1;
-	double span = (double)(last - first) / (r->mhz * 1e6);
-	double mtime = (double)st.st_mtim.tv_sec + st.st_mtim.tv_nsec / 1e9;
-	r->start = mtime - span;
-	snprintf(r->start_source, sizeof r->start_source,
-		 "file modification time minus the trace's span of %.3f s", span);
 	return 0;
 }
 
@@ -262,7 +281,19 @@ static int run(struct replay *r, FILE *out)
 		fprintf(r->err, "xenbaked: %s\n", err);
 		return 1;
 	}
-	int prefix_rc = read_prefix(r);
+	/* A file's head is scanned in a pass of its own (to its end when the
+	 * start time must come from its span); a stream's is buffered. */
+	int prefix_rc = 0;
+	if (r->in.seekable) {
+		if (prescan_file(&r->pre, o->input, o->cpu_mhz, HEAD_SECONDS,
+				 !o->have_start, err, sizeof err) < 0) {
+			fprintf(r->err, "xenbaked: %s\n", err);
+			return 1;
+		}
+		prefix_rc = read_until_all_cpus(r);
+	} else {
+		prefix_rc = read_prefix(r);
+	}
 	if (!r->pre.have_tsc) {
 		if (prefix_rc < 0)
 			fprintf(r->err, "xenbaked: %s\n", r->in.err);
@@ -282,10 +313,7 @@ static int run(struct replay *r, FILE *out)
 			fprintf(r->err, "xenbaked: %s\n", r->in.err);
 		return 1;
 	}
-	if (choose_start(r, err, sizeof err) < 0) {
-		fprintf(r->err, "xenbaked: %s\n", err);
-		return 1;
-	}
+	choose_start(r);
 
 	struct acct_config cfg = {
 		.cpu_mhz = r->mhz, .anchor_unix_ns = (int64_t)llround(r->start * 1e9),
