@@ -7,7 +7,7 @@ set -euo pipefail
 sim=$1 bake=$2 bench=$3
 dir=${BENCH_DIR:-$(mktemp -d /tmp/xenmon-bench.XXXXXX)}
 trap 'rm -rf "$dir"' EXIT
-secs=${BENCH_SECONDS:-60}
+secs=${BENCH_SECONDS:-320}
 start=$(date +%s%N)
 "$sim" --cpus 64 --domains 200 --vcpus 2 --seconds "$secs" --seed 1 \
   --mhz 2400 --start-time 1700000000 -o "$dir/trace.bin"
