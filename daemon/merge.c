@@ -13,42 +13,40 @@
 
 #define PROGRESS_EVERY (1u << 22)
 
-static inline bool key_less(const struct merge *m, unsigned x, unsigned y)
+/* Heap entries carry their key, so that sifting never leaves the array. */
+static inline bool key_less(const struct hent *x, const struct hent *y)
 {
-	const struct mcpu *p = &m->c[x], *q = &m->c[y];
-	return p->tsc < q->tsc || (p->tsc == q->tsc && x < y);
+	return x->tsc < y->tsc || (x->tsc == y->tsc && x->cpu < y->cpu);
 }
 
 static void sift_down(struct merge *m, unsigned i)
 {
-	unsigned n = m->nheap, *h = m->heap;
+	unsigned n = m->nheap;
+	struct hent *h = m->heap, e = h[i];
 	for (;;) {
-		unsigned l = 2 * i + 1, r = l + 1, best = i;
-		if (l < n && key_less(m, h[l], h[best]))
-			best = l;
-		if (r < n && key_less(m, h[r], h[best]))
-			best = r;
-		if (best == i)
-			return;
-		unsigned t = h[i];
+		unsigned l = 2 * i + 1, best;
+		if (l >= n)
+			break;
+		best = l + 1 < n && key_less(&h[l + 1], &h[l]) ? l + 1 : l;
+		if (!key_less(&h[best], &e))
+			break;
 		h[i] = h[best];
-		h[best] = t;
 		i = best;
 	}
+	h[i] = e;
 }
 
 static void sift_up(struct merge *m, unsigned i)
 {
-	unsigned *h = m->heap;
+	struct hent *h = m->heap, e = h[i];
 	while (i > 0) {
 		unsigned p = (i - 1) / 2;
-		if (!key_less(m, h[i], h[p]))
-			return;
-		unsigned t = h[i];
+		if (!key_less(&e, &h[p]))
+			break;
 		h[i] = h[p];
-		h[p] = t;
 		i = p;
 	}
+	h[i] = e;
 }
 
 /* Decode CPU's next record that needs ordering, if it is all there; the
@@ -102,7 +100,7 @@ static int grow_cpus(struct merge *m, unsigned n)
 	if (n <= m->ncpus)
 		return 0;
 	struct mcpu *c = realloc(m->c, n * sizeof *c);
-	unsigned *h = c ? realloc(m->heap, n * sizeof *h) : NULL;
+	struct hent *h = c ? realloc(m->heap, n * sizeof *h) : NULL;
 	unsigned *s = h ? realloc(m->starved, n * sizeof *s) : NULL;
 	if (c)
 		m->c = c;
@@ -147,7 +145,7 @@ static void refeed(struct merge *m)
 		if (head_ready(m, cpu)) {
 			m->c[cpu].starved = false;
 			m->c[cpu].in_heap = true;
-			m->heap[m->nheap++] = cpu;
+			m->heap[m->nheap++] = (struct hent){ m->c[cpu].tsc, cpu };
 			sift_up(m, m->nheap - 1);
 		} else {
 			m->starved[k++] = cpu;
@@ -166,7 +164,7 @@ static bool worth_waiting(const struct merge *m)
 {
 	if (m->nheap == 0)
 		return true;
-	uint64_t next = m->c[m->heap[0]].tsc;
+	uint64_t next = m->heap[0].tsc;
 	for (unsigned i = 0; i < m->nstarved; i++) {
 		const struct mcpu *c = &m->c[m->starved[i]];
 		/* Its next record is no earlier than its last: if that is
@@ -232,12 +230,13 @@ int merge_run(struct merge *m)
 		if (m->stop && *m->stop)
 			return 1;
 
-		unsigned cpu = m->heap[0];
+		unsigned cpu = m->heap[0].cpu;
 		struct mcpu *c = &m->c[cpu];
-		unsigned next = m->nheap > 1 ? m->heap[1] : cpu;
-		if (m->nheap > 2 && key_less(m, m->heap[2], next))
+		struct hent next = { UINT64_MAX, UINT32_MAX };
+		if (m->nheap > 1)
+			next = m->heap[1];
+		if (m->nheap > 2 && key_less(&m->heap[2], &next))
 			next = m->heap[2];
-		bool alone = m->nheap == 1;
 		for (;;) {
 			uint64_t avail;
 			const uint8_t *p = input_peek(in, cpu, c->pos, &avail);
@@ -265,8 +264,10 @@ int merge_run(struct merge *m)
 				}
 				break;
 			}
-			if (!alone && !key_less(m, cpu, next)) {
+			struct hent me = { c->tsc, cpu };
+			if (!key_less(&me, &next)) {
 				input_consume(in, cpu, c->pos);
+				m->heap[0] = me;
 				sift_down(m, 0);
 				break;
 			}

@@ -32,6 +32,11 @@ struct mcpu {
 	bool starved;
 };
 
+struct hent {
+	uint64_t tsc;
+	uint32_t cpu;
+};
+
 struct merge_stats {
 	uint64_t tsc_backwards, tsc_jumps;
 };
@@ -41,7 +46,8 @@ struct merge {
 	struct acct *a;
 	struct mcpu *c;
 	unsigned ncpus;
-	unsigned *heap, nheap;
+	struct hent *heap;
+	unsigned nheap;
 	unsigned *starved, nstarved;
 	uint64_t lookahead;
 	uint64_t max_jump;       /* TSC ticks */
