@@ -55,13 +55,16 @@ static double wall_now(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void fmt_time(char *buf, size_t n, double unix_s)
+static void fmt_time(char *buf, size_t n, double unix_s, bool ms)
 {
 	time_t t = (time_t)floor(unix_s);
 	struct tm tm;
 	gmtime_r(&t, &tm);
 	size_t k = strftime(buf, n, "%Y-%m-%d %H:%M:%S", &tm);
-	snprintf(buf + k, n - k, ".%03d UTC", (int)((unix_s - floor(unix_s)) * 1000));
+	if (ms)
+		k += (size_t)snprintf(buf + k, n - k, ".%03d",
+				      (int)((unix_s - floor(unix_s)) * 1000));
+	snprintf(buf + k, n - k, " UTC");
 }
 
 /* --realtime: a second is written when its end is reached in wall time. */
@@ -223,11 +226,11 @@ static void summary(struct replay *r, FILE *out, double elapsed)
 		" untimed\n", s->late, s->resyncs, m->tsc_backwards, m->tsc_jumps,
 		s->untimed);
 	fprintf(out, "frequency  %.3f MHz, %s\n", r->mhz, r->mhz_source);
-	fmt_time(a, sizeof a, r->start);
+	fmt_time(a, sizeof a, r->start, true);
 	fprintf(out, "start      %s (%.3f), %s\n", a, r->start, r->start_source);
 	if (s->seconds_emitted) {
-		fmt_time(a, sizeof a, (double)s->first_t);
-		fmt_time(b, sizeof b, (double)s->last_t);
+		fmt_time(a, sizeof a, (double)s->first_t, false);
+		fmt_time(b, sizeof b, (double)s->last_t, false);
 		fprintf(out, "seconds    %" PRIu64 " written, %" PRIu64
 			" already stored and left as they were (%s .. %s)\n",
 			r->written, r->skipped, a, b);
