@@ -52,6 +52,17 @@ int input_open(struct input *in, const char *name, char *err, size_t errlen)
 	return 0;
 }
 
+int input_open_pull(struct input *in, const char *name, input_pull_fn pull,
+		    void *ctx)
+{
+	memset(in, 0, sizeof *in);
+	in->fd = -1;
+	in->name = name;
+	in->pull = pull;
+	in->pull_ctx = ctx;
+	return 0;
+}
+
 void input_close(struct input *in)
 {
 	if (in->fd > 0)
@@ -249,6 +260,18 @@ static int distribute(struct input *in, const uint8_t *p, size_t n)
 	return 0;
 }
 
+int input_append(struct input *in, unsigned cpu, const void *p, size_t n,
+		 uint64_t off)
+{
+	if (cpu >= TRACE_MAX_CPUS)
+		return bad(in, "CPU %u is more than any Xen host has", cpu);
+	struct cpu_fifo *f = fifo_get(in, cpu);
+	if (!f || seg_push(f, off) < 0 || fifo_append(f, p, n) < 0)
+		return bad(in, "out of memory");
+	in->buffered += n;
+	return 0;
+}
+
 int input_check_complete(struct input *in)
 {
 	if (in->win_left)
@@ -269,6 +292,12 @@ int input_fill(struct input *in)
 
 	if (in->eof || in->err[0])
 		return in->err[0] ? -1 : 0;
+	if (in->pull) {
+		int rc = in->pull(in, in->pull_ctx);
+		if (rc == 0)
+			in->eof = true;
+		return rc;
+	}
 	n = read(in->fd, in->chunk, in->chunk_size);
 	if (n < 0 && errno == EINTR)
 		return 1;  /* let the caller look at its stop flag */

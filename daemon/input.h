@@ -32,9 +32,21 @@ struct cpu_fifo {
 	bool present;
 };
 
+struct input;
+
+/*
+ * A source other than a file descriptor (live trace buffers): called when
+ * the merge needs more records; it appends what it has with input_append.
+ * Returns 1 (maybe appended something), 0 (no more, ever) or -1 (failed,
+ * with in->err set).  It may block a little while to wait for data.
+ */
+typedef int (*input_pull_fn)(struct input *in, void *ctx);
+
 struct input {
 	int fd;
 	const char *name;
+	input_pull_fn pull;
+	void *pull_ctx;
 	bool eof;
 	bool seekable;
 	uint64_t off;              /* input offset of the next byte to parse */
@@ -59,6 +71,15 @@ struct input {
 
 /* Open NAME ("-" for standard input). */
 int input_open(struct input *in, const char *name, char *err, size_t errlen);
+
+/* An input fed by PULL instead of a file; NAME names it in messages. */
+int input_open_pull(struct input *in, const char *name, input_pull_fn pull,
+		    void *ctx);
+
+/* Append N bytes of CPU's records (a live source; OFF is what messages
+ * call their offset).  -1 on a bad CPU number or no memory (in->err). */
+int input_append(struct input *in, unsigned cpu, const void *p, size_t n,
+		 uint64_t off);
 void input_close(struct input *in);
 
 /* Read and distribute one chunk.  1: progress, 0: end of input, -1: bad
