@@ -33,6 +33,7 @@
 #include "account.h"
 
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #define NS_PER_S 1000000000ull
@@ -70,6 +71,7 @@ struct bk {
 struct domain {
 	uint16_t domid;
 	int64_t first_t;
+	char name[DOMAIN_NAME_MAX];
 	uint32_t active_epoch;   /* epoch in which it was listed in doms */
 	struct vcpu **v;
 	uint32_t nv;
@@ -165,10 +167,10 @@ static void note_domain_active(struct acct *a, struct domain *d)
 		a->doms = n;
 	}
 	d->active_epoch = a->epoch;
-	a->doms[a->ndoms++] = (struct dom_row){
-		.domid = d->domid, .first_t = d->first_t,
-		.name = default_name(d->domid),
-	};
+	struct dom_row *r = &a->doms[a->ndoms++];
+	r->domid = d->domid;
+	r->first_t = d->first_t;
+	memcpy(r->name, d->name, sizeof r->name);
 }
 
 /* The open second's bucket for (cpu, domain), created on first use. */
@@ -253,6 +255,8 @@ static struct domain *dom_new(struct acct *a, uint16_t domid)
 	d->domid = domid;
 	d->first_t = a->sec_t;
 	d->active_epoch = a->epoch - 1;
+	if (default_name(domid))
+		snprintf(d->name, sizeof d->name, "%s", default_name(domid));
 	struct domain *old = a->ended[domid];
 	if (old) {
 		d->bk = old->bk;
@@ -940,6 +944,19 @@ int acct_finish(struct acct *a, bool partial_last)
 	if (partial_last && (int64_t)end > a->sec_start)
 		close_second(a, end, false);
 	return a->err;
+}
+
+int acct_set_domain_name(struct acct *a, uint16_t domid, const char *name)
+{
+	struct domain *d = dom_get(a, domid);
+	if (!d)
+		return -1;
+	snprintf(d->name, sizeof d->name, "%s", name);
+	/* The second's row, if already listed, gets the name too. */
+	for (uint32_t i = 0; i < a->ndoms; i++)
+		if (a->doms[i].domid == domid && a->doms[i].first_t == d->first_t)
+			snprintf(a->doms[i].name, sizeof a->doms[i].name, "%s", name);
+	return 0;
 }
 
 int acct_error(const struct acct *a)

@@ -32,10 +32,12 @@ struct cpu_row {
 	uint64_t observed_ns, sched_ns;
 };
 
+#define DOMAIN_NAME_MAX 64
+
 struct dom_row {
 	uint16_t domid;
 	int64_t first_t;
-	const char *name;  /* NULL when unknown */
+	char name[DOMAIN_NAME_MAX];  /* "" when unknown */
 };
 
 /* One closed second, as the store writes it. */
@@ -100,6 +102,10 @@ bool acct_unordered(struct acct *a, unsigned cpu, uint64_t tsc, uint32_t hdr,
 /* Close every second up to the end of the trace.  With partial_last, the
  * last second is emitted even though the trace ended inside it. */
 int acct_finish(struct acct *a, bool partial_last);
+
+/* The current lifetime of DOMID is called NAME (from xenstore, live);
+ * truncated to DOMAIN_NAME_MAX - 1 bytes. */
+int acct_set_domain_name(struct acct *a, uint16_t domid, const char *name);
 
 /* Non-zero once emit has failed or memory ran out; records are then
  * ignored. */

@@ -144,7 +144,7 @@ static int write_rows(struct store *s, const struct second *sec)
 	for (size_t i = 0; i < sec->ndoms; i++) {
 		const struct dom_row *d = &sec->doms[i];
 		sqlite3_bind_int64(st, 1, d->domid);
-		if (d->name)
+		if (d->name[0])
 			sqlite3_bind_text(st, 2, d->name, -1, SQLITE_STATIC);
 		else
 			sqlite3_bind_null(st, 2);

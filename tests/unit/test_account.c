@@ -272,6 +272,31 @@ static void test_rows_sorted_as_they_grow(void **state)
 	acct_free(a);
 }
 
+/* Names: Domain-0 and Idle by default, others as the live side learns
+ * them, per lifetime. */
+static void test_domain_names(void **state)
+{
+	(void)state;
+	struct acct *a = new_acct(&g, (int64_t)T0 * (int64_t)S);
+	feed(a, 0, 0, TRC_MEM_PAGE_GRANT_MAP, 1, 0);
+	feed(a, 0, 10, TRC_MEM_PAGE_GRANT_MAP, 1, 5);
+	assert_int_equal(acct_set_domain_name(a, 5, "web-frontend-01"), 0);
+	feed(a, 0, 20, TRC_SCHED_SWITCH_INFNEXT, 4, IDLE, 0, 0, 0xffffffffu);
+	assert_int_equal(acct_finish(a, true), 0);
+	int seen = 0;
+	for (size_t i = 0; i < g.ndoms; i++) {
+		const struct dom_row *d = &g.doms[i].d;
+		if (d->domid == 0)
+			seen += strcmp(d->name, "Domain-0") == 0;
+		else if (d->domid == 5)
+			seen += strcmp(d->name, "web-frontend-01") == 0;
+		else if (d->domid == IDLE)
+			seen += strcmp(d->name, "Idle") == 0;
+	}
+	assert_int_equal(seen, 3);
+	acct_free(a);
+}
+
 /* Records of classes we do not use are skipped and counted; records whose
  * word count fits no layout are malformed, skipped and counted. */
 static void test_unknown_and_malformed(void **state)
@@ -422,6 +447,7 @@ int main(void)
 		cmocka_unit_test(test_domid_reuse),
 		cmocka_unit_test(test_domid_reused_within_a_second),
 		cmocka_unit_test(test_rows_sorted_as_they_grow),
+		cmocka_unit_test(test_domain_names),
 		cmocka_unit_test(test_unknown_and_malformed),
 		cmocka_unit_test(test_anchor_and_sched_gap),
 		cmocka_unit_test(test_backfill_open_second),
