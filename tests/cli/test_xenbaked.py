@@ -134,6 +134,21 @@ def main():
     check('WAL mode', db_count(db, 'PRAGMA journal_mode') == 'wal')
     check('run table has both runs', db_count(db, 'SELECT count(*) FROM run') == 2)
 
+    # Without --start-time: the file's modification time minus the span.
+    mt = os.path.join(tmp, 'mtime.bin')
+    open(mt, 'wb').write(trace(seconds=3))
+    os.utime(mt, (1800000000.75, 1800000000.75))
+    mdb = os.path.join(tmp, 'mtime.db')
+    rc, out, err = case('start time from the file modification time',
+                        ['--input', mt, '--db', mdb, '--cpu-mhz', str(MHZ)], 0,
+                        'file modification time minus', 'stdout')
+    span = 2.99  # the first record is at 0 s, the last at 2.75 + 0.24 s
+    start = float(db_count(mdb, "SELECT value FROM meta WHERE key='start_time'"))
+    check('start = mtime - span', abs(start - (1800000000.75 - span)) < 1e-6,
+          'start %.6f, want %.6f' % (start, 1800000000.75 - span))
+    check('first second is the one holding the start',
+          db_count(mdb, 'SELECT min(t) FROM cpu_1s') == int(1800000000.75 - span))
+
     # Stream on standard input.
     sdb = os.path.join(tmp, 's.db')
     p = subprocess.run([BAKE, '--input', '-', '--db', sdb, '--cpu-mhz', str(MHZ),
