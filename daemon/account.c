@@ -489,6 +489,8 @@ int acct_hint(struct acct *a, unsigned cpu, uint16_t domid, uint16_t vcpu,
 static int sort_rows(struct acct *a)
 {
 	uint32_t n = a->nrows;
+	if (n == 0)
+		return 0;
 	if (2 * n > a->keys_cap) {
 		uint64_t *k = grow(a->keys, &a->keys_cap, 2 * n, sizeof *k);
 		if (!k)

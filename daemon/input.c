@@ -272,6 +272,13 @@ int input_append(struct input *in, unsigned cpu, const void *p, size_t n,
 	return 0;
 }
 
+int input_feed(struct input *in, const void *p, size_t n)
+{
+	if (in->err[0])
+		return -1;
+	return distribute(in, p, n);
+}
+
 int input_check_complete(struct input *in)
 {
 	if (in->win_left)

@@ -92,7 +92,7 @@ static inline const uint8_t *input_peek(const struct input *in, unsigned cpu,
 {
 	const struct cpu_fifo *f = &in->cpus[cpu];
 	*avail = f->tail - pos;
-	return f->buf + (pos - f->base);
+	return f->buf ? f->buf + (pos - f->base) : NULL;  /* only empty windows */
 }
 
 /* Mark CPU's FIFO consumed up to POS. */
@@ -100,6 +100,10 @@ void input_consume(struct input *in, unsigned cpu, uint64_t pos);
 
 /* Input offset of FIFO position POS of CPU. */
 uint64_t input_offset_of(const struct input *in, unsigned cpu, uint64_t pos);
+
+/* Feed N bytes of a xentrace stream (windows and all), as read() would;
+ * for tests and the fuzzer.  -1 when the bytes are bad (in->err). */
+int input_feed(struct input *in, const void *p, size_t n);
 
 /* The check at the end of input: a window or record cut short. */
 int input_check_complete(struct input *in);
