@@ -6,10 +6,12 @@ Output is TAP.
     test_xenbaked.py XENBAKED
 """
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
 from xentrace import IDLE, TRC, rec, runstate, switch, window  # noqa: E402
@@ -148,6 +150,32 @@ def main():
           'start %.6f, want %.6f' % (start, 1800000000.75 - span))
     check('first second is the one holding the start',
           db_count(mdb, 'SELECT min(t) FROM cpu_1s') == int(1800000000.75 - span))
+
+    # SIGTERM and SIGINT in the middle of a paced replay: exit 0 within a
+    # second, the seconds completed so far written whole.
+    slow = os.path.join(tmp, 'slow.bin')
+    open(slow, 'wb').write(trace(seconds=10, cpus=2))
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        sdb_ = os.path.join(tmp, 'sig%d.db' % sig)
+        p = subprocess.Popen([BAKE, '--input', slow, '--db', sdb_, '--cpu-mhz', str(MHZ),
+                              '--start-time', str(START), '--realtime', '--quiet'],
+                             stderr=subprocess.PIPE)
+        time.sleep(2.5)
+        p.send_signal(sig)
+        t0 = time.time()
+        try:
+            rc = p.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            rc = None
+        took = time.time() - t0
+        n = db_count(sdb_, 'SELECT count(DISTINCT t) FROM cpu_1s') \
+            if os.path.exists(sdb_) else 0
+        torn = db_count(sdb_, 'SELECT count(*) FROM (SELECT t FROM cpu_1s GROUP BY t'
+                        ' HAVING count(*) != 2)') if n else 0
+        check('%s: exit 0 within 1 s, complete seconds kept' % signal.Signals(sig).name,
+              rc == 0 and took < 1.0 and 1 <= n <= 3 and torn == 0,
+              'rc %s after %.2f s, %d seconds' % (rc, took, n))
 
     # Stream on standard input.
     sdb = os.path.join(tmp, 's.db')
