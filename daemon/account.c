@@ -37,8 +37,6 @@
 #include <string.h>
 
 #define NS_PER_S 1000000000ull
-#define MAX_CPUS TRACE_MAX_CPUS
-#define MAX_VCPUS 16384u
 
 enum vstate {
 	V_RUNNING = RS_RUNNING,
@@ -328,7 +326,7 @@ static void dom_end(struct acct *a, struct domain *d, uint64_t now)
 
 static struct vcpu *vcpu_get(struct acct *a, uint16_t domid, uint32_t id)
 {
-	if (id >= MAX_VCPUS) {
+	if (id >= TRACE_MAX_VCPUS) {
 		a->st.malformed++;
 		return NULL;
 	}
@@ -440,21 +438,18 @@ static void add_cpu_at(struct acct *a, unsigned cpu, uint64_t from)
 
 int acct_add_cpu(struct acct *a, unsigned cpu)
 {
-	if (cpu >= MAX_CPUS)
+	if (cpu >= TRACE_MAX_CPUS)
 		return -1;
 	if (cpu >= a->ncpus_alloc) {
-		uint32_t cap = a->ncpus_alloc;
-		struct pcpu *n = grow(a->cpus, &cap, cpu + 1, sizeof *n);
-		if (!n)
-			return -1;
-		a->cpus = n;
-		uint32_t cap2 = a->ncpus_alloc;
-		uint16_t *l = grow(a->cpu_list, &cap2, cap, sizeof *l);
-		if (!l)
-			return -1;
-		a->cpu_list = l;
-		uint32_t cap3 = a->ncpus_alloc;
-		struct cpu_row *r = grow(a->cpu_rows, &cap3, cap, sizeof *r);
+		/* The three arrays indexed or bounded by CPU grow together. */
+		uint32_t cap = a->ncpus_alloc, cap_list = cap, cap_rows = cap;
+		struct pcpu *c = grow(a->cpus, &cap, cpu + 1, sizeof *c);
+		if (c)
+			a->cpus = c;
+		uint16_t *l = c ? grow(a->cpu_list, &cap_list, cap, sizeof *l) : NULL;
+		if (l)
+			a->cpu_list = l;
+		struct cpu_row *r = l ? grow(a->cpu_rows, &cap_rows, cap, sizeof *r) : NULL;
 		if (!r)
 			return -1;
 		a->cpu_rows = r;

@@ -231,7 +231,7 @@ int prescan_hints(const struct prescan *p, struct acct *a, uint64_t horizon)
 		if (!h->key || h->tsc > horizon)
 			continue;
 		uint32_t x = h->key - 1;
-		if ((x & 0xffff) >= 16384)
+		if ((x & 0xffff) >= TRACE_MAX_VCPUS)
 			continue;
 		if (acct_hint(a, h->cpu, (uint16_t)(x >> 16), (uint16_t)(x & 0xffff),
 			      (enum runstate)h->state) < 0)

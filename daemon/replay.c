@@ -265,6 +265,7 @@ static struct run_info run_info(struct replay *r, const char *status)
 		.cpu_mhz = r->mhz, .cpu_mhz_source = r->mhz_source,
 		.start_time = r->start, .start_source = r->start_source,
 		.st = r->acct ? acct_stats(r->acct) : NULL,
+		.tsc_anomalies = r->merge.st.tsc_backwards + r->merge.st.tsc_jumps,
 		.seconds_written = r->written, .seconds_skipped = r->skipped,
 		.status = status,
 	};

@@ -228,7 +228,8 @@ int store_run_end(struct store *s, const struct run_info *r)
 	sqlite3_bind_int64(st, 4, (sqlite3_int64)a->records);
 	sqlite3_bind_int64(st, 5, (sqlite3_int64)a->lost_records);
 	sqlite3_bind_int64(st, 6, (sqlite3_int64)a->malformed);
-	sqlite3_bind_int64(st, 7, (sqlite3_int64)(a->late + a->resyncs + a->untimed));
+	sqlite3_bind_int64(st, 7, (sqlite3_int64)(a->late + a->resyncs + a->untimed +
+						   r->tsc_anomalies));
 	sqlite3_bind_int64(st, 8, (sqlite3_int64)r->seconds_written);
 	sqlite3_bind_int64(st, 9, (sqlite3_int64)r->seconds_skipped);
 	sqlite3_bind_text(st, 10, r->status, -1, SQLITE_STATIC);

@@ -31,6 +31,7 @@ struct run_info {
 	double start_time;
 	const char *start_source;
 	const struct acct_stats *st;
+	uint64_t tsc_anomalies;     /* the merge's: TSC backwards or leaping */
 	uint64_t seconds_written, seconds_skipped;
 	const char *status;
 };

@@ -71,6 +71,7 @@ enum runstate {
 /* Sanity bounds: Xen builds for at most a few thousand CPUs, and a trace
  * buffer is at most 65535 pages. */
 #define TRACE_MAX_CPUS 16384u
+#define TRACE_MAX_VCPUS 16384u
 #define TRACE_MAX_WINDOW (65535u * 4096u)
 
 #endif
