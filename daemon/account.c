@@ -871,14 +871,17 @@ void acct_record(struct acct *a, unsigned cpu, uint64_t tsc, uint32_t hdr,
  * record is refused before accounting starts (it may be the trace's first)
  * and when its second is not open yet.
  */
+bool acct_unordered_ok(const struct acct *a, unsigned cpu)
+{
+	return a->started && !a->err && cpu < a->ncpus_alloc && a->cpus[cpu].present;
+}
+
 bool acct_unordered(struct acct *a, unsigned cpu, uint64_t tsc, uint32_t hdr,
 		    const uint8_t *w)
 {
 	uint32_t ev = TRACE_HDR_EVENT(hdr), n = TRACE_HDR_NWORDS(hdr);
 	uint64_t *counter;
 
-	if (!a->started || a->err || cpu >= a->ncpus_alloc || !a->cpus[cpu].present)
-		return false;
 	switch (ev) {
 	case TRC_SCHED_SWITCH:
 		counter = &a->st.sched_switch;

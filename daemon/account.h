@@ -95,7 +95,9 @@ void acct_record(struct acct *a, unsigned cpu, uint64_t tsc, uint32_t hdr,
 		 const uint8_t *w);
 
 /* Take a record that needs no global order (see account.c); false if it
- * must come through acct_record in TSC order. */
+ * must come through acct_record in TSC order.  Only while
+ * acct_unordered_ok(a, cpu) (accounting started, CPU known). */
+bool acct_unordered_ok(const struct acct *a, unsigned cpu);
 bool acct_unordered(struct acct *a, unsigned cpu, uint64_t tsc, uint32_t hdr,
 		    const uint8_t *w);
 

@@ -54,26 +54,31 @@ static void sift_up(struct merge *m, unsigned i)
 static bool head_ready(struct merge *m, unsigned cpu)
 {
 	struct mcpu *c = &m->c[cpu];
-	for (;;) {
-		uint64_t avail;
-		const uint8_t *p = input_peek(m->in, cpu, c->pos, &avail);
-		if (avail < 4)
-			return false;
+	uint64_t avail;
+	const uint8_t *p = input_peek(m->in, cpu, c->pos, &avail);
+	if (avail < 4)
+		return false;
+	const uint8_t *start = p, *end = p + avail;
+	bool unordered_ok = c->known && acct_unordered_ok(m->a, cpu);
+	uint64_t last = c->last_tsc;
+	bool ready = false;
+
+	while (end - p >= 4) {
 		uint32_t hdr = trace_load32(p), size = trace_rec_size(hdr);
-		if (avail < size)
-			return false;
+		if ((uint64_t)(end - p) < size)
+			break;
 		uint64_t tsc;
 		if (!TRACE_HDR_HAS_TSC(hdr)) {
-			tsc = c->known ? c->last_tsc : m->last_tsc;
+			tsc = c->known ? last : m->last_tsc;
 		} else {
 			tsc = trace_load64(p + 4);
 			if (c->known) {
-				if (tsc < c->last_tsc) {
+				if (tsc < last) {
 					m->st.tsc_backwards++;
-					tsc = c->last_tsc;
-				} else if (tsc - c->last_tsc > m->max_jump) {
+					tsc = last;
+				} else if (tsc - last > m->max_jump) {
 					m->st.tsc_jumps++;
-					tsc = c->last_tsc;
+					tsc = last;
 				}
 			} else if (m->have_last && tsc > m->last_tsc &&
 				   tsc - m->last_tsc > m->max_jump) {
@@ -81,18 +86,22 @@ static bool head_ready(struct merge *m, unsigned cpu)
 				tsc = m->last_tsc;
 			}
 		}
-		if (c->known &&
+		if (unordered_ok &&
 		    acct_unordered(m->a, cpu, tsc, hdr,
 				   p + (TRACE_HDR_HAS_TSC(hdr) ? 12 : 4))) {
-			c->pos += size;
-			c->last_tsc = tsc;
+			p += size;
+			last = tsc;
 			continue;
 		}
 		c->hdr = hdr;
 		c->size = size;
 		c->tsc = tsc;
-		return true;
+		ready = true;
+		break;
 	}
+	c->pos += (uint64_t)(p - start);
+	c->last_tsc = last;
+	return ready;
 }
 
 static int grow_cpus(struct merge *m, unsigned n)
