@@ -49,15 +49,19 @@ def main():
                 p.kill()
                 kills += 1
             p.wait()
-            con = sqlite3.connect(db)
-            ok = con.execute('PRAGMA integrity_check').fetchone()[0] == 'ok'
-            n = con.execute('SELECT count(DISTINCT t) FROM cpu_1s').fetchone()[0]
-            con.close()
+            ok, n = True, 0
+            if os.path.exists(db):  # a kill can come before the file exists
+                con = sqlite3.connect('file:%s?mode=ro' % db, uri=True)
+                ok = con.execute('PRAGMA integrity_check').fetchone()[0] == 'ok'
+                if con.execute("SELECT count(*) FROM sqlite_schema "
+                               "WHERE name = 'cpu_1s'").fetchone()[0]:
+                    n = con.execute('SELECT count(DISTINCT t) FROM cpu_1s').fetchone()[0]
+                con.close()
             progress.append(n)
             if not ok:
                 bad += 1
                 print('# integrity_check failed after kill %d' % kills)
-            if kills % 20 == 0 or not ok:
+            if n and (kills % 20 == 0 or not ok):
                 r = subprocess.run([sys.executable, COMPARE, '--db', db, '--truth', truth,
                                     '--only-stored'], capture_output=True, text=True)
                 if r.returncode:
