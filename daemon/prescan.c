@@ -240,6 +240,14 @@ int prescan_hints(const struct prescan *p, struct acct *a, uint64_t horizon)
 	return 0;
 }
 
+bool prescan_covers(const struct prescan *p, double mhz, double seconds)
+{
+	double m = mhz > 0 ? mhz : prescan_rough_mhz(p);
+	uint64_t h = prescan_horizon(p);
+	return m > 0 && p->have_tsc && h > p->min_tsc &&
+	       (double)(h - p->min_tsc) >= seconds * m * 1e6;
+}
+
 int prescan_file(struct prescan *p, const char *path, double mhz,
 		 double head_seconds, bool whole, char *err, size_t errlen)
 {
@@ -258,12 +266,7 @@ int prescan_file(struct prescan *p, const char *path, double mhz,
 		for (unsigned cpu = 0; cpu < in.ncpus; cpu++)
 			if (in.cpus[cpu].present)
 				input_consume(&in, cpu, p->c[cpu].pos);
-		if (whole)
-			continue;
-		double m = mhz > 0 ? mhz : prescan_rough_mhz(p);
-		uint64_t h = prescan_horizon(p);
-		if (m > 0 && p->have_tsc && h > p->min_tsc &&
-		    (double)(h - p->min_tsc) >= head_seconds * m * 1e6)
+		if (!whole && prescan_covers(p, mhz, head_seconds))
 			break;
 	} while (rc > 0);  /* a bad tail is the main pass's to report */
 	input_close(&in);

@@ -67,6 +67,10 @@ uint64_t prescan_horizon(const struct prescan *p);
 int prescan_mhz(const struct prescan *p, double *mhz, size_t *used);
 double prescan_rough_mhz(const struct prescan *p);
 
+/* Has every CPU holding records passed SECONDS of trace since the first
+ * record (at MHZ, or the rough estimate when 0)? */
+bool prescan_covers(const struct prescan *p, double mhz, double seconds);
+
 /* Tell the engine the initial state of the vCPUs seen before HORIZON. */
 int prescan_hints(const struct prescan *p, struct acct *a, uint64_t horizon);
 

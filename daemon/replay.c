@@ -114,7 +114,7 @@ static void progress(void *ctx)
 /* Read the head of the trace: enough to calibrate and to know the vCPUs. */
 static int read_prefix(struct replay *r)
 {
-	int rc = 0;
+	int rc;
 	while (!r->in.eof && r->in.buffered < PREFIX_BYTES) {
 		if (r->o->stop && *r->o->stop)
 			break;
@@ -126,13 +126,7 @@ static int read_prefix(struct replay *r)
 		}
 		if (rc < 0)
 			return -1;
-		double mhz = r->o->cpu_mhz;
-		size_t used;
-		if (mhz <= 0 && prescan_mhz(&r->pre, &mhz, &used) < 0)
-			continue;
-		uint64_t h = prescan_horizon(&r->pre);
-		if (r->pre.have_tsc && h > r->pre.min_tsc &&
-		    (double)(h - r->pre.min_tsc) / (mhz * 1e6) >= PREFIX_SECONDS)
+		if (prescan_covers(&r->pre, r->o->cpu_mhz, PREFIX_SECONDS))
 			break;
 	}
 	return 0;
