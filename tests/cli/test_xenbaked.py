@@ -14,6 +14,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
+from tap import report  # noqa: E402
 from xentrace import IDLE, TRC, rec, runstate, switch, window  # noqa: E402
 
 BAKE = sys.argv[1]
@@ -229,14 +230,7 @@ def main():
     case('text file is not a trace', ['--input', text, '--db', os.path.join(tmp, 't.db')],
          1, 'byte 0: expected a CPU window header')
 
-    print('TAP version 13')
-    print('1..%d' % len(results))
-    for i, (name, ok, detail) in enumerate(results, 1):
-        print('%s %d - %s' % ('ok' if ok else 'not ok', i, name))
-        if not ok:
-            for line in str(detail).splitlines()[-8:]:
-                print('#   ' + line)
-    return 0 if all(ok for _, ok, _ in results) else 1
+    return report(results)
 
 
 if __name__ == '__main__':

@@ -17,6 +17,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
+from tap import report  # noqa: E402
+
 
 def main():
     ap = argparse.ArgumentParser()
@@ -65,13 +68,7 @@ def main():
                        'torn seconds: %s' % torn[:5]))
         checks.append(('no read failed while the daemon wrote', errors == 0, ''))
         checks.append(('integrity_check ok', integrity == 'ok', integrity))
-    print('TAP version 13')
-    print('1..%d' % len(checks))
-    for i, (name, ok, detail) in enumerate(checks, 1):
-        print('%s %d - %s' % ('ok' if ok else 'not ok', i, name))
-        if not ok and detail:
-            print('#   ' + detail)
-    return 0 if all(c[1] for c in checks) else 1
+    return report(checks)
 
 
 if __name__ == '__main__':

@@ -26,6 +26,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
+from tap import report  # noqa: E402
+
 SHAPES = {
     'one-vcpu-4cpu': ['--cpus', '4', '--domains', '6', '--vcpus', '1',
                       '--seconds', '20'],
@@ -117,13 +120,7 @@ def main():
                                    'booking difference %.4f s' % (dom, s, o, x, expect))
             results.append(('%s: %d per-domain totals agree with xenalyze' % (name, compared),
                             not bad, '\n'.join(bad[:8])))
-    print('TAP version 13')
-    print('1..%d' % len(results))
-    for i, (title, ok, detail) in enumerate(results, 1):
-        print('%s %d - %s' % ('ok' if ok else 'not ok', i, title))
-        for line in (detail or '').splitlines() if not ok else []:
-            print('#   ' + line)
-    return 0 if all(ok for _, ok, _ in results) else 1
+    return report(results)
 
 
 if __name__ == '__main__':

@@ -16,6 +16,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
+from tap import report  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 COMPARE = os.path.join(HERE, '..', 'golden', 'compare.py')
 
@@ -81,13 +84,7 @@ def main():
                             capture_output=True, text=True)
         results.append(('a last run completes the database exactly',
                         r.returncode == 0 and r2.returncode == 0, r2.stdout[-300:]))
-    print('TAP version 13')
-    print('1..%d' % len(results))
-    for i, (name, ok, detail) in enumerate(results, 1):
-        print('%s %d - %s' % ('ok' if ok else 'not ok', i, name))
-        if not ok and detail:
-            print('#   ' + detail)
-    return 0 if all(ok for _, ok, _ in results) else 1
+    return report(results)
 
 
 if __name__ == '__main__':
