@@ -1,0 +1,552 @@
+/*
+ * Painting the model with ncurses.
+ *
+ * Screen, top to bottom:
+ *   title     which CPU (or all), live or history, the window's end date
+ *             and time in UTC, the sort order;
+ *   windows   "Last 10 s" over the long window's columns, "Last 1 s" over
+ *             the short one's (xenmon.py's order), each with the busy share
+ *             and, when part of it is a gap, how many seconds have data;
+ *   headers   column names;
+ *   body      per domain, one line per metric of xenmon.py (Gotten,
+ *             Alloc, Blocked, Waited, ExCount, I/O), scrolled as needed;
+ *   footer    the scheduler's own time, the total (which adds up to 100% of
+ *             each CPU), the lost-records line when there were any, and a
+ *             status line.
+ *
+ * Columns come from cols[]; layout() drops the most dispensable ones until
+ * the rest fit, so a narrow terminal loses detail, never the program.
+ * Colour never carries meaning alone: every coloured element is also bold
+ * or reverse, and --no-color / NO_COLOR keep just those attributes.
+ */
+#include "draw.h"
+
+#include <curses.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+enum col_id { C_ID, C_NAME, C_METRIC, C_LA, C_LB, C_LC, C_SEP, C_SA, C_SB,
+	      C_SC, C_SPARK, C_COUNT };
+
+struct col {
+	const char *head;
+	int width;
+	int drop;         /* 0: never dropped; otherwise higher goes first */
+	const char *what; /* for the "hidden:" note */
+};
+
+static const struct col cols[C_COUNT] = {
+	[C_ID] = { "Id", 5, 0, "id" },
+	[C_NAME] = { "Name", 8, 3, "name" },
+	[C_METRIC] = { "", 7, 0, "metric" },
+	[C_LA] = { "total/s", 9, 5, "10s total" },
+	[C_LB] = { "%", 7, 1, "10s %" },
+	[C_LC] = { "per", 9, 6, "10s per" },
+	[C_SEP] = { "", 1, 0, "" },
+	[C_SA] = { "total/s", 9, 4, "1s total" },
+	[C_SB] = { "%", 7, 0, "1s %" },
+	[C_SC] = { "per", 9, 2, "1s per" },
+	[C_SPARK] = { "cpu%", MODEL_SPARK_MAX, 9, "sparkline" },
+};
+
+struct layout {
+	bool vis[C_COUNT];
+	int x[C_COUNT], w[C_COUNT];
+	char hidden[128];
+};
+
+enum { PAIR_TITLE = 1, PAIR_LOST, PAIR_SHORT, PAIR_DIM };
+
+static bool use_color;
+
+static const char *const metric_label[M_COUNT] = {
+	"Gotten", "Alloc", "Blocked", "Waited", "ExCount", "I/O",
+};
+
+void draw_init(bool color)
+{
+	use_color = color && has_colors();
+	if (!use_color)
+		return;
+	start_color();
+	use_default_colors();
+	init_pair(PAIR_TITLE, COLOR_WHITE, COLOR_BLUE);
+	init_pair(PAIR_LOST, COLOR_WHITE, COLOR_RED);
+	init_pair(PAIR_SHORT, COLOR_CYAN, -1);
+	init_pair(PAIR_DIM, COLOR_BLUE, -1);
+}
+
+static attr_t attr(int pair, attr_t mono)
+{
+	return use_color ? (attr_t)COLOR_PAIR(pair) | mono : mono;
+}
+
+/* Visible columns and their x, for a screen WIDTH wide. */
+static void layout(struct layout *l, int width, int spark_len)
+{
+	int total = -1;
+
+	for (int c = 0; c < C_COUNT; c++) {
+		l->w[c] = c == C_SPARK ? spark_len : cols[c].width;
+		l->vis[c] = l->w[c] > 0;
+		if (l->vis[c])
+			total += l->w[c] + 1;
+	}
+	l->hidden[0] = 0;
+	while (total > width) {
+		int worst = -1;
+		for (int c = 0; c < C_COUNT; c++)
+			if (l->vis[c] && cols[c].drop &&
+			    (worst < 0 || cols[c].drop > cols[worst].drop))
+				worst = c;
+		if (worst < 0)
+			break;
+		l->vis[worst] = false;
+		total -= l->w[worst] + 1;
+		if (worst != C_SPARK) {
+			size_t n = strlen(l->hidden);
+			snprintf(l->hidden + n, sizeof l->hidden - n, "%s%s",
+				 n ? ", " : "", cols[worst].what);
+		}
+	}
+	int x = 0;
+	for (int c = 0; c < C_COUNT; c++) {
+		l->x[c] = x;
+		if (l->vis[c])
+			x += l->w[c] + 1;
+	}
+}
+
+static void fmt_time(char *b, size_t n, double ns, int width)
+{
+	static const struct { double div; const char *unit; } u[] = {
+		{ 1, "ns" }, { 1e3, "us" }, { 1e6, "ms" }, { 1e9, "s" },
+	};
+	int i = ns < 1e3 ? 0 : ns < 1e6 ? 1 : ns < 1e9 ? 2 : 3;
+	for (int prec = 2; prec >= 0; prec--) {
+		snprintf(b, n, "%.*f%s", prec, ns / u[i].div, u[i].unit);
+		if ((int)strlen(b) <= width)
+			return;
+	}
+}
+
+static void fmt_pct(char *b, size_t n, double pct, int width)
+{
+	for (int prec = 2; prec >= 0; prec--) {
+		snprintf(b, n, "%.*f%%", prec, pct);
+		if ((int)strlen(b) <= width)
+			return;
+	}
+}
+
+static void fmt_rate(char *b, size_t n, double v, const char *unit, int width)
+{
+	for (int prec = 2; prec >= 0; prec--) {
+		snprintf(b, n, "%.*f%s", prec, v, unit);
+		if ((int)strlen(b) <= width)
+			return;
+	}
+}
+
+/* The three cells (total, %, per) of metric M for one window. */
+static void cells(const struct model *m, const struct dom_sums *s, int win,
+		  enum metric met, char out[3][24], const int w[3])
+{
+	const struct win_info *wi = &m->win[win];
+
+	out[0][0] = out[1][0] = out[2][0] = 0;
+	if (!model_has_data(wi)) {
+		snprintf(out[0], 24, "-");
+		snprintf(out[1], 24, "-");
+		snprintf(out[2], 24, "-");
+		return;
+	}
+	switch (met) {
+	case M_GOTTEN:
+		fmt_time(out[0], 24, model_per_s(wi, s->cpu_ns), w[0]);
+		fmt_pct(out[1], 24, model_pct(wi, s->cpu_ns), w[1]);
+		if (s->exec_count)
+			fmt_time(out[2], 24, model_ratio(s->cpu_ns, s->exec_count), w[2]);
+		break;
+	case M_ALLOC:
+		if (s->exec_count)
+			fmt_time(out[0], 24, model_alloc_avg_ns(s), w[0]);
+		if (s->has_alloc_range) {
+			fmt_time(out[1], 24, (double)s->alloc_min_ns, w[1]);
+			fmt_time(out[2], 24, (double)s->alloc_max_ns, w[2]);
+		}
+		break;
+	case M_BLOCKED:
+		fmt_time(out[0], 24, model_per_s(wi, s->blocked_ns), w[0]);
+		fmt_pct(out[1], 24, model_pct(wi, s->blocked_ns), w[1]);
+		if (s->io_count)
+			fmt_time(out[2], 24, model_ratio(s->blocked_ns, s->io_count), w[2]);
+		break;
+	case M_WAITED:
+		fmt_time(out[0], 24, model_per_s(wi, s->wait_ns), w[0]);
+		fmt_pct(out[1], 24, model_pct(wi, s->wait_ns), w[1]);
+		if (s->exec_count)
+			fmt_time(out[2], 24, model_ratio(s->wait_ns, s->exec_count), w[2]);
+		break;
+	case M_EXCOUNT:
+		fmt_rate(out[0], 24, model_per_s(wi, s->exec_count), "/s", w[0]);
+		break;
+	case M_IOCOUNT:
+		fmt_rate(out[0], 24, model_per_s(wi, s->io_count), "/s", w[0]);
+		if (s->exec_count)
+			fmt_rate(out[2], 24, model_ratio(s->io_count, s->exec_count),
+				 "/ex", w[2]);
+		break;
+	default:
+		break;
+	}
+}
+
+static void put_right(int y, int x, int w, const char *s, attr_t a)
+{
+	int len = (int)strlen(s);
+	if (len > w)
+		len = w;
+	attron(a);
+	mvaddnstr(y, x + w - len, s, len);
+	attroff(a);
+}
+
+static void put_left(int y, int x, int w, const char *s, attr_t a)
+{
+	attron(a);
+	mvaddnstr(y, x, s, w);
+	attroff(a);
+}
+
+static void put_cells(const struct layout *l, int y, const struct model *m,
+		      const struct dom_sums *s, int win, enum metric met)
+{
+	static const enum col_id lc[2][3] = {
+		{ C_SA, C_SB, C_SC }, { C_LA, C_LB, C_LC },
+	};
+	char out[3][24];
+	int w[3];
+	for (int i = 0; i < 3; i++)
+		w[i] = cols[lc[win][i]].width;
+	cells(m, s, win, met, out, w);
+	for (int i = 0; i < 3; i++) {
+		enum col_id c = lc[win][i];
+		if (!l->vis[c])
+			continue;
+		attr_t a = win == WIN_SHORT && i == 1 && met == M_GOTTEN ?
+			attr(PAIR_SHORT, A_BOLD) : 0;
+		put_right(y, l->x[c], l->w[c], out[i], a);
+	}
+}
+
+static void put_sep(const struct layout *l, int y, const struct draw_state *st)
+{
+	if (l->vis[C_SEP])
+		mvaddstr(y, l->x[C_SEP], st->unicode ? "\u2502" : "|");
+}
+
+static void put_spark(const struct layout *l, int y, const struct model *m,
+		      const struct dom_row *r, const struct draw_state *st)
+{
+	static const char *const uni[9] = {
+		"_", "\u2581", "\u2582", "\u2583", "\u2584", "\u2585", "\u2586",
+		"\u2587", "\u2588",
+	};
+	static const char ascii[] = "_.:-=+*#@";
+
+	if (!l->vis[C_SPARK])
+		return;
+	move(y, l->x[C_SPARK]);
+	for (int i = 0; i < m->spark_len; i++) {
+		int v = r->spark[i];
+		if (v == MODEL_SPARK_GAP)
+			addch(' ');
+		else if (st->unicode)
+			addstr(uni[v]);
+		else
+			addch((chtype)(unsigned char)ascii[v]);
+	}
+}
+
+static int metrics_shown(const struct draw_state *st, enum metric *list)
+{
+	int n = 0;
+	for (int i = 0; i < M_COUNT; i++)
+		if (st->show[i])
+			list[n++] = (enum metric)i;
+	return n;
+}
+
+static void body_line(const struct layout *l, int y, const struct model *m,
+		      const struct dom_row *r, enum metric met, bool first,
+		      const struct draw_state *st)
+{
+	char id[16];
+	bool idle = r->domid == MODEL_IDLE_DOMID;
+	attr_t a = idle ? attr(PAIR_DIM, A_DIM) : 0;
+
+	if (idle && !l->vis[C_NAME])
+		snprintf(id, sizeof id, "Idle");
+	else
+		snprintf(id, sizeof id, "%d", r->domid);
+	put_right(y, l->x[C_ID], l->w[C_ID], id, a);
+	if (first && l->vis[C_NAME])
+		put_left(y, l->x[C_NAME], l->w[C_NAME], r->name, a);
+	put_left(y, l->x[C_METRIC], l->w[C_METRIC], metric_label[met], 0);
+	put_cells(l, y, m, &r->w[WIN_LONG], WIN_LONG, met);
+	put_sep(l, y, st);
+	put_cells(l, y, m, &r->w[WIN_SHORT], WIN_SHORT, met);
+	if (met == M_GOTTEN)
+		put_spark(l, y, m, r, st);
+}
+
+static void fmt_utc(char *b, size_t n, int64_t t, const char *f)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	if (!gmtime_r(&tt, &tm) || !strftime(b, n, f, &tm))
+		snprintf(b, n, "%lld", (long long)t);
+}
+
+static double busy_pct(const struct model *m, int win)
+{
+	int64_t ns = 0;
+	for (size_t i = 0; i < m->nrows; i++)
+		if (m->rows[i].domid != MODEL_IDLE_DOMID)
+			ns += m->rows[i].w[win].cpu_ns;
+	return model_pct(&m->win[win], ns);
+}
+
+static void title_line(const struct model *m, const struct draw_state *st)
+{
+	char when[48], line[256], which[48];
+	int cols_n = COLS;
+
+	fmt_utc(when, sizeof when, m->win[WIN_SHORT].t_last, "%Y-%m-%d %H:%M:%S UTC");
+	if (m->cpu < 0)
+		snprintf(which, sizeof which, "All %d CPUs (100%% = 1 CPU)", m->ncpus);
+	else
+		snprintf(which, sizeof which, "CPU %d of %d", m->cpu, m->ncpus);
+	snprintf(line, sizeof line, " %s | %s %s | sort %s%s | h help",
+		 which, st->live ? "LIVE" : "HISTORY", when,
+		 model_sort_name(st->sort), st->sort_desc ? " desc" : "");
+	attron(attr(PAIR_TITLE, A_REVERSE | A_BOLD));
+	mvhline(0, 0, ' ', cols_n);
+	mvaddnstr(0, 0, line, cols_n);
+	attroff(attr(PAIR_TITLE, A_REVERSE | A_BOLD));
+}
+
+static void window_title(char *b, size_t n, const struct model *m, int win,
+			 const struct draw_state *st)
+{
+	const struct win_info *w = &m->win[win];
+	char z[32], gap[96] = "";
+
+	fmt_utc(z, sizeof z, w->t_last, "%H:%M:%S");
+	if (w->seconds_with_data < w->seconds)
+		snprintf(gap, sizeof gap, " [%lld/%lld s]",
+			 (long long)w->seconds_with_data, (long long)w->seconds);
+	if (!model_has_data(w))
+		snprintf(b, n, "%lld s to %s: no data", (long long)w->seconds, z);
+	else if (win == WIN_LONG && !st->range && w->seconds == 10)
+		snprintf(b, n, "Last 10 s (%.2f%%)%s", busy_pct(m, win), gap);
+	else
+		snprintf(b, n, "%lld s to %s (%.2f%%)%s", (long long)w->seconds, z,
+			 busy_pct(m, win), gap);
+}
+
+static void header_lines(const struct layout *l, const struct model *m,
+			 const struct draw_state *st)
+{
+	char t[160];
+	int lx = -1, le = l->x[C_SEP], sx = -1, se = COLS;
+
+	for (int c = C_LA; c <= C_LC; c++)
+		if (l->vis[c] && lx < 0)
+			lx = l->x[c];
+	for (int c = C_SA; c <= C_SC; c++)
+		if (l->vis[c] && sx < 0)
+			sx = l->x[c];
+	if (l->vis[C_SPARK])
+		se = l->x[C_SPARK] - 1;
+	attron(A_BOLD);
+	window_title(t, sizeof t, m, WIN_LONG, st);
+	if (lx >= 0)
+		mvaddnstr(1, lx, t, le - lx);
+	window_title(t, sizeof t, m, WIN_SHORT, st);
+	if (sx >= 0)
+		mvaddnstr(1, sx, t, se - sx);
+	if (l->vis[C_SPARK])
+		mvaddnstr(1, l->x[C_SPARK], "CPU% each s", l->w[C_SPARK]);
+	attroff(A_BOLD);
+
+	attron(A_UNDERLINE);
+	mvhline(2, 0, ' ', COLS);
+	for (int c = 0; c < C_COUNT; c++) {
+		if (!l->vis[c] || c == C_SPARK || c == C_SEP)
+			continue;
+		if (c == C_NAME || c == C_METRIC)
+			put_left(2, l->x[c], l->w[c], cols[c].head, A_UNDERLINE);
+		else
+			put_right(2, l->x[c], l->w[c], cols[c].head, A_UNDERLINE);
+	}
+	attroff(A_UNDERLINE);
+	put_sep(l, 1, st);
+	put_sep(l, 2, st);
+}
+
+/* The scheduler's row and the total: what adds up to 100% of each CPU. */
+static void footer_totals(const struct layout *l, int y, const struct model *m,
+			  const struct draw_state *st)
+{
+	struct dom_sums sched[WIN_COUNT] = { 0 }, total[WIN_COUNT] = { 0 };
+
+	for (int w = 0; w < WIN_COUNT; w++) {
+		sched[w].cpu_ns = m->win[w].sched_ns;
+		total[w].cpu_ns = m->win[w].sched_ns;
+		for (size_t i = 0; i < m->nrows; i++)
+			total[w].cpu_ns += m->rows[i].w[w].cpu_ns;
+	}
+	const struct { const char *name; struct dom_sums *s; } rows[2] = {
+		{ "(sched)", sched }, { "Total", total },
+	};
+	for (int i = 0; i < 2; i++) {
+		attr_t a = i ? A_BOLD : attr(PAIR_DIM, A_DIM);
+		char out[3][24];
+		int w[3] = { cols[C_LA].width, cols[C_LB].width, 0 };
+		enum col_id cn = l->vis[C_NAME] ? C_NAME : C_ID;
+		put_left(y + i, l->x[cn], l->w[cn], rows[i].name, a);
+		put_left(y + i, l->x[C_METRIC], l->w[C_METRIC], "Gotten", a);
+		for (int win = WIN_LONG; win >= WIN_SHORT; win--) {
+			enum col_id ca = win == WIN_LONG ? C_LA : C_SA;
+			enum col_id cb = win == WIN_LONG ? C_LB : C_SB;
+			cells(m, &rows[i].s[win], win, M_GOTTEN, out, w);
+			if (l->vis[ca])
+				put_right(y + i, l->x[ca], l->w[ca], out[0], a);
+			if (l->vis[cb])
+				put_right(y + i, l->x[cb], l->w[cb], out[1], a);
+		}
+		put_sep(l, y + i, st);
+	}
+}
+
+static void lost_line(int y, const struct model *m)
+{
+	const struct win_info *wl = &m->win[WIN_LONG], *ws = &m->win[WIN_SHORT];
+	char b[256];
+	snprintf(b, sizeof b,
+		 " Records lost: %lld in %lld s (min %lld, max %lld per s) | "
+		 "%lld in the last second", (long long)wl->lost_records,
+		 (long long)wl->seconds, (long long)wl->lost_min,
+		 (long long)wl->lost_max, (long long)ws->lost_records);
+	attron(attr(PAIR_LOST, A_REVERSE | A_BOLD));
+	mvhline(y, 0, ' ', COLS);
+	mvaddnstr(y, 0, b, COLS);
+	attroff(attr(PAIR_LOST, A_REVERSE | A_BOLD));
+}
+
+static void status_line(int y, const struct layout *l, const struct draw_state *st,
+			int first, int shown, int total)
+{
+	char right[64], left[192];
+
+	if (total > shown)
+		snprintf(right, sizeof right, " lines %d-%d of %d  h:help q:quit",
+			 first + 1, first + shown, total);
+	else
+		snprintf(right, sizeof right, " h:help q:quit");
+	if (st->message)
+		snprintf(left, sizeof left, "%s", st->message);
+	else if (l->hidden[0])
+		snprintf(left, sizeof left, "narrow: hiding %s", l->hidden);
+	else
+		snprintf(left, sizeof left, "%s", st->live ? "" :
+			 "history: L or End returns to live");
+	mvaddnstr(y, 0, left, COLS);
+	int rl = (int)strlen(right);
+	if (rl < COLS && (int)strlen(left) < COLS - rl)
+		mvaddstr(y, COLS - rl, right);
+}
+
+void draw_screen(const struct model *m, struct draw_state *st)
+{
+	struct layout l;
+	enum metric list[M_COUNT];
+	int nm = metrics_shown(st, list);
+	bool lost = m->win[WIN_LONG].lost_records > 0;
+
+	erase();
+	layout(&l, COLS, m->spark_len);
+	title_line(m, st);
+	header_lines(&l, m, st);
+
+	int footer = 3 + (lost ? 1 : 0);
+	int body_h = LINES - 3 - footer;
+	int total = (int)m->nrows * nm;
+	if (body_h < 0)
+		body_h = 0;
+	if (st->scroll > total - body_h)
+		st->scroll = total - body_h;
+	if (st->scroll < 0)
+		st->scroll = 0;
+	int shown = 0;
+	for (int i = st->scroll; i < total && shown < body_h; i++, shown++) {
+		const struct dom_row *r = &m->rows[i / nm];
+		body_line(&l, 3 + shown, m, r, list[i % nm], i % nm == 0, st);
+	}
+	int y = LINES - footer;
+	if (y >= 3) {
+		footer_totals(&l, y, m, st);
+		if (lost)
+			lost_line(y + 2, m);
+	}
+	status_line(LINES - 1, &l, st, st->scroll, shown, total);
+	refresh();
+}
+
+void draw_help(const struct draw_state *st)
+{
+	static const char *const text[] = {
+		"xenmon: per-domain CPU, waiting, blocked time and I/O of a Xen host",
+		"",
+		"  c, n / p        next / previous CPU",
+		"  a               all CPUs summed (whole host) / one CPU",
+		"  Left / Right    one second back / forward",
+		"  < / >           ten seconds back / forward",
+		"  [ / ]           one minute back / forward",
+		"  { / }           one hour back / forward",
+		"  L, End          back to live",
+		"  s / S           sort by the next / previous column; r reverses",
+		"  Up Down PgUp PgDn Home   scroll",
+		"  h, ?            this help (any key closes it)",
+		"  q               quit",
+		"",
+		"Columns, for the last 10 s (left) and the last complete second:",
+		"  Gotten   CPU time per second, % of one CPU, per execution",
+		"  Alloc    time slice per execution: average, min, max",
+		"  Blocked  blocked time per second, % of one vCPU, per I/O",
+		"  Waited   runnable but not running: per second, %, per execution",
+		"  ExCount  executions per second; I/O: grant operations per second,",
+		"           per execution.  (sched) is time no vCPU ran.",
+		"Times are UTC.  Seconds with no data show as '-' and blank sparkline.",
+	};
+	(void)st;
+	erase();
+	for (int i = 0; i < (int)(sizeof text / sizeof text[0]) && i < LINES; i++)
+		mvaddnstr(i, 0, text[i], COLS);
+	refresh();
+}
+
+void draw_waiting(const char *msg)
+{
+	erase();
+	attron(A_BOLD);
+	mvaddnstr(0, 0, "xenmon: waiting for data", COLS);
+	attroff(A_BOLD);
+	mvaddnstr(2, 0, msg, COLS);
+	mvaddnstr(4, 0, "Retrying every second; q quits.", COLS);
+	refresh();
+}

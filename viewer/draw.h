@@ -1,0 +1,38 @@
+/*
+ * The live screen: paints a model with ncurses, never queries.
+ *
+ * One table (draw.c: cols[]) says, for every column, its header, width and
+ * how dispensable it is; a narrow terminal drops the most dispensable
+ * columns first and the status line names what was dropped.
+ */
+#ifndef XENMON_DRAW_H
+#define XENMON_DRAW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "model.h"
+
+/* The per-domain rows of xenmon.py, each switchable by an option. */
+enum metric { M_GOTTEN, M_ALLOC, M_BLOCKED, M_WAITED, M_EXCOUNT, M_IOCOUNT,
+	      M_COUNT };
+
+struct draw_state {
+	bool show[M_COUNT];       /* which metric rows */
+	bool color, unicode;
+	bool live;                /* following the newest data */
+	bool range;               /* long window is a --from/--to range */
+	enum sort_key sort;
+	bool sort_desc;
+	int scroll;               /* first body line shown; clamped by draw */
+	const char *message;      /* one-off note for the status line, or NULL */
+	const char *db_path;
+};
+
+void draw_init(bool color);
+void draw_screen(const struct model *m, struct draw_state *st);
+void draw_help(const struct draw_state *st);
+/* A screen for "no data yet": MSG, and that we retry. */
+void draw_waiting(const char *msg);
+
+#endif

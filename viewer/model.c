@@ -1,0 +1,126 @@
+/*
+ * Model storage, sorting and the derived figures of metrics.md.
+ *
+ * The derived figures live here, not in the painters, so that the screen
+ * and the -n log files compute "per execution" and "%" the same way.
+ */
+#include "model.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void model_reset(struct model *m)
+{
+	m->nrows = 0;
+}
+
+void model_free(struct model *m)
+{
+	free(m->rows);
+	m->rows = NULL;
+	m->nrows = m->cap = 0;
+}
+
+struct dom_row *model_add_row(struct model *m, int domid)
+{
+	if (m->nrows == m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 32;
+		struct dom_row *r = realloc(m->rows, cap * sizeof *r);
+		if (!r)
+			return NULL;
+		m->rows = r;
+		m->cap = cap;
+	}
+	struct dom_row *row = &m->rows[m->nrows++];
+	memset(row, 0, sizeof *row);
+	row->domid = domid;
+	return row;
+}
+
+struct dom_row *model_find(struct model *m, int domid)
+{
+	for (size_t i = 0; i < m->nrows; i++)
+		if (m->rows[i].domid == domid)
+			return &m->rows[i];
+	return NULL;
+}
+
+static int64_t sort_value(const struct dom_row *r, enum sort_key key, int win)
+{
+	const struct dom_sums *s = &r->w[win];
+	switch (key) {
+	case SORT_CPU: return s->cpu_ns;
+	case SORT_WAIT: return s->wait_ns;
+	case SORT_BLOCKED: return s->blocked_ns;
+	case SORT_EXEC: return s->exec_count;
+	case SORT_IO: return s->io_count;
+	default: return r->domid;
+	}
+}
+
+/* <0, 0, >0 as A sorts before, with, after B. */
+static int compare(const struct dom_row *a, const struct dom_row *b,
+		   enum sort_key key, int win, bool desc)
+{
+	int ai = a->domid == MODEL_IDLE_DOMID, bi = b->domid == MODEL_IDLE_DOMID;
+	if (ai != bi)
+		return ai - bi;
+	int c = 0;
+	if (key == SORT_NAME) {
+		c = strcmp(a->name, b->name);
+	} else {
+		int64_t va = sort_value(a, key, win), vb = sort_value(b, key, win);
+		c = (va > vb) - (va < vb);
+	}
+	if (desc)
+		c = -c;
+	return c ? c : (a->domid > b->domid) - (a->domid < b->domid);
+}
+
+/* Insertion sort: a few hundred rows at most, and stable, so rows do not
+ * jump between equal neighbours from one refresh to the next. */
+void model_sort(struct model *m, enum sort_key key, int win, bool desc)
+{
+	for (size_t i = 1; i < m->nrows; i++) {
+		struct dom_row tmp = m->rows[i];
+		size_t j = i;
+		while (j > 0 && compare(&m->rows[j - 1], &tmp, key, win, desc) > 0) {
+			m->rows[j] = m->rows[j - 1];
+			j--;
+		}
+		m->rows[j] = tmp;
+	}
+}
+
+const char *model_sort_name(enum sort_key key)
+{
+	static const char *const names[SORT_COUNT] = {
+		"id", "name", "cpu", "waited", "blocked", "exec", "i/o",
+	};
+	return key < SORT_COUNT ? names[key] : "?";
+}
+
+bool model_has_data(const struct win_info *w)
+{
+	return w->seconds_with_data > 0 && w->passed_ns > 0;
+}
+
+double model_pct(const struct win_info *w, int64_t ns)
+{
+	return model_has_data(w) ? 100.0 * (double)ns / (double)w->passed_ns : 0;
+}
+
+double model_per_s(const struct win_info *w, int64_t x)
+{
+	return model_has_data(w) ? (double)x * 1e9 / (double)w->passed_ns : 0;
+}
+
+double model_ratio(int64_t a, int64_t n)
+{
+	return n ? (double)a / (double)n : 0;
+}
+
+double model_alloc_avg_ns(const struct dom_sums *s)
+{
+	return model_ratio(s->alloc_ns, s->exec_count);
+}

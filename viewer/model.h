@@ -1,0 +1,96 @@
+/*
+ * The viewer's model: what one screen (or one log line) shows, as plain
+ * numbers, filled by query.c and read by draw.c and logmode.c.
+ *
+ * Two windows end at the same second: the short one is that second alone,
+ * the long one the ten seconds (or the --from/--to range) up to it.  For
+ * each domain the model keeps the column sums of metrics.md over each
+ * window; every figure on screen is derived from those sums by the helpers
+ * below, so the terminal, the log files and the tests cannot disagree about
+ * what "waiting %" means.
+ *
+ * A second with no cpu_1s row for the CPUs shown is a gap: it counts in
+ * neither the denominator nor the sums, and the sparkline shows it blank.
+ */
+#ifndef XENMON_MODEL_H
+#define XENMON_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MODEL_IDLE_DOMID 32767
+#define MODEL_SPARK_MAX 60
+#define MODEL_SPARK_GAP (-1)
+
+enum { WIN_SHORT = 0, WIN_LONG = 1, WIN_COUNT };
+
+/* Column sums of sample_1s over a window, for one domain. */
+struct dom_sums {
+	int64_t exec_count, cpu_ns, wait_ns, blocked_ns;
+	int64_t alloc_ns, alloc_min_ns, alloc_max_ns, alloc_unbounded;
+	int64_t io_count;
+	bool has_alloc_range;     /* alloc_min/max_ns are meaningful */
+};
+
+/* What the window covered, for the CPUs shown. */
+struct win_info {
+	int64_t t_first, t_last;  /* inclusive Unix seconds */
+	int64_t seconds;          /* t_last - t_first + 1 */
+	int64_t seconds_with_data;
+	/* Observed time of one CPU summed over the window (for all CPUs: the
+	 * mean over CPUs): the denominator of every percentage and rate. */
+	int64_t passed_ns;
+	int64_t sched_ns;         /* summed over the CPUs shown */
+	int64_t lost_records, lost_min, lost_max; /* min/max per second */
+};
+
+struct dom_row {
+	int domid;
+	char name[48];
+	struct dom_sums w[WIN_COUNT];
+	/* CPU% per second of the long window's last spark_len seconds, as a
+	 * level 0..8 of one CPU, or MODEL_SPARK_GAP for a second with no data. */
+	signed char spark[MODEL_SPARK_MAX];
+	int64_t spark_ns[MODEL_SPARK_MAX]; /* cpu_ns behind each level */
+	int64_t last_t;           /* newest second of the window with a row */
+};
+
+struct model {
+	int cpu;                  /* CPU shown, or -1 for all CPUs summed */
+	int ncpus;                /* CPUs of the host */
+	int64_t t_oldest, t_newest; /* data in the database */
+	int64_t t_live;           /* the last complete second (query.c) */
+	struct win_info win[WIN_COUNT];
+	struct dom_row *rows;
+	size_t nrows, cap;
+	int spark_len;
+};
+
+enum sort_key {
+	SORT_DOMID, SORT_NAME, SORT_CPU, SORT_WAIT, SORT_BLOCKED,
+	SORT_EXEC, SORT_IO, SORT_COUNT
+};
+
+/* Empties the rows, keeps the allocation. */
+void model_reset(struct model *m);
+void model_free(struct model *m);
+/* A zeroed row for DOMID; NULL when out of memory. */
+struct dom_row *model_add_row(struct model *m, int domid);
+/* The row of DOMID, or NULL. */
+struct dom_row *model_find(struct model *m, int domid);
+/* Rows sorted by KEY over window WIN, ties by domid; Idle always last. */
+void model_sort(struct model *m, enum sort_key key, int win, bool descending);
+const char *model_sort_name(enum sort_key key);
+
+/* Derived figures (metrics.md).  has_data() is false for a window that is
+ * all gap; the others then return 0. */
+bool model_has_data(const struct win_info *w);
+double model_pct(const struct win_info *w, int64_t ns);
+/* NS or a count per second of observed time. */
+double model_per_s(const struct win_info *w, int64_t x);
+/* A / N, 0 when N is 0 (xenmon.py's convention). */
+double model_ratio(int64_t a, int64_t n);
+double model_alloc_avg_ns(const struct dom_sums *s);
+
+#endif

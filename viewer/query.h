@@ -1,0 +1,50 @@
+/*
+ * The viewer's only door to the database: windowed SQL into the model.
+ *
+ * Everything is read in one read transaction per refresh, so that a screen
+ * never mixes two states of the database; in WAL mode that transaction
+ * never blocks xenbaked, and it lasts a few milliseconds so that it does
+ * not hold back checkpoints either.  Parameters are always bound.
+ */
+#ifndef XENMON_QUERY_H
+#define XENMON_QUERY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model.h"
+
+#define QUERY_LIVE INT64_MIN
+
+struct query;
+
+/*
+ * Open PATH read-only.  Returns 0, or -ENOENT when there is no file yet,
+ * -EAGAIN when the file exists but no xenbaked has initialised it (both
+ * worth waiting for), or another negative errno for a file that will never
+ * do (not ours, newer schema, unreadable); ERR then says why, naming PATH.
+ */
+int query_open(const char *path, struct query **out, char *err, size_t errlen);
+/* Accepts NULL. */
+void query_close(struct query *q);
+
+/*
+ * Fill M for CPU (-1: all CPUs summed) with the windows ending at T_END
+ * (QUERY_LIVE: the last complete second), the long one LONG_S seconds long,
+ * and sparklines of the last SPARK_LEN (<= MODEL_SPARK_MAX) seconds of it.
+ * Returns 0, -ENODATA when the database holds no second yet, or -EIO with
+ * the reason in query_errmsg().
+ */
+int query_refresh(struct query *q, struct model *m, int cpu, int64_t t_end,
+		  int64_t long_s, int spark_len);
+const char *query_errmsg(const struct query *q);
+
+/*
+ * TEXT as Unix seconds, by SQLite's date functions: Unix seconds, any time
+ * string SQLite reads (UTC), 'now', 'today', 'yesterday', relative forms
+ * '-2h', '+30m', '-10s', '-1d', '-1w', or an SQLite modifier ('-90 minutes')
+ * applied to NOW.  Returns 0 or -EINVAL.
+ */
+int query_parse_time(const char *text, int64_t now, int64_t *out);
+
+#endif

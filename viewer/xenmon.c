@@ -1,0 +1,569 @@
+/*
+ * xenmon: the viewer's command line and its two loops.
+ *
+ * The live loop is one thread: wait for a key or the next refresh (ncurses'
+ * getch with a timeout; SIGWINCH arrives as KEY_RESIZE, SIGINT/SIGTERM set a
+ * flag that ends the loop), refresh the model from the database, paint.
+ * The -n loop refreshes the same model per CPU and hands it to logmode.c.
+ * Nothing here reads the database or paints directly: query.c, draw.c and
+ * logmode.c do, and errors come back here to be reported once.
+ */
+#include <curses.h>
+#include <errno.h>
+#include <getopt.h>
+#include <langinfo.h>
+#include <limits.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "draw.h"
+#include "logmode.h"
+#include "query.h"
+#include "schema.h"
+
+#define DEFAULT_DB "/var/lib/xenmon/xenmon.db"
+#define LIVE_WINDOW_S 10
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+struct opts {
+	bool live;
+	const char *prefix, *db, *from_s, *to_s;
+	long duration_s, interval_ms, cpu;
+	bool cpu_given, no_color;
+	bool show[M_COUNT];
+	int64_t from, to;
+};
+
+/* The live view's state between refreshes. */
+struct app {
+	const struct opts *o;
+	struct query *q;
+	struct model m;
+	struct draw_state ds;
+	int cpu;
+	int host;                 /* 1 all CPUs, 0 one CPU, -1 not decided */
+	int64_t t_end;            /* QUERY_LIVE or a fixed second */
+	int64_t long_s;
+	bool have_model, help, resolve_to;
+	char wait_msg[600], msg[160];
+	int64_t msg_until_ms;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: xenmon [--db PATH] [options]\n"
+"\n"
+"Show, per domain, the CPU time, waiting and blocked time, time slices and\n"
+"I/O of a Xen host for the last second and the last ten seconds (like\n"
+"xenmon.py), live or for any range of history, from the database that\n"
+"xenbaked writes.  Opens the database read-only.\n"
+"\n"
+"  --db PATH          database (default " DEFAULT_DB ")\n"
+"  -l, --live         live screen (default)\n"
+"  -n, --notlive      write log files instead: PREFIX-domN.log, PREFIX-idle.log\n"
+"  -p, --prefix P     log file prefix (default log)\n"
+"  -t, --time S       stop logging after S seconds, 0 = never (default 10)\n"
+"  -i, --interval MS  refresh / log interval in ms (default 1000); a log\n"
+"                     line covers MS rounded to whole seconds\n"
+"  --cpu N            show CPU N (default: all CPUs summed on a host with\n"
+"                     more than one CPU); with -n, log only CPU N\n"
+"  --allocated, --noallocated   time slice rows (default off)\n"
+"  --blocked, --noblocked       blocked time rows (default on)\n"
+"  --waited, --nowaited         waiting time rows (default on)\n"
+"  --excount, --noexcount       execution count rows (default off)\n"
+"  --iocount, --noiocount       I/O count rows (default off)\n"
+"  --ms_per_sample N  accepted for xenmon.py's scripts; buckets are 1 s\n"
+"  --from TIME, --to TIME\n"
+"                     show (or with -n, log) that range: Unix seconds, any\n"
+"                     date SQLite reads ('2024-05-01 14:00', UTC), now,\n"
+"                     today, yesterday, or relative: -2h, -30m, -90s, -1d\n"
+"  --no-color         no colours (also when NO_COLOR is set)\n"
+"  -h, --help         this text\n"
+"  --version          program and schema version\n"
+"\n"
+"Keys: c/n/p cycle CPUs, a all CPUs, Left/Right < > [ ] { } move 1 s, 10 s,\n"
+"1 min, 1 h, L back to live, s/S/r sort, h or ? help, q quit.\n"
+"Exit status: 0 done, 1 runtime error, 2 usage error.\n");
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "xenmon: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nTry 'xenmon --help'.\n");
+	return 2;
+}
+
+static int parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+	enum { O_MSPS = 256, O_CPU, O_DB, O_FROM, O_TO, O_NOCOLOR, O_VERSION,
+	       O_SHOW, O_HIDE = O_SHOW + M_COUNT };
+	static const struct option lopts[] = {
+		{ "live", no_argument, NULL, 'l' },
+		{ "notlive", no_argument, NULL, 'n' },
+		{ "prefix", required_argument, NULL, 'p' },
+		{ "time", required_argument, NULL, 't' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "ms_per_sample", required_argument, NULL, O_MSPS },
+		{ "cpu", required_argument, NULL, O_CPU },
+		{ "db", required_argument, NULL, O_DB },
+		{ "from", required_argument, NULL, O_FROM },
+		{ "to", required_argument, NULL, O_TO },
+		{ "no-color", no_argument, NULL, O_NOCOLOR },
+		{ "no-colour", no_argument, NULL, O_NOCOLOR },
+		{ "version", no_argument, NULL, O_VERSION },
+		{ "allocated", no_argument, NULL, O_SHOW + M_ALLOC },
+		{ "noallocated", no_argument, NULL, O_HIDE + M_ALLOC },
+		{ "blocked", no_argument, NULL, O_SHOW + M_BLOCKED },
+		{ "noblocked", no_argument, NULL, O_HIDE + M_BLOCKED },
+		{ "waited", no_argument, NULL, O_SHOW + M_WAITED },
+		{ "nowaited", no_argument, NULL, O_HIDE + M_WAITED },
+		{ "excount", no_argument, NULL, O_SHOW + M_EXCOUNT },
+		{ "noexcount", no_argument, NULL, O_HIDE + M_EXCOUNT },
+		{ "iocount", no_argument, NULL, O_SHOW + M_IOCOUNT },
+		{ "noiocount", no_argument, NULL, O_HIDE + M_IOCOUNT },
+		{ NULL, 0, NULL, 0 },
+	};
+	long v;
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":lnp:t:i:h", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'l': o->live = true; break;
+		case 'n': o->live = false; break;
+		case 'p':
+			if (!*optarg)
+				return usage_error("--prefix needs a prefix%s", "");
+			o->prefix = optarg;
+			break;
+		case 't':
+			if (parse_long(optarg, 0, LONG_MAX / 1000, &o->duration_s) < 0)
+				return usage_error("--time: '%s' is not a number of "
+						   "seconds (0 = forever)", optarg);
+			break;
+		case 'i':
+			if (parse_long(optarg, 1, 3600000, &o->interval_ms) < 0)
+				return usage_error("--interval: '%s' is not a number of "
+						   "milliseconds (1 to 3600000)", optarg);
+			break;
+		case 'h': usage(stdout); return 0;
+		case O_MSPS:
+			if (parse_long(optarg, 0, LONG_MAX, &v) < 0)
+				return usage_error("--ms_per_sample: '%s' is not a "
+						   "non-negative number", optarg);
+			break;
+		case O_CPU:
+			if (parse_long(optarg, 0, 65535, &o->cpu) < 0)
+				return usage_error("--cpu: '%s' is not a CPU number",
+						   optarg);
+			o->cpu_given = true;
+			break;
+		case O_DB:
+			if (!*optarg)
+				return usage_error("--db needs a path%s", "");
+			o->db = optarg;
+			break;
+		case O_FROM: o->from_s = optarg; break;
+		case O_TO: o->to_s = optarg; break;
+		case O_NOCOLOR: o->no_color = true; break;
+		case O_VERSION:
+			printf("xenmon %s (database schema %d)\n", XENMON_VERSION,
+			       schema_version);
+			return 0;
+		case ':':
+			return usage_error("option '%s' needs an argument",
+					   argv[optind - 1]);
+		default:
+			if (c >= O_SHOW && c < O_SHOW + M_COUNT)
+				o->show[c - O_SHOW] = true;
+			else if (c >= O_HIDE && c < O_HIDE + M_COUNT)
+				o->show[c - O_HIDE] = false;
+			else
+				return usage_error("unknown option '%s'",
+						   argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	int64_t now = (int64_t)time(NULL);
+	if (o->from_s && query_parse_time(o->from_s, now, &o->from) < 0)
+		return usage_error("--from: cannot read '%s' as a time (try Unix "
+				   "seconds, '2024-05-01 14:00', today or -2h)",
+				   o->from_s);
+	if (o->to_s && query_parse_time(o->to_s, now, &o->to) < 0)
+		return usage_error("--to: cannot read '%s' as a time (try Unix "
+				   "seconds, '2024-05-01 14:00', now or -1h)", o->to_s);
+	if (o->from_s && o->to_s && o->from > o->to)
+		return usage_error("--from is later than --to%s", "");
+	if (o->to_s && !o->from_s)
+		o->from = o->to - LIVE_WINDOW_S + 1;
+	return -1;
+}
+
+/* Opens the database if needed; 0 when open, 1 to wait, -1 fatal (ERR). */
+static int ensure_open(struct query **q, const char *path, char *err, size_t n)
+{
+	if (*q)
+		return 0;
+	int rc = query_open(path, q, err, n);
+	if (rc == -ENOENT || rc == -EAGAIN) {
+		size_t len = strlen(err);
+		snprintf(err + len, n - len, rc == -ENOENT ?
+			 " (is xenbaked running?)" : "");
+		return 1;
+	}
+	return rc < 0 ? -1 : 0;
+}
+
+static int spark_len(int64_t long_s)
+{
+	return long_s < MODEL_SPARK_MAX ? (int)long_s : MODEL_SPARK_MAX;
+}
+
+static void app_message(struct app *a, const char *msg)
+{
+	snprintf(a->msg, sizeof a->msg, "%s", msg);
+	a->ds.message = a->msg;
+	a->msg_until_ms = mono_ms() + 3000;
+}
+
+/* 0 with a fresh model, 1 waiting (wait_msg says why), -1 fatal. */
+static int app_refresh(struct app *a)
+{
+	int rc = ensure_open(&a->q, a->o->db, a->wait_msg, sizeof a->wait_msg);
+	if (rc)
+		return rc;
+	for (int pass = 0; pass < 2; pass++) {
+		int cpu = a->host == 1 ? -1 : a->cpu;
+		rc = query_refresh(a->q, &a->m, cpu, a->resolve_to ? QUERY_LIVE :
+				   a->t_end, a->long_s, spark_len(a->long_s));
+		if (rc == -ENODATA) {
+			snprintf(a->wait_msg, sizeof a->wait_msg, "%s: no second "
+				 "recorded yet", a->o->db);
+			return 1;
+		}
+		if (rc < 0) {
+			snprintf(a->wait_msg, sizeof a->wait_msg, "%s: %s",
+				 a->o->db, query_errmsg(a->q));
+			query_close(a->q);
+			a->q = NULL;
+			return 1;
+		}
+		bool again = false;
+		if (a->host < 0) {
+			a->host = a->m.ncpus > 1 && !a->o->cpu_given;
+			again = a->host == 1;
+		}
+		if (a->cpu >= a->m.ncpus && a->m.ncpus > 0) {
+			app_message(a, "no such CPU; showing CPU 0");
+			a->cpu = 0;
+			again = true;
+		}
+		if (a->resolve_to) {
+			/* --from without --to: the range ends at the last
+			 * complete second. */
+			a->resolve_to = false;
+			a->t_end = a->m.t_live;
+			a->long_s = a->t_end - a->o->from + 1;
+			again = true;
+		}
+		if (!again)
+			break;
+	}
+	model_sort(&a->m, a->ds.sort, WIN_LONG, a->ds.sort_desc);
+	a->have_model = true;
+	return 0;
+}
+
+static void app_move(struct app *a, int64_t delta)
+{
+	if (!a->have_model)
+		return;
+	int64_t base = a->t_end == QUERY_LIVE ? a->m.win[WIN_SHORT].t_last : a->t_end;
+	int64_t t = base + delta;
+	if (t >= a->m.t_live) {
+		t = a->m.t_live;
+		if (!a->ds.range) {
+			a->t_end = QUERY_LIVE;
+			a->ds.live = true;
+			return;
+		}
+	}
+	if (t < a->m.t_oldest)
+		t = a->m.t_oldest;
+	a->t_end = t;
+	a->ds.live = false;
+}
+
+static void app_live(struct app *a)
+{
+	a->t_end = QUERY_LIVE;
+	a->long_s = LIVE_WINDOW_S;
+	a->ds.live = true;
+	a->ds.range = false;
+}
+
+static void app_sort(struct app *a, int step)
+{
+	a->ds.sort = (enum sort_key)((a->ds.sort + SORT_COUNT + step) % SORT_COUNT);
+	a->ds.sort_desc = a->ds.sort != SORT_DOMID && a->ds.sort != SORT_NAME;
+}
+
+/* Returns true when the key needs fresh data. */
+static bool app_key(struct app *a, int ch, bool *quit)
+{
+	int ncpus = a->m.ncpus > 0 ? a->m.ncpus : 1;
+	int page = LINES > 8 ? LINES - 8 : 1;
+
+	if (a->help) {
+		a->help = false;
+		return false;
+	}
+	switch (ch) {
+	case 'q': case 'Q': *quit = true; return false;
+	case 'h': case '?': a->help = true; return false;
+	case 'c': case 'n':
+		a->cpu = a->host == 1 ? a->cpu : (a->cpu + 1) % ncpus;
+		a->host = 0;
+		return true;
+	case 'p':
+		a->cpu = a->host == 1 ? a->cpu : (a->cpu + ncpus - 1) % ncpus;
+		a->host = 0;
+		return true;
+	case 'a': a->host = a->host != 1; return true;
+	case KEY_LEFT: case ',': app_move(a, -1); return true;
+	case KEY_RIGHT: case '.': app_move(a, 1); return true;
+	case '<': app_move(a, -10); return true;
+	case '>': app_move(a, 10); return true;
+	case '[': app_move(a, -60); return true;
+	case ']': app_move(a, 60); return true;
+	case '{': app_move(a, -3600); return true;
+	case '}': app_move(a, 3600); return true;
+	case 'L': case 'l': case KEY_END: app_live(a); return true;
+	case 's': app_sort(a, 1); return true;
+	case 'S': app_sort(a, -1); return true;
+	case 'r': a->ds.sort_desc = !a->ds.sort_desc; return true;
+	case KEY_UP: a->ds.scroll--; return false;
+	case KEY_DOWN: a->ds.scroll++; return false;
+	case KEY_PPAGE: a->ds.scroll -= page; return false;
+	case KEY_NPAGE: case ' ': a->ds.scroll += page; return false;
+	case KEY_HOME: a->ds.scroll = 0; return false;
+	default: return false;
+	}
+}
+
+static void app_paint(struct app *a, int state)
+{
+	if (a->ds.message && mono_ms() > a->msg_until_ms)
+		a->ds.message = NULL;
+	if (a->help)
+		draw_help(&a->ds);
+	else if (state != 0 || !a->have_model)
+		draw_waiting(a->wait_msg);
+	else
+		draw_screen(&a->m, &a->ds);
+}
+
+static int run_live(const struct opts *o)
+{
+	struct app a = { .o = o, .cpu = (int)o->cpu, .host = o->cpu_given ? 0 : -1,
+			 .t_end = QUERY_LIVE, .long_s = LIVE_WINDOW_S };
+	char err[600];
+	int rc = ensure_open(&a.q, o->db, err, sizeof err);
+	if (rc < 0) {
+		fprintf(stderr, "xenmon: %s\n", err);
+		return 1;
+	}
+	if (rc > 0)
+		snprintf(a.wait_msg, sizeof a.wait_msg, "%s", err);
+	memcpy(a.ds.show, o->show, sizeof a.ds.show);
+	a.ds.live = true;
+	a.ds.unicode = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+	a.ds.db_path = o->db;
+	if (o->from_s || o->to_s) {
+		a.ds.live = false;
+		a.ds.range = true;
+		a.resolve_to = !o->to_s;
+		a.t_end = o->to;
+		a.long_s = o->to - o->from + 1;
+	}
+
+	initscr();
+	cbreak();
+	noecho();
+	keypad(stdscr, TRUE);
+	curs_set(0);
+	set_escdelay(25);
+	const char *nc = getenv("NO_COLOR");
+	a.ds.color = !o->no_color && !(nc && *nc);
+	draw_init(a.ds.color);
+
+	int64_t next = 0;
+	bool quit = false, dirty = true;
+	int state = 1;
+	while (!quit && !stop) {
+		int64_t now = mono_ms();
+		if (dirty || now >= next) {
+			state = app_refresh(&a);
+			next = now + o->interval_ms;
+			dirty = false;
+			if (state < 0)
+				break;
+		}
+		app_paint(&a, state);
+		int64_t wait = next - mono_ms();
+		timeout(wait < 0 ? 0 : wait > INT_MAX ? INT_MAX : (int)wait);
+		int ch = getch();
+		if (ch != ERR && ch != KEY_RESIZE)
+			dirty = app_key(&a, ch, &quit);
+	}
+	endwin();
+	if (state < 0)
+		fprintf(stderr, "xenmon: %s\n", a.wait_msg);
+	query_close(a.q);
+	model_free(&a.m);
+	return state < 0 ? 1 : 0;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+/* Logs the windows ending at T_END of every CPU (or --cpu). */
+static int log_window(const struct opts *o, struct query *q, struct model *m,
+		      struct logmode *lm, int64_t t_end, int64_t win_s,
+		      double passed_ms)
+{
+	char err[600];
+	int ncpus = 1;
+	for (int cpu = 0; cpu < ncpus; cpu++) {
+		int c = o->cpu_given ? (int)o->cpu : cpu;
+		int rc = query_refresh(q, m, c, t_end, win_s, 0);
+		if (rc < 0) {
+			fprintf(stderr, "xenmon: %s: %s\n", o->db, rc == -ENODATA ?
+				"no second recorded" : query_errmsg(q));
+			return -1;
+		}
+		ncpus = o->cpu_given ? 1 : m->ncpus;
+		model_sort(m, SORT_DOMID, WIN_LONG, false);
+		if (logmode_write(lm, m, passed_ms, err, sizeof err) < 0) {
+			fprintf(stderr, "xenmon: %s\n", err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int run_log(const struct opts *o)
+{
+	struct query *q = NULL;
+	struct model m = { 0 };
+	char err[600];
+	int64_t start = mono_ms(), win_s = (o->interval_ms + 500) / 1000;
+	bool said = false;
+	int rc;
+
+	if (win_s < 1)
+		win_s = 1;
+	while ((rc = ensure_open(&q, o->db, err, sizeof err)) > 0 && !stop) {
+		if (!said)
+			fprintf(stderr, "xenmon: waiting: %s\n", err);
+		said = true;
+		if (o->duration_s && mono_ms() - start >= o->duration_s * 1000)
+			return 1;
+		sleep_ms(1000);
+	}
+	if (rc < 0 || stop) {
+		if (rc < 0)
+			fprintf(stderr, "xenmon: %s\n", err);
+		return rc < 0 ? 1 : 0;
+	}
+	struct logmode *lm = logmode_new(o->prefix);
+	if (!lm) {
+		fprintf(stderr, "xenmon: out of memory\n");
+		query_close(q);
+		return 1;
+	}
+	rc = 0;
+	if (o->from_s || o->to_s) {
+		int64_t to = o->to;
+		if (!o->to_s && query_refresh(q, &m, 0, QUERY_LIVE, 1, 0) == 0)
+			to = m.t_live;
+		for (int64_t t = o->from + win_s - 1; t <= to && !rc && !stop; t += win_s)
+			rc = log_window(o, q, &m, lm, t, win_s,
+					(double)(t - o->from + 1) * 1000);
+	} else {
+		int64_t last = INT64_MIN;
+		while (!rc && !stop && (!o->duration_s ||
+		       mono_ms() - start < o->duration_s * 1000)) {
+			if (query_refresh(q, &m, 0, QUERY_LIVE, 1, 0) == 0 &&
+			    m.t_live != last) {
+				last = m.t_live;
+				rc = log_window(o, q, &m, lm, last, win_s,
+						(double)(mono_ms() - start));
+			}
+			sleep_ms(o->interval_ms);
+		}
+	}
+	if (logmode_close(lm) < 0 && !rc) {
+		fprintf(stderr, "xenmon: cannot write the log files\n");
+		rc = -1;
+	}
+	query_close(q);
+	model_free(&m);
+	return rc < 0 ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = {
+		.live = true, .prefix = "log", .db = DEFAULT_DB,
+		.duration_s = 10, .interval_ms = 1000,
+		.show = { [M_GOTTEN] = true, [M_BLOCKED] = true, [M_WAITED] = true },
+	};
+	int rc = parse_args(argc, argv, &o);
+	if (rc >= 0)
+		return rc;
+
+	setlocale(LC_ALL, "");
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	return o.live ? run_live(&o) : run_log(&o);
+}
