@@ -421,7 +421,14 @@ int query_refresh(struct query *q, struct model *m, int cpu, int64_t t_end,
 	if (sqlite3_exec(q->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
 		return fail(q, "cannot begin a read transaction");
 	int rc = refresh(q, m, t_end, long_s, spark_len);
-	/* Ends the read transaction at once, so a checkpoint can proceed. */
+	/* A statement stepped to a row but not reset keeps the read
+	 * transaction, and so its snapshot, alive past COMMIT: the next
+	 * refresh would see the database as it was.  End them all, then the
+	 * transaction, at once, so that a checkpoint can proceed too. */
+	sqlite3_stmt *all[] = { q->bounds, q->ncpus, q->live, q->seconds,
+				q->domains, q->names };
+	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+		sqlite3_reset(all[i]);
 	sqlite3_exec(q->db, "COMMIT", NULL, NULL, NULL);
 	return rc;
 }

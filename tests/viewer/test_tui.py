@@ -245,6 +245,23 @@ def main():
         ok, s = wait_text('All 4 CPUs', timeout=20)
         tap.ok(ok, 'the screen appears once the database does', s)
         keys('q')
+
+        # a database xenbaked has created but not yet written a second to
+        # (an empty trace leaves it so): the viewer must see the seconds
+        # that arrive later, not hold on to its first, empty, snapshot
+        early = tmp + '/early.db'
+        open(tmp + '/empty.bin', 'wb').close()
+        subprocess.run([bake, '--input', tmp + '/empty.bin', '--db', early,
+                        '--quiet'], capture_output=True)
+        start("%s %s --db %s" % (env, xenmon, early))
+        ok, s = wait_text('no second recorded yet')
+        tap.ok(ok, 'an initialised database without seconds is waited for', s)
+        subprocess.run([bake, '--input', tmp + '/t.bin', '--db', early,
+                        '--cpu-mhz', '2400', '--start-time', str(START),
+                        '--quiet'], check=True, capture_output=True)
+        ok, s = wait_text('All 4 CPUs', timeout=20)
+        tap.ok(ok, 'seconds written after the viewer started are shown', s)
+        keys('q')
     finally:
         tmux('kill-server', check=False)
         shutil.rmtree(tmp, ignore_errors=True)
