@@ -348,22 +348,27 @@ static int run(struct replay *r, FILE *out)
 	r->writer = NULL;
 	if (o->progress)
 		fprintf(r->err, "\r\033[K");
-	record_facts(r);
 
+	/* The first failure is the one to report: take it before the facts
+	 * below write to the store again (and fail again, on a full disk). */
+	char why[600] = "ok";
 	int status = 0;
-	const char *why = "ok";
 	if (wrc < 0 || acct_error(r->acct)) {
-		why = store_error(r->store)[0] ? store_error(r->store) : "out of memory";
-		fprintf(r->err, "xenbaked: %s\n", why);
+		snprintf(why, sizeof why, "%s", store_error(r->store)[0] ?
+			 store_error(r->store) : "out of memory");
+		fprintf(r->err, "xenbaked: %s; the %" PRIu64 " seconds written "
+			"before it are kept\n", why, r->written);
 		status = 1;
 	} else if (rc < 0) {
-		why = r->merge.err[0] ? r->merge.err : r->in.err;
+		snprintf(why, sizeof why, "%s", r->merge.err[0] ? r->merge.err :
+			 r->in.err);
 		fprintf(r->err, "xenbaked: %s; every complete second before it "
 			"was written\n", why);
 		status = 1;
 	} else if (rc == 1) {
-		why = "interrupted";
+		snprintf(why, sizeof why, "interrupted");
 	}
+	record_facts(r);
 	ri = run_info(r, why);
 	store_run_end(r->store, &ri);
 	if (!o->quiet)
