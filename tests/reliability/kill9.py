@@ -54,7 +54,9 @@ def main():
             p.wait()
             ok, n = True, 0
             if os.path.exists(db):  # a kill can come before the file exists
-                con = sqlite3.connect('file:%s?mode=ro' % db, uri=True)
+                # read-write: after a kill the WAL needs recovery, which a
+                # read-only connection cannot do (the next xenbaked does it)
+                con = sqlite3.connect('file:%s?mode=rw' % db, uri=True)
                 ok = con.execute('PRAGMA integrity_check').fetchone()[0] == 'ok'
                 if con.execute("SELECT count(*) FROM sqlite_schema "
                                "WHERE name = 'cpu_1s'").fetchone()[0]:
