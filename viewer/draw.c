@@ -180,7 +180,7 @@ static void cells(const struct model *m, const struct dom_sums *s, int win,
 		break;
 	case M_BLOCKED:
 		fmt_time(out[0], 24, model_per_s(wi, s->blocked_ns), w[0]);
-		fmt_pct(out[1], 24, model_pct(wi, s->blocked_ns), w[1]);
+		fmt_pct(out[1], 24, model_blocked_pct(s), w[1]);
 		if (s->io_count)
 			fmt_time(out[2], 24, model_ratio(s->blocked_ns, s->io_count), w[2]);
 		break;
@@ -527,7 +527,7 @@ void draw_help(const struct draw_state *st)
 		"Columns, for the last 10 s (left) and the last complete second:",
 		"  Gotten   CPU time per second, % of one CPU, per execution",
 		"  Alloc    time slice per execution: average, min, max",
-		"  Blocked  blocked time per second, % of one vCPU, per I/O",
+		"  Blocked  blocked time per second, % of its vCPUs' time, per I/O",
 		"  Waited   runnable but not running: per second, %, per execution",
 		"  ExCount  executions per second; I/O: grant operations per second,",
 		"           per execution.  (sched) is time no vCPU ran.",

@@ -120,6 +120,15 @@ double model_ratio(int64_t a, int64_t n)
 	return n ? (double)a / (double)n : 0;
 }
 
+/* metrics.md: blocked % is per vCPU-second, so over the time the domain's
+ * vCPUs were online (running, waiting or blocked) in the window, as the
+ * database's domain_1s.blocked_pct. */
+double model_blocked_pct(const struct dom_sums *s)
+{
+	int64_t online = s->cpu_ns + s->wait_ns + s->blocked_ns;
+	return online ? 100.0 * (double)s->blocked_ns / (double)online : 0;
+}
+
 double model_alloc_avg_ns(const struct dom_sums *s)
 {
 	return model_ratio(s->alloc_ns, s->exec_count);

@@ -91,6 +91,7 @@ double model_pct(const struct win_info *w, int64_t ns);
 double model_per_s(const struct win_info *w, int64_t x);
 /* A / N, 0 when N is 0 (xenmon.py's convention). */
 double model_ratio(int64_t a, int64_t n);
+double model_blocked_pct(const struct dom_sums *s);
 double model_alloc_avg_ns(const struct dom_sums *s);
 
 #endif

@@ -86,6 +86,9 @@ def check_numbers(tap, truth, s, t_end, cpu, what):
             passed = truth.passed_ns(t0, t1, cpu)
             want_total = sums[col] * 1e9 / passed
             want_pct = 100.0 * sums[col] / passed
+            if col == 'blocked_ns':  # per vCPU-second: of the online time
+                online = sums['cpu_ns'] + sums['wait_ns'] + sums['blocked_ns']
+                want_pct = 100.0 * sums[col] / online if online else 0
             if len(c) < 2 or not close(c[0], want_total) or \
                     not close(c[1], want_pct):
                 bad.append('%s dom %d %s %ds: screen %s, truth %.0f ns/s %.4f%%'
