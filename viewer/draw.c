@@ -540,7 +540,7 @@ void draw_help(const struct draw_state *st)
 	refresh();
 }
 
-void draw_waiting(const char *msg)
+void draw_waiting(const char *msg, const char *notice)
 {
 	erase();
 	attron(A_BOLD);
@@ -548,5 +548,7 @@ void draw_waiting(const char *msg)
 	attroff(A_BOLD);
 	mvaddnstr(2, 0, msg, COLS);
 	mvaddnstr(4, 0, "Retrying every second; q quits.", COLS);
+	if (notice)
+		mvaddnstr(6, 0, notice, COLS);
 	refresh();
 }

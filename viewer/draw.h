@@ -33,6 +33,7 @@ void draw_init(bool color);
 void draw_screen(const struct model *m, struct draw_state *st);
 void draw_help(const struct draw_state *st);
 /* A screen for "no data yet": MSG, and that we retry. */
-void draw_waiting(const char *msg);
+/* NOTICE: a message of the moment (may be NULL). */
+void draw_waiting(const char *msg, const char *notice);
 
 #endif

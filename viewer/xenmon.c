@@ -23,6 +23,7 @@
 #include "draw.h"
 #include "logmode.h"
 #include "query.h"
+#include "session.h"
 #include "schema.h"
 
 #define DEFAULT_DB "/var/lib/xenmon/xenmon.db"
@@ -39,6 +40,7 @@ static void on_signal(int sig)
 struct opts {
 	bool live;
 	const char *prefix, *db, *from_s, *to_s;
+	const char *notice;      /* said once on the first screen */
 	long duration_s, interval_ms, cpu;
 	bool cpu_given, no_color;
 	bool show[M_COUNT];
@@ -391,7 +393,7 @@ static void app_paint(struct app *a, int state)
 	if (a->help)
 		draw_help(&a->ds);
 	else if (state != 0 || !a->have_model)
-		draw_waiting(a->wait_msg);
+		draw_waiting(a->wait_msg, a->o->notice);
 	else
 		draw_screen(&a->m, &a->ds);
 }
@@ -409,6 +411,8 @@ static int run_live(const struct opts *o)
 	if (rc > 0)
 		snprintf(a.wait_msg, sizeof a.wait_msg, "%s", err);
 	memcpy(a.ds.show, o->show, sizeof a.ds.show);
+	if (o->notice)
+		app_message(&a, o->notice);
 	a.ds.live = true;
 	a.ds.unicode = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
 	a.ds.db_path = o->db;
@@ -565,5 +569,18 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	return o.live ? run_live(&o) : run_log(&o);
+	/* Like xenmon.py: watching live on a host nobody records, record it
+	 * for the session. */
+	struct session rec = { 0 };
+	char notice[PATH_MAX + 160];
+	if (!o.from_s && !o.to_s &&
+	    session_start(&rec, o.db, notice, sizeof notice) != 0) {
+		if (o.live)
+			o.notice = notice;
+		else
+			fprintf(stderr, "xenmon: %s\n", notice);
+	}
+	rc = o.live ? run_live(&o) : run_log(&o);
+	session_stop(&rec);
+	return rc;
 }
