@@ -6,6 +6,8 @@
  * back: a reader sees all of it or none.
  */
 #include "store.h"
+#include "retention.h"
+#include "rollup.h"
 #include "schema.h"
 
 #include <stdio.h>
@@ -18,8 +20,25 @@ struct store {
 	char *path;
 	sqlite3_stmt *exists, *ins_cpu, *ins_sample, *ins_domain, *meta;
 	int64_t run_id;
+	struct rollup *rollup;
+	struct retention *retention;
+	int64_t newest_t;         /* newest stored second: retention's clock */
 	char err[512];
 };
+
+/* Pruning done after one second at most; the rest waits for the next. */
+#define PRUNE_BUDGET_NS 100000000
+
+/* Set once by main() from flags and config, so that both the replay and
+ * the live recorder open their store with it without passing it along. */
+static struct retention_policy default_policy;
+static bool have_default_policy;
+
+void store_set_default_retention(const struct retention_policy *p)
+{
+	default_policy = *p;
+	have_default_policy = true;
+}
 
 static int fail(struct store *s, const char *what)
 {
@@ -33,6 +52,31 @@ static int prep(struct store *s, sqlite3_stmt **st, const char *sql)
 	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st,
 			       NULL) != SQLITE_OK)
 		return fail(s, "cannot prepare statement");
+	return 0;
+}
+
+/* Roll-ups and retention (rollup.c, retention.c).  A database migrated
+ * from schema 1 is rolled up here, before the first new second. */
+static int open_history(struct store *s)
+{
+	struct retention_policy p;
+	sqlite3_stmt *st;
+
+	if (have_default_policy)
+		p = default_policy;
+	else
+		retention_defaults(&p);
+	if (!(s->rollup = rollup_new(s->db)))
+		return fail(s, "cannot prepare the roll-ups");
+	if (rollup_backfill(s->rollup) < 0)
+		return fail(s, "cannot roll up the seconds already stored");
+	if (!(s->retention = retention_new(s->db, &p)))
+		return fail(s, "cannot prepare pruning");
+	if (prep(s, &st, "SELECT max(t) FROM cpu_1s") < 0)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		s->newest_t = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
 	return 0;
 }
 
@@ -59,7 +103,8 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 		 "DO UPDATE SET last_t = max(last_t, excluded.last_t), "
 		 "name = coalesce(excluded.name, name)") ||
 	    prep(s, &s->meta, "INSERT INTO meta (key, value) VALUES (?1, ?2) "
-		 "ON CONFLICT (key) DO UPDATE SET value = excluded.value")) {
+		 "ON CONFLICT (key) DO UPDATE SET value = excluded.value") ||
+	    open_history(s)) {
 		snprintf(err, errlen, "%s", s->err);
 		goto out;
 	}
@@ -78,6 +123,8 @@ void store_close(struct store *s)
 	sqlite3_finalize(s->ins_sample);
 	sqlite3_finalize(s->ins_domain);
 	sqlite3_finalize(s->meta);
+	rollup_free(s->rollup);
+	retention_free(s->retention);
 	sqlite3_close(s->db);
 	free(s->path);
 	free(s);
@@ -164,6 +211,8 @@ int store_second(struct store *s, const struct second *sec)
 	int rc = step(s, s->exists, "cannot read cpu_1s");
 	if (rc == 0)
 		rc = write_rows(s, sec);
+	if (rc == 0 && rollup_range(s->rollup, sec->t, sec->t + 1) < 0)
+		rc = fail(s, "cannot roll up");
 	if (rc < 0) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
@@ -172,7 +221,21 @@ int store_second(struct store *s, const struct second *sec)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
 	}
+	if (rc == 0 && sec->t > s->newest_t)
+		s->newest_t = sec->t;
+	if (retention_prune(s->retention, s->newest_t, PRUNE_BUDGET_NS) < 0)
+		return fail(s, "cannot prune old rows");
 	return rc;
+}
+
+void store_set_retention(struct store *s, const struct retention_policy *p)
+{
+	retention_set_policy(s->retention, p);
+}
+
+const struct retention_stats *store_prune_stats(const struct store *s)
+{
+	return retention_stats(s->retention);
 }
 
 int store_meta(struct store *s, const char *key, const char *value)

@@ -39,6 +39,15 @@ struct run_info {
 int store_run_begin(struct store *s, const struct run_info *r);
 int store_run_end(struct store *s, const struct run_info *r);
 
+/* Retention, applied after each second: P for this store, or as the
+ * default of every store opened afterwards (without either,
+ * retention_defaults()). */
+struct retention_policy;
+struct retention_stats;
+void store_set_retention(struct store *s, const struct retention_policy *p);
+void store_set_default_retention(const struct retention_policy *p);
+const struct retention_stats *store_prune_stats(const struct store *s);
+
 /* The last error, naming the database file. */
 const char *store_error(const struct store *s);
 

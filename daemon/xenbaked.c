@@ -1,9 +1,8 @@
 /*
  * xenbaked: the xenmon daemon's command line.
  *
- * Replay (--input FILE or -) is implemented here; live capture from the
- * hypervisor is the other mode and lives in its own module when built with
- * Xen's control libraries.
+ * Without --input it records the host live (live.c, or live_stub.c in a
+ * build without Xen's control libraries); with it, it replays (replay.c).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -14,8 +13,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "live.h"
 #include "replay.h"
+#include "retention.h"
 #include "schema.h"
+#include "store.h"
 
 #define DEFAULT_DB "/var/lib/xenmon/xenmon.db"
 
@@ -49,6 +51,16 @@ static void usage(FILE *f)
 "                      minus the trace's span, or for a stream the time\n"
 "                      its first bytes arrive\n"
 "  --realtime          replay paced by trace time (one second per second)\n"
+"  --tbuf-pages N      live: trace-buffer pages per CPU that Xen allocates\n"
+"                      (default %u; Xen keeps the first size until reboot)\n"
+"  --tee FILE          live: also write the raw trace to FILE, in\n"
+"                      xentrace's format, for replay or xenalyze\n"
+"  --retain-1s AGE     keep one-second rows for AGE (default 7d), one-minute\n"
+"  --retain-1m AGE     roll-ups (90d) and one-hour roll-ups (5y): AGE like\n"
+"  --retain-1h AGE     36h, 90d, 2w, 5y or forever; counted back from the\n"
+"                      newest second stored\n"
+"  --config PATH       retention settings (default " RETENTION_DEFAULT_CONFIG ",\n"
+"                      if present); flags win over it\n"
 "  --quiet             no summary, no progress\n"
 "  --help              this text\n"
 "  --version           program and schema version\n"
@@ -56,7 +68,8 @@ static void usage(FILE *f)
 "A replay ends with a summary of what was read and written.  Seconds already\n"
 "in the database are left exactly as they are, so replaying a trace twice\n"
 "writes nothing new.  Exit status: 0 done, 1 runtime error (the message\n"
-"names the file and, for a trace, the byte offset), 2 usage error.\n");
+"names the file and, for a trace, the byte offset), 2 usage error.\n",
+	LIVE_DEFAULT_TBUF_PAGES);
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -81,7 +94,8 @@ static int parse_number(const char *s, double *out)
 int main(int argc, char **argv)
 {
 	enum { OPT_DB = 256, OPT_INPUT, OPT_MHZ, OPT_START, OPT_REALTIME,
-	       OPT_QUIET, OPT_HELP, OPT_VERSION };
+	       OPT_QUIET, OPT_HELP, OPT_VERSION, OPT_TBUF_PAGES, OPT_TEE,
+	       OPT_RETAIN, OPT_CONFIG = OPT_RETAIN + RET_TIERS };
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, OPT_DB },
 		{ "input", required_argument, NULL, OPT_INPUT },
@@ -91,10 +105,23 @@ int main(int argc, char **argv)
 		{ "quiet", no_argument, NULL, OPT_QUIET },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "version", no_argument, NULL, OPT_VERSION },
+		{ "tbuf-pages", required_argument, NULL, OPT_TBUF_PAGES },
+		{ "tee", required_argument, NULL, OPT_TEE },
+		{ "retain-1s", required_argument, NULL, OPT_RETAIN + RET_1S },
+		{ "retain-1m", required_argument, NULL, OPT_RETAIN + RET_1M },
+		{ "retain-1h", required_argument, NULL, OPT_RETAIN + RET_1H },
+		{ "config", required_argument, NULL, OPT_CONFIG },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct replay_opts o = { .db = DEFAULT_DB, .stop = &stop };
+	struct live_opts lo = { .stop = &stop };
+	double pages;
 	int c;
+	const char *config = NULL;
+	bool retain_set[RET_TIERS] = { 0 };
+	int64_t retain[RET_TIERS] = { 0 };
+	struct retention_policy policy;
+	char err[512];
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -122,6 +149,32 @@ int main(int argc, char **argv)
 						   "time in seconds", optarg);
 			o.have_start = true;
 			break;
+		case OPT_TBUF_PAGES:
+			if (parse_number(optarg, &pages) < 0 || pages < 1 ||
+			    pages > LIVE_MAX_TBUF_PAGES || pages != floor(pages))
+				return usage_error("--tbuf-pages: '%s' is not a number "
+						   "of pages (1 to 65535)", optarg);
+			lo.tbuf_pages = (unsigned)pages;
+			break;
+		case OPT_TEE:
+			if (!*optarg)
+				return usage_error("--tee needs a file%s", "");
+			lo.tee = optarg;
+			break;
+		case OPT_RETAIN + RET_1S:
+		case OPT_RETAIN + RET_1M:
+		case OPT_RETAIN + RET_1H:
+			if (retention_parse(optarg, &retain[c - OPT_RETAIN]) < 0) {
+				snprintf(err, sizeof err, "--%s: '%%s' is not an age "
+					 "(like 7d, 36h, 90m, 5y or forever)",
+					 retention_key(c - OPT_RETAIN));
+				return usage_error(err, optarg);
+			}
+			retain_set[c - OPT_RETAIN] = true;
+			break;
+		case OPT_CONFIG:
+			config = optarg;
+			break;
 		case OPT_REALTIME:
 			o.realtime = true;
 			break;
@@ -144,6 +197,15 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (o.input && (lo.tbuf_pages || lo.tee))
+		return usage_error("--tbuf-pages and --tee are for live capture, "
+				   "not with --input%s", "");
+	if (!o.input && (o.have_start || o.realtime))
+		return usage_error("--start-time and --realtime need --input%s", "");
+	if (retention_configure(&policy, config, retain_set, retain, err,
+				sizeof err) < 0)
+		return usage_error("%s", err);
+	store_set_default_retention(&policy);
 
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigemptyset(&sa.sa_mask);
@@ -152,10 +214,10 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	if (!o.input) {
-		fprintf(stderr, "xenbaked: live capture from the hypervisor is not "
-			"available in this build; replay a xentrace recording with "
-			"--input FILE (or - for a stream)\n");
-		return 1;
+		lo.db = o.db;
+		lo.cpu_mhz = o.cpu_mhz;
+		lo.quiet = o.quiet;
+		return live_run(&lo, stdout, stderr);
 	}
 	o.progress = !o.quiet && isatty(2);
 	return replay_run(&o, stdout, stderr);

@@ -1,0 +1,350 @@
+/*
+ * Retention and pruning.
+ *
+ * A tier is a pair of tables of one resolution (sample_1s + cpu_1s, and
+ * the same for 1m and 1h).  With N the newest stored second, a one-second
+ * row is kept when t > N - keep, a roll-up row of grain g when any of its
+ * seconds is (t + g > N + 1 - keep): roll-up rows are deleted whole or not
+ * at all, so a kept row is always complete.
+ *
+ * Deleting a week of seconds at once would hold the write lock for
+ * seconds, blocking the next second's transaction.  So the oldest rows go
+ * in steps: each step deletes [oldest, oldest + span) of one tier in its
+ * own transaction and is timed; the span doubles while a step takes under
+ * 5 ms and halves above 20 ms, which keeps every step well below the 50 ms
+ * the daemon allows whatever the rows per second.  Freed pages go to
+ * SQLite's freelist and are reused by the next inserts, so once retention
+ * is reached the file stops growing.
+ *
+ * Each step also records in meta 'pruned_before_1s' (_1m, _1h) the oldest
+ * time the tier still holds whole, for xenmon-export to choose a table.
+ */
+#include "retention.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define DAY_S INT64_C(86400)
+
+static const struct {
+	const char *key, *sample, *cpu, *meta;
+	int64_t grain_s, span0_s, span_max_s;
+} TIER[RET_TIERS] = {
+	[RET_1S] = { "retain-1s", "sample_1s", "cpu_1s", "pruned_before_1s",
+		     1, 60, DAY_S },
+	[RET_1M] = { "retain-1m", "sample_1m", "cpu_1m", "pruned_before_1m",
+		     60, 3600, 30 * DAY_S },
+	[RET_1H] = { "retain-1h", "sample_1h", "cpu_1h", "pruned_before_1h",
+		     3600, DAY_S, 365 * DAY_S },
+};
+
+/* Step timing targets (see the top of the file). */
+#define GROW_BELOW_NS 5000000
+#define SHRINK_ABOVE_NS 20000000
+
+void retention_defaults(struct retention_policy *p)
+{
+	p->keep_s[RET_1S] = 7 * DAY_S;
+	p->keep_s[RET_1M] = 90 * DAY_S;
+	p->keep_s[RET_1H] = 5 * 365 * DAY_S;
+}
+
+const char *retention_key(int tier)
+{
+	return TIER[tier].key;
+}
+
+int retention_parse(const char *text, int64_t *seconds)
+{
+	static const struct { char unit; int64_t s; } UNITS[] = {
+		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', DAY_S },
+		{ 'w', 7 * DAY_S }, { 'y', 365 * DAY_S },
+	};
+	char *end;
+
+	if (strcmp(text, "forever") == 0) {
+		*seconds = 0;
+		return 0;
+	}
+	if (!isdigit((unsigned char)text[0]))
+		return -1;
+	errno = 0;
+	long long n = strtoll(text, &end, 10);
+	if (errno || n <= 0)
+		return -1;
+	int64_t unit = 0;
+	if (!*end)
+		unit = 1;
+	for (size_t i = 0; i < sizeof UNITS / sizeof UNITS[0] && !unit; i++)
+		if (end[0] == UNITS[i].unit && !end[1])
+			unit = UNITS[i].s;
+	/* past a thousand years is a typo, not a policy */
+	if (!unit || n > 1000 * 365 * DAY_S / unit)
+		return -1;
+	*seconds = n * unit;
+	return 0;
+}
+
+static char *trim(char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	char *e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = 0;
+	return s;
+}
+
+static int config_line(char *line, struct retention_policy *p,
+		       const char *path, int lineno, char *err, size_t errlen)
+{
+	char *hash = strchr(line, '#');
+	if (hash)
+		*hash = 0;
+	char *key = trim(line);
+	if (!*key)
+		return 0;
+	char *eq = strchr(key, '=');
+	if (!eq) {
+		snprintf(err, errlen, "%s:%d: expected 'key = value', got '%s'",
+			 path, lineno, key);
+		return -1;
+	}
+	*eq = 0;
+	key = trim(key);
+	char *value = trim(eq + 1);
+	for (int i = 0; i < RET_TIERS; i++) {
+		if (strcmp(key, TIER[i].key) != 0)
+			continue;
+		if (retention_parse(value, &p->keep_s[i]) == 0)
+			return 0;
+		snprintf(err, errlen, "%s:%d: %s: '%s' is not a duration (like "
+			 "7d, 36h, 90m, 5y or forever)", path, lineno, key, value);
+		return -1;
+	}
+	snprintf(err, errlen, "%s:%d: unknown setting '%s' (known: retain-1s, "
+		 "retain-1m, retain-1h)", path, lineno, key);
+	return -1;
+}
+
+int retention_read_config(const char *path, struct retention_policy *p,
+			  char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		if (errno == ENOENT)
+			return -2;
+		snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+		return -1;
+	}
+	char line[512];
+	int lineno = 0, rc = 0;
+	while (rc == 0 && fgets(line, sizeof line, f)) {
+		lineno++;
+		rc = config_line(line, p, path, lineno, err, errlen);
+	}
+	if (rc == 0 && ferror(f)) {
+		snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+		rc = -1;
+	}
+	fclose(f);
+	return rc;
+}
+
+int retention_configure(struct retention_policy *p, const char *config,
+			const bool set[RET_TIERS], const int64_t flags[RET_TIERS],
+			char *err, size_t errlen)
+{
+	retention_defaults(p);
+	int rc = retention_read_config(config ? config : RETENTION_DEFAULT_CONFIG,
+				       p, err, errlen);
+	if (rc == -2 && config) {
+		snprintf(err, errlen, "%s: no such config file", config);
+		return -1;
+	}
+	if (rc == -1)
+		return -1;
+	for (int i = 0; i < RET_TIERS; i++)
+		if (set[i])
+			p->keep_s[i] = flags[i];
+	return 0;
+}
+
+struct retention {
+	sqlite3 *db;
+	struct retention_policy policy;
+	int64_t span_s[RET_TIERS];
+	sqlite3_stmt *oldest[RET_TIERS], *del_sample[RET_TIERS],
+		*del_cpu[RET_TIERS], *mark[RET_TIERS];
+	struct retention_stats st;
+};
+
+static int prep(sqlite3 *db, sqlite3_stmt **st, const char *sql)
+{
+	return sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, st,
+				  NULL) == SQLITE_OK ? 0 : -1;
+}
+
+/* The names put into the SQL are the constants of TIER[], never input. */
+static int prepare_tier(struct retention *r, int i)
+{
+	char oldest[256], del_sample[128], del_cpu[128], mark[256];
+	snprintf(oldest, sizeof oldest, "SELECT min((SELECT min(t) FROM %s), "
+		 "(SELECT min(t) FROM %s))", TIER[i].sample, TIER[i].cpu);
+	snprintf(del_sample, sizeof del_sample, "DELETE FROM %s WHERE t < ?1",
+		 TIER[i].sample);
+	snprintf(del_cpu, sizeof del_cpu, "DELETE FROM %s WHERE t < ?1",
+		 TIER[i].cpu);
+	snprintf(mark, sizeof mark, "INSERT INTO meta (key, value) VALUES "
+		 "('%s', ?1) ON CONFLICT (key) DO UPDATE SET value = "
+		 "max(value, excluded.value)", TIER[i].meta);
+	return prep(r->db, &r->oldest[i], oldest) ||
+	       prep(r->db, &r->del_sample[i], del_sample) ||
+	       prep(r->db, &r->del_cpu[i], del_cpu) ||
+	       prep(r->db, &r->mark[i], mark) ? -1 : 0;
+}
+
+struct retention *retention_new(sqlite3 *db, const struct retention_policy *p)
+{
+	struct retention *r = calloc(1, sizeof *r);
+	if (!r)
+		return NULL;
+	r->db = db;
+	r->policy = *p;
+	/* The daemon's rows are no secret worth a second write of every
+	 * freed page (Debian builds SQLite with secure_delete on); and a WAL
+	 * that grew in a long back-fill is cut back after a checkpoint
+	 * instead of staying at its largest size. */
+	if (sqlite3_exec(db, "PRAGMA secure_delete=FAST;"
+			 "PRAGMA journal_size_limit=67108864", NULL, NULL,
+			 NULL) != SQLITE_OK)
+		goto fail;
+	for (int i = 0; i < RET_TIERS; i++) {
+		r->span_s[i] = TIER[i].span0_s;
+		if (prepare_tier(r, i) < 0)
+			goto fail;
+	}
+	return r;
+fail:
+	retention_free(r);
+	return NULL;
+}
+
+void retention_free(struct retention *r)
+{
+	if (!r)
+		return;
+	for (int i = 0; i < RET_TIERS; i++) {
+		sqlite3_finalize(r->oldest[i]);
+		sqlite3_finalize(r->del_sample[i]);
+		sqlite3_finalize(r->del_cpu[i]);
+		sqlite3_finalize(r->mark[i]);
+	}
+	free(r);
+}
+
+void retention_set_policy(struct retention *r, const struct retention_policy *p)
+{
+	r->policy = *p;
+}
+
+const struct retention_stats *retention_stats(const struct retention *r)
+{
+	return &r->st;
+}
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Rows of tier I with t below this are out of retention. */
+static int64_t cut_of(const struct retention *r, int i, int64_t newest_t)
+{
+	int64_t g = TIER[i].grain_s;
+	return newest_t + 2 - r->policy.keep_s[i] - g;
+}
+
+static int run(sqlite3_stmt *st, int64_t arg, int64_t *out)
+{
+	sqlite3_bind_int64(st, 1, arg);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && out)
+		*out = sqlite3_column_type(st, 0) == SQLITE_NULL ? INT64_MAX :
+		       sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Delete tier I's rows with t < END in one transaction. */
+static int delete_below(struct retention *r, int i, int64_t end)
+{
+	int64_t g = TIER[i].grain_s;
+	/* the first row left is whole from the next multiple of the grain */
+	int64_t whole = end % g ? end - end % g + g : end;
+
+	if (sqlite3_exec(r->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return -1;
+	int rc = run(r->del_sample[i], end, NULL);
+	r->st.rows += (uint64_t)sqlite3_changes(r->db);
+	if (rc == 0) {
+		rc = run(r->del_cpu[i], end, NULL);
+		r->st.rows += (uint64_t)sqlite3_changes(r->db);
+	}
+	if (rc == 0)
+		rc = run(r->mark[i], whole, NULL);
+	if (rc == 0 && sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		rc = -1;
+	if (rc < 0)
+		sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+/* One step of tier I: 0 nothing to do, 1 deleted something, -1 error. */
+static int step(struct retention *r, int i, int64_t newest_t)
+{
+	int64_t cut = cut_of(r, i, newest_t), oldest;
+	if (r->policy.keep_s[i] <= 0 || run(r->oldest[i], 0, &oldest) < 0)
+		return r->policy.keep_s[i] <= 0 ? 0 : -1;
+	if (oldest >= cut)
+		return 0;
+	int64_t end = oldest + r->span_s[i] < cut ? oldest + r->span_s[i] : cut;
+
+	int64_t t0 = mono_ns();
+	if (delete_below(r, i, end) < 0)
+		return -1;
+	int64_t held = mono_ns() - t0;
+
+	r->st.steps++;
+	if (held > r->st.max_hold_ns)
+		r->st.max_hold_ns = held;
+	if (held < GROW_BELOW_NS && r->span_s[i] < TIER[i].span_max_s)
+		r->span_s[i] *= 2;
+	else if (held > SHRINK_ABOVE_NS && r->span_s[i] > TIER[i].grain_s)
+		r->span_s[i] /= 2;
+	return 1;
+}
+
+int retention_prune(struct retention *r, int64_t newest_t, int64_t budget_ns)
+{
+	int64_t t0 = mono_ns();
+	for (;;) {
+		int busy = 0;
+		for (int i = 0; i < RET_TIERS; i++) {
+			int rc = step(r, i, newest_t);
+			if (rc < 0)
+				return -1;
+			busy |= rc;
+		}
+		if (!busy)
+			return 0;
+		if (mono_ns() - t0 >= budget_ns)
+			return 1;
+	}
+}

@@ -1,0 +1,77 @@
+/*
+ * Retention: how long each resolution is kept, where that is configured
+ * (flags, then /etc/xenmon/xenbaked.conf), and the pruning that enforces it.
+ *
+ * Ages are measured from the newest stored second (trace time), not from
+ * the wall clock: a replay of last year's trace keeps what the live daemon
+ * would have kept then, and tests choose "now" by choosing the seconds they
+ * store.  Pruning deletes the oldest rows in small transactions sized so
+ * that none holds the write lock for long (see retention.c).
+ */
+#ifndef XENMON_RETENTION_H
+#define XENMON_RETENTION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sqlite3.h>
+
+enum { RET_1S, RET_1M, RET_1H, RET_TIERS };
+
+/* Seconds each tier is kept; 0 = forever. */
+struct retention_policy {
+	int64_t keep_s[RET_TIERS];
+};
+
+#define RETENTION_DEFAULT_CONFIG "/etc/xenmon/xenbaked.conf"
+
+/* 7 days, 90 days, 5 years (of 365 days). */
+void retention_defaults(struct retention_policy *p);
+
+/* The flag and config-file key of a tier: "retain-1s", ... */
+const char *retention_key(int tier);
+
+/* "7d", "36h", "90m", "3600s", "3600", "2w", "5y" or "forever" as seconds
+ * (0 for forever).  0, or -1 when TEXT is none of those. */
+int retention_parse(const char *text, int64_t *seconds);
+
+/*
+ * Read "key = value" lines (keys retention_key(), '#' comments) from PATH
+ * into P.  Returns 0, -2 when PATH does not exist, or -1 with the reason,
+ * naming the file and line, in ERR.
+ */
+int retention_read_config(const char *path, struct retention_policy *p,
+			  char *err, size_t errlen);
+
+/*
+ * The daemon's policy: defaults, then CONFIG (NULL: the default path, which
+ * may be missing), then the tiers given as flags (SET[i]: FLAGS[i] given).
+ * 0, or -1 with the reason in ERR.
+ */
+int retention_configure(struct retention_policy *p, const char *config,
+			const bool set[RET_TIERS], const int64_t flags[RET_TIERS],
+			char *err, size_t errlen);
+
+struct retention_stats {
+	uint64_t steps;           /* prune transactions */
+	uint64_t rows;            /* rows deleted */
+	int64_t max_hold_ns;      /* longest of them, BEGIN to COMMIT */
+};
+
+struct retention;
+
+struct retention *retention_new(sqlite3 *db, const struct retention_policy *p);
+void retention_free(struct retention *r);
+void retention_set_policy(struct retention *r, const struct retention_policy *p);
+
+/*
+ * Delete what NEWEST_T (the newest stored second) puts out of retention,
+ * one small transaction at a time, for at most BUDGET_NS of work.  Returns
+ * 0 when nothing is left to delete, 1 when the budget ran out first, -1 on
+ * error (sqlite3_errmsg).
+ */
+int retention_prune(struct retention *r, int64_t newest_t, int64_t budget_ns);
+
+const struct retention_stats *retention_stats(const struct retention *r);
+
+#endif

@@ -1,0 +1,31 @@
+/*
+ * Roll-ups: the one-minute and one-hour tables (sample_1m, sample_1h,
+ * cpu_1m, cpu_1h; schema/002_history.sql says what each column holds).
+ *
+ * Each second is added to its minute and its hour by the writer, inside the
+ * transaction that stores the second, so roll-ups never disagree with the
+ * seconds and are never computed by rescanning.  A database migrated from
+ * schema 1 is rolled up once, hour by hour, with the same statements.
+ */
+#ifndef XENMON_ROLLUP_H
+#define XENMON_ROLLUP_H
+
+#include <stdint.h>
+#include <sqlite3.h>
+
+struct rollup;
+
+/* Prepare the statements on DB; NULL on error (sqlite3_errmsg(DB)). */
+struct rollup *rollup_new(sqlite3 *db);
+void rollup_free(struct rollup *r);
+
+/* Add the seconds [FROM_T, TO_T) of sample_1s / cpu_1s to the roll-ups.
+ * Runs in the caller's transaction.  0, or -1 (sqlite3_errmsg). */
+int rollup_range(struct rollup *r, int64_t from_t, int64_t to_t);
+
+/* Finish a back-fill left pending by the schema migration (meta
+ * 'history_backfill'), one hour per transaction so that it can be
+ * interrupted and resumed.  0 (nothing pending or done) or -1. */
+int rollup_backfill(struct rollup *r);
+
+#endif

@@ -1,0 +1,19 @@
+/*
+ * Times given on the command line (--from, --to), read by SQLite's own date
+ * functions so that every form the sqlite3 shell accepts works here too.
+ */
+#ifndef XENMON_TIMEARG_H
+#define XENMON_TIMEARG_H
+
+#include <stdint.h>
+
+/*
+ * TEXT as Unix seconds: Unix seconds (a fraction is dropped), any time
+ * string SQLite reads ('2024-05-01 14:00', '2024-05-01T14:00:00Z', UTC),
+ * 'now', 'today', 'yesterday', NOW plus or minus an amount ('-2h', '+30m',
+ * '-90s', '-1d', '-2w'), or an SQLite modifier applied to NOW ('-90
+ * minutes', 'start of month').  0, or -1 when TEXT is none of those.
+ */
+int timearg_parse(const char *text, int64_t now, int64_t *out);
+
+#endif

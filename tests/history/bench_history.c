@@ -1,0 +1,299 @@
+/*
+ * The history benchmark's database work:
+ *
+ *   bench_history build DB DAYS   a host of 16 CPUs and 50 domains (two
+ *       vCPUs each, on CPUs that move every ten minutes) plus the idle
+ *       domain on every CPU: DAYS at one second by one INSERT ... SELECT
+ *       from recursive CTEs, rolled up an hour per transaction exactly as
+ *       a migrated database is, then the roll-ups copied back to make 30
+ *       days.  Prints the time of each part and the bytes per day of each
+ *       resolution (from SQLite's dbstat), and from those the size under
+ *       the default retention.
+ *   bench_history prune DB KEEP_S  prune the seconds to KEEP_S with the
+ *       daemon's code; prints steps, rows and the longest write lock.
+ *   bench_history steady DB        the daemon's store at work: seconds of
+ *       the same host stored one by one for 3 h with retention scaled down
+ *       (seconds 10 min, minutes 30 min, hours 1 h), the file size printed
+ *       every 15 min: it must stop growing.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "retention.h"
+#include "rollup.h"
+#include "schema.h"
+#include "store.h"
+
+#define T0 INT64_C(1700006400)  /* midnight UTC */
+#define DOMS 50
+#define CPUS 16
+#define DAY 86400
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int exec1(sqlite3 *db, const char *sql)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		fprintf(stderr, "bench_history: %s\n  in: %.200s\n", msg, sql);
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int exec_range(sqlite3 *db, const char *fmt, int64_t a, int64_t b)
+{
+	char sql[4096];
+	snprintf(sql, sizeof sql, fmt, a, b);
+	return exec1(db, sql);
+}
+
+/* The synthetic host: a pseudo-random but reproducible load per (t, domain,
+ * vCPU); cpu_ns up to 0.5 s per vCPU, so a domain is at 0-100%. */
+static const char FILL[] =
+	"WITH RECURSIVE s(t) AS (SELECT %" PRId64 " UNION ALL SELECT t + 1 FROM s"
+	"  WHERE t < %" PRId64 " - 1),"
+	" d(domid) AS (SELECT 1 UNION ALL SELECT domid + 1 FROM d WHERE domid < 50),"
+	" c(cpu) AS (SELECT 0 UNION ALL SELECT cpu + 1 FROM c WHERE cpu < 15),"
+	" v(vcpu) AS (VALUES (0), (1)),"
+	" x AS (SELECT t, (domid * 2 + vcpu + t / 600) %% 16 AS cpu, domid,"
+	"  abs((t * 2654435761 + domid * 40503 + vcpu * 977) %% 1000003) AS h"
+	"  FROM s, d, v)"
+	" INSERT INTO sample_1s SELECT t, cpu, domid, 1 + h %% 40,"
+	"  (h %% 500) * 1000000 * (1 + domid %% 3) / 3, (h %% 37) * 100000,"
+	"  (1000 - h %% 500) * 900000, 30000000 * (1 + h %% 40), 10000000,"
+	"  30000000, h %% 2, h %% 100 FROM x"
+	" UNION ALL SELECT t, cpu, 32767, 10, 400000000, 0, 0, 0, NULL, NULL, 10, 0"
+	"  FROM s, c ORDER BY 1, 2, 3";
+
+static const char FILL_CPU[] =
+	"WITH RECURSIVE s(t) AS (SELECT %" PRId64 " UNION ALL SELECT t + 1 FROM s"
+	"  WHERE t < %" PRId64 " - 1),"
+	" c(cpu) AS (SELECT 0 UNION ALL SELECT cpu + 1 FROM c WHERE cpu < 15)"
+	" INSERT INTO cpu_1s SELECT t, cpu, 1000000000, 2000, (t %% 86399 = 0) * 7"
+	" FROM s, c";
+
+static double table_mb(sqlite3 *db, const char *a, const char *b)
+{
+	sqlite3_stmt *st;
+	double bytes = 0;
+	if (sqlite3_prepare_v2(db, "SELECT sum(pgsize) FROM dbstat WHERE name IN "
+			       "(?1, ?2)", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		bytes = sqlite3_column_double(st, 0);
+	sqlite3_finalize(st);
+	return bytes / 1e6;
+}
+
+static int build(const char *path, int days)
+{
+	char err[512];
+	int64_t end = T0 + (int64_t)days * DAY;
+	remove(path);
+	sqlite3 *db = schema_open_rw(path, err, sizeof err);
+	if (!db) {
+		fprintf(stderr, "bench_history: %s\n", err);
+		return 1;
+	}
+	double t = now_s();
+	if (exec1(db, "BEGIN") || exec_range(db, FILL, T0, end) ||
+	    exec_range(db, FILL_CPU, T0, end) ||
+	    exec1(db, "INSERT INTO domain SELECT value, 'vm' || value, 1700006400,"
+		  " 1700006400 FROM json_each('[1,2,3,4,5,6,7,8,9,10,11,12,13,14,"
+		  "15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,"
+		  "36,37,38,39,40,41,42,43,44,45,46,47,48,49,50]')") ||
+	    exec1(db, "COMMIT"))
+		return 1;
+	double built = now_s() - t;
+	sqlite3_stmt *st;
+	sqlite3_prepare_v2(db, "SELECT count(*) FROM sample_1s", -1, &st, NULL);
+	sqlite3_step(st);
+	int64_t rows = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	printf("build       %d day(s) at one second: %" PRId64 " sample_1s rows "
+	       "(%.0f per second) in %.1f s (%.0f rows/s)\n", days, rows,
+	       (double)rows / days / DAY, built, rows / built);
+
+	/* the back-fill path: an hour per transaction, the daemon's SQL */
+	struct rollup *r = rollup_new(db);
+	t = now_s();
+	for (int64_t h = T0; r && h < end; h += 3600)
+		if (exec1(db, "BEGIN") || rollup_range(r, h, h + 3600) < 0 ||
+		    exec1(db, "COMMIT"))
+			return 1;
+	rollup_free(r);
+	printf("roll-up     %d day(s) back-filled in %.1f s (%.2f ms per second "
+	       "of 116 rows)\n", days, now_s() - t, (now_s() - t) * 1e3 / days / DAY);
+
+	/* 30 days of roll-ups: the days before, copies of the first */
+	t = now_s();
+	if (exec1(db, "BEGIN"))
+		return 1;
+	for (int k = days; k < 30; k++) {
+		int64_t shift = (int64_t)(k - days + 1) * DAY;
+		const char *tables[] = { "sample_1m", "sample_1h", "cpu_1m", "cpu_1h" };
+		for (int i = 0; i < 4; i++) {
+			/* the first day's rows, moved SHIFT seconds back */
+			char fixed[640];
+			snprintf(fixed, sizeof fixed, "INSERT INTO %s SELECT * FROM "
+				 "(SELECT t - %" PRId64 " AS t, %s FROM %s WHERE t >= 1700006400 AND t < %"
+				 PRId64 ")", tables[i], shift,
+				 i < 2 ? "domid, seconds, exec_count, cpu_ns, wait_ns, "
+				 "blocked_ns, alloc_ns, alloc_min_ns, alloc_max_ns, "
+				 "alloc_unbounded, io_count, cpu_peak_ns, cpu_pct_hist" :
+				 "cpu, seconds, observed_ns, sched_ns, busy_ns, lost_records",
+				 tables[i], T0 + DAY);
+			if (exec1(db, fixed))
+				return 1;
+		}
+	}
+	if (exec1(db, "COMMIT"))
+		return 1;
+	printf("roll-ups    copied to 30 days in %.1f s\n", now_s() - t);
+
+	double s = table_mb(db, "sample_1s", "cpu_1s") / days;
+	double m = table_mb(db, "sample_1m", "cpu_1m") / 30;
+	double hr = table_mb(db, "sample_1h", "cpu_1h") / 30;
+	printf("size        per day: seconds %.1f MB, minutes %.2f MB, hours "
+	       "%.3f MB\n", s, m, hr);
+	printf("steady      default retention (7 d, 90 d, 5 y): %.0f MB + %.0f MB"
+	       " + %.0f MB = %.2f GB\n", 7 * s, 90 * m, 1825 * hr,
+	       (7 * s + 90 * m + 1825 * hr) / 1000);
+	sqlite3_close(db);
+	return 0;
+}
+
+static int prune(const char *path, int64_t keep_s)
+{
+	char err[512];
+	sqlite3 *db = schema_open_rw(path, err, sizeof err);
+	if (!db) {
+		fprintf(stderr, "bench_history: %s\n", err);
+		return 1;
+	}
+	struct retention_policy p;
+	retention_defaults(&p);
+	p.keep_s[RET_1S] = keep_s;
+	struct retention *r = retention_new(db, &p);
+	sqlite3_stmt *st;
+	sqlite3_prepare_v2(db, "SELECT max(t) FROM cpu_1s", -1, &st, NULL);
+	sqlite3_step(st);
+	int64_t newest = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	double t = now_s();
+	int rc = r ? retention_prune(r, newest, INT64_MAX) : -1;
+	double took = now_s() - t;
+	if (rc < 0) {
+		fprintf(stderr, "bench_history: prune: %s\n", sqlite3_errmsg(db));
+		return 1;
+	}
+	const struct retention_stats *s = retention_stats(r);
+	printf("prune       %" PRIu64 " rows in %" PRIu64 " transactions, %.1f s "
+	       "(%.0f rows/s); longest write lock %.1f ms\n", s->rows, s->steps,
+	       took, s->rows / took, s->max_hold_ns / 1e6);
+	retention_free(r);
+	sqlite3_close(db);
+	return 0;
+}
+
+/* One synthetic second of the same host, through the daemon's store. */
+static int store_synthetic(struct store *s, int64_t t)
+{
+	static struct sample_row rows[DOMS * 2 + CPUS];
+	static struct cpu_row cpus[CPUS];
+	size_t n = 0;
+	for (unsigned c = 0; c < CPUS; c++) {
+		cpus[c] = (struct cpu_row){ .cpu = c, .observed_ns = 1000000000,
+					    .sched_ns = 2000 };
+		for (unsigned d = 1; d <= DOMS; d++)
+			for (unsigned v = 0; v < 2; v++) {
+				if ((d * 2 + v + (uint64_t)t / 600) % CPUS != c)
+					continue;
+				uint64_t h = ((uint64_t)t * 2654435761u + d * 40503 +
+					      v * 977) % 1000003;
+				rows[n++] = (struct sample_row){
+					.cpu = (uint16_t)c, .domid = (uint16_t)d,
+					.exec_count = 1 + h % 40,
+					.cpu_ns = (h % 500) * 1000000,
+					.blocked_ns = (1000 - h % 500) * 900000,
+					.alloc_ns = 30000000, .alloc_n = 1,
+					.alloc_min_ns = 30000000,
+					.alloc_max_ns = 30000000 };
+			}
+		rows[n++] = (struct sample_row){ .cpu = (uint16_t)c,
+			.domid = 32767, .exec_count = 10, .cpu_ns = 400000000 };
+	}
+	struct second sec = { .t = t, .complete = true, .cpus = cpus,
+			      .ncpus = CPUS, .samples = rows, .nsamples = n };
+	return store_second(s, &sec);
+}
+
+static double file_mb(const char *path)
+{
+	struct stat st;
+	char wal[4096];
+	double mb = stat(path, &st) == 0 ? st.st_size / 1e6 : 0;
+	snprintf(wal, sizeof wal, "%s-wal", path);
+	if (stat(wal, &st) == 0)
+		mb += st.st_size / 1e6;
+	return mb;
+}
+
+static int steady(const char *path)
+{
+	char err[512];
+	remove(path);
+	struct store *s = store_open(path, err, sizeof err);
+	if (!s) {
+		fprintf(stderr, "bench_history: %s\n", err);
+		return 1;
+	}
+	struct retention_policy p = { .keep_s = { 600, 1800, 3600 } };
+	store_set_retention(s, &p);
+	double t = now_s();
+	printf("steady      retention 10 min / 30 min / 1 h, file size (db + wal) "
+	       "every 15 min of trace time:\n           ");
+	for (int64_t i = 0; i < 3 * 3600; i++) {
+		if (store_synthetic(s, T0 + i) < 0) {
+			fprintf(stderr, "bench_history: %s\n", store_error(s));
+			return 1;
+		}
+		if ((i + 1) % 900 == 0) {
+			printf(" %.2f", file_mb(path));
+			fflush(stdout);
+		}
+	}
+	const struct retention_stats *r = store_prune_stats(s);
+	printf(" MB\n           %.2f ms per stored second (116 rows + roll-ups + "
+	       "pruning); %" PRIu64 " prune transactions, longest write lock "
+	       "%.2f ms\n", (now_s() - t) * 1e3 / (3 * 3600), r->steps,
+	       r->max_hold_ns / 1e6);
+	store_close(s);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 4 && strcmp(argv[1], "build") == 0)
+		return build(argv[2], atoi(argv[3]));
+	if (argc == 4 && strcmp(argv[1], "prune") == 0)
+		return prune(argv[2], atoll(argv[3]));
+	if (argc == 3 && strcmp(argv[1], "steady") == 0)
+		return steady(argv[2]);
+	fprintf(stderr, "usage: bench_history build DB DAYS | prune DB KEEP_S | "
+		"steady DB\n");
+	return 2;
+}

@@ -1,0 +1,307 @@
+#!/usr/bin/env python3
+"""History: roll-ups, retention, migration and xenmon-export, held to the
+simulator's ground truth.  Output is TAP.
+
+    test_history.py SIM XENBAKED EXPORT SCHEMA_DIR
+
+A three-hour trace (periodic load, so CPU% varies second to second) is
+replayed; then
+  * every sample_1m / sample_1h / cpu_1m / cpu_1h row equals the truth's
+    seconds summed (sums, min/max, peak and the histogram exactly);
+  * xenmon-export at 1h (from hours), 1m (from seconds), 10s and 1s equals
+    the truth: sums and rates exactly, percentiles exactly from seconds and
+    within 0.5 percentage points from roll-ups;
+  * replaying with short retention leaves exactly the rows the policy keeps,
+    and export falls back to the minutes for a range whose seconds are gone;
+  * a schema-1 database built from 001_init.sql alone is migrated in place,
+    keeps its rows, and gets the same roll-ups as the incremental ones.
+"""
+import csv
+import json
+import math
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+from collections import defaultdict
+
+SIM, BAKE, EXPORT, SCHEMA = sys.argv[1:5]
+START = 1700000000          # 22:13:20 UTC: not on an hour, on purpose
+SECONDS = 10800
+IDLE = 32767
+results = []
+
+
+def check(name, cond, detail=''):
+    results.append((name, bool(cond), detail))
+
+
+def run(cmd, ok=(0,)):
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode not in ok:
+        print('Bail out! %s failed (%d): %s' % (cmd[0], r.returncode, r.stderr))
+        sys.exit(1)
+    return r
+
+
+def truth(prefix):
+    """Per (second, domain) sums over CPUs, and per second host facts."""
+    dom = {}
+    with open(prefix + '-dom.csv') as f:
+        for r in csv.DictReader(f):
+            dom[(int(r['t']), int(r['domid']))] = {
+                k: (None if v == '' else int(v)) for k, v in r.items()}
+    host = defaultdict(lambda: [0, 0])          # t -> [cpus, lost]
+    cpu = {}
+    with open(prefix + '-cpu.csv') as f:
+        for r in csv.DictReader(f):
+            t = int(r['t'])
+            host[t][0] += 1
+            host[t][1] += int(r['lost_records'])
+            cpu[(t, int(r['cpu']))] = {k: int(v) for k, v in r.items()}
+    busy = defaultdict(int)
+    with open(prefix + '-cpu-dom.csv') as f:
+        for r in csv.DictReader(f):
+            if int(r['domid']) != IDLE:
+                busy[(int(r['t']), int(r['cpu']))] += int(r['cpu_ns'])
+    return dom, host, cpu, busy
+
+
+SUMS = ('exec_count', 'cpu_ns', 'wait_ns', 'blocked_ns', 'alloc_ns',
+        'alloc_unbounded', 'io_count')
+
+
+def expected_rollup(dom, grain):
+    exp = {}
+    for (t, d), r in dom.items():
+        k = (t - t % grain, d)
+        e = exp.setdefault(k, dict({c: 0 for c in SUMS}, seconds=0, peak=0,
+                                   amin=None, amax=None, hist=defaultdict(int)))
+        e['seconds'] += 1
+        for c in SUMS:
+            e[c] += r[c]
+        e['peak'] = max(e['peak'], r['cpu_ns'])
+        if r['alloc_min_ns'] is not None:
+            e['amin'] = r['alloc_min_ns'] if e['amin'] is None else min(e['amin'], r['alloc_min_ns'])
+            e['amax'] = r['alloc_max_ns'] if e['amax'] is None else max(e['amax'], r['alloc_max_ns'])
+        e['hist'][r['cpu_ns'] // 10000000] += 1
+    return exp
+
+
+def check_rollups(db, dom, cpu, busy, label):
+    con = sqlite3.connect(db)
+    for grain, table in ((60, 'sample_1m'), (3600, 'sample_1h')):
+        exp = expected_rollup(dom, grain)
+        got = {}
+        for row in con.execute('SELECT t, domid, seconds, %s, cpu_peak_ns, alloc_min_ns,'
+                               ' alloc_max_ns, cpu_pct_hist FROM %s' % (', '.join(SUMS), table)):
+            got[(row[0], row[1])] = row[2:]
+        bad = []
+        for k, e in exp.items():
+            g = got.get(k)
+            want = (e['seconds'],) + tuple(e[c] for c in SUMS) + (e['peak'], e['amin'], e['amax'])
+            if g is None or g[:-1] != want or \
+               {int(b): n for b, n in json.loads(g[-1]).items()} != dict(e['hist']):
+                bad.append((k, g, want))
+        check('%s: %s equals the truth summed by %ds (%d rows)' % (label, table, grain, len(exp)),
+              not bad and len(got) == len(exp), str(bad[:2]) + ' rows %d/%d' % (len(got), len(exp)))
+    for grain, table in ((60, 'cpu_1m'), (3600, 'cpu_1h')):
+        exp = {}
+        for (t, c), r in cpu.items():
+            e = exp.setdefault((t - t % grain, c), [0, 0, 0, 0, 0])
+            e[0] += 1
+            e[1] += r['observed_ns']
+            e[2] += r['sched_ns']
+            e[3] += busy.get((t, c), 0)
+            e[4] += r['lost_records']
+        got = {(r[0], r[1]): list(r[2:]) for r in con.execute(
+            'SELECT t, cpu, seconds, observed_ns, sched_ns, busy_ns, lost_records FROM %s' % table)}
+        check('%s: %s equals the truth (%d rows)' % (label, table, len(exp)), got == exp,
+              str([(k, got.get(k), v) for k, v in exp.items() if got.get(k) != v][:2]))
+    con.close()
+
+
+def nearest_rank(values, p):
+    """The k-th smallest, k = ceil(p N / 100)."""
+    v = sorted(values)
+    k = (p * len(v) + 99) // 100
+    return v[k - 1]
+
+
+def expected_export(dom, host, step, t0, t1):
+    """Per (step start, domid): the figures of xenmon-export(1)."""
+    steps = defaultdict(lambda: {'secs': [], 'lost': 0})
+    for t, (cpus, lost) in host.items():
+        if t0 <= t < t1:
+            s = steps[t - t % step]
+            s['secs'].append(t)
+            s['lost'] += lost
+    out = {}
+    doms = defaultdict(dict)
+    for (t, d), r in dom.items():
+        if t0 <= t < t1:
+            doms[(t - t % step, d)][t] = r
+    for (st, d), rows in doms.items():
+        secs = steps[st]['secs']
+        n = len(secs)
+        pct = [rows[t]['cpu_ns'] / 1e7 if t in rows else 0.0 for t in secs]
+        tot = {c: sum(r[c] for r in rows.values()) for c in SUMS}
+        online = tot['cpu_ns'] + tot['wait_ns'] + tot['blocked_ns']
+        out[(st, d)] = {
+            'cpu_pct': tot['cpu_ns'] / 1e7 / n,
+            'cpu_p50_pct': nearest_rank(pct, 50), 'cpu_p95_pct': nearest_rank(pct, 95),
+            'cpu_p99_pct': nearest_rank(pct, 99), 'cpu_max_pct': max(pct),
+            'wait_pct': tot['wait_ns'] / 1e7 / n,
+            'blocked_pct': 100.0 * tot['blocked_ns'] / online if online else None,
+            'execs_per_s': tot['exec_count'] / n, 'io_per_s': tot['io_count'] / n,
+            'alloc_avg_ns': tot['alloc_ns'] // tot['exec_count'] if tot['exec_count'] else None,
+            'lost_records': steps[st]['lost'], 'covered_pct': 100.0 * n / step,
+        }
+    return out
+
+
+def export(db, *args):
+    r = run([EXPORT, '--db', db] + list(args))
+    return list(csv.DictReader(r.stdout.splitlines())), r.stderr
+
+
+def check_export(db, dom, host, step, t0, t1, pct_tol, table, label):
+    rows, err = export(db, '--from', str(t0), '--to', str(t1), '--step', step)
+    check('%s: export --step %s reads %s' % (label, step, table), 'reading %s' % table in err, err)
+    s = {'1s': 1, '10s': 10, '1m': 60, '1h': 3600, '1d': 86400}[step]
+    exp = expected_export(dom, host, s, t0 - t0 % s, t1 + (-t1) % s)
+    bad = []
+    for r in rows:
+        e = exp.get((int(r['t']), int(r['domid'])))
+        if e is None:
+            bad.append(('unexpected', r['t'], r['domid']))
+            continue
+        for k, want in e.items():
+            got = r[k]
+            if want is None:
+                if got != '':
+                    bad.append((r['t'], r['domid'], k, got, want))
+                continue
+            tol = pct_tol if k in ('cpu_p50_pct', 'cpu_p95_pct', 'cpu_p99_pct') else 0
+            # printed with two decimals: within half a hundredth + tolerance
+            if abs(float(got) - want) > tol + 0.005 + 1e-9:
+                bad.append((r['t'], r['domid'], k, got, want))
+    check('%s: export --step %s equals the truth (%d rows, percentiles within %.1f)'
+          % (label, step, len(exp), pct_tol), not bad and len(rows) == len(exp),
+          '%s; %d rows, want %d' % (bad[:3], len(rows), len(exp)))
+
+
+def make_v1(path, prefix, tables):
+    """A schema-1 database as the previous xenmon wrote it: 001_init.sql
+    only, with the truth's rows."""
+    con = sqlite3.connect(path, isolation_level=None)
+    con.executescript('BEGIN;' + open(os.path.join(SCHEMA, '001_init.sql')).read() +
+                      'PRAGMA application_id=%d; PRAGMA user_version=1; COMMIT;' % 0x58656e4d)
+    con.execute('BEGIN')
+    for table, name in tables:
+        with open(prefix + name) as f:
+            rd = csv.reader(f)
+            cols = next(rd)
+            con.executemany('INSERT INTO %s (%s) VALUES (%s)' % (table, ','.join(cols), ','.join('?' * len(cols))),
+                            ([None if v == '' else int(v) for v in row] for row in rd))
+    con.execute("INSERT INTO domain SELECT DISTINCT domid, NULL, min(t), max(t) FROM sample_1s GROUP BY domid")
+    con.execute('COMMIT')
+    con.close()
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix='xenmon-history-', dir='/dev/shm' if os.path.isdir('/dev/shm') else None)
+    try:
+        trace, prefix = os.path.join(tmp, 't.bin'), os.path.join(tmp, 't')
+        run([SIM, '--cpus', '2', '--domains', '3', '--vcpus', '1', '--seconds', str(SECONDS),
+             '--workload', 'periodic', '--rate', '0.05', '--lost-bursts', '3',
+             '--start-time', str(START), '-o', trace, '--truth', prefix])
+        dom, host, cpu, busy = truth(prefix)
+        last = max(host)
+
+        db = os.path.join(tmp, 'full.db')
+        run([BAKE, '--input', trace, '--db', db, '--cpu-mhz', '2400',
+             '--start-time', str(START), '--quiet'])
+        check_rollups(db, dom, cpu, busy, 'incremental')
+
+        check_export(db, dom, host, '1h', START, START + SECONDS, 0.5, 'sample_1h', 'full')
+        check_export(db, dom, host, '1m', START + 1800, START + 5400, 0, 'sample_1s', 'full')
+        check_export(db, dom, host, '10s', START + 600, START + 1200, 0, 'sample_1s', 'full')
+        check_export(db, dom, host, '1s', START + 3000, START + 3300, 0, 'sample_1s', 'full')
+        check_export(db, dom, host, '1d', START, START + SECONDS, 0.5, 'sample_1h', 'full')
+
+        # replaying again writes nothing and counts nothing twice
+        before = sqlite3.connect(db).execute('SELECT sum(seconds), sum(cpu_ns) FROM sample_1h').fetchone()
+        run([BAKE, '--input', trace, '--db', db, '--cpu-mhz', '2400',
+             '--start-time', str(START), '--quiet'])
+        after = sqlite3.connect(db).execute('SELECT sum(seconds), sum(cpu_ns) FROM sample_1h').fetchone()
+        check('a second replay leaves the roll-ups as they were', before == after, '%s %s' % (before, after))
+
+        # retention, forced by choosing the trace time: keep 1 h of seconds,
+        # 2 h of minutes, all hours
+        short = os.path.join(tmp, 'short.db')
+        conf = os.path.join(tmp, 'x.conf')
+        open(conf, 'w').write('# test\nretain-1s = 1h\nretain-1m = 5h\nretain-1h = forever\n')
+        run([BAKE, '--input', trace, '--db', short, '--cpu-mhz', '2400', '--start-time', str(START),
+             '--config', conf, '--retain-1m', '2h', '--quiet'])
+        con = sqlite3.connect(short)
+        q = lambda sql: con.execute(sql).fetchone()[0]
+        check('retention: one-second rows are the last hour exactly',
+              q('SELECT min(t) FROM sample_1s') == last + 1 - 3600 and
+              q('SELECT min(t) FROM cpu_1s') == last + 1 - 3600 and
+              q('SELECT count(DISTINCT t) FROM cpu_1s') == 3600,
+              '%s %s' % (q('SELECT min(t) FROM cpu_1s'), last + 1 - 3600))
+        cut = last + 2 - 7200 - 60
+        first_min = cut + (-cut) % 60
+        check('retention: the flag (2h) wins over the config file (5h) for minutes',
+              q('SELECT min(t) FROM sample_1m') == first_min,
+              '%s want %s' % (q('SELECT min(t) FROM sample_1m'), first_min))
+        check('retention: hours kept forever',
+              q('SELECT min(t) FROM sample_1h') == START - START % 3600)
+        check('retention: meta says from when each table is whole',
+              q("SELECT value FROM meta WHERE key = 'pruned_before_1s'") == last + 1 - 3600 and
+              q("SELECT value FROM meta WHERE key = 'pruned_before_1m'") == first_min)
+        con.close()
+        # a 1m export of the first hour after its seconds are gone: minutes
+        t0 = first_min + 600
+        rows, err = export(short, '--from', str(t0), '--to', str(t0 + 600), '--step', '1m')
+        check('retention: 1m export of pruned seconds falls back to sample_1m',
+              'reading sample_1m' in err and len(rows) == 10 * 5, err + ' rows %d' % len(rows))
+        exp = expected_export(dom, host, 60, t0, t0 + 600)
+        worst = max(abs(float(r[k]) - exp[(int(r['t']), int(r['domid']))][k])
+                    for r in rows for k in ('cpu_p50_pct', 'cpu_p95_pct', 'cpu_p99_pct'))
+        sums_ok = all(abs(float(r['cpu_pct']) - exp[(int(r['t']), int(r['domid']))]['cpu_pct']) <= 0.005 + 1e-9
+                      for r in rows)
+        check('retention: from minutes, sums exact and percentiles within 0.5 (worst %.3f)' % worst,
+              worst <= 0.505 and sums_ok)
+
+        # migration: schema 1 with rows -> 2, rows kept, roll-ups back-filled
+        v1 = os.path.join(tmp, 'v1.db')
+        make_v1(v1, prefix, [('sample_1s', '-cpu-dom.csv'), ('cpu_1s', '-cpu.csv')])
+        n1 = sqlite3.connect(v1).execute('SELECT count(*) FROM sample_1s').fetchone()[0]
+        r = run([EXPORT, '--db', v1, '--from', str(START), '--to', str(START + 60)], ok=(1,))
+        check('export refuses a schema-1 database, exit 1, says how to migrate',
+              'schema version 1' in r.stderr and 'xenbaked' in r.stderr, r.stderr)
+        run([BAKE, '--input', trace, '--db', v1, '--cpu-mhz', '2400', '--start-time', str(START), '--quiet'])
+        con = sqlite3.connect(v1)
+        check('migration: version 2, every one-second row kept',
+              con.execute('PRAGMA user_version').fetchone()[0] == 2 and
+              con.execute('SELECT count(*) FROM sample_1s').fetchone()[0] == n1 and
+              con.execute("SELECT count(*) FROM meta WHERE key = 'history_backfill'").fetchone()[0] == 0)
+        con.close()
+        check_rollups(v1, dom, cpu, busy, 'back-filled')
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    print('1..%d' % len(results))
+    for i, (name, ok, detail) in enumerate(results, 1):
+        print('%s %d - %s' % ('ok' if ok else 'not ok', i, name))
+        if not ok:
+            print('  # ' + detail[:2000].replace('\n', '\n  # '))
+    return 0 if all(ok for _, ok, _ in results) else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())

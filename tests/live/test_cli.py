@@ -1,0 +1,51 @@
+#!/usr/bin/env python3
+"""xenbaked's live mode where it cannot run (TAP): not on Xen, or built
+without Xen's libraries.  Exit status 1 and a message naming what is
+missing; the live-only options are usage errors with --input.
+
+    test_cli.py XENBAKED xen|noxen
+"""
+import os
+import subprocess
+import sys
+import tempfile
+
+BAKE, BUILD = sys.argv[1], sys.argv[2]
+n = 0
+failed = 0
+
+
+def case(what, args, rc, needle):
+    global n, failed
+    n += 1
+    p = subprocess.run([BAKE] + args, capture_output=True, text=True, timeout=30)
+    good = p.returncode == rc and needle in p.stderr
+    failed += not good
+    print('%s %d - %s # rc %d: %s' % ('ok' if good else 'not ok', n, what,
+                                       p.returncode, p.stderr.strip()[:300].replace('\n', ' | ')))
+
+
+tmp = tempfile.mkdtemp()
+db = os.path.join(tmp, 'x.db')
+on_xen = os.path.exists('/sys/hypervisor/type')
+if BUILD == 'noxen':
+    case('live without Xen support says so', ['--db', db], 1,
+         'built without Xen support')
+elif not on_xen:
+    case('live on a machine without Xen says so', ['--db', db], 1,
+         'not running on Xen')
+case('--tbuf-pages 0', ['--tbuf-pages', '0'], 2, '--tbuf-pages')
+case('--tbuf-pages too big', ['--tbuf-pages', '70000'], 2, '--tbuf-pages')
+case('--tbuf-pages not a number', ['--tbuf-pages', 'lots'], 2, '--tbuf-pages')
+case('--tbuf-pages is live only', ['--input', db, '--tbuf-pages', '8'], 2,
+     'not with --input')
+case('--tee is live only', ['--input', db, '--tee', db], 2, 'not with --input')
+case('--start-time needs --input', ['--start-time', '0'], 2, 'need --input')
+case('--realtime needs --input', ['--realtime'], 2, 'need --input')
+p = subprocess.run([BAKE, '--help'], capture_output=True, text=True)
+n += 1
+good = '--tbuf-pages' in p.stdout and '--tee' in p.stdout
+failed += not good
+print('%s %d - --help lists the live options' % ('ok' if good else 'not ok', n))
+print('1..%d' % n)
+sys.exit(1 if failed else 0)

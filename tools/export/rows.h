@@ -1,0 +1,34 @@
+/*
+ * One exported row: the sums SQLite returns for a (step, domain), the
+ * figures derived from them, and their CSV and JSON forms.
+ */
+#ifndef XENMON_EXPORT_ROWS_H
+#define XENMON_EXPORT_ROWS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sqlite3.h>
+
+/* The result columns the query must return, in this order. */
+#define ROWS_SELECT(name) \
+	"st, domid, " name ", cpu_ns, wait_ns, blocked_ns, exec_count, " \
+	"io_count, alloc_ns, peak_ns, p50, p95, p99, covered, lost"
+
+struct row {
+	int64_t t, domid;
+	const char *name;         /* text, or for JSON already a JSON string */
+	int64_t cpu_ns, wait_ns, blocked_ns, exec_count, io_count, alloc_ns;
+	int64_t peak_ns;
+	double p50, p95, p99;     /* percent */
+	int64_t covered, lost;
+};
+
+void row_read(struct row *r, sqlite3_stmt *st);
+
+void rows_csv_header(FILE *f);
+
+/* STEP_S: the step, for the covered share. */
+void row_write(FILE *f, const struct row *r, int64_t step_s, bool json);
+
+#endif

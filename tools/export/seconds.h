@@ -1,0 +1,20 @@
+/*
+ * Steps of 1 s, 10 s and 1 min, read straight from sample_1s (seconds.c).
+ */
+#ifndef XENMON_EXPORT_SECONDS_H
+#define XENMON_EXPORT_SECONDS_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sqlite3.h>
+
+/* Rows of [FROM, TO) (whole steps of STEP_S) for the domids of DOMS (a
+ * JSON array, NULL: all) to F.  0, or -1 with sqlite3_errmsg(DB) saying
+ * why (or *STOP set). */
+int seconds_export(sqlite3 *db, const char *doms, int64_t from, int64_t to,
+		   int64_t step_s, bool json, FILE *f,
+		   const volatile sig_atomic_t *stop);
+
+#endif
