@@ -39,12 +39,4 @@ int query_refresh(struct query *q, struct model *m, int cpu, int64_t t_end,
 		  int64_t long_s, int spark_len);
 const char *query_errmsg(const struct query *q);
 
-/*
- * TEXT as Unix seconds, by SQLite's date functions: Unix seconds, any time
- * string SQLite reads (UTC), 'now', 'today', 'yesterday', relative forms
- * '-2h', '+30m', '-10s', '-1d', '-1w', or an SQLite modifier ('-90 minutes')
- * applied to NOW.  Returns 0 or -EINVAL.
- */
-int query_parse_time(const char *text, int64_t now, int64_t *out);
-
 #endif

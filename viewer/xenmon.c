@@ -23,6 +23,7 @@
 #include "draw.h"
 #include "logmode.h"
 #include "query.h"
+#include "timearg.h"
 #include "session.h"
 #include "schema.h"
 
@@ -220,11 +221,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
 	int64_t now = (int64_t)time(NULL);
-	if (o->from_s && query_parse_time(o->from_s, now, &o->from) < 0)
+	if (o->from_s && timearg_parse(o->from_s, now, &o->from) < 0)
 		return usage_error("--from: cannot read '%s' as a time (try Unix "
 				   "seconds, '2024-05-01 14:00', today or -2h)",
 				   o->from_s);
-	if (o->to_s && query_parse_time(o->to_s, now, &o->to) < 0)
+	if (o->to_s && timearg_parse(o->to_s, now, &o->to) < 0)
 		return usage_error("--to: cannot read '%s' as a time (try Unix "
 				   "seconds, '2024-05-01 14:00', now or -1h)", o->to_s);
 	if (o->from_s && o->to_s && o->from > o->to)

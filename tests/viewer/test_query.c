@@ -26,6 +26,7 @@
 
 #include "model.h"
 #include "query.h"
+#include "timearg.h"
 #include "schema.h"
 
 #define MS 1000000LL
@@ -300,27 +301,27 @@ static void test_parse_time(void **state)
 {
 	(void)state;
 	int64_t t, now = 1700007200; /* 2023-11-15 00:13:20 UTC */
-	assert_int_equal(query_parse_time("1700000000", now, &t), 0);
+	assert_int_equal(timearg_parse("1700000000", now, &t), 0);
 	assert_int_equal(t, 1700000000);
-	assert_int_equal(query_parse_time("2023-11-14 22:13:20", now, &t), 0);
+	assert_int_equal(timearg_parse("2023-11-14 22:13:20", now, &t), 0);
 	assert_int_equal(t, 1700000000);
-	assert_int_equal(query_parse_time("2023-11-14T22:13", now, &t), 0);
+	assert_int_equal(timearg_parse("2023-11-14T22:13", now, &t), 0);
 	assert_int_equal(t, 1699999980);
-	assert_int_equal(query_parse_time("-2h", now, &t), 0);
+	assert_int_equal(timearg_parse("-2h", now, &t), 0);
 	assert_int_equal(t, 1700000000);
-	assert_int_equal(query_parse_time("-30m", now, &t), 0);
+	assert_int_equal(timearg_parse("-30m", now, &t), 0);
 	assert_int_equal(t, now - 1800);
-	assert_int_equal(query_parse_time("-1w", now, &t), 0);
+	assert_int_equal(timearg_parse("-1w", now, &t), 0);
 	assert_int_equal(t, now - 7 * 86400);
-	assert_int_equal(query_parse_time("-90 minutes", now, &t), 0);
+	assert_int_equal(timearg_parse("-90 minutes", now, &t), 0);
 	assert_int_equal(t, now - 5400);
-	assert_int_equal(query_parse_time("today", now, &t), 0);
+	assert_int_equal(timearg_parse("today", now, &t), 0);
 	assert_int_equal(t, 1700006400);
-	assert_int_equal(query_parse_time("now", now, &t), 0);
+	assert_int_equal(timearg_parse("now", now, &t), 0);
 	assert_int_equal(t, now);
-	assert_int_equal(query_parse_time("soon", now, &t), -EINVAL);
-	assert_int_equal(query_parse_time("", now, &t), -EINVAL);
-	assert_int_equal(query_parse_time("-2x", now, &t), -EINVAL);
+	assert_true(timearg_parse("soon", now, &t) < 0);
+	assert_true(timearg_parse("", now, &t) < 0);
+	assert_true(timearg_parse("-2x", now, &t) < 0);
 }
 
 int main(void)
