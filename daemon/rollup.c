@@ -12,7 +12,15 @@
  * the same transaction, a roll-up holds exactly what was stored.
  *
  * Reading back costs a few hundred rows per second, found by primary key:
- * far less than the insert itself.
+ * far less than the insert itself.  Not so the hour tables: their rows'
+ * histograms are long, and rewriting them every second cost the writer
+ * more than the seconds themselves.  So hours are rolled up once a minute,
+ * from that minute's seconds, behind a watermark kept in meta
+ * ('rollup_1h_upto': every stored second before it is in the hour tables,
+ * none after it), updated in the same transaction; a second stored below
+ * the watermark (an older trace replayed later) goes in at once, and what
+ * is behind it when the daemon stops or crashes is caught up on close and
+ * on the next open.
  */
 #include "rollup.h"
 
@@ -26,6 +34,7 @@ enum { R_SAMPLE_1M, R_SAMPLE_1H, R_CPU_1M, R_CPU_1H, R_COUNT };
 struct rollup {
 	sqlite3 *db;
 	sqlite3_stmt *st[R_COUNT];
+	int64_t hours_upto;
 };
 
 /* Per (second, domain) sums, then per (minute or hour, domain, CPU% bin),
@@ -149,9 +158,12 @@ void rollup_free(struct rollup *r)
 	free(r);
 }
 
-int rollup_range(struct rollup *r, int64_t from_t, int64_t to_t)
+/* Roll [FROM_T, TO_T) into the tables of GRAIN seconds (0: all). */
+static int roll(struct rollup *r, int64_t from_t, int64_t to_t, int grain)
 {
 	for (int i = 0; i < R_COUNT; i++) {
+		if (grain && TABLES[i].grain_s != grain)
+			continue;
 		sqlite3_stmt *st = r->st[i];
 		sqlite3_bind_int64(st, 1, from_t);
 		sqlite3_bind_int64(st, 2, to_t);
@@ -160,6 +172,74 @@ int rollup_range(struct rollup *r, int64_t from_t, int64_t to_t)
 		sqlite3_reset(st);
 		if (rc != SQLITE_DONE)
 			return -1;
+	}
+	return 0;
+}
+
+int rollup_range(struct rollup *r, int64_t from_t, int64_t to_t)
+{
+	return roll(r, from_t, to_t, 0);
+}
+
+static int set_upto(struct rollup *r, int64_t upto)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(r->db, "INSERT INTO meta (key, value) VALUES"
+			       " ('rollup_1h_upto', ?1) ON CONFLICT (key) DO UPDATE"
+			       " SET value = excluded.value", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, upto);
+	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+	sqlite3_finalize(st);
+	if (rc == 0)
+		r->hours_upto = upto;
+	return rc;
+}
+
+int rollup_second(struct rollup *r, int64_t t)
+{
+	if (roll(r, t, t + 1, 60) < 0)
+		return -1;
+	if (t < r->hours_upto)
+		return roll(r, t, t + 1, 3600);
+	if ((t + 1) % 60 != 0)
+		return 0;
+	if (roll(r, r->hours_upto, t + 1, 3600) < 0)
+		return -1;
+	return set_upto(r, t + 1);
+}
+
+int rollup_catch_up(struct rollup *r)
+{
+	sqlite3_stmt *st;
+	int64_t newest = -1, upto = -1;
+	bool have_upto = false;
+
+	if (sqlite3_prepare_v2(r->db, "SELECT (SELECT max(t) FROM cpu_1s),"
+			       " (SELECT value FROM meta WHERE key = 'rollup_1h_upto')",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		if (sqlite3_column_type(st, 0) != SQLITE_NULL)
+			newest = sqlite3_column_int64(st, 0);
+		have_upto = sqlite3_column_type(st, 1) != SQLITE_NULL;
+		upto = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	/* No watermark yet: every stored second was rolled up when stored
+	 * or by the back-fill. */
+	if (!have_upto)
+		upto = newest + 1;
+	r->hours_upto = upto;
+	if (have_upto && upto > newest)
+		return 0;
+	if (sqlite3_exec(r->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return -1;
+	if ((upto <= newest && roll(r, upto, newest + 1, 3600) < 0) ||
+	    set_upto(r, newest + 1) < 0 ||
+	    sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
 	}
 	return 0;
 }

@@ -2,9 +2,10 @@
  * Roll-ups: the one-minute and one-hour tables (sample_1m, sample_1h,
  * cpu_1m, cpu_1h; schema/002_history.sql says what each column holds).
  *
- * Each second is added to its minute and its hour by the writer, inside the
- * transaction that stores the second, so roll-ups never disagree with the
- * seconds and are never computed by rescanning.  A database migrated from
+ * Each second is added to its minute by the writer, inside the transaction
+ * that stores the second, and each minute to its hour in the transaction of
+ * its last second, so roll-ups never disagree with the seconds and are
+ * never computed by rescanning.  A database migrated from
  * schema 1 is rolled up once, hour by hour, with the same statements.
  */
 #ifndef XENMON_ROLLUP_H
@@ -22,6 +23,14 @@ void rollup_free(struct rollup *r);
 /* Add the seconds [FROM_T, TO_T) of sample_1s / cpu_1s to the roll-ups.
  * Runs in the caller's transaction.  0, or -1 (sqlite3_errmsg). */
 int rollup_range(struct rollup *r, int64_t from_t, int64_t to_t);
+
+/* Roll up second T as it is stored, in its transaction: its minute at
+ * once, its hour when its minute is complete.  0, or -1. */
+int rollup_second(struct rollup *r, int64_t t);
+
+/* Bring the hour tables up to the newest stored second (after a stop or
+ * a crash mid-minute), in a transaction of its own.  0, or -1. */
+int rollup_catch_up(struct rollup *r);
 
 /* Finish a back-fill left pending by the schema migration (meta
  * 'history_backfill'), one hour per transaction so that it can be

@@ -68,7 +68,7 @@ static int open_history(struct store *s)
 		retention_defaults(&p);
 	if (!(s->rollup = rollup_new(s->db)))
 		return fail(s, "cannot prepare the roll-ups");
-	if (rollup_backfill(s->rollup) < 0)
+	if (rollup_backfill(s->rollup) < 0 || rollup_catch_up(s->rollup) < 0)
 		return fail(s, "cannot roll up the seconds already stored");
 	if (!(s->retention = retention_new(s->db, &p)))
 		return fail(s, "cannot prepare pruning");
@@ -123,6 +123,9 @@ void store_close(struct store *s)
 	sqlite3_finalize(s->ins_sample);
 	sqlite3_finalize(s->ins_domain);
 	sqlite3_finalize(s->meta);
+	/* The hours of an unfinished minute; the next open would do it too. */
+	if (s->rollup)
+		rollup_catch_up(s->rollup);
 	rollup_free(s->rollup);
 	retention_free(s->retention);
 	sqlite3_close(s->db);
@@ -211,7 +214,7 @@ int store_second(struct store *s, const struct second *sec)
 	int rc = step(s, s->exists, "cannot read cpu_1s");
 	if (rc == 0)
 		rc = write_rows(s, sec);
-	if (rc == 0 && rollup_range(s->rollup, sec->t, sec->t + 1) < 0)
+	if (rc == 0 && rollup_second(s->rollup, sec->t) < 0)
 		rc = fail(s, "cannot roll up");
 	if (rc < 0) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);

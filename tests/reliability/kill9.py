@@ -86,6 +86,18 @@ def main():
                             capture_output=True, text=True)
         results.append(('a last run completes the database exactly',
                         r.returncode == 0 and r2.returncode == 0, r2.stdout[-300:]))
+        # the roll-ups, hours behind a watermark included, hold every
+        # stored second exactly once whatever the kills interrupted
+        con = sqlite3.connect(db)
+        q = ('SELECT domid, sum(cpu_ns), sum(wait_ns), sum(blocked_ns), sum(exec_count)'
+             ' FROM %s GROUP BY domid ORDER BY domid')
+        secs = con.execute(q % 'sample_1s').fetchall()
+        mins = con.execute(q % 'sample_1m').fetchall()
+        hours = con.execute(q % 'sample_1h').fetchall()
+        con.close()
+        results.append(('minute and hour roll-ups equal the seconds after the kills',
+                        secs == mins == hours and len(secs) > 0,
+                        'seconds %s\nminutes %s\nhours %s' % (secs[:3], mins[:3], hours[:3])))
     return report(results)
 
 
