@@ -608,7 +608,8 @@ static void start(struct acct *a, uint64_t tsc)
 	}
 }
 
-uint64_t acct_tsc_to_ns(const struct acct *a, uint64_t tsc)
+/* Nanoseconds since the first record for a TSC. */
+static uint64_t acct_tsc_to_ns(const struct acct *a, uint64_t tsc)
 {
 	if (tsc <= a->tsc0)
 		return 0;

@@ -115,7 +115,4 @@ int acct_error(const struct acct *a);
 
 const struct acct_stats *acct_stats(const struct acct *a);
 
-/* Nanoseconds since the first record for a TSC. */
-uint64_t acct_tsc_to_ns(const struct acct *a, uint64_t tsc);
-
 #endif
