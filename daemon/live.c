@@ -58,6 +58,7 @@
 #include <xentoollog.h>
 
 #include "account.h"
+#include "clock.h"
 #include "input.h"
 #include "merge.h"
 #include "prescan.h"
@@ -140,6 +141,7 @@ struct live {
 	struct merge merge;
 	struct writer *writer;
 	uint64_t written, skipped, bytes;
+	struct writer_stats ws;
 	FILE *tee;
 	bool ended;
 	double last_drain;       /* monotonic seconds */
@@ -150,13 +152,6 @@ struct live {
 	bool names_dirty;
 	double names_due;
 };
-
-static double clock_s(clockid_t id)
-{
-	struct timespec ts;
-	clock_gettime(id, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static bool stopping(const struct live *l)
 {
@@ -821,6 +816,7 @@ static struct run_info run_info(struct live *l, const char *status)
 		.start_time = l->start, .start_source = l->start_source,
 		.st = l->acct ? acct_stats(l->acct) : NULL,
 		.seconds_written = l->written, .seconds_skipped = l->skipped,
+		.seconds_dropped = l->ws.dropped, .max_lag_s = l->ws.max_lag_s,
 		.status = status,
 	};
 }
@@ -846,7 +842,12 @@ static int start_pipeline(struct live *l)
 	struct run_info ri = run_info(l, "running");
 	if (store_run_begin(l->store, &ri) < 0)
 		return fail(l, "%s", store_error(l->store));
-	l->writer = writer_start(l->store, 8);
+	struct writer_opts wo = {
+		.depth = 8, .backlog = l->o->backlog, .wall_clock = true,
+		.report_every = l->o->full_report_s,
+		.log = l->err,
+	};
+	l->writer = writer_start(l->store, &wo);
 	if (!l->writer)
 		return fail(l, "cannot start the writer thread");
 	return 0;
@@ -870,6 +871,7 @@ static void summary(struct live *l, FILE *out, double elapsed)
 		l->written, l->skipped);
 	fprintf(out, "seen       %" PRIu32 " CPUs, %" PRIu32 " domains, %" PRIu32
 		" vCPUs\n", s->cpus_seen, s->domains_seen, s->vcpus_seen);
+	writer_print_summary(out, &l->ws, l->store);
 	fprintf(out, "elapsed    %.1f s\n", elapsed);
 }
 
@@ -900,14 +902,22 @@ static int set_up(struct live *l)
 	return 0;
 }
 
+static int finish_writer(struct live *l)
+{
+	int rc = writer_finish(l->writer, &l->ws);
+	l->writer = NULL;
+	l->written = l->ws.written;
+	l->skipped = l->ws.skipped;
+	return rc;
+}
+
 /* Run the merge until stopped; the outcome is reported once, here. */
 static int record(struct live *l, FILE *out, double t0)
 {
 	int rc = merge_run(&l->merge);
 	disable_tracing(l);
 	acct_finish(l->acct, false);  /* the last second is not complete */
-	int wrc = writer_finish(l->writer, &l->written, &l->skipped);
-	l->writer = NULL;
+	int wrc = finish_writer(l);
 	int status = 0;
 	const char *why = "ok";
 	if (wrc < 0 || acct_error(l->acct)) {
@@ -945,7 +955,7 @@ static void cleanup(struct live *l)
 {
 	disable_tracing(l);
 	if (l->writer)
-		writer_finish(l->writer, &l->written, &l->skipped);
+		finish_writer(l);
 	merge_free(&l->merge);
 	acct_free(l->acct);
 	prescan_free(&l->pre);

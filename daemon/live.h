@@ -28,6 +28,8 @@ struct live_opts {
 	double cpu_mhz;           /* 0: from Xen */
 	const char *tee;          /* also write the raw trace here (xentrace
 				     format), or NULL */
+	unsigned backlog;         /* seconds kept while the disk is full */
+	double full_report_s;     /* between reports of a full disk */
 	bool quiet;
 	const volatile sig_atomic_t *stop;
 };

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "account.h"
+#include "clock.h"
 #include "input.h"
 #include "merge.h"
 #include "prescan.h"
@@ -34,26 +35,13 @@ struct replay {
 	double start;
 	char start_source[160];
 	uint64_t written, skipped;
+	struct writer_stats ws;
 	double t0_wall;           /* monotonic seconds at start */
 	double rt_origin;         /* --realtime: wall time of the first second */
 	int64_t rt_first_t;
 	bool rt_started;
 	FILE *err;
 };
-
-static double mono_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static double wall_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void fmt_time(char *buf, size_t n, double unix_s, bool ms)
 {
@@ -72,12 +60,12 @@ static void pace(struct replay *r, int64_t t)
 {
 	if (!r->rt_started) {
 		r->rt_started = true;
-		r->rt_origin = mono_now();
+		r->rt_origin = clock_s(CLOCK_MONOTONIC);
 		r->rt_first_t = t;
 	}
 	double due = r->rt_origin + (double)(t - r->rt_first_t + 1);
 	for (;;) {
-		double now = mono_now();
+		double now = clock_s(CLOCK_MONOTONIC);
 		if (now >= due || (r->o->stop && *r->o->stop))
 			return;
 		double d = due - now;
@@ -179,7 +167,7 @@ static int choose_start(struct replay *r)
 		snprintf(r->start_source, sizeof r->start_source,
 			 "given with --start-time");
 	} else if (!r->in.seekable || stat(o->input, &st) < 0) {
-		r->start = wall_now();
+		r->start = clock_s(CLOCK_REALTIME);
 		snprintf(r->start_source, sizeof r->start_source,
 			 "arrival of the stream's first bytes");
 	} else {
@@ -231,6 +219,7 @@ static void summary(struct replay *r, FILE *out, double elapsed)
 	} else {
 		fprintf(out, "seconds    none\n");
 	}
+	writer_print_summary(out, &r->ws, r->store);
 	fprintf(out, "seen       %" PRIu32 " CPUs, %" PRIu32 " domains, %" PRIu32
 		" vCPUs\n", s->cpus_seen, s->domains_seen, s->vcpus_seen);
 	fprintf(out, "elapsed    %.3f s: %.2f M records/s, %.1f MB/s\n", elapsed,
@@ -261,6 +250,8 @@ static struct run_info run_info(struct replay *r, const char *status)
 		.st = r->acct ? acct_stats(r->acct) : NULL,
 		.tsc_anomalies = r->merge.st.tsc_backwards + r->merge.st.tsc_jumps,
 		.seconds_written = r->written, .seconds_skipped = r->skipped,
+		.seconds_dropped = r->ws.dropped,
+		.max_lag_s = r->ws.max_lag_s > 0 ? r->ws.max_lag_s : -1,
 		.status = status,
 	};
 }
@@ -330,7 +321,15 @@ static int run(struct replay *r, FILE *out)
 		fprintf(r->err, "xenbaked: %s\n", store_error(r->store));
 		return 1;
 	}
-	r->writer = writer_start(r->store, 8);
+	/* Only what arrives in real time must not wait for a full disk; its
+	 * seconds are wall-clock seconds unless a start time was given. */
+	bool timely = !r->in.seekable || o->realtime;
+	struct writer_opts wo = {
+		.depth = 8, .backlog = timely ? o->backlog : 0,
+		.wall_clock = !r->in.seekable && !o->have_start, .log = r->err,
+		.report_every = o->full_report_s,
+	};
+	r->writer = writer_start(r->store, &wo);
 	if (!r->writer) {
 		fprintf(r->err, "xenbaked: cannot start the writer thread\n");
 		return 1;
@@ -344,8 +343,10 @@ static int run(struct replay *r, FILE *out)
 	int rc = merge_run(&r->merge);
 	/* The last second is whole only if the input ended cleanly. */
 	acct_finish(r->acct, rc == 0);
-	int wrc = writer_finish(r->writer, &r->written, &r->skipped);
+	int wrc = writer_finish(r->writer, &r->ws);
 	r->writer = NULL;
+	r->written = r->ws.written;
+	r->skipped = r->ws.skipped;
 	if (o->progress)
 		fprintf(r->err, "\r\033[K");
 
@@ -372,13 +373,13 @@ static int run(struct replay *r, FILE *out)
 	ri = run_info(r, why);
 	store_run_end(r->store, &ri);
 	if (!o->quiet)
-		summary(r, out, mono_now() - r->t0_wall);
+		summary(r, out, clock_s(CLOCK_MONOTONIC) - r->t0_wall);
 	return status;
 }
 
 int replay_run(const struct replay_opts *o, FILE *out, FILE *err)
 {
-	struct replay r = { .o = o, .err = err, .t0_wall = mono_now() };
+	struct replay r = { .o = o, .err = err, .t0_wall = clock_s(CLOCK_MONOTONIC) };
 	r.in.fd = -1;
 	int status = run(&r, out);
 	merge_free(&r.merge);

@@ -17,6 +17,10 @@ struct replay_opts {
 	bool have_start;
 	double start_time;        /* Unix seconds of the first record */
 	bool realtime;
+	unsigned backlog;
+	double full_report_s;     /* between reports of a full disk */         /* a stream or --realtime: seconds kept while
+				     the disk is full (a file waits for no one:
+				     it stops, and a rerun goes on) */
 	bool quiet;
 	bool progress;            /* draw progress on stderr */
 	const volatile sig_atomic_t *stop;

@@ -6,20 +6,32 @@
  * back: a reader sees all of it or none.
  */
 #include "store.h"
+#include "checkpoint.h"
+#include "clock.h"
 #include "retention.h"
 #include "rollup.h"
 #include "schema.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 struct store {
 	sqlite3 *db;
 	char *path;
-	sqlite3_stmt *exists, *ins_cpu, *ins_sample, *ins_domain, *meta;
+	char *wal_path;
+	sqlite3_stmt *exists, *ins_cpu, *ins_sample, *ins_domain, *meta, *gap;
+	struct checkpointer *ckpt;
+	int writer_fd;            /* holds the one-writer lock */
 	int64_t run_id;
+	int last_rc, last_errno;  /* of the last failure */
+	struct store_write_stats ws;
 	struct rollup *rollup;
 	struct retention *retention;
 	int64_t newest_t;         /* newest stored second: retention's clock */
@@ -42,6 +54,8 @@ void store_set_default_retention(const struct retention_policy *p)
 
 static int fail(struct store *s, const char *what)
 {
+	s->last_rc = sqlite3_extended_errcode(s->db);
+	s->last_errno = sqlite3_system_errno(s->db);
 	snprintf(s->err, sizeof s->err, "%s: %s: %s", s->path, what,
 		 sqlite3_errmsg(s->db));
 	return -1;
@@ -80,16 +94,46 @@ static int open_history(struct store *s)
 	return 0;
 }
 
+/*
+ * One writer per database: two daemons would interleave their seconds and
+ * runs.  flock() on a descriptor of our own, which SQLite's POSIX locks do
+ * not see; the descriptor stays open until after sqlite3_close(), since
+ * closing any descriptor of the file would drop this process's POSIX locks.
+ */
+static int take_writer_lock(struct store *s, char *err, size_t errlen)
+{
+	s->writer_fd = open(s->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (s->writer_fd < 0) {
+		snprintf(err, errlen, "%s: cannot open: %s", s->path,
+			 strerror(errno));
+		return -1;
+	}
+	if (flock(s->writer_fd, LOCK_EX | LOCK_NB) == 0)
+		return 0;
+	if (errno == EWOULDBLOCK)
+		snprintf(err, errlen, "%s: another xenbaked is writing this "
+			 "database; only one writer at a time", s->path);
+	else
+		snprintf(err, errlen, "%s: cannot lock: %s", s->path,
+			 strerror(errno));
+	return -1;
+}
+
 struct store *store_open(const char *path, char *err, size_t errlen)
 {
 	struct store *s = calloc(1, sizeof *s);
-	if (!s || !(s->path = strdup(path))) {
+	if (!s || !(s->path = strdup(path)) ||
+	    !(s->wal_path = malloc(strlen(path) + 5))) {
 		snprintf(err, errlen, "%s: out of memory", path);
+		if (s)
+			free(s->path);
 		free(s);
 		return NULL;
 	}
+	sprintf(s->wal_path, "%s-wal", path);
+	s->writer_fd = -1;
 	s->db = schema_open_rw(path, err, errlen);
-	if (!s->db)
+	if (!s->db || take_writer_lock(s, err, errlen) < 0)
 		goto out;
 	if (prep(s, &s->exists, "SELECT 1 FROM cpu_1s WHERE t = ?1 LIMIT 1") ||
 	    prep(s, &s->ins_cpu, "INSERT INTO cpu_1s (t, cpu, observed_ns, "
@@ -104,10 +148,16 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 		 "name = coalesce(excluded.name, name)") ||
 	    prep(s, &s->meta, "INSERT INTO meta (key, value) VALUES (?1, ?2) "
 		 "ON CONFLICT (key) DO UPDATE SET value = excluded.value") ||
+	    prep(s, &s->gap, "INSERT INTO gap (first_t, last_t, seconds, reason, "
+		 "run_id) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (first_t) DO "
+		 "UPDATE SET last_t = max(last_t, excluded.last_t), seconds = "
+		 "seconds + excluded.seconds") ||
 	    open_history(s)) {
 		snprintf(err, errlen, "%s", s->err);
 		goto out;
 	}
+	if (!(s->ckpt = checkpointer_start(s->db, path, err, errlen)))
+		goto out;
 	return s;
 out:
 	store_close(s);
@@ -123,19 +173,54 @@ void store_close(struct store *s)
 	sqlite3_finalize(s->ins_sample);
 	sqlite3_finalize(s->ins_domain);
 	sqlite3_finalize(s->meta);
+	sqlite3_finalize(s->gap);
+	checkpointer_stop(s->ckpt);
 	/* The hours of an unfinished minute; the next open would do it too. */
 	if (s->rollup)
 		rollup_catch_up(s->rollup);
 	rollup_free(s->rollup);
 	retention_free(s->retention);
 	sqlite3_close(s->db);
+	if (s->writer_fd >= 0)
+		close(s->writer_fd);
 	free(s->path);
+	free(s->wal_path);
 	free(s);
 }
 
 const char *store_error(const struct store *s)
 {
 	return s->err;
+}
+
+const char *store_path(const struct store *s)
+{
+	return s->path;
+}
+
+bool store_no_space(const struct store *s)
+{
+	return (s->last_rc & 0xff) == SQLITE_FULL ||
+	       s->last_errno == ENOSPC || s->last_errno == EDQUOT;
+}
+
+const struct store_write_stats *store_write_stats(const struct store *s)
+{
+	return &s->ws;
+}
+
+/* After a commit: the stall it caused and how big the WAL is. */
+static void note_write(struct store *s, int64_t t, double began)
+{
+	struct stat st;
+	double d = clock_s(CLOCK_MONOTONIC) - began;
+	if (d > s->ws.max_txn_s) {
+		s->ws.max_txn_s = d;
+		s->ws.max_txn_t = t;
+	}
+	if (stat(s->wal_path, &st) == 0 &&
+	    (uint64_t)st.st_size > s->ws.wal_peak_bytes)
+		s->ws.wal_peak_bytes = (uint64_t)st.st_size;
 }
 
 static int step(struct store *s, sqlite3_stmt *st, const char *what)
@@ -208,6 +293,7 @@ static int write_rows(struct store *s, const struct second *sec)
 
 int store_second(struct store *s, const struct second *sec)
 {
+	double began = clock_s(CLOCK_MONOTONIC);
 	if (exec(s, "BEGIN IMMEDIATE") < 0)
 		return -1;
 	sqlite3_bind_int64(s->exists, 1, sec->t);
@@ -224,11 +310,32 @@ int store_second(struct store *s, const struct second *sec)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
 	}
+	note_write(s, sec->t, began);
 	if (rc == 0 && sec->t > s->newest_t)
 		s->newest_t = sec->t;
-	if (retention_prune(s->retention, s->newest_t, PRUNE_BUDGET_NS) < 0)
-		return fail(s, "cannot prune old rows");
+	/* The second is stored: a prune that finds the disk full is tried
+	 * again after the next one, not reported as a failed write. */
+	if (retention_prune(s->retention, s->newest_t, PRUNE_BUDGET_NS) < 0) {
+		fail(s, "cannot prune old rows");
+		if (!store_no_space(s))
+			return -1;
+	}
 	return rc;
+}
+
+int store_gap(struct store *s, int64_t first_t, int64_t last_t,
+	      uint64_t seconds, const char *reason)
+{
+	sqlite3_stmt *st = s->gap;
+	sqlite3_bind_int64(st, 1, first_t);
+	sqlite3_bind_int64(st, 2, last_t);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)seconds);
+	sqlite3_bind_text(st, 4, reason, -1, SQLITE_STATIC);
+	if (s->run_id)
+		sqlite3_bind_int64(st, 5, s->run_id);
+	else
+		sqlite3_bind_null(st, 5);
+	return step(s, st, "cannot write gap") < 0 ? -1 : 0;
 }
 
 void store_set_retention(struct store *s, const struct retention_policy *p)
@@ -283,8 +390,9 @@ int store_run_end(struct store *s, const struct run_info *r)
 	const struct acct_stats *a = r->st;
 	if (prep(s, &st, "UPDATE run SET first_t = ?2, last_t = ?3, records = ?4, "
 		 "lost_records = ?5, malformed = ?6, anomalies = ?7, "
-		 "seconds_written = ?8, seconds_skipped = ?9, status = ?10 "
-		 "WHERE id = ?1") < 0)
+		 "seconds_written = ?8, seconds_skipped = ?9, status = ?10, "
+		 "seconds_dropped = ?11, max_write_ms = ?12, wal_peak_bytes = ?13, "
+		 "max_lag_ms = ?14 WHERE id = ?1") < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, s->run_id);
 	if (a->seconds_emitted) {
@@ -299,6 +407,11 @@ int store_run_end(struct store *s, const struct run_info *r)
 	sqlite3_bind_int64(st, 8, (sqlite3_int64)r->seconds_written);
 	sqlite3_bind_int64(st, 9, (sqlite3_int64)r->seconds_skipped);
 	sqlite3_bind_text(st, 10, r->status, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 11, (sqlite3_int64)r->seconds_dropped);
+	sqlite3_bind_double(st, 12, s->ws.max_txn_s * 1e3);
+	sqlite3_bind_int64(st, 13, (sqlite3_int64)s->ws.wal_peak_bytes);
+	if (r->max_lag_s >= 0)
+		sqlite3_bind_double(st, 14, r->max_lag_s * 1e3);
 	int rc = step(s, st, "cannot write run");
 	sqlite3_finalize(st);
 	return rc;

@@ -21,6 +21,23 @@ void store_close(struct store *s);
 /* 0: written; 1: already stored, skipped; -1: error (store_error). */
 int store_second(struct store *s, const struct second *sec);
 
+/* The last error was the disk (or the file system's quota) being full:
+ * the database is intact and the same write may succeed later. */
+bool store_no_space(const struct store *s);
+
+/* Seconds first_t..last_t (SECONDS of them) were lost, for REASON. */
+int store_gap(struct store *s, int64_t first_t, int64_t last_t,
+	      uint64_t seconds, const char *reason);
+
+/* How the writes went: the longest transaction of one second (the writer's
+ * stall) and the largest the WAL file grew. */
+struct store_write_stats {
+	double max_txn_s;
+	int64_t max_txn_t;
+	uint64_t wal_peak_bytes;
+};
+const struct store_write_stats *store_write_stats(const struct store *s);
+
 int store_meta(struct store *s, const char *key, const char *value);
 int store_meta_num(struct store *s, const char *key, double value);
 
@@ -32,7 +49,8 @@ struct run_info {
 	const char *start_source;
 	const struct acct_stats *st;
 	uint64_t tsc_anomalies;     /* the merge's: TSC backwards or leaping */
-	uint64_t seconds_written, seconds_skipped;
+	uint64_t seconds_written, seconds_skipped, seconds_dropped;
+	double max_lag_s;           /* < 0: not measured */
 	const char *status;
 };
 
@@ -50,5 +68,6 @@ const struct retention_stats *store_prune_stats(const struct store *s);
 
 /* The last error, naming the database file. */
 const char *store_error(const struct store *s);
+const char *store_path(const struct store *s);
 
 #endif

@@ -1,27 +1,59 @@
 /*
  * A writer thread between the accounting engine and the store, so that
  * SQLite's work overlaps the accounting of the next seconds on another core.
- * Seconds are copied into a bounded ring: when the store falls behind, the
- * engine waits, so memory stays bounded.  Seconds are written in order, each
- * in its own transaction, exactly as without the thread.
+ * Seconds are copied into a bounded queue and written in order, each in its
+ * own transaction, exactly as without the thread.
+ *
+ * When the store falls behind, the engine waits, so memory stays bounded.
+ * When the disk is full, waiting would lose trace records the hypervisor
+ * cannot hold for long: with a backlog the queue grows instead, up to that
+ * many seconds, the writer retries every second, and past the bound the
+ * oldest seconds are dropped, counted, and stored in table gap once space
+ * returns.
  */
 #ifndef XENMON_WRITER_H
 #define XENMON_WRITER_H
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "account.h"
 #include "store.h"
 
+struct writer_opts {
+	unsigned depth;           /* seconds queued before the engine waits */
+	unsigned backlog;         /* full disk: seconds kept (0: fail instead) */
+	double report_every;      /* full disk: seconds between reports */
+	bool wall_clock;          /* seconds are wall-clock seconds: measure
+				     how far behind them each is stored */
+	FILE *log;                /* where a full disk is reported */
+};
+
+struct writer_stats {
+	uint64_t written, skipped;
+	uint64_t dropped;         /* seconds lost to a full disk */
+	double max_lag_s;         /* wall_clock: worst lag, else 0 */
+	int64_t max_lag_t;        /* the second it was stored that late */
+};
+
+/* Backlog default for live capture and streams. */
+#define WRITER_DEFAULT_BACKLOG 600u
+
 struct writer;
 
-struct writer *writer_start(struct store *store, unsigned depth);
+struct writer *writer_start(struct store *store, const struct writer_opts *o);
 
 /* Queue a copy of S; -1 if the writer has failed (store_error says why). */
 int writer_put(struct writer *w, const struct second *s);
 
-/* Write what is queued, stop the thread, free it.  Returns -1 if any write
- * failed. */
-int writer_finish(struct writer *w, uint64_t *written, uint64_t *skipped);
+/* Write what is queued (one last try on a full disk), stop the thread, free
+ * it.  Returns -1 if any write failed or seconds were lost. */
+int writer_finish(struct writer *w, struct writer_stats *st);
+
+/* The summary's line on writing: the longest one-second transaction, the
+ * WAL's largest size, the lag behind the trace, what a full disk cost. */
+void writer_print_summary(FILE *out, const struct writer_stats *st,
+			  const struct store *store);
 
 #endif

@@ -18,6 +18,7 @@
 #include "retention.h"
 #include "schema.h"
 #include "store.h"
+#include "writer.h"
 
 #define DEFAULT_DB "/var/lib/xenmon/xenmon.db"
 
@@ -59,6 +60,9 @@ static void usage(FILE *f)
 "  --retain-1m AGE     roll-ups (90d) and one-hour roll-ups (5y): AGE like\n"
 "  --retain-1h AGE     36h, 90d, 2w, 5y or forever; counted back from the\n"
 "                      newest second stored\n"
+"  --backlog AGE       live or a stream: how much to keep in memory while\n"
+"                      the disk is full (default 10m, at most 1d): seconds\n"
+"                      beyond it are dropped and recorded in table gap\n"
 "  --config PATH       retention settings (default " RETENTION_DEFAULT_CONFIG ",\n"
 "                      if present); flags win over it\n"
 "  --quiet             no summary, no progress\n"
@@ -95,6 +99,7 @@ int main(int argc, char **argv)
 {
 	enum { OPT_DB = 256, OPT_INPUT, OPT_MHZ, OPT_START, OPT_REALTIME,
 	       OPT_QUIET, OPT_HELP, OPT_VERSION, OPT_TBUF_PAGES, OPT_TEE,
+	       OPT_BACKLOG,
 	       OPT_RETAIN, OPT_CONFIG = OPT_RETAIN + RET_TIERS };
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, OPT_DB },
@@ -111,10 +116,13 @@ int main(int argc, char **argv)
 		{ "retain-1m", required_argument, NULL, OPT_RETAIN + RET_1M },
 		{ "retain-1h", required_argument, NULL, OPT_RETAIN + RET_1H },
 		{ "config", required_argument, NULL, OPT_CONFIG },
+		{ "backlog", required_argument, NULL, OPT_BACKLOG },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct replay_opts o = { .db = DEFAULT_DB, .stop = &stop };
+	struct replay_opts o = { .db = DEFAULT_DB, .stop = &stop,
+				 .backlog = WRITER_DEFAULT_BACKLOG };
 	struct live_opts lo = { .stop = &stop };
+	int64_t backlog;
 	double pages;
 	int c;
 	const char *config = NULL;
@@ -175,6 +183,14 @@ int main(int argc, char **argv)
 		case OPT_CONFIG:
 			config = optarg;
 			break;
+		case OPT_BACKLOG:
+			if (retention_parse(optarg, &backlog) < 0 || backlog < 1 ||
+			    backlog > 86400)
+				return usage_error("--backlog: '%s' is not an age "
+						   "from 1s to 1d (like 90s, 10m, 2h)",
+						   optarg);
+			o.backlog = (unsigned)backlog;
+			break;
 		case OPT_REALTIME:
 			o.realtime = true;
 			break;
@@ -206,6 +222,9 @@ int main(int argc, char **argv)
 				sizeof err) < 0)
 		return usage_error("%s", err);
 	store_set_default_retention(&policy);
+	/* Tests shorten the minute between reports of a full disk. */
+	const char *every = getenv("XENBAKED_FULL_REPORT_S");
+	o.full_report_s = every ? atof(every) : 60;
 
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigemptyset(&sa.sa_mask);
@@ -217,6 +236,8 @@ int main(int argc, char **argv)
 		lo.db = o.db;
 		lo.cpu_mhz = o.cpu_mhz;
 		lo.quiet = o.quiet;
+		lo.backlog = o.backlog;
+		lo.full_report_s = o.full_report_s;
 		return live_run(&lo, stdout, stderr);
 	}
 	o.progress = !o.quiet && isatty(2);

@@ -178,6 +178,29 @@ def main():
               rc == 0 and took < 1.0 and 1 <= n <= 3 and torn == 0,
               'rc %s after %.2f s, %d seconds' % (rc, took, n))
 
+    # Two writers on one database: the second refuses, the first goes on.
+    wdb = os.path.join(tmp, 'two.db')
+    first = subprocess.Popen([BAKE, '--input', '-', '--db', wdb, '--cpu-mhz', str(MHZ),
+                              '--start-time', str(START), '--quiet'],
+                             stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    data = trace()
+    first.stdin.write(data[:len(data) // 2])
+    first.stdin.flush()
+    for _ in range(100):
+        if os.path.exists(wdb) and db_count(wdb, 'SELECT count(*) FROM run') == 1:
+            break
+        time.sleep(0.05)
+    rc, out, err = bake('--input', good, '--db', wdb, '--cpu-mhz', str(MHZ),
+                        '--start-time', str(START + 100))
+    first.stdin.write(data[len(data) // 2:])
+    first.stdin.close()
+    rc1 = first.wait(timeout=30)
+    check('a second writer on the same database refuses, exit 1, names it',
+          rc == 1 and 'another xenbaked is writing' in err and wdb in err, err)
+    check('... and the first one completes undisturbed',
+          rc1 == 0 and db_count(wdb) == 3 and
+          db_count(wdb, 'SELECT count(*) FROM run') == 1, first.stderr.read().decode())
+
     # Stream on standard input.
     sdb = os.path.join(tmp, 's.db')
     p = subprocess.run([BAKE, '--input', '-', '--db', sdb, '--cpu-mhz', str(MHZ),

@@ -286,8 +286,8 @@ def main():
               'schema version 1' in r.stderr and 'xenbaked' in r.stderr, r.stderr)
         run([BAKE, '--input', trace, '--db', v1, '--cpu-mhz', '2400', '--start-time', str(START), '--quiet'])
         con = sqlite3.connect(v1)
-        check('migration: version 2, every one-second row kept',
-              con.execute('PRAGMA user_version').fetchone()[0] == 2 and
+        check('migration: to the current version (3), every one-second row kept',
+              con.execute('PRAGMA user_version').fetchone()[0] == 3 and
               con.execute('SELECT count(*) FROM sample_1s').fetchone()[0] == n1 and
               con.execute("SELECT count(*) FROM meta WHERE key = 'history_backfill'").fetchone()[0] == 0)
         con.close()

@@ -246,12 +246,12 @@ static int open_db(const char *path, sqlite3 **out)
 		errmsg("%s", err);
 		return -1;
 	}
+	/* Version 2 brought the roll-ups; later ones add nothing it reads. */
 	int v = schema_db_version(db);
-	if (v != schema_version) {
+	if (v < 2) {
 		errmsg("%s: schema version %d has no history tables (this program "
-		       "reads version %d); let xenbaked open it once, which "
-		       "migrates it in place, keeping its rows", path, v,
-		       schema_version);
+		       "reads version 2 or later); let xenbaked open it once, "
+		       "which migrates it in place, keeping its rows", path, v);
 		sqlite3_close(db);
 		return -1;
 	}

@@ -52,6 +52,8 @@ static void help(void)
         "                      dom0 always serves the I/O and runs some load of its own\n"
         "  --rate X            scale workload intensity (burst and block lengths are\n"
         "                      divided by X) to make big traces quickly (default 1)\n"
+        "  --burst AT:LEN:X    from second AT for LEN seconds, scale intensity by X\n"
+        "                      more (about X times the records), e.g. 60:60:10\n"
         "  --slice-ms N        credit time slice, 1-2000 ms (default 30)\n"
         "  --churn N           create N domains and destroy N domains during the run\n"
         "                      (default 0)\n"
@@ -121,6 +123,21 @@ static double parse_d(const char *s, double lo, double hi, const char *name)
     return v;
 }
 
+/* --burst AT:LEN:X */
+static void parse_burst(const char *s, struct sim_opts *so)
+{
+    double at, len, x;
+    char tail;
+    if (sscanf(s, "%lf:%lf:%lf%c", &at, &len, &x, &tail) != 3 ||
+        !(at >= 0 && at <= 1e7) || !(len > 0 && len <= 1e7) ||
+        !(x >= 0.001 && x <= 1000))
+        usage_error("invalid value '%s' for --burst (AT:LEN:X, seconds, "
+                    "seconds, factor 0.001-1000)", s);
+    so->burst_from_ns = at * 1e9;
+    so->burst_to_ns = (at + len) * 1e9;
+    so->burst_factor = x;
+}
+
 /* decimal rendering of n / 10^digits without trailing zeros */
 static void fmt_fixed(char *buf, size_t n, uint64_t v, uint64_t unit)
 {
@@ -149,7 +166,7 @@ enum {
     OPT_CPUS = 256, OPT_DOMAINS, OPT_VCPUS, OPT_DOM0_VCPUS, OPT_SECONDS, OPT_SEED, OPT_MHZ,
     OPT_TSC0, OPT_START, OPT_WORKLOAD, OPT_CHURN, OPT_REUSE, OPT_LOST, OPT_LAYOUT,
     OPT_SLICE, OPT_FLUSH, OPT_BUFFER, OPT_SHUFFLE, OPT_NOTSC, OPT_NONOISE, OPT_TRUTH,
-    OPT_REALTIME, OPT_RATE, OPT_STATS
+    OPT_REALTIME, OPT_RATE, OPT_BURST, OPT_STATS
 };
 
 int main(int argc, char **argv)
@@ -179,6 +196,7 @@ int main(int argc, char **argv)
         {"truth", required_argument, NULL, OPT_TRUTH},
         {"realtime", no_argument, NULL, OPT_REALTIME},
         {"rate", required_argument, NULL, OPT_RATE},
+        {"burst", required_argument, NULL, OPT_BURST},
         {"stats", no_argument, NULL, OPT_STATS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -187,7 +205,7 @@ int main(int argc, char **argv)
     struct sim_opts so = {
         .ncpus = 4, .ndomains = 4, .nvcpus = 2, .dom0_vcpus = 0,
         .workload = WL_MIX, .slice_ns = 30 * NS_PER_MS, .flush_ns = 100 * NS_PER_MS,
-        .noise = true, .rate = 1.0, .seed = 1,
+        .noise = true, .rate = 1.0, .burst_factor = 1.0, .seed = 1,
     };
     double seconds = 10.0, mhz = 2400.0;
     const char *seconds_arg = "10", *workload_arg = "mix";
@@ -274,6 +292,7 @@ int main(int argc, char **argv)
             break;
         case OPT_REALTIME: realtime = true; break;
         case OPT_RATE: so.rate = parse_d(optarg, 0.001, 1000, "rate"); break;
+        case OPT_BURST: parse_burst(optarg, &so); break;
         case OPT_STATS: stats = true; break;
         case 'h': help(); return 0;
         case ':':

@@ -201,7 +201,10 @@ static inline uint64_t umax(uint64_t a, uint64_t b)
 
 static uint64_t sc(double ns)
 {
-    double x = ns / O.rate;
+    double r = O.rate;
+    if (now >= O.burst_from_ns && now < O.burst_to_ns)
+        r *= O.burst_factor;
+    double x = ns / r;
     return x < 1000.0 ? 1000 : (uint64_t)x;
 }
 

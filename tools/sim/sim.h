@@ -212,6 +212,8 @@ struct sim_opts {
     bool no_tsc_records;
     bool noise;
     double rate;
+    double burst_from_ns, burst_to_ns;  /* rate x burst_factor in between */
+    double burst_factor;
     uint64_t seed;
 };
 
