@@ -187,8 +187,11 @@ def main():
     first.stdin.write(data[:len(data) // 2])
     first.stdin.flush()
     for _ in range(100):
-        if os.path.exists(wdb) and db_count(wdb, 'SELECT count(*) FROM run') == 1:
-            break
+        try:
+            if os.path.exists(wdb) and db_count(wdb, 'SELECT count(*) FROM run') == 1:
+                break
+        except sqlite3.Error:      # not created yet, or its schema not yet
+            pass
         time.sleep(0.05)
     rc, out, err = bake('--input', good, '--db', wdb, '--cpu-mhz', str(MHZ),
                         '--start-time', str(START + 100))
