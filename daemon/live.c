@@ -2,10 +2,13 @@
  * Live capture from Xen's trace buffers.
  *
  * Set-up, in this order, so that nothing is touched in Xen before every
- * check that can refuse has passed: is this dom0 of a Xen host with the
- * privcmd driver and root; is another xenbaked running (LIVE_LOCK_FILE) or
- * another consumer draining the buffers (a xentrace process, or cons
- * moving while we watch); can the database be opened.  Then the buffers
+ * check that can refuse has passed: are we root (the lock lives in /run,
+ * the buffers are mapped through /dev/xen/privcmd; asked first, so that
+ * the answer is the same on any machine); is another xenbaked running (it
+ * holds the lock, files.h) or another consumer draining the buffers (a
+ * xentrace process, or cons moving while we watch); is this dom0 of a Xen
+ * host with the privcmd driver; can the database be made and opened (never
+ * through a symbolic link, files.c).  Then the buffers
  * are allocated (Xen allocates them once per boot and never resizes
  * them), the event mask narrowed to the classes the accounting reads
  * (scheduler and memory; Xen writes lost-record and wrap records
@@ -59,6 +62,7 @@
 
 #include "account.h"
 #include "clock.h"
+#include "files.h"
 #include "input.h"
 #include "merge.h"
 #include "prescan.h"
@@ -214,19 +218,32 @@ static int preflight(struct live *l)
 	return 0;
 }
 
+/* Root, not a capability: xenbaked does not drop privileges, and
+ * everything it touches (privcmd, /run) is root's. */
+static int need_root(struct live *l)
+{
+	if (geteuid() == 0)
+		return 0;
+	return fail(l, "live capture needs root (it maps Xen's trace buffers "
+		    "through /dev/xen/privcmd and holds %s); run it as root in "
+		    "dom0, or replay a recording with --input FILE",
+		    files_lock_path());
+}
+
 static int take_lock(struct live *l)
 {
-	l->lock_fd = open(LIVE_LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	const char *path = files_lock_path();
+	l->lock_fd = files_lock_open(path, true);
 	if (l->lock_fd < 0)
-		return fail(l, "cannot open the lock file %s: %s", LIVE_LOCK_FILE,
-			    strerror(errno));
+		return fail(l, "%s: cannot open the lock file: %s", path,
+			    files_strerror(l->lock_fd));
 	if (flock(l->lock_fd, LOCK_EX | LOCK_NB) < 0)
 		return fail(l, "another xenbaked is already recording this host "
-			    "(it holds %s)", LIVE_LOCK_FILE);
+			    "(it holds %s)", path);
 	char pid[32];
 	int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
 	if (ftruncate(l->lock_fd, 0) < 0 || write(l->lock_fd, pid, (size_t)n) < 0)
-		return fail(l, "cannot write the lock file %s: %s", LIVE_LOCK_FILE,
+		return fail(l, "%s: cannot write the lock file: %s", path,
 			    strerror(errno));
 	return 0;
 }
@@ -878,8 +895,10 @@ static void summary(struct live *l, FILE *out, double elapsed)
 static int set_up(struct live *l)
 {
 	char err[512];
-	if (preflight(l) < 0 || take_lock(l) < 0)
+	if (need_root(l) < 0 || take_lock(l) < 0 || preflight(l) < 0)
 		return -1;
+	if (files_prepare_db(l->o->db, err, sizeof err) < 0)
+		return fail(l, "%s", err);
 	l->store = store_open(l->o->db, err, sizeof err);
 	if (!l->store)
 		return fail(l, "%s", err);

@@ -19,9 +19,6 @@
 #define LIVE_DEFAULT_TBUF_PAGES 256u
 #define LIVE_MAX_TBUF_PAGES 65535u
 
-/* Only one recorder of the host at a time. */
-#define LIVE_LOCK_FILE "/run/xenbaked.lock"
-
 struct live_opts {
 	const char *db;
 	unsigned tbuf_pages;      /* 0: LIVE_DEFAULT_TBUF_PAGES */

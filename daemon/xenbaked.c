@@ -11,8 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "files.h"
 #include "live.h"
 #include "replay.h"
 #include "retention.h"
@@ -131,6 +133,10 @@ int main(int argc, char **argv)
 	struct retention_policy policy;
 	char err[512];
 
+	/* Nothing we create is for others: SQLite makes what files.c did not
+	 * (a journal, say) 0644 less this, and --tee's copy of the trace
+	 * stays root's and the readers'. */
+	umask(027);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -239,6 +245,10 @@ int main(int argc, char **argv)
 		lo.backlog = o.backlog;
 		lo.full_report_s = o.full_report_s;
 		return live_run(&lo, stdout, stderr);
+	}
+	if (files_prepare_db(o.db, err, sizeof err) < 0) {
+		fprintf(stderr, "xenbaked: %s\n", err);
+		return 1;
 	}
 	o.progress = !o.quiet && isatty(2);
 	return replay_run(&o, stdout, stderr);

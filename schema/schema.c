@@ -89,6 +89,19 @@ static int migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Keep -wal and -shm when the writer closes.  A reader that may not write
+ * the directory (a member of the xenmon group: files.h) can open a WAL
+ * database only while both exist, read-only -shm and all (SQLite >= 3.22;
+ * tried on 3.40); deleted at close, they would lock every such reader out
+ * until the daemon runs again.  Not fatal: it only matters to them.
+ */
+static void keep_wal_files(sqlite3 *db)
+{
+	int on = 1;
+	sqlite3_file_control(db, "main", SQLITE_FCNTL_PERSIST_WAL, &on);
+}
+
 sqlite3 *schema_open_rw(const char *path, char *err, size_t errlen)
 {
 	sqlite3 *db = NULL;
@@ -104,6 +117,7 @@ sqlite3 *schema_open_rw(const char *path, char *err, size_t errlen)
 	}
 	sqlite3_extended_result_codes(db, 1);
 	sqlite3_busy_timeout(db, 5000);
+	keep_wal_files(db);
 	if (check_ours(db, path, err, errlen) < 0)
 		goto fail;
 	/* Page size only matters for a new file; 8 KiB pages fill better

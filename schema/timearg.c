@@ -29,6 +29,14 @@ static const char SQL[] =
 	" ELSE coalesce(unixepoch(?1), unixepoch(?2, 'unixepoch', ?1))"
 	" END";
 
+/* CAST clamps a string of 4000 digits to INT64_MAX, which callers would
+ * step past (or, for xenmon -n, walk towards for ever): only times from
+ * 1970 to the year 3000 are times of a recording. */
+static int in_range(int64_t t)
+{
+	return t >= 0 && t <= TIMEARG_MAX;
+}
+
 int timearg_parse(const char *text, int64_t now, int64_t *out)
 {
 	sqlite3 *db = NULL;
@@ -40,7 +48,8 @@ int timearg_parse(const char *text, int64_t now, int64_t *out)
 		sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, now);
 		if (sqlite3_step(st) == SQLITE_ROW &&
-		    sqlite3_column_type(st, 0) == SQLITE_INTEGER) {
+		    sqlite3_column_type(st, 0) == SQLITE_INTEGER &&
+		    in_range(sqlite3_column_int64(st, 0))) {
 			*out = sqlite3_column_int64(st, 0);
 			rc = 0;
 		}

@@ -12,8 +12,11 @@
  * string SQLite reads ('2024-05-01 14:00', '2024-05-01T14:00:00Z', UTC),
  * 'now', 'today', 'yesterday', NOW plus or minus an amount ('-2h', '+30m',
  * '-90s', '-1d', '-2w'), or an SQLite modifier applied to NOW ('-90
- * minutes', 'start of month').  0, or -1 when TEXT is none of those.
+ * minutes', 'start of month').  0, or -1 when TEXT is none of those or
+ * is outside 0 .. TIMEARG_MAX.
  */
+#define TIMEARG_MAX INT64_C(32503680000)  /* 3000-01-01 00:00:00 UTC */
+
 int timearg_parse(const char *text, int64_t now, int64_t *out);
 
 #endif

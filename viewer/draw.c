@@ -221,6 +221,21 @@ static void put_left(int y, int x, int w, const char *s, attr_t a)
 	attroff(a);
 }
 
+/*
+ * A domain's name as a guest's toolstack set it: a newline or carriage
+ * return in it would move the cursor and draw over other rows, so control
+ * characters are shown as '?'.  UTF-8 passes (its bytes are >= 0x80).
+ */
+static void put_name(int y, int x, int w, const char *s, attr_t a)
+{
+	char buf[256];
+	size_t i = 0;
+	for (; s[i] && i < sizeof buf - 1; i++)
+		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+	buf[i] = 0;
+	put_left(y, x, w, buf, a);
+}
+
 static void put_cells(const struct layout *l, int y, const struct model *m,
 		      const struct dom_sums *s, int win, enum metric met)
 {
@@ -294,7 +309,7 @@ static void body_line(const struct layout *l, int y, const struct model *m,
 		snprintf(id, sizeof id, "%d", r->domid);
 	put_right(y, l->x[C_ID], l->w[C_ID], id, a);
 	if (first && l->vis[C_NAME])
-		put_left(y, l->x[C_NAME], l->w[C_NAME], r->name, a);
+		put_name(y, l->x[C_NAME], l->w[C_NAME], r->name, a);
 	put_left(y, l->x[C_METRIC], l->w[C_METRIC], metric_label[met], 0);
 	put_cells(l, y, m, &r->w[WIN_LONG], WIN_LONG, met);
 	put_sep(l, y, st);

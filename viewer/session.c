@@ -3,13 +3,17 @@
  *
  * "Is this dom0?" is /proc/xen/capabilities saying control_d.  "Is one
  * recording?" is whether anybody holds the live lock that xenbaked takes
- * (flock on /run/xenbaked.lock): a shared lock we can take means nobody
- * does.  Which xenbaked: $XENBAKED, else the installed one, else the one
- * beside us in a build tree.  The environment can point the first two at
- * other files (XENMON_XEN_CAPS, XENMON_LOCK) so that a test can play a
- * host without Xen; nothing else reads them.
+ * (flock on /run/xenbaked.lock, files.h): a shared lock we can take means
+ * nobody does; a lock we may not open (xenbaked makes it 0600) means we
+ * could not start a recorder anyway, so we start none.  The lock is
+ * opened as xenbaked opens it, never through a symbolic link.  Which
+ * xenbaked: $XENBAKED, else the installed one, else the one beside us in
+ * a build tree.  The environment can point the first two at other files
+ * (XENMON_XEN_CAPS, XENMON_LOCK) so that a test can play a host without
+ * Xen; nothing else reads them.
  */
 #include "session.h"
+#include "files.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -47,14 +51,26 @@ static bool is_dom0(void)
 	return strstr(buf, "control_d") != NULL;
 }
 
-static bool someone_records(void)
+enum recorder { NOBODY, RECORDING, CANNOT_TELL };
+
+/* Who holds the lock; CANNOT_TELL with the reason in MSG for a lock that
+ * is not what xenbaked makes (a symbolic link, say). */
+static enum recorder someone_records(char *msg, size_t n)
 {
-	int fd = open(env_or("XENMON_LOCK", "/run/xenbaked.lock"), O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
+	const char *path = files_lock_path();
+	int fd = files_lock_open(path, false);
+	if (fd == -ENOENT)
+		return NOBODY;
+	if (fd == -EACCES)
+		return CANNOT_TELL;  /* root's: not ours to start one */
+	if (fd < 0) {
+		snprintf(msg, n, "%s: %s; not starting xenbaked", path,
+			 files_strerror(fd));
+		return CANNOT_TELL;
+	}
 	bool held = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
 	close(fd);
-	return held;
+	return held ? RECORDING : NOBODY;
 }
 
 static void find_xenbaked(char *out, size_t n)
@@ -82,8 +98,17 @@ static void find_xenbaked(char *out, size_t n)
 int session_start(struct session *s, const char *db, char *msg, size_t n)
 {
 	s->pid = 0;
-	if (!is_dom0() || someone_records())
+	msg[0] = 0;
+	if (!is_dom0())
 		return 0;
+	switch (someone_records(msg, n)) {
+	case NOBODY:
+		break;
+	case RECORDING:
+		return 0;
+	case CANNOT_TELL:
+		return msg[0] ? -1 : 0;
+	}
 	char bin[PATH_MAX];
 	find_xenbaked(bin, sizeof bin);
 	pid_t pid = fork();

@@ -505,6 +505,12 @@ static int run_log(const struct opts *o)
 	if (win_s < 1)
 		win_s = 1;
 	while ((rc = ensure_open(&q, o->db, err, sizeof err)) > 0 && !stop) {
+		/* A range of history is what the file holds now: a missing
+		 * database will not grow one, so say so instead of waiting. */
+		if (o->from_s || o->to_s) {
+			fprintf(stderr, "xenmon: %s\n", err);
+			return 1;
+		}
 		if (!said)
 			fprintf(stderr, "xenmon: waiting: %s\n", err);
 		said = true;

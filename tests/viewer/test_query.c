@@ -322,6 +322,11 @@ static void test_parse_time(void **state)
 	assert_true(timearg_parse("soon", now, &t) < 0);
 	assert_true(timearg_parse("", now, &t) < 0);
 	assert_true(timearg_parse("-2x", now, &t) < 0);
+	/* clamped by CAST to INT64_MAX: no time at all */
+	assert_true(timearg_parse("99999999999999999999999", now, &t) < 0);
+	assert_true(timearg_parse("+99999999999d", now, &t) < 0);
+	assert_int_equal(timearg_parse("32503680000", now, &t), 0);
+	assert_true(timearg_parse("32503680001", now, &t) < 0);
 }
 
 int main(void)
