@@ -421,6 +421,24 @@ static void test_late_record_clamped(void **state)
 	acct_free(a);
 }
 
+/* A domain id from Xen's own range (DOMID_IO and its neighbours) running
+ * on a CPU: kept as any other, under its own id, and bounded like any
+ * other (invariant 1). */
+static void test_reserved_domid_kept(void **state)
+{
+	(void)state;
+	struct acct *a = new_acct(&g, (int64_t)T0 * (int64_t)S);
+	rs(a, 0, 0, 0x7ff2, 0, RNB, RUN);
+	rs(a, 0, 300 * MS, 0x7ff2, 0, RUN, BLK);
+	rs(a, 0, 300 * MS, IDLE, 0, RNB, RUN);
+	rs(a, 0, 1200 * MS, IDLE, 0, RUN, RUN);
+	assert_int_equal(acct_finish(a, true), 0);
+	assert_int_equal(find(&g, T0, 0, 0x7ff2)->cpu_ns, 300 * MS);
+	assert_int_equal(find(&g, T0, 0, 0x7ff2)->blocked_ns, 700 * MS);
+	check_cpu_sums(&g);
+	acct_free(a);
+}
+
 /* Without partial_last (the input went bad) the unfinished second is not
  * emitted; complete ones are. */
 static void test_partial_second_dropped_on_error(void **state)
@@ -454,6 +472,7 @@ int main(void)
 		cmocka_unit_test(test_hint_from_trace_start),
 		cmocka_unit_test(test_eviction_keeps_cpu_whole),
 		cmocka_unit_test(test_late_record_clamped),
+		cmocka_unit_test(test_reserved_domid_kept),
 		cmocka_unit_test(test_partial_second_dropped_on_error),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

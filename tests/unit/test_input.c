@@ -286,6 +286,41 @@ static void test_tsc_backwards(void **state)
 	unlink(path);
 }
 
+/* A TSC leaping hours ahead on one CPU (a flipped high bit, say) is held at
+ * that CPU's last and counted: it neither invents hours of seconds nor
+ * makes any number larger than the second. */
+static void test_tsc_jump(void **state)
+{
+	(void)state;
+	static struct buf c0, out;
+	char err[400];
+	struct input in;
+	struct merge m;
+	memset(&c0, 0, sizeof c0);
+	put_rs(&c0, 0, 1, 0, RS_RUNNABLE, RS_RUNNING);
+	put_rs(&c0, 500 * MS, 1, 0, RS_RUNNING, RS_BLOCKED);
+	put_rs(&c0, 500 * MS + 36000 * S, 1, 0, RS_BLOCKED, RS_RUNNABLE);
+	put_rs(&c0, 900 * MS, 1, 0, RS_RUNNABLE, RS_RUNNING);
+	memset(&out, 0, sizeof out);
+	put_window(&out, 0, c0.b, c0.n);
+	write_file(&out);
+	struct acct *a = new_acct(&g, (int64_t)T0 * (int64_t)S);
+	assert_int_equal(input_open(&in, path, err, sizeof err), 0);
+	assert_int_equal(merge_init(&m, &in, a, MHZ, 1 << 20), 0);
+	assert_int_equal(merge_run(&m), 0);
+	acct_finish(a, true);
+	assert_int_equal(m.st.tsc_jumps, 1);
+	assert_int_equal(acct_stats(a)->seconds_emitted, 1);
+	const struct sample_row *r = find(&g, T0, 0, 1);
+	assert_int_equal(r->cpu_ns, 500 * MS);
+	assert_int_equal(r->blocked_ns, 0);
+	assert_int_equal(r->wait_ns, 400 * MS);
+	merge_free(&m);
+	input_close(&in);
+	acct_free(a);
+	unlink(path);
+}
+
 /*
  * A CPU that runs dry while its last record (an unordered one) is ahead of
  * the others must still hold them back until its next window is read.
@@ -348,6 +383,7 @@ int main(void)
 		cmocka_unit_test(test_record_cut_at_end),
 		cmocka_unit_test(test_implausible_window),
 		cmocka_unit_test(test_tsc_backwards),
+		cmocka_unit_test(test_tsc_jump),
 		cmocka_unit_test(test_starved_cpu_holds_others_back),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
