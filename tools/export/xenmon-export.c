@@ -511,6 +511,35 @@ static void sleep_1s(void)
 	nanosleep(&ts, NULL);
 }
 
+/*
+ * One step of --follow, read into memory and written after its read
+ * transaction: a consumer that stops reading our output (a stalled pipe)
+ * must not hold a snapshot, which would keep the daemon's WAL from ever
+ * starting over.
+ */
+static int export_buffered(sqlite3 *db, const struct opts *o, const char *doms,
+			   int64_t from, int64_t to, FILE *f)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&buf, &len);
+	if (!mem) {
+		errmsg("out of memory");
+		return -1;
+	}
+	int rc = export_range(db, o, doms, from, to, mem);
+	if (fclose(mem) != 0 && rc == 0) {
+		errmsg("out of memory");
+		rc = -1;
+	}
+	if (rc == 0 && len && fwrite(buf, 1, len, f) != len) {
+		errmsg("cannot write: %s", strerror(errno));
+		rc = -1;
+	}
+	free(buf);
+	return rc;
+}
+
 /* --follow: each step once it is whole, until --to or a signal. */
 static int follow(sqlite3 *db, const struct opts *o, const char *doms,
 		  int64_t cursor, FILE *f)
@@ -520,7 +549,7 @@ static int follow(sqlite3 *db, const struct opts *o, const char *doms,
 		if (end > o->to)
 			end = o->to;
 		if (end > cursor) {
-			if (export_range(db, o, doms, cursor, end, f) < 0)
+			if (export_buffered(db, o, doms, cursor, end, f) < 0)
 				return stop ? 0 : -1;
 			if (fflush(f) != 0) {
 				errmsg("cannot write: %s", strerror(errno));
