@@ -40,6 +40,13 @@ static void sample(struct prescan *p, uint64_t ticks, uint32_t ran)
 	p->sum_ran_ns += ran;
 }
 
+/* Keys are (domid << 16 | vcpu) + 1: the low bits of a product see only
+ * the vCPU number, so take the middle of a 64-bit one. */
+static size_t slot_of(uint32_t key, size_t cap)
+{
+	return (size_t)(((uint64_t)key * 0x9e3779b97f4a7c15ull) >> 32) & (cap - 1);
+}
+
 static int hint_put(struct prescan *p, uint32_t key, unsigned cpu,
 		    unsigned state, uint64_t tsc)
 {
@@ -51,7 +58,7 @@ static int hint_put(struct prescan *p, uint32_t key, unsigned cpu,
 		for (size_t i = 0; i < p->hcap; i++) {
 			if (!p->h[i].key)
 				continue;
-			size_t j = (p->h[i].key * 0x9e3779b1u) & (cap - 1);
+			size_t j = slot_of(p->h[i].key, cap);
 			while (h[j].key)
 				j = (j + 1) & (cap - 1);
 			h[j] = p->h[i];
@@ -60,7 +67,7 @@ static int hint_put(struct prescan *p, uint32_t key, unsigned cpu,
 		p->h = h;
 		p->hcap = cap;
 	}
-	size_t j = (key * 0x9e3779b1u) & (p->hcap - 1);
+	size_t j = slot_of(key, p->hcap);
 	while (p->h[j].key && p->h[j].key != key)
 		j = (j + 1) & (p->hcap - 1);
 	if (p->h[j].key && p->h[j].tsc <= tsc)
