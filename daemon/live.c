@@ -62,6 +62,7 @@
 
 #include "account.h"
 #include "clock.h"
+#include "peak_rss.h"
 #include "files.h"
 #include "input.h"
 #include "merge.h"
@@ -889,6 +890,9 @@ static void summary(struct live *l, FILE *out, double elapsed)
 	fprintf(out, "seen       %" PRIu32 " CPUs, %" PRIu32 " domains, %" PRIu32
 		" vCPUs\n", s->cpus_seen, s->domains_seen, s->vcpus_seen);
 	writer_print_summary(out, &l->ws, l->store);
+	if (peak_rss_kib() > 0)
+		fprintf(out, "memory     %.1f MiB at most (resident)\n",
+			peak_rss_kib() / 1024.0);
 	fprintf(out, "elapsed    %.1f s\n", elapsed);
 }
 

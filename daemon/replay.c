@@ -9,6 +9,7 @@
 
 #include "account.h"
 #include "clock.h"
+#include "peak_rss.h"
 #include "input.h"
 #include "merge.h"
 #include "prescan.h"
@@ -222,6 +223,9 @@ static void summary(struct replay *r, FILE *out, double elapsed)
 	writer_print_summary(out, &r->ws, r->store);
 	fprintf(out, "seen       %" PRIu32 " CPUs, %" PRIu32 " domains, %" PRIu32
 		" vCPUs\n", s->cpus_seen, s->domains_seen, s->vcpus_seen);
+	if (peak_rss_kib() > 0)
+		fprintf(out, "memory     %.1f MiB at most (resident)\n",
+			peak_rss_kib() / 1024.0);
 	fprintf(out, "elapsed    %.3f s: %.2f M records/s, %.1f MB/s\n", elapsed,
 		elapsed > 0 ? s->records / elapsed / 1e6 : 0,
 		elapsed > 0 ? r->in.off / elapsed / 1e6 : 0);

@@ -1,0 +1,186 @@
+#!/usr/bin/env python3
+"""Bad traces at the command line: truncated, bit-flipped, zero-filled,
+endlessly repeated and out of order.  Output is TAP.
+
+For every input: no crash (no signal), no hang (a time limit), bounded
+memory (the daemon's own peak RSS), exit 0 or 1 with, on 1, a message that
+names the input and a byte offset; nothing impossible stored (per CPU and
+second, CPU time of all domains within the second, no negative time); and
+where the damage starts after some whole seconds, those seconds are stored
+exactly as the ground truth says.
+
+    bad_traces.py --sim SIM --bake XENBAKED
+"""
+import argparse
+import os
+import re
+import random
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, '..', 'lib'))
+from tap import report  # noqa: E402
+
+COMPARE = os.path.join(HERE, '..', 'golden', 'compare.py')
+START = 1700000000
+TIME_LIMIT_S = 60
+RSS_LIMIT_MIB = 160     # the look-ahead (32 MiB of input) held twice over, plus SQLite
+
+
+def bake(a, db, data=None, path=None, chunks=None):
+    """Run xenbaked on PATH or on DATA / CHUNKS (an iterator) fed to its
+    stdin; (exit status or -signal, stderr, peak RSS MiB, seconds)."""
+    args = [a.bake, '--input', path or '-', '--db', db, '--cpu-mhz', '2400',
+            '--start-time', str(START)]
+    t0 = time.monotonic()
+    p = subprocess.Popen(args, stdin=subprocess.PIPE if path is None else subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = [], []
+    readers = [threading.Thread(target=lambda: out.append(p.stdout.read())),
+               threading.Thread(target=lambda: err.append(p.stderr.read()))]
+    for r in readers:
+        r.start()
+
+    def feed():
+        try:
+            for c in chunks if chunks is not None else [data]:
+                p.stdin.write(c)
+            p.stdin.close()
+        except BrokenPipeError:
+            pass
+    feeder = None
+    if path is None:
+        feeder = threading.Thread(target=feed)
+        feeder.start()
+    timer = threading.Timer(TIME_LIMIT_S, p.kill)
+    timer.start()
+    rc = p.wait()
+    timer.cancel()
+    if feeder:
+        feeder.join()
+    for r in readers:
+        r.join()
+    # its own peak (VmHWM), from its summary: a child's ru_maxrss would
+    # include this big Python process from before exec
+    m = re.search(r'memory\s+([\d.]+) MiB', out[0].decode())
+    rss = float(m.group(1)) if m else float('inf')
+    return rc, err[0].decode(errors='replace'), rss, time.monotonic() - t0
+
+
+def impossible(db):
+    """Rows no trace can justify: negative times, or a CPU with more CPU
+    time in a second than the second."""
+    if not os.path.exists(db):
+        return []
+    con = sqlite3.connect(db)
+    try:
+        neg = con.execute('SELECT count(*) FROM sample_1s WHERE cpu_ns < 0 OR wait_ns < 0'
+                          ' OR blocked_ns < 0 OR exec_count < 0').fetchone()[0]
+        over = con.execute('SELECT s.t, s.cpu, sum(s.cpu_ns) + c.sched_ns FROM sample_1s s'
+                           ' JOIN cpu_1s c USING (t, cpu) GROUP BY s.t, s.cpu'
+                           ' HAVING sum(s.cpu_ns) + c.sched_ns > 1000001000').fetchall()
+        obs = con.execute('SELECT count(*) FROM cpu_1s WHERE observed_ns > 1000000000'
+                          ' OR observed_ns < 0 OR sched_ns < 0').fetchone()[0]
+    finally:
+        con.close()
+    return (['%d negative' % neg] if neg else []) + [repr(o) for o in over[:3]] + \
+        (['%d bad cpu_1s' % obs] if obs else [])
+
+
+def exact(db, truth):
+    return subprocess.run([sys.executable, COMPARE, '--db', db, '--truth', truth,
+                           '--only-stored'], capture_output=True, text=True)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--sim', required=True)
+    ap.add_argument('--bake', required=True)
+    a = ap.parse_args()
+    results = []
+    rng = random.Random(20261126)
+    with tempfile.TemporaryDirectory(prefix='xenmon-bad-') as tmp:
+        trace, truth = tmp + '/t.bin', tmp + '/truth'
+        subprocess.run([a.sim, '--cpus', '8', '--domains', '20', '--vcpus', '2',
+                        '--seconds', '20', '--seed', '4', '-o', trace, '--truth', truth],
+                       check=True, capture_output=True)
+        good = open(trace, 'rb').read()
+        n = 0
+
+        def verdict(name, rc, err, rss, secs, db, keeps=False, want=(0, 1)):
+            bad = impossible(db)
+            named = rc != 1 or ('byte' in err and ('standard input' in err or tmp in err))
+            ok = rc in want and rss <= RSS_LIMIT_MIB and secs < TIME_LIMIT_S and \
+                not bad and named
+            detail = 'exit %d, %.1f MiB, %.1f s, %s %s' % (rc, rss, secs, bad, err[-300:])
+            if ok and keeps:
+                c = exact(db, truth)
+                con = sqlite3.connect(db)
+                stored = con.execute('SELECT count(DISTINCT t) FROM cpu_1s').fetchone()[0]
+                con.close()
+                ok = c.returncode == 0 and stored > 0
+                detail += ' stored %d; %s' % (stored, c.stdout[-300:])
+            results.append((name, ok, detail))
+
+        # truncated anywhere: the complete seconds before the cut, exact
+        for frac in (0.1, 0.37, 0.5, 0.83, 0.999):
+            n += 1
+            cut = int(len(good) * frac) | 1
+            path = '%s/cut%d.bin' % (tmp, n)
+            open(path, 'wb').write(good[:cut])
+            db = '%s/%d.db' % (tmp, n)
+            rc, err, rss, secs = bake(a, db, path=path)
+            verdict('truncated at byte %d: exit 1 naming the offset, the seconds '
+                    'before it exact' % cut, rc, err, rss, secs, db, keeps=True, want=(1,))
+
+        # zero-filled: 64 KiB of zeros over the middle
+        n += 1
+        mid = len(good) // 2
+        data = good[:mid] + bytes(65536) + good[mid + 65536:]
+        db = '%s/%d.db' % (tmp, n)
+        rc, err, rss, secs = bake(a, db, data=data)
+        verdict('64 KiB zero-filled at byte %d: stopped there, named, the seconds '
+                'before it exact' % mid, rc, err, rss, secs, db, keeps=True, want=(1,))
+
+        # bit flips: 1, 10 and 1000 random bits, three traces each
+        for flips in (1, 10, 1000):
+            for k in range(3):
+                n += 1
+                data = bytearray(good)
+                for _ in range(flips):
+                    i = rng.randrange(len(data))
+                    data[i] ^= 1 << rng.randrange(8)
+                db = '%s/%d.db' % (tmp, n)
+                rc, err, rss, secs = bake(a, db, data=bytes(data))
+                verdict('%d flipped bits (#%d): exit %d, nothing impossible stored, '
+                        'bounded' % (flips, k + 1, rc), rc, err, rss, secs, db)
+
+        # endlessly repeated: the same trace 40 times on a stream (each
+        # repeat goes back in time: counted and clamped, never accumulated)
+        n += 1
+        db = '%s/%d.db' % (tmp, n)
+        rc, err, rss, secs = bake(a, db, chunks=(good for _ in range(40)))
+        verdict('the same trace 40 times over (%d MB): no hang, memory bounded '
+                '(%.1f MiB)' % (40 * len(good) >> 20, rss), rc, err, rss, secs, db)
+
+        # out of order: the windows of the whole file in reverse
+        n += 1
+        wins, off = [], 0
+        while off + 12 <= len(good):
+            size = int.from_bytes(good[off + 8:off + 12], 'little')
+            wins.append(good[off:off + 12 + size])
+            off += 12 + size
+        db = '%s/%d.db' % (tmp, n)
+        rc, err, rss, secs = bake(a, db, data=b''.join(reversed(wins)))
+        verdict('all %d windows in reverse order: exit %d, nothing impossible, '
+                'bounded' % (len(wins), rc), rc, err, rss, secs, db)
+    return report(results)
+
+
+if __name__ == '__main__':
+    sys.exit(main())
