@@ -834,7 +834,8 @@ static struct run_info run_info(struct live *l, const char *status)
 		.start_time = l->start, .start_source = l->start_source,
 		.st = l->acct ? acct_stats(l->acct) : NULL,
 		.seconds_written = l->written, .seconds_skipped = l->skipped,
-		.seconds_dropped = l->ws.dropped, .max_lag_s = l->ws.max_lag_s,
+		.seconds_dropped = l->ws.dropped,
+		.lag_measured = l->ws.lag_measured, .max_lag_s = l->ws.max_lag_s,
 		.status = status,
 	};
 }

@@ -255,7 +255,7 @@ static struct run_info run_info(struct replay *r, const char *status)
 		.tsc_anomalies = r->merge.st.tsc_backwards + r->merge.st.tsc_jumps,
 		.seconds_written = r->written, .seconds_skipped = r->skipped,
 		.seconds_dropped = r->ws.dropped,
-		.max_lag_s = r->ws.max_lag_s > 0 ? r->ws.max_lag_s : -1,
+		.lag_measured = r->ws.lag_measured, .max_lag_s = r->ws.max_lag_s,
 		.status = status,
 	};
 }

@@ -410,7 +410,7 @@ int store_run_end(struct store *s, const struct run_info *r)
 	sqlite3_bind_int64(st, 11, (sqlite3_int64)r->seconds_dropped);
 	sqlite3_bind_double(st, 12, s->ws.max_txn_s * 1e3);
 	sqlite3_bind_int64(st, 13, (sqlite3_int64)s->ws.wal_peak_bytes);
-	if (r->max_lag_s >= 0)
+	if (r->lag_measured)
 		sqlite3_bind_double(st, 14, r->max_lag_s * 1e3);
 	int rc = step(s, st, "cannot write run");
 	sqlite3_finalize(st);

@@ -50,7 +50,8 @@ struct run_info {
 	const struct acct_stats *st;
 	uint64_t tsc_anomalies;     /* the merge's: TSC backwards or leaping */
 	uint64_t seconds_written, seconds_skipped, seconds_dropped;
-	double max_lag_s;           /* < 0: not measured */
+	bool lag_measured;
+	double max_lag_s;
 	const char *status;
 };
 

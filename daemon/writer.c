@@ -142,7 +142,8 @@ static bool wait_for_space(struct writer *w, bool *last_try)
 static void note_lag(struct writer *w, int64_t t)
 {
 	double lag = clock_s(CLOCK_REALTIME) - (double)(t + 1);
-	if (lag > w->st.max_lag_s) {
+	if (!w->st.lag_measured || lag > w->st.max_lag_s) {
+		w->st.lag_measured = true;
 		w->st.max_lag_s = lag;
 		w->st.max_lag_t = t;
 	}
@@ -373,7 +374,7 @@ void writer_print_summary(FILE *out, const struct writer_stats *st,
 	const struct store_write_stats *ws = store_write_stats(store);
 	fprintf(out, "writes     longest second %.1f ms, WAL at most %.1f MB",
 		ws->max_txn_s * 1e3, ws->wal_peak_bytes / 1e6);
-	if (st->max_lag_s > 0)
+	if (st->lag_measured)
 		fprintf(out, ", stored at most %.0f ms after the second ended",
 			st->max_lag_s * 1e3);
 	if (st->dropped)

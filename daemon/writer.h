@@ -33,7 +33,8 @@ struct writer_opts {
 struct writer_stats {
 	uint64_t written, skipped;
 	uint64_t dropped;         /* seconds lost to a full disk */
-	double max_lag_s;         /* wall_clock: worst lag, else 0 */
+	bool lag_measured;        /* wall_clock, and a second was stored */
+	double max_lag_s;         /* worst lag (negative: all stored early) */
 	int64_t max_lag_t;        /* the second it was stored that late */
 };
 

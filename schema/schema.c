@@ -29,7 +29,7 @@ static int pragma_int(sqlite3 *db, const char *sql, int *out)
 
 int schema_db_version(sqlite3 *db)
 {
-	int v;
+	int v = -1;  /* no row (cannot happen for this pragma): unknown */
 	return pragma_int(db, "PRAGMA user_version", &v) == SQLITE_OK ? v : -1;
 }
 

@@ -74,7 +74,7 @@ def main():
                         bake.returncode == 0 and sim.returncode == 0,
                         'exit %s/%s: %s %s' % (bake.returncode, sim.returncode,
                                                 err[-400:], sim_err[-200:])))
-        m = re.search(r'stored at most (\d+) ms after', out)
+        m = re.search(r'stored at most (-?\d+) ms after', out)
         lag_s = int(m.group(1)) / 1000 if m else None
         m = re.search(r'longest second ([\d.]+) ms', out)
         txn_ms = float(m.group(1)) if m else None

@@ -218,7 +218,41 @@ def main():
         # as live are compared above, through --tee).
         agrees_with_xen('vcpu-xt-', 'the xentrace recording', xs, xd, x0)
 
+    check_full_disk()
     print('1..%d' % len(results))
+
+
+def check_full_disk():
+    """Live on a disk that filled for 6 s with a 3 s backlog (init0)."""
+    err = read('full.err')
+    ok(read('full.rc').strip() == '0' and 'disk is full' in err and
+       'writing again' in err and 'were dropped' in err,
+       'live on a full disk: reported, recovered, exit 0', err.strip().replace('\n', ' | '))
+    path = os.path.join(OUT, 'full.db')
+    if not os.path.exists(path):
+        ok(False, 'live on a full disk: a database was left')
+        return
+    db = sqlite3.connect(path)
+    stored = [t for (t,) in db.execute('SELECT DISTINCT t FROM cpu_1s ORDER BY t')]
+    gaps = db.execute('SELECT first_t, last_t, seconds, reason FROM gap').fetchall()
+    dropped = db.execute('SELECT seconds_dropped FROM run').fetchone()[0]
+    missing = set(range(stored[0], stored[-1] + 1)) - set(stored) if stored else set()
+    in_gaps = set()
+    for f, l, _, _ in gaps:
+        in_gaps |= set(range(f, l + 1))
+    ok(missing and missing == in_gaps and dropped == len(missing) and
+       all(g[3] == 'disk full' for g in gaps),
+       'live on a full disk: the dropped seconds are exactly the gap recorded',
+       'missing %s gaps %s dropped %s' % (sorted(missing), gaps, dropped))
+    worst = db.execute(
+        'SELECT max(abs(s.cpu_sum + c.sched_ns - 1000000000)) FROM cpu_1s c '
+        'JOIN (SELECT t, cpu, sum(cpu_ns) AS cpu_sum FROM sample_1s GROUP BY t, cpu) s '
+        'USING (t, cpu) WHERE c.observed_ns = 1000000000').fetchone()[0]
+    ok(db.execute('PRAGMA integrity_check').fetchone()[0] == 'ok' and
+       worst is not None and worst <= 1000,
+       'live on a full disk: every stored second whole, integrity ok',
+       'worst %s ns over %d seconds' % (worst, len(stored)))
+    print('# full disk: %d seconds stored, %d dropped in %s' % (len(stored), dropped, gaps))
 
 
 main()
