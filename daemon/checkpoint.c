@@ -1,4 +1,5 @@
 #include "checkpoint.h"
+#include "clock.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -10,14 +11,18 @@
 /* SQLite's own threshold: checkpoint once the WAL holds this many frames. */
 #define CKPT_FRAMES 1000
 #define INTERVAL_S 1
+/* Commits further apart than this are paced (live, --realtime): the thread
+ * has the time to checkpoint before the next one starts the WAL over. */
+#define PACED_S 0.2
 
 struct checkpointer {
 	sqlite3 *writer, *db;
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
-	bool stop;
+	bool stop, kicked;
 	atomic_bool behind;       /* the last checkpoint left a backlog */
+	double last_commit;       /* the writer's, monotonic seconds */
 };
 
 /* One passive checkpoint on DB; afterwards, whether it left a backlog. */
@@ -29,12 +34,30 @@ static void checkpoint(struct checkpointer *c, sqlite3 *db)
 		atomic_store(&c->behind, log - copied >= CKPT_FRAMES);
 }
 
-/* The writer's wal hook, after each commit. */
+static void kick(struct checkpointer *c)
+{
+	pthread_mutex_lock(&c->lock);
+	c->kicked = true;
+	pthread_cond_signal(&c->wake);
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* The writer's wal hook, after each commit.  Paced commits leave the
+ * checkpoint, and its fsyncs, to the thread; back-to-back ones (a replay)
+ * do it here, or the WAL would never be found copied at a transaction's
+ * start, never start over, and grow with the whole replay. */
 static int after_commit(void *arg, sqlite3 *db, const char *name, int frames)
 {
 	struct checkpointer *c = arg;
+	double now = clock_s(CLOCK_MONOTONIC);
+	bool paced = now - c->last_commit > PACED_S;
 	(void)name;
-	if (frames >= CKPT_FRAMES && !atomic_load(&c->behind))
+	c->last_commit = now;
+	if (frames < CKPT_FRAMES || atomic_load(&c->behind))
+		return SQLITE_OK;
+	if (paced)
+		kick(c);
+	else
 		checkpoint(c, db);
 	return SQLITE_OK;
 }
@@ -47,9 +70,11 @@ static void *run(void *arg)
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_sec += INTERVAL_S;
-		pthread_cond_timedwait(&c->wake, &c->lock, &ts);
-		if (c->stop || !atomic_load(&c->behind))
+		if (!c->kicked)
+			pthread_cond_timedwait(&c->wake, &c->lock, &ts);
+		if (c->stop || !(c->kicked || atomic_load(&c->behind)))
 			continue;
+		c->kicked = false;
 		pthread_mutex_unlock(&c->lock);
 		checkpoint(c, c->db);
 		pthread_mutex_lock(&c->lock);

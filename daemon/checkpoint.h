@@ -8,11 +8,12 @@
  * short of its frames; when it ends, the next one copies the whole grown
  * WAL in one commit and stalls the seconds behind it.
  *
- * So the writer's connection checkpoints after a commit only while
- * checkpoints keep up; once one is left behind by a reader, a thread with a
- * connection of its own does the catching up, once a second, and hands
- * back when it is done.  The WAL is then started over and cut back to
- * journal_size_limit as usual.
+ * So a thread with a connection of its own checkpoints for paced commits
+ * (live: one a second, time enough to copy before the next), and once a
+ * checkpoint is left behind by a reader it does the catching up, once a
+ * second, until done.  Only back-to-back commits (a replay) checkpoint on
+ * the writer's thread, while checkpoints keep up.  The WAL is then started
+ * over and cut back to journal_size_limit as usual.
  */
 #ifndef XENMON_CHECKPOINT_H
 #define XENMON_CHECKPOINT_H

@@ -391,34 +391,48 @@ static int tbuf_info(struct live *l, uint64_t *mfn, uint32_t *bytes)
 	return 0;
 }
 
-/* Xen allocates the buffers once per boot: ask for ours, or use theirs. */
+/* Do Xen's trace buffers exist (this boot, made by anyone)? */
+static bool buffers_exist(struct live *l)
+{
+	uint64_t mfn = 0;
+	uint32_t bytes = 0;
+	return tbuf_info(l, &mfn, &bytes) == 0 && mfn && bytes;
+}
+
+/*
+ * Xen allocates the buffers once per boot and refuses (EBUSY) to make them
+ * again: ask for ours, or use those a previous run, xentrace or the boot
+ * line made.  Their real size is read from their index (map_buffers).
+ * Not xc_tbuf_get_size(): on Debian's Xen 4.17 it does not report buffers
+ * that exist (seen in tests/live), so every restart in a boot failed.
+ */
 static int allocate(struct live *l)
 {
-	unsigned long have = 0;
-	if (xc_tbuf_get_size(l->xch, &have) == 0 && have > 0) {
-		if (have != l->pages && l->o->tbuf_pages && !l->o->quiet)
-			fprintf(l->err, "xenbaked: Xen's trace buffers already "
-				"have %lu pages per CPU and cannot be resized "
-				"before a reboot; using them\n", have);
-		l->pages = (unsigned)have;
+	if (buffers_exist(l))
 		return 0;
-	}
 	if (xc_tbuf_set_size(l->xch, l->pages) < 0) {
 		int e = errno;
 		/* EBUSY: someone allocated them since we looked; use them. */
-		if (e != EBUSY || xc_tbuf_get_size(l->xch, &have) < 0 || !have)
+		if (e != EBUSY || !buffers_exist(l))
 			return fail(l, "Xen refused to allocate trace buffers of "
 				    "%u pages per CPU: %s; try a smaller "
 				    "--tbuf-pages, or boot Xen with "
 				    "tbuf_size=PAGES", l->pages, strerror(e));
 	}
-	if (xc_tbuf_get_size(l->xch, &have) == 0 && have > 0 && have != l->pages) {
-		if (!l->o->quiet)
-			fprintf(l->err, "xenbaked: Xen reduced the trace buffers "
-				"to %lu pages per CPU\n", have);
-		l->pages = (unsigned)have;
-	}
 	return 0;
+}
+
+/* The size Xen's buffers really have, once their index is mapped. */
+static void note_size(struct live *l)
+{
+	unsigned have = l->tinfo->tbuf_size;
+	if (have == l->pages)
+		return;
+	if (l->o->tbuf_pages && !l->o->quiet)
+		fprintf(l->err, "xenbaked: Xen's trace buffers have %u pages per "
+			"CPU, not the %u asked for, and cannot be resized before "
+			"a reboot; using them\n", have, l->pages);
+	l->pages = have;
 }
 
 static void *map_frames(struct live *l, const xen_pfn_t *pfns, size_t n,
@@ -484,6 +498,7 @@ static int map_buffers(struct live *l)
 	if (!l->tinfo)
 		return fail(l, "cannot map Xen's trace-buffer index: %s",
 			    strerror(errno));
+	note_size(l);
 	l->cpus = calloc(l->ncpus, sizeof *l->cpus);
 	l->snap = calloc(l->ncpus, sizeof *l->snap);
 	if (!l->cpus || !l->snap)

@@ -219,6 +219,8 @@ def main():
         agrees_with_xen('vcpu-xt-', 'the xentrace recording', xs, xd, x0)
 
     check_full_disk()
+    print('# after xentrace, a new recorder: exit %s %s' % (
+        read('after-xt.rc').strip(), read('after-xt.err').strip().replace('\n', ' | ')))
     print('1..%d' % len(results))
 
 
