@@ -32,6 +32,7 @@
  */
 #include "account.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -52,6 +53,10 @@ struct domain;
 struct vcpu {
 	uint64_t since;          /* start of the current interval, ns */
 	struct domain *dom;
+	/* Its open-second bucket on CPU bk_cpu, when bk_epoch is the open
+	 * second's: book() then skips the domain's bucket table. */
+	uint32_t bk_epoch, bk_idx;
+	uint16_t bk_cpu;
 	uint32_t live_idx;
 	uint16_t id;
 	uint16_t res;            /* CPU of residence */
@@ -86,6 +91,35 @@ struct pcpu {
 	uint32_t lost;
 };
 
+/* How acct_unordered takes a record, by its header (see kind_of). */
+enum rec_kind {
+	RK_UNKNOWN,      /* memo slot not filled */
+	RK_ORDERED,      /* needs the global order: acct_record */
+	RK_COUNT,        /* only counted, in *counter */
+	RK_INFNEXT,
+	RK_GRANT,        /* counted in *counter, booked as I/O */
+};
+
+/* What acct_record does with a record, by its header. */
+enum rec_action {
+	ACT_COUNT,       /* only counted, in *counter */
+	ACT_RUNSTATE,
+	ACT_CONTINUE,
+	ACT_INFNEXT,
+	ACT_GRANT,       /* counted in *counter, booked as I/O */
+	ACT_DOM,         /* domain created or destroyed */
+	ACT_LOST,
+};
+
+#define KIND_MEMO_SIZE 256u  /* a trace uses a few dozen headers */
+
+struct kind_memo {
+	uint32_t hdr;
+	uint8_t kind;            /* enum rec_kind */
+	uint8_t action;          /* enum rec_action */
+	uint64_t *counter;
+};
+
 struct acct {
 	struct acct_config cfg;
 	struct acct_stats st;
@@ -99,6 +133,12 @@ struct acct {
 	int64_t sec_t;           /* Unix second of the open bucket */
 	int64_t sec_start;       /* its start, ns since first record (<0 ok) */
 	uint64_t sec_end;
+	/* The same bounds in TSC, so that acct_unordered need not convert:
+	 * a TSC below tsc_sec_end is before sec_end, and one below
+	 * tsc_sec_start before sec_start (see second_bounds_tsc). */
+	uint64_t tsc_sec_start, tsc_sec_end;
+
+	struct kind_memo memo[KIND_MEMO_SIZE];
 
 	struct pcpu *cpus;
 	uint32_t ncpus_alloc;
@@ -203,6 +243,28 @@ oom:
 	return NULL;
 }
 
+/* The open second's bucket for V's domain on its CPU of residence. */
+static struct sample_row *vcpu_bucket(struct acct *a, struct vcpu *v)
+{
+	if (v->bk_epoch == a->epoch && v->bk_cpu == v->res)
+		return &a->rows[v->bk_idx];
+	struct sample_row *r = bucket(a, v->res, v->dom);
+	if (r) {
+		v->bk_epoch = a->epoch;
+		v->bk_cpu = v->res;
+		v->bk_idx = (uint32_t)(r - a->rows);
+	}
+	return r;
+}
+
+/* Where a row keeps the time of each booked state: an index rather than
+ * a branch on the state, which the processor could not predict. */
+static const size_t state_column[] = {
+	[V_RUNNING] = offsetof(struct sample_row, cpu_ns),
+	[V_RUNNABLE] = offsetof(struct sample_row, wait_ns),
+	[V_BLOCKED] = offsetof(struct sample_row, blocked_ns),
+};
+
 /* Book the vCPU's interval up to NOW in its current state. */
 static void book(struct acct *a, struct vcpu *v, uint64_t now)
 {
@@ -210,15 +272,9 @@ static void book(struct acct *a, struct vcpu *v, uint64_t now)
 	v->since = now;
 	if (d == 0 || v->state > V_BLOCKED)
 		return;
-	struct sample_row *r = bucket(a, v->res, v->dom);
-	if (!r)
-		return;
-	if (v->state == V_RUNNING)
-		r->cpu_ns += d;
-	else if (v->state == V_RUNNABLE)
-		r->wait_ns += d;
-	else
-		r->blocked_ns += d;
+	struct sample_row *r = vcpu_bucket(a, v);
+	if (r)
+		*(uint64_t *)((char *)r + state_column[v->state]) += d;
 }
 
 /* ---- domains and vCPUs ------------------------------------------------ */
@@ -474,6 +530,46 @@ int acct_hint(struct acct *a, unsigned cpu, uint16_t domid, uint16_t vcpu,
 	return 0;
 }
 
+/* ---- time ------------------------------------------------------------- */
+
+/* Nanoseconds since the first record for a TSC. */
+static uint64_t acct_tsc_to_ns(const struct acct *a, uint64_t tsc)
+{
+	if (tsc <= a->tsc0)
+		return 0;
+	return (uint64_t)(((unsigned __int128)(tsc - a->tsc0) * a->mul +
+			   (1ull << 51)) >> 52);
+}
+
+/*
+ * The first TSC at which acct_tsc_to_ns reaches NS (> 0), or 0 when no
+ * 64-bit TSC does.  The conversion is monotonic, so a TSC is before NS
+ * exactly when it is below this one: for x = tsc - tsc0 >= 1,
+ * (x * mul + 2^51) >> 52 >= NS  <=>  x >= ceil((NS * 2^52 - 2^51) / mul).
+ */
+static uint64_t tsc_reaching(const struct acct *a, uint64_t ns)
+{
+	if (a->mul == 0)
+		return 0;
+	unsigned __int128 need = ((unsigned __int128)ns << 52) - (1ull << 51);
+	unsigned __int128 x = (need + a->mul - 1) / a->mul;
+	unsigned __int128 t = a->tsc0 + x;
+	return t > UINT64_MAX ? 0 : (uint64_t)t;
+}
+
+/*
+ * The open second's bounds in TSC.  Where there is no such TSC, the bound
+ * is left at 0: acct_unordered then converts every TSC as before.  Below
+ * 2^62 ns the conversion cannot wrap and a time is positive as int64_t.
+ */
+static void second_bounds_tsc(struct acct *a)
+{
+	a->tsc_sec_end = a->sec_end > 0 && a->sec_end < (1ull << 62) ?
+			 tsc_reaching(a, a->sec_end) : 0;
+	a->tsc_sec_start = a->sec_start > 0 && a->tsc_sec_end ?
+			   tsc_reaching(a, (uint64_t)a->sec_start) : 0;
+}
+
 /* ---- seconds ---------------------------------------------------------- */
 
 /*
@@ -578,6 +674,7 @@ static void close_second(struct acct *a, uint64_t end, bool complete)
 	a->sec_t++;
 	a->sec_start = (int64_t)a->sec_end;
 	a->sec_end += NS_PER_S;
+	second_bounds_tsc(a);
 }
 
 static void start(struct acct *a, uint64_t tsc)
@@ -593,6 +690,7 @@ static void start(struct acct *a, uint64_t tsc)
 	a->sec_t = t;
 	a->sec_start = -frac;
 	a->sec_end = NS_PER_S - (uint64_t)frac;
+	second_bounds_tsc(a);
 
 	/* What the look-ahead learnt: every hinted vCPU from the start. */
 	for (uint32_t id = 0; id < 65536; id++) {
@@ -606,15 +704,6 @@ static void start(struct acct *a, uint64_t tsc)
 				discover(a, v, v->hint_cpu, v->hint_state, 0, 0);
 		}
 	}
-}
-
-/* Nanoseconds since the first record for a TSC. */
-static uint64_t acct_tsc_to_ns(const struct acct *a, uint64_t tsc)
-{
-	if (tsc <= a->tsc0)
-		return 0;
-	return (uint64_t)(((unsigned __int128)(tsc - a->tsc0) * a->mul +
-			   (1ull << 51)) >> 52);
 }
 
 /* The record's time in ns, closing every second it has passed. */
@@ -762,53 +851,97 @@ static void on_lost(struct acct *a, unsigned cpu, uint32_t n, const uint8_t *w,
 	assert_running(a, cpu, who & 0xffff, who >> 16, now);
 }
 
-static void on_sched_min(struct acct *a, unsigned cpu, uint32_t ev, uint32_t n,
-			 const uint8_t *w, uint64_t tsc)
+static void on_continue(struct acct *a, unsigned cpu, uint32_t n,
+			const uint8_t *w, uint64_t tsc)
 {
-	if (TRACE_IS_RUNSTATE(ev)) {
-		on_runstate(a, cpu, ev, n, w, tsc);
-	} else if (ev == TRC_SCHED_CONTINUE_RUNNING) {
-		if (n != 1) {
-			a->st.malformed++;
-			return;
-		}
-		a->st.continue_running++;
-		uint32_t x = trace_load32(w);
-		assert_running(a, cpu, x >> 16, x & 0xffff, advance(a, tsc));
-	} else {
-		a->st.other_known++;
+	if (n != 1) {
+		a->st.malformed++;
+		return;
 	}
+	a->st.continue_running++;
+	uint32_t x = trace_load32(w);
+	assert_running(a, cpu, x >> 16, x & 0xffff, advance(a, tsc));
 }
 
-static void on_sched_verbose(struct acct *a, unsigned cpu, uint32_t ev, uint32_t n,
-			     const uint8_t *w, uint64_t tsc)
+/*
+ * How a record with header HDR is taken: by acct_unordered (kind) and by
+ * acct_record (action), and which counter counts it.  The kinds that need
+ * no order are the records only counted, INFNEXT and grants; the other
+ * records of the four classes used are ordered; every other class is only
+ * counted, as unused.
+ */
+static struct kind_memo classify(struct acct *a, uint32_t hdr)
 {
+	uint32_t ev = TRACE_HDR_EVENT(hdr), n = TRACE_HDR_NWORDS(hdr);
+	struct kind_memo k = { .hdr = hdr, .kind = RK_COUNT, .action = ACT_COUNT };
+
 	switch (ev) {
-	case TRC_SCHED_SWITCH_INFNEXT:
-		advance(a, tsc);
-		book_infnext(a, cpu, n, w);
-		break;
-	case TRC_SCHED_SWITCH_INFPREV:
-		if (n == 3 || n == 2)
-			a->st.infprev++;
-		else
-			a->st.malformed++;
-		break;
 	case TRC_SCHED_SWITCH:
-		a->st.sched_switch++;
-		break;
+		k.counter = &a->st.sched_switch;
+		return k;
+	case TRC_SCHED_SWITCH_INFPREV:
+		k.counter = n == 3 || n == 2 ? &a->st.infprev : &a->st.malformed;
+		return k;
 	case TRC_SCHED_WAKE:
 	case TRC_SCHED_SLEEP:
 	case TRC_SCHED_BLOCK:
-		a->st.wake_sleep_block++;
+		k.counter = &a->st.wake_sleep_block;
+		return k;
+	case TRC_TRACE_WRAP_BUFFER:
+		k.counter = &a->st.wrap;
+		return k;
+	case TRC_SCHED_SWITCH_INFNEXT:
+		k.kind = RK_INFNEXT;
+		k.action = ACT_INFNEXT;
+		return k;
+	case TRC_MEM_PAGE_GRANT_MAP:
+	case TRC_MEM_PAGE_GRANT_TRANSFER:
+		k.kind = RK_GRANT;
+		k.action = ACT_GRANT;
+		k.counter = ev == TRC_MEM_PAGE_GRANT_MAP ? &a->st.grant_map :
+			    &a->st.grant_transfer;
+		return k;
+	}
+	k.kind = RK_ORDERED;
+	switch (ev >> 12) {
+	case TRC_SCHED_MIN >> 12:
+		if (TRACE_IS_RUNSTATE(ev))
+			k.action = ACT_RUNSTATE;
+		else if (ev == TRC_SCHED_CONTINUE_RUNNING)
+			k.action = ACT_CONTINUE;
+		else
+			k.counter = &a->st.other_known;
 		break;
-	case TRC_SCHED_DOM_ADD:
-	case TRC_SCHED_DOM_REM:
-		on_dom(a, ev, n, w, tsc);
+	case TRC_SCHED_VERBOSE >> 12:
+		if (ev == TRC_SCHED_DOM_ADD || ev == TRC_SCHED_DOM_REM)
+			k.action = ACT_DOM;
+		else
+			k.counter = &a->st.other_known;
+		break;
+	case TRC_MEM >> 12:
+		k.counter = &a->st.other_known;
+		break;
+	case TRC_GEN >> 12:
+		if (ev == TRC_LOST_RECORDS)
+			k.action = ACT_LOST;
+		else
+			k.counter = &a->st.malformed;  /* a window header inside a window */
 		break;
 	default:
-		a->st.other_known++;
+		k.kind = RK_COUNT;
+		k.counter = &a->st.unused_class;
 	}
+	return k;
+}
+
+/* classify, remembered: one lookup and one jump per record instead of a
+ * cascade of comparisons, since a trace repeats a few dozen headers. */
+static const struct kind_memo *kind_of(struct acct *a, uint32_t hdr)
+{
+	struct kind_memo *m = &a->memo[(hdr ^ hdr >> 4 ^ hdr >> 12) % KIND_MEMO_SIZE];
+	if (m->hdr != hdr || m->kind == RK_UNKNOWN)
+		*m = classify(a, hdr);
+	return m;
 }
 
 void acct_record(struct acct *a, unsigned cpu, uint64_t tsc, uint32_t hdr,
@@ -834,33 +967,31 @@ void acct_record(struct acct *a, unsigned cpu, uint64_t tsc, uint32_t hdr,
 		return;
 	}
 
-	switch (ev >> 12) {
-	case TRC_SCHED_MIN >> 12:
-		on_sched_min(a, cpu, ev, n, w, tsc);
+	const struct kind_memo *k = kind_of(a, hdr);
+	switch (k->action) {
+	case ACT_COUNT:
+		(*k->counter)++;
 		break;
-	case TRC_SCHED_VERBOSE >> 12:
-		on_sched_verbose(a, cpu, ev, n, w, tsc);
+	case ACT_RUNSTATE:
+		on_runstate(a, cpu, ev, n, w, tsc);
 		break;
-	case TRC_MEM >> 12:
-		if (ev == TRC_MEM_PAGE_GRANT_MAP) {
-			advance(a, tsc);
-			book_grant(a, cpu, n, w, &a->st.grant_map);
-		} else if (ev == TRC_MEM_PAGE_GRANT_TRANSFER) {
-			advance(a, tsc);
-			book_grant(a, cpu, n, w, &a->st.grant_transfer);
-		} else
-			a->st.other_known++;
+	case ACT_CONTINUE:
+		on_continue(a, cpu, n, w, tsc);
 		break;
-	case TRC_GEN >> 12:
-		if (ev == TRC_LOST_RECORDS)
-			on_lost(a, cpu, n, w, tsc);
-		else if (ev == TRC_TRACE_WRAP_BUFFER)
-			a->st.wrap++;
-		else
-			a->st.malformed++;  /* a window header inside a window */
+	case ACT_INFNEXT:
+		advance(a, tsc);
+		book_infnext(a, cpu, n, w);
 		break;
-	default:
-		a->st.unused_class++;
+	case ACT_GRANT:
+		advance(a, tsc);
+		book_grant(a, cpu, n, w, k->counter);
+		break;
+	case ACT_DOM:
+		on_dom(a, ev, n, w, tsc);
+		break;
+	case ACT_LOST:
+		on_lost(a, cpu, n, w, tsc);
+		break;
 	}
 }
 
@@ -877,56 +1008,49 @@ bool acct_unordered_ok(const struct acct *a, unsigned cpu)
 	return a->started && !a->err && cpu < a->ncpus_alloc && a->cpus[cpu].present;
 }
 
+/*
+ * For a record to book: is it before the open second's end?  And count it
+ * late if it is before the open second's start.  (The conversion's test
+ * also asks that it be before the last record's time, a->now, which
+ * follows: a->now is never before the open second's start.)
+ */
+static bool in_open_second(struct acct *a, uint64_t tsc)
+{
+	if (tsc < a->tsc_sec_end) {
+		if (tsc < a->tsc_sec_start)
+			a->st.late++;
+		return true;
+	}
+	uint64_t ns = acct_tsc_to_ns(a, tsc);
+	if (ns >= a->sec_end)
+		return false;
+	if (ns < a->now && (int64_t)ns < a->sec_start)
+		a->st.late++;
+	return true;
+}
+
 bool acct_unordered(struct acct *a, unsigned cpu, uint64_t tsc, uint32_t hdr,
 		    const uint8_t *w)
 {
-	uint32_t ev = TRACE_HDR_EVENT(hdr), n = TRACE_HDR_NWORDS(hdr);
-	uint64_t *counter;
+	const struct kind_memo *k = kind_of(a, hdr);
 
-	switch (ev) {
-	case TRC_SCHED_SWITCH:
-		counter = &a->st.sched_switch;
+	switch (k->kind) {
+	case RK_COUNT:
+		(*k->counter)++;
 		break;
-	case TRC_SCHED_SWITCH_INFPREV:
-		counter = n == 3 || n == 2 ? &a->st.infprev : &a->st.malformed;
-		break;
-	case TRC_SCHED_WAKE:
-	case TRC_SCHED_SLEEP:
-	case TRC_SCHED_BLOCK:
-		counter = &a->st.wake_sleep_block;
-		break;
-	case TRC_TRACE_WRAP_BUFFER:
-		counter = &a->st.wrap;
-		break;
-	case TRC_SCHED_SWITCH_INFNEXT:
-	case TRC_MEM_PAGE_GRANT_MAP:
-	case TRC_MEM_PAGE_GRANT_TRANSFER: {
-		uint64_t ns = acct_tsc_to_ns(a, tsc);
-		if (ns >= a->sec_end)
+	case RK_INFNEXT:
+		if (!in_open_second(a, tsc))
 			return false;
-		if (ns < a->now && (int64_t)ns < a->sec_start)
-			a->st.late++;
-		a->st.records++;
-		if (tsc > a->max_tsc)
-			a->max_tsc = tsc;
-		if (ev == TRC_SCHED_SWITCH_INFNEXT)
-			book_infnext(a, cpu, n, w);
-		else
-			book_grant(a, cpu, n, w, ev == TRC_MEM_PAGE_GRANT_MAP ?
-				   &a->st.grant_map : &a->st.grant_transfer);
-		return true;
-	}
+		book_infnext(a, cpu, TRACE_HDR_NWORDS(hdr), w);
+		break;
+	case RK_GRANT:
+		if (!in_open_second(a, tsc))
+			return false;
+		book_grant(a, cpu, TRACE_HDR_NWORDS(hdr), w, k->counter);
+		break;
 	default:
-		switch (ev >> 12) {
-		case TRC_SCHED_MIN >> 12:
-		case TRC_SCHED_VERBOSE >> 12:
-		case TRC_MEM >> 12:
-		case TRC_GEN >> 12:
-			return false;
-		}
-		counter = &a->st.unused_class;
+		return false;
 	}
-	(*counter)++;
 	a->st.records++;
 	if (tsc > a->max_tsc)
 		a->max_tsc = tsc;

@@ -1,12 +1,23 @@
 /*
  * Window parsing and the per-CPU FIFOs.
  *
- * A FIFO is one growable buffer holding [base, tail) of its CPU's byte
- * sequence; the consumer's head moves forward, and the consumed prefix is
- * dropped (memmove) when it is worth it, so memory stays near what is
- * buffered ahead, not what was read.  Each window appended is remembered as
- * a (FIFO position, input offset) pair until it is consumed, to turn a
- * position back into a byte offset of the input for error messages.
+ * A copied input's FIFO is one growable buffer holding [base, tail) of its
+ * CPU's byte sequence; the consumer's head moves forward, and the consumed
+ * prefix is dropped (memmove) when it is worth it, so memory stays near
+ * what is buffered ahead, not what was read.  Each window appended is
+ * remembered as a (FIFO position, input offset) pair until it is consumed,
+ * to turn a position back into a byte offset of the input for error
+ * messages.
+ *
+ * A mapped input's FIFO holds no bytes: the same list of windows says
+ * where each one's bytes are in the mapping.  The mapping is walked 1 MiB
+ * per input_fill, exactly as read() would return the file, so that the
+ * merge sees the same FIFOs at the same moments either way.  Mapped pages
+ * count as resident once touched, so those every FIFO is past are given
+ * back now and then (MADV_DONTNEED: the file's pages stay in the page
+ * cache, and would simply be mapped again if touched).  A file that grows
+ * while it is replayed is read and copied past the size it had at open;
+ * one that shrinks would fault (SIGBUS), as for any mapped file.
  */
 #include "input.h"
 #include "trace.h"
@@ -18,10 +29,29 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #define CHUNK_SIZE (1u << 20)
+/* How often a mapped input gives back the pages every FIFO is past. */
+#define RELEASE_EVERY (8u << 20)
+#define PREFETCH_BYTES 8192u
+
+/* Map a regular file named by its path (standard input keeps reading, as
+ * it would from a pipe).  Without a mapping the input is read instead. */
+static void map_file(struct input *in, bool named)
+{
+	if (!named || in->size == 0 || in->size > SIZE_MAX)
+		return;
+	void *p = mmap(NULL, (size_t)in->size, PROT_READ, MAP_PRIVATE, in->fd, 0);
+	if (p == MAP_FAILED)
+		return;
+	madvise(p, (size_t)in->size, MADV_SEQUENTIAL);
+	in->map = p;
+	in->map_size = in->size;
+	in->map_next_release = RELEASE_EVERY;
+}
 
 int input_open(struct input *in, const char *name, char *err, size_t errlen)
 {
@@ -37,6 +67,7 @@ int input_open(struct input *in, const char *name, char *err, size_t errlen)
 	if (fstat(in->fd, &st) == 0 && S_ISREG(st.st_mode)) {
 		in->seekable = true;
 		in->size = (uint64_t)st.st_size;
+		map_file(in, in->fd != 0);
 	} else if (fstat(in->fd, &st) == 0 && S_ISDIR(st.st_mode)) {
 		snprintf(err, errlen, "%s: is a directory, not a trace file", name);
 		close(in->fd);
@@ -67,9 +98,15 @@ void input_close(struct input *in)
 {
 	if (in->fd > 0)
 		close(in->fd);
+	if (in->map)
+		munmap((void *)in->map, (size_t)in->map_size);
 	for (unsigned i = 0; i < in->ncpus; i++) {
-		free(in->cpus[i].buf);
-		free(in->cpus[i].segs);
+		struct cpu_fifo *f = &in->cpus[i];
+		for (size_t k = f->seg0; k < f->nsegs; k++)
+			if (f->segs[k].owned)
+				free((void *)f->segs[k].p);
+		free(f->buf);
+		free(f->segs);
 	}
 	free(in->cpus);
 	free(in->chunk);
@@ -113,8 +150,11 @@ static struct cpu_fifo *fifo_get(struct input *in, uint32_t cpu)
 
 static void segs_prune(struct cpu_fifo *f)
 {
-	while (f->nsegs - f->seg0 > 1 && f->segs[f->seg0 + 1].pos <= f->head)
+	while (f->nsegs - f->seg0 > 1 && f->segs[f->seg0 + 1].pos <= f->head) {
+		if (f->segs[f->seg0].owned)
+			free((void *)f->segs[f->seg0].p);
 		f->seg0++;
+	}
 	if (f->seg0 > 64 && f->seg0 * 2 > f->nsegs) {
 		memmove(f->segs, f->segs + f->seg0,
 			(f->nsegs - f->seg0) * sizeof *f->segs);
@@ -135,6 +175,42 @@ static int seg_push(struct cpu_fifo *f, uint64_t off)
 		f->segs_cap = n;
 	}
 	f->segs[f->nsegs++] = (struct seg){ .pos = f->tail, .off = off };
+	return 0;
+}
+
+/* A window's bytes in the mapping: the window's segment points at them,
+ * or, for the rest of a window cut by the end of a chunk, grows. */
+static int fifo_borrow(struct cpu_fifo *f, const uint8_t *p, size_t n)
+{
+	struct seg *s = &f->segs[f->nsegs - 1];
+	if (s->pos == f->tail && !s->p)
+		s->p = p;
+	else if (s->owned || s->p + (f->tail - s->pos) != p)
+		return -1;  /* cannot happen: the window is one piece of the map */
+	f->tail += n;
+	return 0;
+}
+
+/* A mapped input's bytes from past the mapping (a file that grew): a copy
+ * of them becomes a segment of its own. */
+static int fifo_append_owned(struct cpu_fifo *f, const uint8_t *p, size_t n,
+			     uint64_t off)
+{
+	uint8_t *q = malloc(n ? n : 1);
+	if (!q)
+		return -1;
+	memcpy(q, p, n);
+	struct seg *s = &f->segs[f->nsegs - 1];
+	if (s->pos != f->tail || s->p) {
+		if (seg_push(f, off) < 0) {
+			free(q);
+			return -1;
+		}
+		s = &f->segs[f->nsegs - 1];
+	}
+	s->p = q;
+	s->owned = true;
+	f->tail += n;
 	return 0;
 }
 
@@ -163,6 +239,9 @@ static int fifo_append(struct cpu_fifo *f, const uint8_t *p, size_t n)
 	}
 	memcpy(f->buf + used, p, n);
 	f->tail += n;
+	f->span_p = f->buf;
+	f->span_pos = f->base;
+	f->span_end = f->tail;
 	return 0;
 }
 
@@ -171,6 +250,82 @@ void input_consume(struct input *in, unsigned cpu, uint64_t pos)
 	struct cpu_fifo *f = &in->cpus[cpu];
 	in->buffered -= pos - f->head;
 	f->head = pos;
+}
+
+/* The segment holding FIFO position POS of a mapped input (POS < tail). */
+static size_t seg_of(const struct cpu_fifo *f, uint64_t pos)
+{
+	size_t i = f->seg0;
+	while (i + 1 < f->nsegs && f->segs[i + 1].pos <= pos)
+		i++;
+	return i;
+}
+
+static uint64_t seg_end(const struct cpu_fifo *f, size_t i)
+{
+	return i + 1 < f->nsegs ? f->segs[i + 1].pos : f->tail;
+}
+
+/* Copy up to N bytes of a mapped input's FIFO from POS on, across
+ * windows; returns how many there were. */
+static size_t gather(const struct cpu_fifo *f, uint64_t pos, uint8_t *out,
+		     size_t n)
+{
+	size_t got = 0;
+	for (size_t i = seg_of(f, pos); got < n && i < f->nsegs; i++) {
+		uint64_t end = seg_end(f, i);
+		if (pos >= end)
+			continue;
+		size_t k = end - pos < n - got ? (size_t)(end - pos) : n - got;
+		memcpy(out + got, f->segs[i].p + (pos - f->segs[i].pos), k);
+		got += k;
+		pos += k;
+	}
+	return got;
+}
+
+/*
+ * A window of a mapped input comes straight from the page cache, not from
+ * a buffer just written: ask for its first few KiB (a typical window) at
+ * once rather than miss the cache record after record.
+ */
+static void prefetch_window(const uint8_t *p, uint64_t n)
+{
+	for (uint64_t k = 0; k < n && k < PREFETCH_BYTES; k += 64)
+		__builtin_prefetch(p + k);
+}
+
+const uint8_t *input_peek_slow(struct input *in, unsigned cpu, uint64_t pos,
+			       uint64_t *avail)
+{
+	struct cpu_fifo *f = &in->cpus[cpu];
+	if (!in->map) {
+		*avail = f->tail - pos;
+		return f->buf ? f->buf + (pos - f->base) : NULL;  /* only empty windows */
+	}
+	if (pos >= f->tail) {
+		*avail = 0;
+		return f->stitch;
+	}
+	size_t i = seg_of(f, pos);
+	const struct seg *s = &f->segs[i];
+	uint64_t end = seg_end(f, i);
+	const uint8_t *p = s->p + (pos - s->pos);
+	uint64_t left = end - pos;
+	if (i + 1 == f->nsegs || left >= TRACE_MAX_RECORD ||
+	    (left >= 4 && left >= trace_rec_size(trace_load32(p)))) {
+		f->span_p = s->p;
+		f->span_pos = s->pos;
+		f->span_end = end;
+		*avail = left;
+		prefetch_window(p, left);
+		return p;
+	}
+	/* The record at POS goes on in the next window: copy it whole. */
+	size_t got = gather(f, pos, f->stitch, TRACE_MAX_RECORD);
+	size_t size = got >= 4 ? trace_rec_size(trace_load32(f->stitch)) : 4;
+	*avail = got < size ? got : size;
+	return f->stitch;
 }
 
 uint64_t input_offset_of(const struct input *in, unsigned cpu, uint64_t pos)
@@ -237,7 +392,20 @@ static long header_feed(struct input *in, const uint8_t *p, size_t n)
 	return (long)used;
 }
 
-static int distribute(struct input *in, const uint8_t *p, size_t n)
+/* Give N bytes of the current window to its CPU's FIFO.  BORROWED: they
+ * are in the mapping, and stay there. */
+static int fifo_put(struct input *in, const uint8_t *p, size_t n, bool borrowed)
+{
+	struct cpu_fifo *f = &in->cpus[in->win_cpu];
+	if (!in->map)
+		return fifo_append(f, p, n);
+	if (borrowed)
+		return fifo_borrow(f, p, n);
+	return fifo_append_owned(f, p, n, in->off);
+}
+
+static int distribute(struct input *in, const uint8_t *p, size_t n,
+		      bool borrowed)
 {
 	while (n) {
 		if (in->win_left == 0) {
@@ -249,7 +417,7 @@ static int distribute(struct input *in, const uint8_t *p, size_t n)
 			continue;
 		}
 		size_t m = in->win_left < n ? (size_t)in->win_left : n;
-		if (fifo_append(&in->cpus[in->win_cpu], p, m) < 0)
+		if (fifo_put(in, p, m, borrowed) < 0)
 			return bad(in, "out of memory");
 		in->buffered += m;
 		in->win_left -= m;
@@ -276,7 +444,7 @@ int input_feed(struct input *in, const void *p, size_t n)
 {
 	if (in->err[0])
 		return -1;
-	return distribute(in, p, n);
+	return distribute(in, p, n, false);
 }
 
 int input_check_complete(struct input *in)
@@ -293,6 +461,41 @@ int input_check_complete(struct input *in)
 	return 0;
 }
 
+/* Give back the mapped pages before the first byte any FIFO still holds. */
+static void map_release(struct input *in)
+{
+	uint64_t low = in->off;
+	for (unsigned i = 0; i < in->ncpus; i++) {
+		const struct cpu_fifo *f = &in->cpus[i];
+		if (f->present && f->head < f->tail) {
+			uint64_t o = input_offset_of(in, i, f->head);
+			if (o < low)
+				low = o;
+		}
+	}
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	low -= low % page;
+	if (low > in->map_released) {
+		madvise((void *)(in->map + in->map_released),
+			(size_t)(low - in->map_released), MADV_DONTNEED);
+		in->map_released = low;
+	}
+	in->map_next_release = in->off + RELEASE_EVERY;
+}
+
+/* The next chunk of the mapping, as read() would have returned it. */
+static int fill_from_map(struct input *in)
+{
+	uint64_t n = in->map_size - in->off;
+	if (n > in->chunk_size)
+		n = in->chunk_size;
+	if (distribute(in, in->map + in->off, (size_t)n, true) < 0)
+		return -1;
+	if (in->off >= in->map_next_release)
+		map_release(in);
+	return 1;
+}
+
 int input_fill(struct input *in)
 {
 	ssize_t n;
@@ -305,7 +508,13 @@ int input_fill(struct input *in)
 			in->eof = true;
 		return rc;
 	}
-	n = read(in->fd, in->chunk, in->chunk_size);
+	if (in->map && in->off < in->map_size)
+		return fill_from_map(in);
+	/* Past a mapping, where it ended (the file grew since). */
+	if (in->map)
+		n = pread(in->fd, in->chunk, in->chunk_size, (off_t)in->off);
+	else
+		n = read(in->fd, in->chunk, in->chunk_size);
 	if (n < 0 && errno == EINTR)
 		return 1;  /* let the caller look at its stop flag */
 	if (n < 0)
@@ -315,5 +524,5 @@ int input_fill(struct input *in)
 		in->eof = true;
 		return input_check_complete(in) < 0 ? -1 : 0;
 	}
-	return distribute(in, in->chunk, (size_t)n) < 0 ? -1 : 1;
+	return distribute(in, in->chunk, (size_t)n, false) < 0 ? -1 : 1;
 }

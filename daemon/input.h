@@ -3,11 +3,15 @@
  * records per physical CPU.
  *
  * The input is a sequence of windows (see trace.h).  Each window's bytes are
- * appended to its CPU's FIFO, so a CPU's records form one contiguous,
- * time-ordered byte sequence however xentrace cut it into windows, and a
- * record may even straddle two windows.  The FIFOs are what the merge
- * consumes.  Every byte keeps its input offset, so an error names where it
- * is in the file.
+ * appended to its CPU's FIFO, so a CPU's records form one time-ordered byte
+ * sequence however xentrace cut it into windows, and a record may even
+ * straddle two windows.  The FIFOs are what the merge consumes.  Every byte
+ * keeps its input offset, so an error names where it is in the file.
+ *
+ * A regular file named by its path is mapped into memory and its FIFOs
+ * only point at the windows in the mapping, which saves copying every byte
+ * twice (read(), then into the FIFO); a stream is read and copied.  Either
+ * way input_peek gives the bytes from a position on, contiguous.
  */
 #ifndef XENMON_INPUT_H
 #define XENMON_INPUT_H
@@ -16,19 +20,30 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "trace.h"
+
 struct seg {
 	uint64_t pos;        /* FIFO position of the window's first byte */
 	uint64_t off;        /* its offset in the input */
+	const uint8_t *p;    /* a mapped input's FIFO: where its bytes are */
+	bool owned;          /* p was allocated (a file that grew), free it */
 };
 
 struct cpu_fifo {
-	uint8_t *buf;
+	uint8_t *buf;        /* copied input: bytes [base, tail) */
 	uint64_t base;       /* FIFO position of buf[0] */
 	uint64_t tail;       /* FIFO position one past the last byte */
 	uint64_t head;       /* consumer's position */
 	size_t cap;
 	struct seg *segs;    /* windows not yet fully consumed, in order */
 	size_t nsegs, segs_cap, seg0;
+	/* What input_peek serves without searching: [span_pos, span_end)
+	 * at span_p. */
+	const uint8_t *span_p;
+	uint64_t span_pos, span_end;
+	/* A record of a mapped input split between two windows, copied
+	 * whole. */
+	uint8_t stitch[TRACE_MAX_RECORD];
 	bool present;
 };
 
@@ -51,6 +66,10 @@ struct input {
 	bool seekable;
 	uint64_t off;              /* input offset of the next byte to parse */
 	uint64_t size;             /* file size, 0 for a stream */
+	const uint8_t *map;        /* the file mapped, or NULL (read and copy) */
+	uint64_t map_size;
+	uint64_t map_released;     /* bytes of it given back to the kernel */
+	uint64_t map_next_release; /* input offset of the next release */
 
 	/* Window parser state. */
 	uint8_t hdr[20];
@@ -86,13 +105,30 @@ void input_close(struct input *in);
  * input (in->err says what and where; what came before stays usable). */
 int input_fill(struct input *in);
 
-/* Bytes of CPU's FIFO from its head, and how many there are. */
-static inline const uint8_t *input_peek(const struct input *in, unsigned cpu,
+/* input_peek off its fast path: finds the window, joins a split record. */
+const uint8_t *input_peek_slow(struct input *in, unsigned cpu, uint64_t pos,
+			       uint64_t *avail);
+
+/*
+ * The bytes of CPU's FIFO from position POS (not before its head), and how
+ * many are contiguous there: all that are buffered for a copied input; up
+ * to the end of the window for a mapped one, where a record cut by the
+ * window's end is given whole on its own (or cut short if the rest has not
+ * arrived).  So a record that does not fit in *AVAIL bytes after the first
+ * is to be peeked again from its own position; one that does not fit at
+ * POS itself is incomplete.  The pointer stays valid until the next peek
+ * of this CPU or the next input_fill.
+ */
+static inline const uint8_t *input_peek(struct input *in, unsigned cpu,
 					uint64_t pos, uint64_t *avail)
 {
-	const struct cpu_fifo *f = &in->cpus[cpu];
-	*avail = f->tail - pos;
-	return f->buf ? f->buf + (pos - f->base) : NULL;  /* only empty windows */
+	struct cpu_fifo *f = &in->cpus[cpu];
+	/* Most peeks land well inside the span served last. */
+	if (pos >= f->span_pos && pos + TRACE_MAX_RECORD <= f->span_end) {
+		*avail = f->span_end - pos;
+		return f->span_p + (pos - f->span_pos);
+	}
+	return input_peek_slow(in, cpu, pos, avail);
 }
 
 /* Mark CPU's FIFO consumed up to POS. */

@@ -1,8 +1,13 @@
 /*
- * The merge proper: a binary min-heap of CPUs keyed by (head TSC, CPU).
- * The top CPU is drained while its records stay no later than the next
- * CPU's head, so the heap is touched once per run of records rather than
- * once per record: a context switch emits several records back to back.
+ * The merge proper: a tournament tree of CPUs keyed by (head TSC, CPU).
+ * Leaf i (tree[nleaf + i]) is CPU i's key, or a sentinel greater than any
+ * key when the CPU is not ready; each inner node n holds the smaller of
+ * its children 2n and 2n + 1, so tree[1] is the next CPU to take.  Changing
+ * a leaf recomputes its path to the root: log2(nleaf) steps whose loads do
+ * not depend on the comparisons, unlike a heap's sifting.  The CPU on top
+ * is drained while its records stay earlier than the runner-up's head, so
+ * the tree is touched once per run of records rather than once per record:
+ * a context switch emits several records back to back.
  */
 #include "merge.h"
 
@@ -13,40 +18,94 @@
 
 #define PROGRESS_EVERY (1u << 22)
 
-/* Heap entries carry their key, so that sifting never leaves the array. */
+/* A key (TSC, then CPU) as one 128-bit number, so that taking the smaller
+ * of two is a comparison and a conditional move: no branch to mispredict. */
+typedef unsigned __int128 mkey;
+
+static inline mkey key_of(uint64_t tsc, unsigned cpu)
+{
+	return (mkey)tsc << 32 | cpu;
+}
+
+static inline mkey key_min(mkey x, mkey y)
+{
+	return y < x ? y : x;
+}
+
 static inline bool key_less(const struct hent *x, const struct hent *y)
 {
-	return x->tsc < y->tsc || (x->tsc == y->tsc && x->cpu < y->cpu);
+	return key_of(x->tsc, x->cpu) < key_of(y->tsc, y->cpu);
 }
 
-static void sift_down(struct merge *m, unsigned i)
+static const mkey no_key = ~(mkey)0;
+
+/* Set CPU's leaf to K and recompute the winners above it. */
+static void tree_set(struct merge *m, unsigned cpu, mkey k)
 {
-	unsigned n = m->nheap;
-	struct hent *h = m->heap, e = h[i];
-	for (;;) {
-		unsigned l = 2 * i + 1, best;
-		if (l >= n)
-			break;
-		best = l + 1 < n && key_less(&h[l + 1], &h[l]) ? l + 1 : l;
-		if (!key_less(&h[best], &e))
-			break;
-		h[i] = h[best];
-		i = best;
+	mkey *t = m->tree;
+	unsigned n = m->nleaf + cpu;
+	t[n] = k;
+	for (; n > 1; n /= 2) {
+		k = key_min(k, t[n ^ 1]);
+		t[n / 2] = k;
 	}
-	h[i] = e;
 }
 
-static void sift_up(struct merge *m, unsigned i)
+/* The CPU to take next, and its head's TSC (only while nready > 0). */
+static unsigned tree_top(const struct merge *m)
 {
-	struct hent *h = m->heap, e = h[i];
-	while (i > 0) {
-		unsigned p = (i - 1) / 2;
-		if (!key_less(&e, &h[p]))
-			break;
-		h[i] = h[p];
-		i = p;
-	}
-	h[i] = e;
+	return (uint32_t)m->tree[1];
+}
+
+static uint64_t tree_top_tsc(const struct merge *m)
+{
+	return (uint64_t)(m->tree[1] >> 32);
+}
+
+/* The smallest key but the winner's: the best of what lost to it, the
+ * winners of the subtrees beside its path. */
+static struct hent tree_runner_up(const struct merge *m)
+{
+	const mkey *t = m->tree;
+	mkey r = no_key;
+	for (unsigned n = m->nleaf + tree_top(m); n > 1; n /= 2)
+		r = key_min(r, t[n ^ 1]);
+	return (struct hent){ (uint64_t)(r >> 32), (uint32_t)r };
+}
+
+static void tree_add(struct merge *m, unsigned cpu)
+{
+	m->c[cpu].in_tree = true;
+	m->nready++;
+	tree_set(m, cpu, key_of(m->c[cpu].tsc, cpu));
+}
+
+static void tree_remove(struct merge *m, unsigned cpu)
+{
+	m->c[cpu].in_tree = false;
+	m->nready--;
+	tree_set(m, cpu, no_key);
+}
+
+/* Room for N CPUs' leaves: rebuilt from the CPUs' keys when it grows. */
+static int tree_fit(struct merge *m, unsigned n)
+{
+	if (n <= m->nleaf)
+		return 0;
+	unsigned leaves = m->nleaf ? m->nleaf : 1;
+	while (leaves < n)
+		leaves *= 2;
+	mkey *t = realloc(m->tree, 2 * leaves * sizeof *t);
+	if (!t)
+		return -1;
+	m->tree = t;
+	m->nleaf = leaves;
+	for (unsigned i = 0; i < 2 * leaves; i++)
+		t[i] = no_key;
+	for (unsigned i = 0; i < m->ncpus; i++)
+		if (m->c[i].in_tree)
+			tree_set(m, i, key_of(m->c[i].tsc, i));
+	return 0;
 }
 
 /* Decode CPU's next record that needs ordering, if it is all there; the
@@ -54,52 +113,59 @@ static void sift_up(struct merge *m, unsigned i)
 static bool head_ready(struct merge *m, unsigned cpu)
 {
 	struct mcpu *c = &m->c[cpu];
-	uint64_t avail;
-	const uint8_t *p = input_peek(m->in, cpu, c->pos, &avail);
-	if (avail < 4)
-		return false;
-	const uint8_t *start = p, *end = p + avail;
 	bool unordered_ok = c->known && acct_unordered_ok(m->a, cpu);
 	uint64_t last = c->last_tsc;
 	bool ready = false;
 
-	while (end - p >= 4) {
-		uint32_t hdr = trace_load32(p), size = trace_rec_size(hdr);
-		if ((uint64_t)(end - p) < size)
+	/* One contiguous span of the FIFO per turn (see input_peek). */
+	for (;;) {
+		uint64_t avail;
+		const uint8_t *p = input_peek(m->in, cpu, c->pos, &avail);
+		if (avail < 4)
 			break;
-		uint64_t tsc;
-		if (!TRACE_HDR_HAS_TSC(hdr)) {
-			tsc = c->known ? last : m->last_tsc;
-		} else {
-			tsc = trace_load64(p + 4);
-			if (c->known) {
-				if (tsc < last) {
-					m->st.tsc_backwards++;
-					tsc = last;
-				} else if (tsc - last > m->max_jump) {
+		const uint8_t *start = p, *end = p + avail;
+		while (end - p >= 4) {
+			uint32_t hdr = trace_load32(p), size = trace_rec_size(hdr);
+			if ((uint64_t)(end - p) < size)
+				break;
+			uint64_t tsc;
+			if (!TRACE_HDR_HAS_TSC(hdr)) {
+				tsc = c->known ? last : m->last_tsc;
+			} else {
+				tsc = trace_load64(p + 4);
+				if (c->known) {
+					if (tsc < last) {
+						m->st.tsc_backwards++;
+						tsc = last;
+					} else if (tsc - last > m->max_jump) {
+						m->st.tsc_jumps++;
+						tsc = last;
+					}
+				} else if (m->have_last && tsc > m->last_tsc &&
+					   tsc - m->last_tsc > m->max_jump) {
 					m->st.tsc_jumps++;
-					tsc = last;
+					tsc = m->last_tsc;
 				}
-			} else if (m->have_last && tsc > m->last_tsc &&
-				   tsc - m->last_tsc > m->max_jump) {
-				m->st.tsc_jumps++;
-				tsc = m->last_tsc;
 			}
+			if (unordered_ok &&
+			    acct_unordered(m->a, cpu, tsc, hdr,
+					   p + (TRACE_HDR_HAS_TSC(hdr) ? 12 : 4))) {
+				p += size;
+				last = tsc;
+				continue;
+			}
+			c->hdr = hdr;
+			c->size = size;
+			c->tsc = tsc;
+			ready = true;
+			break;
 		}
-		if (unordered_ok &&
-		    acct_unordered(m->a, cpu, tsc, hdr,
-				   p + (TRACE_HDR_HAS_TSC(hdr) ? 12 : 4))) {
-			p += size;
-			last = tsc;
-			continue;
-		}
-		c->hdr = hdr;
-		c->size = size;
-		c->tsc = tsc;
-		ready = true;
-		break;
+		c->pos += (uint64_t)(p - start);
+		/* A record that does not fit at the start of a span is
+		 * incomplete; anywhere else, it may go on in the next. */
+		if (ready || p == start)
+			break;
 	}
-	c->pos += (uint64_t)(p - start);
 	c->last_tsc = last;
 	return ready;
 }
@@ -109,18 +175,15 @@ static int grow_cpus(struct merge *m, unsigned n)
 	if (n <= m->ncpus)
 		return 0;
 	struct mcpu *c = realloc(m->c, n * sizeof *c);
-	struct hent *h = c ? realloc(m->heap, n * sizeof *h) : NULL;
-	unsigned *s = h ? realloc(m->starved, n * sizeof *s) : NULL;
+	unsigned *s = c ? realloc(m->starved, n * sizeof *s) : NULL;
 	if (c)
 		m->c = c;
-	if (h)
-		m->heap = h;
 	if (!s)
 		return -1;
 	m->starved = s;
 	memset(m->c + m->ncpus, 0, (n - m->ncpus) * sizeof *c);
 	m->ncpus = n;
-	return 0;
+	return tree_fit(m, n);
 }
 
 /* Bring CPUs that appeared in the input into the merge, starved. */
@@ -134,7 +197,7 @@ static int adopt_new_cpus(struct merge *m)
 		return -1;
 	for (unsigned i = 0; i < in->ncpus; i++) {
 		struct mcpu *c = &m->c[i];
-		if (!in->cpus[i].present || c->starved || c->in_heap)
+		if (!in->cpus[i].present || c->starved || c->in_tree)
 			continue;
 		if (acct_add_cpu(m->a, i) < 0)
 			return -1;
@@ -145,7 +208,7 @@ static int adopt_new_cpus(struct merge *m)
 	return 0;
 }
 
-/* Starved CPUs whose next record has arrived go back into the heap. */
+/* Starved CPUs whose next record has arrived go back into the tree. */
 static void refeed(struct merge *m)
 {
 	unsigned k = 0;
@@ -153,9 +216,7 @@ static void refeed(struct merge *m)
 		unsigned cpu = m->starved[i];
 		if (head_ready(m, cpu)) {
 			m->c[cpu].starved = false;
-			m->c[cpu].in_heap = true;
-			m->heap[m->nheap++] = (struct hent){ m->c[cpu].tsc, cpu };
-			sift_up(m, m->nheap - 1);
+			tree_add(m, cpu);
 		} else {
 			m->starved[k++] = cpu;
 		}
@@ -171,14 +232,14 @@ static void refeed(struct merge *m)
  */
 static bool worth_waiting(const struct merge *m)
 {
-	if (m->nheap == 0)
+	if (m->nready == 0)
 		return true;
-	uint64_t next = m->heap[0].tsc;
+	uint64_t next = tree_top_tsc(m);
 	for (unsigned i = 0; i < m->nstarved; i++) {
 		const struct mcpu *c = &m->c[m->starved[i]];
 		/* Its next record is no earlier than its last: if that is
-		 * ahead of the heap, the runs of the others could still pass
-		 * it, since it is not in the heap to bound them. */
+		 * ahead of the tree, the runs of the others could still pass
+		 * it, since it is not in the tree to bound them. */
 		if (c->known && (next <= c->last_tsc ||
 				 next - c->last_tsc < m->idle_after))
 			return true;
@@ -193,7 +254,7 @@ static int fill(struct merge *m)
 	struct input *in = m->in;
 	int bad = 0;
 	while (!in->eof && !bad && !(m->stop && *m->stop) &&
-	       (m->nheap == 0 || (m->nstarved && in->buffered < m->lookahead &&
+	       (m->nready == 0 || (m->nstarved && in->buffered < m->lookahead &&
 				  worth_waiting(m)))) {
 		if (input_fill(in) < 0)
 			bad = -1;
@@ -230,22 +291,18 @@ int merge_run(struct merge *m)
 	int bad = 0;
 
 	for (;;) {
-		if (!bad && !in->eof && (m->nheap == 0 || m->nstarved))
+		if (!bad && !in->eof && (m->nready == 0 || m->nstarved))
 			bad = fill(m);
-		if (m->nheap == 0)
+		if (m->nready == 0)
 			break;
 		if (acct_error(m->a))
 			return -1;
 		if (m->stop && *m->stop)
 			return 1;
 
-		unsigned cpu = m->heap[0].cpu;
+		unsigned cpu = tree_top(m);
 		struct mcpu *c = &m->c[cpu];
-		struct hent next = { UINT64_MAX, UINT32_MAX };
-		if (m->nheap > 1)
-			next = m->heap[1];
-		if (m->nheap > 2 && key_less(&m->heap[2], &next))
-			next = m->heap[2];
+		struct hent next = tree_runner_up(m);
 		for (;;) {
 			uint64_t avail;
 			const uint8_t *p = input_peek(in, cpu, c->pos, &avail);
@@ -264,9 +321,7 @@ int merge_run(struct merge *m)
 			}
 			if (!head_ready(m, cpu)) {
 				input_consume(in, cpu, c->pos);
-				c->in_heap = false;
-				m->heap[0] = m->heap[--m->nheap];
-				sift_down(m, 0);
+				tree_remove(m, cpu);
 				if (!in->eof || bad) {
 					c->starved = true;
 					m->starved[m->nstarved++] = cpu;
@@ -276,8 +331,7 @@ int merge_run(struct merge *m)
 			struct hent me = { c->tsc, cpu };
 			if (!key_less(&me, &next)) {
 				input_consume(in, cpu, c->pos);
-				m->heap[0] = me;
-				sift_down(m, 0);
+				tree_set(m, cpu, key_of(me.tsc, me.cpu));
 				break;
 			}
 		}
@@ -307,7 +361,7 @@ int merge_init(struct merge *m, struct input *in, struct acct *a,
 void merge_free(struct merge *m)
 {
 	free(m->c);
-	free(m->heap);
+	free(m->tree);
 	free(m->starved);
 	memset(m, 0, sizeof *m);
 }

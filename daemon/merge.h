@@ -28,10 +28,11 @@ struct mcpu {
 	uint64_t last_tsc;   /* TSC of the last record taken */
 	uint32_t hdr, size;
 	bool known;          /* last_tsc is valid */
-	bool in_heap;
+	bool in_tree;        /* its head is ready and takes part in the merge */
 	bool starved;
 };
 
+/* A CPU's merge key: its head record's TSC, then its number. */
 struct hent {
 	uint64_t tsc;
 	uint32_t cpu;
@@ -46,8 +47,9 @@ struct merge {
 	struct acct *a;
 	struct mcpu *c;
 	unsigned ncpus;
-	struct hent *heap;
-	unsigned nheap;
+	unsigned __int128 *tree; /* tournament tree of keys, see merge.c */
+	unsigned nleaf;          /* its leaves: a power of two >= ncpus */
+	unsigned nready;         /* CPUs in it */
 	unsigned *starved, nstarved;
 	uint64_t lookahead;
 	uint64_t max_jump;       /* TSC ticks */

@@ -107,7 +107,7 @@ static void look(struct prescan *p, struct prescan_cpu *c, unsigned cpu,
 	}
 }
 
-int prescan_walk(struct prescan *p, const struct input *in)
+int prescan_walk(struct prescan *p, struct input *in)
 {
 	if (in->ncpus > p->ncpus) {
 		struct prescan_cpu *c = realloc(p->c, in->ncpus * sizeof *c);

@@ -58,7 +58,7 @@ struct prescan {
 void prescan_free(struct prescan *p);
 
 /* Walk the records that arrived since the last call. */
-int prescan_walk(struct prescan *p, const struct input *in);
+int prescan_walk(struct prescan *p, struct input *in);
 
 /* The TSC every CPU holding records has passed (0 if none). */
 uint64_t prescan_horizon(const struct prescan *p);

@@ -30,6 +30,9 @@
 #define TRACE_HDR_NWORDS(h)  (((h) >> 28) & 7u)
 #define TRACE_HDR_HAS_TSC(h) ((h) >> 31)
 
+/* The longest record: header, TSC and 7 extra words. */
+#define TRACE_MAX_RECORD (4u + 8u + 7u * 4u)
+
 /* Bytes of a record, header included. */
 static inline uint32_t trace_rec_size(uint32_t hdr)
 {

@@ -82,6 +82,40 @@ static int replay(char *err, size_t errlen)
 	return rc;
 }
 
+/* The bytes of the file at PATH fed as a stream (the copied input, not
+ * the mapped one), a few bytes at a time. */
+struct stream {
+	const struct buf *b;
+	size_t off;
+};
+
+static int pull_stream(struct input *in, void *ctx)
+{
+	struct stream *s = ctx;
+	if (s->off == s->b->n)
+		return input_check_complete(in) < 0 ? -1 : 0;
+	size_t k = s->b->n - s->off < 7 ? s->b->n - s->off : 7;
+	int rc = input_feed(in, s->b->b + s->off, k);
+	s->off += k;
+	return rc < 0 ? -1 : 1;
+}
+
+static int replay_stream(const struct buf *b)
+{
+	struct input in;
+	struct merge m;
+	struct stream s = { b, 0 };
+	struct acct *a = new_acct(&g, (int64_t)T0 * (int64_t)S);
+	input_open_pull(&in, "stream", pull_stream, &s);
+	assert_int_equal(merge_init(&m, &in, a, MHZ, 1 << 20), 0);
+	int rc = merge_run(&m);
+	acct_finish(a, rc == 0);
+	merge_free(&m);
+	input_close(&in);
+	acct_free(a);
+	return rc;
+}
+
 /* Two CPUs; the wake on CPU 0 must be merged before CPU 1 runs the vCPU. */
 static void two_cpu_trace(struct buf *c0, struct buf *c1)
 {
@@ -128,19 +162,67 @@ static void test_windows_in_any_order_and_split_records(void **state)
 	check_two_cpu_result();
 	size_t rows = g.nrows;
 
-	/* Now cut every CPU's bytes into windows of 20 bytes, which splits
-	 * records across windows, and interleave them. */
-	memset(&out, 0, sizeof out);
-	for (size_t off = 0; off < c0.n || off < c1.n; off += 20) {
-		if (off < c1.n)
-			put_window(&out, 1, c1.b + off, c1.n - off < 20 ? c1.n - off : 20);
-		if (off < c0.n)
-			put_window(&out, 0, c0.b + off, c0.n - off < 20 ? c0.n - off : 20);
+	/* Now cut every CPU's bytes into windows of 20 bytes, then of 4 and
+	 * empty ones, which splits records across two windows and across
+	 * many, and interleave them.  A file is mapped, a stream copied:
+	 * both must put the pieces together. */
+	static const size_t cuts[] = { 20, 4 };
+	for (size_t k = 0; k < 2; k++) {
+		size_t cut = cuts[k];
+		memset(&out, 0, sizeof out);
+		for (size_t off = 0; off < c0.n || off < c1.n; off += cut) {
+			if (off < c1.n)
+				put_window(&out, 1, c1.b + off,
+					   c1.n - off < cut ? c1.n - off : cut);
+			if (cut == 4)
+				put_window(&out, 1, c1.b, 0);
+			if (off < c0.n)
+				put_window(&out, 0, c0.b + off,
+					   c0.n - off < cut ? c0.n - off : cut);
+		}
+		write_file(&out);
+		assert_int_equal(replay(err, sizeof err), 0);
+		check_two_cpu_result();
+		assert_int_equal(g.nrows, rows);
+		assert_int_equal(replay_stream(&out), 0);
+		check_two_cpu_result();
+		assert_int_equal(g.nrows, rows);
 	}
-	write_file(&out);
-	assert_int_equal(replay(err, sizeof err), 0);
+}
+
+/* A file that grows while it is replayed is read to its new end, past
+ * what was mapped when it was opened; a window may go on past that. */
+static void test_file_growing_while_replayed(void **state)
+{
+	(void)state;
+	static struct buf c0, c1, out;
+	char err[400];
+	two_cpu_trace(&c0, &c1);
+	memset(&out, 0, sizeof out);
+	put_window(&out, 1, c1.b, c1.n);
+	put_window(&out, 0, c0.b, c0.n);
+	size_t first = 12 + c1.n + 12 + c0.n / 2;
+	struct buf head = out;
+	head.n = first;
+	write_file(&head);
+
+	struct input in;
+	struct merge m;
+	struct acct *a = new_acct(&g, (int64_t)T0 * (int64_t)S);
+	assert_int_equal(input_open(&in, path, err, sizeof err), 0);
+	FILE *f = fopen(path, "ab");
+	assert_non_null(f);
+	assert_int_equal(fwrite(out.b + first, 1, out.n - first, f), out.n - first);
+	fclose(f);
+	assert_int_equal(merge_init(&m, &in, a, MHZ, 1 << 20), 0);
+	assert_int_equal(merge_run(&m), 0);
+	acct_finish(a, true);
 	check_two_cpu_result();
-	assert_int_equal(g.nrows, rows);
+	assert_int_equal(in.off, out.n);
+	merge_free(&m);
+	input_close(&in);
+	acct_free(a);
+	unlink(path);
 }
 
 /* Records with 0..7 words, with and without TSC, wrap padding: sizes are
@@ -377,6 +459,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_windows_in_any_order_and_split_records),
+		cmocka_unit_test(test_file_growing_while_replayed),
 		cmocka_unit_test(test_every_record_form),
 		cmocka_unit_test(test_truncated_window_names_offset),
 		cmocka_unit_test(test_bad_window_header),
