@@ -64,10 +64,13 @@ int input_open(struct input *in, const char *name, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: cannot open trace: %s", name, strerror(errno));
 		return -1;
 	}
-	if (fstat(in->fd, &st) == 0 && S_ISREG(st.st_mode)) {
+	/* Standard input is a stream even when redirected from a file: the
+	 * head scan reopens a seekable input by name, which for "-" would
+	 * read (and consume) the same descriptor. */
+	if (fstat(in->fd, &st) == 0 && S_ISREG(st.st_mode) && in->fd != 0) {
 		in->seekable = true;
 		in->size = (uint64_t)st.st_size;
-		map_file(in, in->fd != 0);
+		map_file(in, true);
 	} else if (fstat(in->fd, &st) == 0 && S_ISDIR(st.st_mode)) {
 		snprintf(err, errlen, "%s: is a directory, not a trace file", name);
 		close(in->fd);

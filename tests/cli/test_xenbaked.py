@@ -210,6 +210,12 @@ def main():
                         '--start-time', str(START)], input=trace(), capture_output=True)
     check('stream on stdin', p.returncode == 0 and db_count(sdb) == 3,
           p.stderr.decode()[-300:])
+    rdb = os.path.join(tmp, 'r.db')
+    with open(good, 'rb') as f:
+        p = subprocess.run([BAKE, '--input', '-', '--db', rdb, '--cpu-mhz', str(MHZ),
+                            '--start-time', str(START)], stdin=f, capture_output=True)
+    check('standard input redirected from a file (--input - < FILE)',
+          p.returncode == 0 and db_count(rdb) == 3, p.stderr.decode()[-300:])
 
     # Truncated trace: complete seconds kept, message names the offset.
     data = trace(seconds=3, cpus=1)
