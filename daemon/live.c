@@ -878,7 +878,7 @@ static int start_pipeline(struct live *l)
 		return fail(l, "%s", store_error(l->store));
 	struct writer_opts wo = {
 		.depth = 8, .backlog = l->o->backlog, .wall_clock = true,
-		.report_every = l->o->full_report_s,
+		.report_every = l->o->full_report_s, .stop = l->o->stop,
 		.log = l->err,
 	};
 	l->writer = writer_start(l->store, &wo);

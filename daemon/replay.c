@@ -331,7 +331,7 @@ static int run(struct replay *r, FILE *out)
 	struct writer_opts wo = {
 		.depth = 8, .backlog = timely ? o->backlog : 0,
 		.wall_clock = !r->in.seekable && !o->have_start, .log = r->err,
-		.report_every = o->full_report_s,
+		.report_every = o->full_report_s, .stop = o->stop,
 	};
 	r->writer = writer_start(r->store, &wo);
 	if (!r->writer) {

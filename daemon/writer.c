@@ -36,6 +36,7 @@ struct writer {
 	bool done, failed;
 	bool full;                /* the last write found the disk full */
 	double full_since, last_report;
+	double stop_seen;         /* when the stop was first seen, or 0 */
 	struct gap gaps[MAX_PENDING_GAPS];
 	unsigned ngaps;
 	struct writer_stats st;
@@ -310,8 +311,25 @@ static void make_room(struct writer *w)
 	}
 }
 
+/* Only the engine's thread calls this (stop_seen is its own). */
+static bool too_late(struct writer *w)
+{
+	if (!w->o.stop || !*w->o.stop)
+		return false;
+	double now = clock_s(CLOCK_MONOTONIC);
+	if (!w->stop_seen)
+		w->stop_seen = now;
+	return now - w->stop_seen > WRITER_STOP_GRACE_S;
+}
+
 int writer_put(struct writer *w, const struct second *s)
 {
+	if (!s->ncpus && !s->nsamples)
+		return 0;
+	if (too_late(w)) {
+		w->st.after_stop++;
+		return 0;
+	}
 	pthread_mutex_lock(&w->lock);
 	make_room(w);
 	bool failed = w->failed;
@@ -380,5 +398,8 @@ void writer_print_summary(FILE *out, const struct writer_stats *st,
 	if (st->dropped)
 		fprintf(out, "; %" PRIu64 " seconds dropped on a full disk",
 			st->dropped);
+	if (st->after_stop)
+		fprintf(out, "; %" PRIu64 " seconds closed after the stop not "
+			"written", st->after_stop);
 	fprintf(out, "\n");
 }

@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <signal.h>
 #include <stdio.h>
 
 #include "account.h"
@@ -28,11 +29,18 @@ struct writer_opts {
 	bool wall_clock;          /* seconds are wall-clock seconds: measure
 				     how far behind them each is stored */
 	FILE *log;                /* where a full disk is reported */
+	/* Set on SIGINT/SIGTERM: what is queued within STOP_GRACE_S of it is
+	 * still written, later seconds are not (one record can close hours
+	 * of seconds; the stop must not wait for them). */
+	const volatile sig_atomic_t *stop;
 };
+
+#define WRITER_STOP_GRACE_S 0.5
 
 struct writer_stats {
 	uint64_t written, skipped;
 	uint64_t dropped;         /* seconds lost to a full disk */
+	uint64_t after_stop;      /* seconds closed too long after a stop */
 	bool lag_measured;        /* wall_clock, and a second was stored */
 	double max_lag_s;         /* worst lag (negative: all stored early) */
 	int64_t max_lag_t;        /* the second it was stored that late */
@@ -45,7 +53,8 @@ struct writer;
 
 struct writer *writer_start(struct store *store, const struct writer_opts *o);
 
-/* Queue a copy of S; -1 if the writer has failed (store_error says why). */
+/* Queue a copy of S; -1 if the writer has failed (store_error says why).
+ * A second with nothing in it (no CPU, no row) is not stored. */
 int writer_put(struct writer *w, const struct second *s);
 
 /* Write what is queued (one last try on a full disk), stop the thread, free

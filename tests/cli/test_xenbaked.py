@@ -178,6 +178,32 @@ def main():
               rc == 0 and took < 1.0 and 1 <= n <= 3 and torn == 0,
               'rc %s after %.2f s, %d seconds' % (rc, took, n))
 
+    # A stop while one record closes hours of seconds (a trace whose TSC
+    # leaps ~58 min at a time, as a corrupt one can): out within ~1 s.
+    leap = b''
+    for i in range(300):
+        leap += runstate(T(i * 3500 * 10**9), 1, 0, 2 if i % 2 else 1, 1 if i % 2 else 2)
+    leaps = os.path.join(tmp, 'leaps.bin')
+    with open(leaps, 'wb') as f:
+        f.write(window(0, leap))
+    ldb = os.path.join(tmp, 'leaps.db')
+    p = subprocess.Popen([BAKE, '--input', leaps, '--db', ldb, '--cpu-mhz', str(MHZ),
+                          '--start-time', str(START)], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    time.sleep(1.5)
+    p.send_signal(signal.SIGTERM)
+    t0 = time.time()
+    try:
+        out, err = p.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, err = p.communicate()
+    took = time.time() - t0
+    check('SIGTERM while a record closes hours of seconds: out within 1.5 s, '
+          'exit 0, says what it did not write',
+          p.returncode == 0 and took < 1.5 and 'after the stop not written' in out,
+          'rc %s after %.2f s: %s %s' % (p.returncode, took, out[-300:], err[-300:]))
+
     # Two writers on one database: the second refuses, the first goes on.
     wdb = os.path.join(tmp, 'two.db')
     first = subprocess.Popen([BAKE, '--input', '-', '--db', wdb, '--cpu-mhz', str(MHZ),
