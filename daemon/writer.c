@@ -144,10 +144,12 @@ static void note_lag(struct writer *w, int64_t t)
 {
 	double lag = clock_s(CLOCK_REALTIME) - (double)(t + 1);
 	if (!w->st.lag_measured || lag > w->st.max_lag_s) {
-		w->st.lag_measured = true;
 		w->st.max_lag_s = lag;
 		w->st.max_lag_t = t;
 	}
+	if (!w->st.lag_measured || lag < w->st.min_lag_s)
+		w->st.min_lag_s = lag;
+	w->st.lag_measured = true;
 }
 
 /* Write the current second, retrying while the disk is full.  0 written,
@@ -393,8 +395,8 @@ void writer_print_summary(FILE *out, const struct writer_stats *st,
 	fprintf(out, "writes     longest second %.1f ms, WAL at most %.1f MB",
 		ws->max_txn_s * 1e3, ws->wal_peak_bytes / 1e6);
 	if (st->lag_measured)
-		fprintf(out, ", stored at most %.0f ms after the second ended",
-			st->max_lag_s * 1e3);
+		fprintf(out, ", lag %.0f..%.0f ms behind the stream's clock",
+			st->min_lag_s * 1e3, st->max_lag_s * 1e3);
 	if (st->dropped)
 		fprintf(out, "; %" PRIu64 " seconds dropped on a full disk",
 			st->dropped);

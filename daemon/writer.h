@@ -42,7 +42,11 @@ struct writer_stats {
 	uint64_t dropped;         /* seconds lost to a full disk */
 	uint64_t after_stop;      /* seconds closed too long after a stop */
 	bool lag_measured;        /* wall_clock, and a second was stored */
-	double max_lag_s;         /* worst lag (negative: all stored early) */
+	/* Lag of a commit behind its second's end on the wall clock, whose
+	 * origin for a stream is when its first bytes came: later than the
+	 * trace began, so it can be negative; its spread is the figure that
+	 * says whether the daemon keeps up. */
+	double min_lag_s, max_lag_s;
 	int64_t max_lag_t;        /* the second it was stored that late */
 };
 

@@ -4,7 +4,7 @@ time into `xenbaked --input -` (as `xentrace | xenbaked` would be), with a
 burst of ten times the normal record rate for a minute.  Prints figures;
 output is TAP.
 
-Figures: record rates before and during the burst, the daemon's lag behind
+Figures: the average record rate, the daemon's lag behind
 the trace (how long after a second ended it was committed, the stream being
 anchored to the wall clock at its first bytes), its longest one-second
 transaction and its peak resident memory.  Fails if the daemon fails, if it
@@ -74,8 +74,8 @@ def main():
                         bake.returncode == 0 and sim.returncode == 0,
                         'exit %s/%s: %s %s' % (bake.returncode, sim.returncode,
                                                 err[-400:], sim_err[-200:])))
-        m = re.search(r'stored at most (-?\d+) ms after', out)
-        lag_s = int(m.group(1)) / 1000 if m else None
+        m = re.search(r'lag (-?\d+)\.\.(-?\d+) ms behind', out)
+        lag_min, lag_s = (int(m.group(1)) / 1000, int(m.group(2)) / 1000) if m else (None, None)
         m = re.search(r'longest second ([\d.]+) ms', out)
         txn_ms = float(m.group(1)) if m else None
         con = sqlite3.connect(db)
@@ -91,8 +91,13 @@ def main():
                         '%d records lost' % (len(per_s), doms, lost),
                         len(per_s) >= a.seconds - 2 and whole and doms >= 1000 and lost == 0,
                         repr(per_s[:3] + per_s[-3:])))
-        results.append(('kept up through the burst: lag at most %s s (limit %.0f s)'
-                        % (lag_s, LAG_LIMIT_S), lag_s is not None and lag_s <= LAG_LIMIT_S,
+        # The stream's clock starts when its first bytes arrive, after the
+        # trace began: the lag's spread, not its sign, says whether it kept
+        # up (falling behind, it would grow through the minute of burst).
+        spread = lag_s - lag_min if m else None
+        results.append(('kept up through the burst: lag %s..%s s, spread %s s (limit %.0f s)'
+                        % (lag_min, lag_s, spread, LAG_LIMIT_S),
+                        spread is not None and spread <= LAG_LIMIT_S and lag_s <= LAG_LIMIT_S,
                         out[-600:]))
         results.append(('memory bounded: peak RSS %.1f MiB (limit %d)' % (rss_mib, RSS_LIMIT_MIB),
                         rss_mib <= RSS_LIMIT_MIB, ''))
@@ -101,8 +106,8 @@ def main():
         notes.append('# records %d in %.1f s wall (%.2f M/s on average); sample_1s rows/s ~%d'
               % (records, wall, records / wall / 1e6,
                  sum(n for _, n in rows) // max(1, len(rows))))
-        notes.append('# lag behind the trace at most %s s; longest one-second transaction %s ms; '
-              'peak RSS %.1f MiB' % (lag_s, txn_ms, rss_mib))
+        notes.append('# lag behind the stream\'s clock %s..%s s; longest one-second '
+                     'transaction %s ms; peak RSS %.1f MiB' % (lag_min, lag_s, txn_ms, rss_mib))
         for line in out.splitlines():
             if line.startswith(('elapsed', 'writes', 'seconds')):
                 notes.append('# xenbaked: ' + line)
