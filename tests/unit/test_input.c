@@ -63,6 +63,9 @@ static void write_file(const struct buf *b)
 }
 
 static struct got g;
+/* What the last replay() counted. */
+static struct merge_stats last_merge;
+static uint64_t last_seconds;
 
 /* Replay PATH through input, merge and engine; returns merge_run's code. */
 static int replay(char *err, size_t errlen)
@@ -75,6 +78,8 @@ static int replay(char *err, size_t errlen)
 	int rc = merge_run(&m);
 	acct_finish(a, rc == 0);
 	snprintf(err, errlen, "%s", m.err[0] ? m.err : in.err);
+	last_merge = m.st;
+	last_seconds = acct_stats(a)->seconds_emitted;
 	merge_free(&m);
 	input_close(&in);
 	acct_free(a);
@@ -342,8 +347,6 @@ static void test_tsc_backwards(void **state)
 	(void)state;
 	static struct buf c0, out;
 	char err[400];
-	struct input in;
-	struct merge m;
 	memset(&c0, 0, sizeof c0);
 	put_rs(&c0, 0, 1, 0, RS_RUNNABLE, RS_RUNNING);
 	put_rs(&c0, 500 * MS, 1, 0, RS_RUNNING, RS_BLOCKED);
@@ -352,20 +355,12 @@ static void test_tsc_backwards(void **state)
 	memset(&out, 0, sizeof out);
 	put_window(&out, 0, c0.b, c0.n);
 	write_file(&out);
-	struct acct *a = new_acct(&g, (int64_t)T0 * (int64_t)S);
-	assert_int_equal(input_open(&in, path, err, sizeof err), 0);
-	assert_int_equal(merge_init(&m, &in, a, MHZ, 1 << 20), 0);
-	assert_int_equal(merge_run(&m), 0);
-	acct_finish(a, true);
-	assert_int_equal(m.st.tsc_backwards, 1);
+	assert_int_equal(replay(err, sizeof err), 0);
+	assert_int_equal(last_merge.tsc_backwards, 1);
 	const struct sample_row *r = find(&g, T0, 0, 1);
 	assert_int_equal(r->cpu_ns, 500 * MS);
 	assert_int_equal(r->blocked_ns, 0);
 	assert_int_equal(r->wait_ns, 400 * MS);
-	merge_free(&m);
-	input_close(&in);
-	acct_free(a);
-	unlink(path);
 }
 
 /* A TSC leaping hours ahead on one CPU (a flipped high bit, say) is held at
@@ -376,8 +371,6 @@ static void test_tsc_jump(void **state)
 	(void)state;
 	static struct buf c0, out;
 	char err[400];
-	struct input in;
-	struct merge m;
 	memset(&c0, 0, sizeof c0);
 	put_rs(&c0, 0, 1, 0, RS_RUNNABLE, RS_RUNNING);
 	put_rs(&c0, 500 * MS, 1, 0, RS_RUNNING, RS_BLOCKED);
@@ -386,21 +379,13 @@ static void test_tsc_jump(void **state)
 	memset(&out, 0, sizeof out);
 	put_window(&out, 0, c0.b, c0.n);
 	write_file(&out);
-	struct acct *a = new_acct(&g, (int64_t)T0 * (int64_t)S);
-	assert_int_equal(input_open(&in, path, err, sizeof err), 0);
-	assert_int_equal(merge_init(&m, &in, a, MHZ, 1 << 20), 0);
-	assert_int_equal(merge_run(&m), 0);
-	acct_finish(a, true);
-	assert_int_equal(m.st.tsc_jumps, 1);
-	assert_int_equal(acct_stats(a)->seconds_emitted, 1);
+	assert_int_equal(replay(err, sizeof err), 0);
+	assert_int_equal(last_merge.tsc_jumps, 1);
+	assert_int_equal(last_seconds, 1);
 	const struct sample_row *r = find(&g, T0, 0, 1);
 	assert_int_equal(r->cpu_ns, 500 * MS);
 	assert_int_equal(r->blocked_ns, 0);
 	assert_int_equal(r->wait_ns, 400 * MS);
-	merge_free(&m);
-	input_close(&in);
-	acct_free(a);
-	unlink(path);
 }
 
 /*
