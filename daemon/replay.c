@@ -36,6 +36,7 @@ struct replay {
 	double start;
 	char start_source[160];
 	uint64_t written, skipped;
+	uint64_t bytes_before, bytes_after;  /* compacted, when both > 0 */
 	struct writer_stats ws;
 	double t0_wall;           /* monotonic seconds at start */
 	double rt_origin;         /* --realtime: wall time of the first second */
@@ -221,6 +222,9 @@ static void summary(struct replay *r, FILE *out, double elapsed)
 		fprintf(out, "seconds    none\n");
 	}
 	writer_print_summary(out, &r->ws, r->store);
+	if (r->bytes_after)
+		fprintf(out, "database   %.1f MB, compacted from %.1f MB\n",
+			r->bytes_after / 1e6, r->bytes_before / 1e6);
 	fprintf(out, "seen       %" PRIu32 " CPUs, %" PRIu32 " domains, %" PRIu32
 		" vCPUs\n", s->cpus_seen, s->domains_seen, s->vcpus_seen);
 	if (peak_rss_kib() > 0)
@@ -243,6 +247,22 @@ static void record_facts(struct replay *r)
 	snprintf(buf, sizeof buf, "%" PRIu32, acct_stats(r->acct)->cpus_seen);
 	store_meta(r->store, "cpus", buf);
 	store_meta(r->store, "xen_version", "unknown (replayed trace)");
+}
+
+/* A file replayed whole into a database it started is compacted: its
+ * pages, appended to, are ~88% full; rebuilt, they are full.  A database
+ * that had history before is left alone (the cost would not be this
+ * run's), as is one that a live stream writes to. */
+static void compact(struct replay *r)
+{
+	if (!r->in.seekable || r->o->realtime || !store_was_empty(r->store) ||
+	    r->written == 0 || (r->o->stop && *r->o->stop))
+		return;
+	if (store_compact(r->store, &r->bytes_before, &r->bytes_after) < 0) {
+		fprintf(r->err, "xenbaked: %s; not compacted, the database is "
+			"whole\n", store_error(r->store));
+		r->bytes_after = 0;
+	}
 }
 
 static struct run_info run_info(struct replay *r, const char *status)
@@ -376,6 +396,8 @@ static int run(struct replay *r, FILE *out)
 	record_facts(r);
 	ri = run_info(r, why);
 	store_run_end(r->store, &ri);
+	if (status == 0 && rc == 0)
+		compact(r);
 	if (!o->quiet)
 		summary(r, out, clock_s(CLOCK_MONOTONIC) - r->t0_wall);
 	return status;

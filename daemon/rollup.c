@@ -1,28 +1,42 @@
 /*
- * Roll-ups, computed by SQLite from the rows just written.
+ * Roll-ups: the minute and hour tables, kept equal to the seconds.
  *
- * One statement per roll-up table reads the seconds [?1, ?2) back from
- * sample_1s (or cpu_1s), sums them per domain and second, groups them by
- * minute or hour (?3 = 60 or 3600) and upserts the result: a new row is
- * inserted, an existing one has the new seconds added to its sums, its min
- * and max widened and its histogram merged bin by bin.  The same statement
- * rolls up one second as the daemon stores it, and a whole hour of an old
- * database during a back-fill, so both paths give the same rows by
- * construction; and because the seconds are read back from the table in
- * the same transaction, a roll-up holds exactly what was stored.
+ * Three paths, all inside the transaction of the second that calls them,
+ * so a reader sees a second in all tables or in none:
  *
- * Reading back costs a few hundred rows per second, found by primary key:
- * far less than the insert itself.  Not so the hour tables: their rows'
- * histograms are long, and rewriting them every second cost the writer
- * more than the seconds themselves.  So hours are rolled up once a minute,
- * from that minute's seconds, behind a watermark kept in meta
- * ('rollup_1h_upto': every stored second before it is in the hour tables,
- * none after it), updated in the same transaction; a second stored below
- * the watermark (an older trace replayed later) goes in at once, and what
- * is behind it when the daemon stops or crashes is caught up on close and
- * on the next open.
+ *  - A second as the daemon stores it goes into its minute at once.  The
+ *    writer has the second's rows in memory, so the sums per domain (over
+ *    physical CPUs) and the busy time per CPU are computed here and bound
+ *    into one upsert per domain and per CPU: a new row is inserted, an
+ *    existing one has its sums added, its min and max widened, its peak
+ *    raised and one second added to its histogram's bin.  Reading the
+ *    second back from sample_1s and grouping it in SQL cost the writer
+ *    more than storing it.
+ *
+ *  - Hours are rolled up once a minute, behind a watermark kept in meta
+ *    ('rollup_1h_upto': every stored second before it is in the hour
+ *    tables, none after it).  When the last second of a minute is stored,
+ *    the minute rows since the watermark are added to their hours: they
+ *    hold exactly the seconds since the watermark, and merging a minute's
+ *    histogram is far cheaper than regrouping its seconds.  Rewriting the
+ *    long hour rows every second would cost more than the seconds.  A
+ *    second stored below the watermark (an older trace replayed later)
+ *    goes into its hour at once, like into its minute.
+ *
+ *  - Ranges of seconds are rolled up in SQL from the tables: one statement
+ *    per roll-up table reads the seconds [?1, ?2) back from sample_1s (or
+ *    cpu_1s), sums them per domain and second, groups them by minute or
+ *    hour (?3 = 60 or 3600) and upserts the result, merging histograms bin
+ *    by bin.  That back-fills a database migrated from schema 1, catches
+ *    the hours up on close and on the next open after a crash (the seconds
+ *    of an unfinished minute), and rolls up the part of a minute after a
+ *    watermark that a close left in its middle.
+ *
+ * The tests check every path against the simulator's truth.
  */
 #include "rollup.h"
+
+#include "trace.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -31,14 +45,70 @@
 
 enum { R_SAMPLE_1M, R_SAMPLE_1H, R_CPU_1M, R_CPU_1H, R_COUNT };
 
-struct rollup {
-	sqlite3 *db;
-	sqlite3_stmt *st[R_COUNT];
-	int64_t hours_upto;
+/* One domain's second, summed over physical CPUs. */
+struct dom_sum {
+	uint16_t domid;
+	bool bounded;             /* some slice had a limit: min/max valid */
+	uint32_t alloc_min_ns, alloc_max_ns;
+	uint64_t exec_count, alloc_unbounded, io_count;
+	uint64_t cpu_ns, wait_ns, blocked_ns, alloc_ns;
 };
 
-/* Per (second, domain) sums, then per (minute or hour, domain, CPU% bin),
- * then per (minute or hour, domain) with the bins as a JSON object. */
+struct rollup {
+	sqlite3 *db;
+	sqlite3_stmt *st[R_COUNT];      /* ranges, in SQL */
+	sqlite3_stmt *one[R_COUNT];     /* one second, from memory */
+	sqlite3_stmt *hour_sample, *hour_cpu;  /* whole minutes into hours */
+	int64_t hours_upto;
+	struct dom_sum *sums;           /* this second's domains */
+	size_t sums_cap;
+	uint32_t slot[UINT16_MAX + 1];  /* domid -> index in sums + 1 */
+};
+
+/* The columns of a roll-up row, and how an upsert adds a new row's
+ * (excluded) to an existing one: sums add, min and max widen (the scalar
+ * min()/max() are NULL if either side is: keep the other), the peak
+ * rises. */
+#define SAMPLE_COLUMNS \
+	"t, domid, seconds, exec_count, cpu_ns, wait_ns, blocked_ns, alloc_ns," \
+	" alloc_min_ns, alloc_max_ns, alloc_unbounded, io_count, cpu_peak_ns," \
+	" cpu_pct_hist"
+#define ADD_SAMPLE \
+	" ON CONFLICT (t, domid) DO UPDATE SET" \
+	"  seconds = seconds + excluded.seconds," \
+	"  exec_count = exec_count + excluded.exec_count," \
+	"  cpu_ns = cpu_ns + excluded.cpu_ns," \
+	"  wait_ns = wait_ns + excluded.wait_ns," \
+	"  blocked_ns = blocked_ns + excluded.blocked_ns," \
+	"  alloc_ns = alloc_ns + excluded.alloc_ns," \
+	"  alloc_min_ns = coalesce(min(alloc_min_ns, excluded.alloc_min_ns)," \
+	"                          alloc_min_ns, excluded.alloc_min_ns)," \
+	"  alloc_max_ns = coalesce(max(alloc_max_ns, excluded.alloc_max_ns)," \
+	"                          alloc_max_ns, excluded.alloc_max_ns)," \
+	"  alloc_unbounded = alloc_unbounded + excluded.alloc_unbounded," \
+	"  io_count = io_count + excluded.io_count," \
+	"  cpu_peak_ns = max(cpu_peak_ns, excluded.cpu_peak_ns),"
+/* TABLE's histogram and the new row's, merged bin by bin. */
+#define MERGE_HIST(table) \
+	" (SELECT json_group_object(b, n) FROM (" \
+	"  SELECT CAST(key AS INTEGER) AS b, sum(value) AS n FROM (" \
+	"   SELECT key, value FROM json_each(" table ".cpu_pct_hist) UNION ALL" \
+	"   SELECT key, value FROM json_each(excluded.cpu_pct_hist))" \
+	"  GROUP BY b ORDER BY b))"
+
+#define CPU_COLUMNS \
+	"t, cpu, seconds, observed_ns, sched_ns, busy_ns, lost_records"
+#define ADD_CPU \
+	" ON CONFLICT (t, cpu) DO UPDATE SET" \
+	"  seconds = seconds + excluded.seconds," \
+	"  observed_ns = observed_ns + excluded.observed_ns," \
+	"  sched_ns = sched_ns + excluded.sched_ns," \
+	"  busy_ns = busy_ns + excluded.busy_ns," \
+	"  lost_records = lost_records + excluded.lost_records"
+
+/* Ranges: per (second, domain) sums, then per (minute or hour, domain,
+ * CPU% bin), then per (minute or hour, domain) with the bins as a JSON
+ * object.  %s is the table. */
 static const char SAMPLE_SQL[] =
 	"WITH sec AS ("
 	" SELECT t, domid, sum(exec_count) AS exec_count, sum(cpu_ns) AS cpu_ns,"
@@ -56,59 +126,59 @@ static const char SAMPLE_SQL[] =
 	"  sum(alloc_unbounded) AS alloc_unbounded, sum(io_count) AS io_count,"
 	"  max(cpu_ns) AS peak"
 	" FROM sec GROUP BY 1, 2, 3)"
-	" INSERT INTO %s (t, domid, seconds, exec_count, cpu_ns, wait_ns,"
-	"  blocked_ns, alloc_ns, alloc_min_ns, alloc_max_ns, alloc_unbounded,"
-	"  io_count, cpu_peak_ns, cpu_pct_hist)"
+	" INSERT INTO %s (" SAMPLE_COLUMNS ")"
 	" SELECT t, domid, sum(n), sum(exec_count), sum(cpu_ns), sum(wait_ns),"
 	"  sum(blocked_ns), sum(alloc_ns), min(alloc_min_ns), max(alloc_max_ns),"
 	"  sum(alloc_unbounded), sum(io_count), max(peak), json_group_object(b, n)"
 	" FROM bin WHERE true GROUP BY t, domid"
-	" ON CONFLICT (t, domid) DO UPDATE SET"
-	"  seconds = seconds + excluded.seconds,"
-	"  exec_count = exec_count + excluded.exec_count,"
-	"  cpu_ns = cpu_ns + excluded.cpu_ns,"
-	"  wait_ns = wait_ns + excluded.wait_ns,"
-	"  blocked_ns = blocked_ns + excluded.blocked_ns,"
-	"  alloc_ns = alloc_ns + excluded.alloc_ns,"
-	/* scalar min()/max() are NULL if either side is: keep the other */
-	"  alloc_min_ns = coalesce(min(alloc_min_ns, excluded.alloc_min_ns),"
-	"                          alloc_min_ns, excluded.alloc_min_ns),"
-	"  alloc_max_ns = coalesce(max(alloc_max_ns, excluded.alloc_max_ns),"
-	"                          alloc_max_ns, excluded.alloc_max_ns),"
-	"  alloc_unbounded = alloc_unbounded + excluded.alloc_unbounded,"
-	"  io_count = io_count + excluded.io_count,"
-	"  cpu_peak_ns = max(cpu_peak_ns, excluded.cpu_peak_ns),"
-	/* One new second (the daemon's case) is one bin, that of its
-	 * cpu_ns, which is then also the peak: add one to it in place, which
-	 * costs a quarter of merging two objects. */
-	"  cpu_pct_hist = CASE WHEN excluded.seconds = 1 THEN"
-	"   json_set(%s.cpu_pct_hist,"
-	"    '$.\"' || (excluded.cpu_peak_ns / 10000000) || '\"',"
-	"    coalesce(json_extract(%s.cpu_pct_hist,"
-	"     '$.\"' || (excluded.cpu_peak_ns / 10000000) || '\"'), 0) + 1)"
-	"  ELSE (SELECT json_group_object(b, n) FROM ("
-	"   SELECT CAST(key AS INTEGER) AS b, sum(value) AS n FROM ("
-	"    SELECT key, value FROM json_each(%s.cpu_pct_hist) UNION ALL"
-	"    SELECT key, value FROM json_each(excluded.cpu_pct_hist))"
-	"   GROUP BY b ORDER BY b)) END";
+	ADD_SAMPLE
+	"  cpu_pct_hist =" MERGE_HIST("%s");
 
 /* busy_ns: the CPU time of every domain but the idle one on that CPU and
  * second, found by the (t, cpu) prefix of sample_1s's key. */
 static const char CPU_SQL[] =
-	"INSERT INTO %s (t, cpu, seconds, observed_ns, sched_ns, busy_ns,"
-	"  lost_records)"
+	"INSERT INTO %s (" CPU_COLUMNS ")"
 	" SELECT c.t - c.t %% ?3, c.cpu, count(*), sum(c.observed_ns),"
 	"  sum(c.sched_ns),"
 	"  sum(coalesce((SELECT sum(s.cpu_ns) FROM sample_1s s"
 	"   WHERE s.t = c.t AND s.cpu = c.cpu AND s.domid <> 32767), 0)),"
 	"  sum(c.lost_records)"
 	" FROM cpu_1s c WHERE c.t >= ?1 AND c.t < ?2 GROUP BY 1, 2"
-	" ON CONFLICT (t, cpu) DO UPDATE SET"
-	"  seconds = seconds + excluded.seconds,"
-	"  observed_ns = observed_ns + excluded.observed_ns,"
-	"  sched_ns = sched_ns + excluded.sched_ns,"
-	"  busy_ns = busy_ns + excluded.busy_ns,"
-	"  lost_records = lost_records + excluded.lost_records";
+	ADD_CPU;
+
+/* One second's sums for one domain, from memory (%s the table, %d its
+ * grain): ?12 is its CPU% bin as text, ?13 the JSON path of that bin,
+ * which is the only one to change. */
+static const char SAMPLE_ONE_SQL[] =
+	"INSERT INTO %s (" SAMPLE_COLUMNS ")"
+	" VALUES (?1 - ?1 %% %d, ?2, 1, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?4,"
+	"  json_object(?12, 1))"
+	ADD_SAMPLE
+	"  cpu_pct_hist = json_set(cpu_pct_hist, ?13,"
+	"   coalesce(json_extract(cpu_pct_hist, ?13), 0) + 1)";
+
+/* One second of one CPU: ?5 is its busy time. */
+static const char CPU_ONE_SQL[] =
+	"INSERT INTO %s (" CPU_COLUMNS ")"
+	" VALUES (?1 - ?1 %% %d, ?2, 1, ?3, ?4, ?5, ?6)"
+	ADD_CPU;
+
+/* The minute rows [?1, ?2) added to their hours: the sums of their
+ * seconds, so the hour gets exactly what reading the seconds would give. */
+static const char HOUR_FROM_MINUTES_SQL[] =
+	"INSERT INTO sample_1h (" SAMPLE_COLUMNS ")"
+	" SELECT t - t % 3600, domid, seconds, exec_count, cpu_ns, wait_ns,"
+	"  blocked_ns, alloc_ns, alloc_min_ns, alloc_max_ns, alloc_unbounded,"
+	"  io_count, cpu_peak_ns, cpu_pct_hist"
+	" FROM sample_1m WHERE t >= ?1 AND t < ?2"
+	ADD_SAMPLE
+	"  cpu_pct_hist =" MERGE_HIST("sample_1h");
+
+static const char HOUR_CPU_FROM_MINUTES_SQL[] =
+	"INSERT INTO cpu_1h (" CPU_COLUMNS ")"
+	" SELECT t - t % 3600, cpu, seconds, observed_ns, sched_ns, busy_ns,"
+	"  lost_records FROM cpu_1m WHERE t >= ?1 AND t < ?2"
+	ADD_CPU;
 
 static const struct {
 	const char *table;
@@ -123,15 +193,22 @@ static const struct {
 
 static int prepare(struct rollup *r, int i)
 {
-	char sql[4096];
+	char sql[4096], one[2048];
 	/* The table names are the constants above, never input. */
-	if (TABLES[i].sample)
-		snprintf(sql, sizeof sql, SAMPLE_SQL, TABLES[i].table, TABLES[i].table,
-			 TABLES[i].table, TABLES[i].table);
-	else
+	if (TABLES[i].sample) {
+		snprintf(sql, sizeof sql, SAMPLE_SQL, TABLES[i].table,
+			 TABLES[i].table);
+		snprintf(one, sizeof one, SAMPLE_ONE_SQL, TABLES[i].table,
+			 TABLES[i].grain_s);
+	} else {
 		snprintf(sql, sizeof sql, CPU_SQL, TABLES[i].table);
+		snprintf(one, sizeof one, CPU_ONE_SQL, TABLES[i].table,
+			 TABLES[i].grain_s);
+	}
 	return sqlite3_prepare_v3(r->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
-				  &r->st[i], NULL) == SQLITE_OK ? 0 : -1;
+				  &r->st[i], NULL) == SQLITE_OK &&
+	       sqlite3_prepare_v3(r->db, one, -1, SQLITE_PREPARE_PERSISTENT,
+				  &r->one[i], NULL) == SQLITE_OK ? 0 : -1;
 }
 
 struct rollup *rollup_new(sqlite3 *db)
@@ -146,6 +223,15 @@ struct rollup *rollup_new(sqlite3 *db)
 			return NULL;
 		}
 	}
+	if (sqlite3_prepare_v3(db, HOUR_FROM_MINUTES_SQL, -1,
+			       SQLITE_PREPARE_PERSISTENT, &r->hour_sample,
+			       NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(db, HOUR_CPU_FROM_MINUTES_SQL, -1,
+			       SQLITE_PREPARE_PERSISTENT, &r->hour_cpu,
+			       NULL) != SQLITE_OK) {
+		rollup_free(r);
+		return NULL;
+	}
 	return r;
 }
 
@@ -153,8 +239,13 @@ void rollup_free(struct rollup *r)
 {
 	if (!r)
 		return;
-	for (int i = 0; i < R_COUNT; i++)
+	for (int i = 0; i < R_COUNT; i++) {
 		sqlite3_finalize(r->st[i]);
+		sqlite3_finalize(r->one[i]);
+	}
+	sqlite3_finalize(r->hour_sample);
+	sqlite3_finalize(r->hour_cpu);
+	free(r->sums);
 	free(r);
 }
 
@@ -196,15 +287,172 @@ static int set_upto(struct rollup *r, int64_t upto)
 	return rc;
 }
 
-int rollup_second(struct rollup *r, int64_t t)
+/* Sum SEC's rows per domain into r->sums, in domid order; their count,
+ * or -1 out of memory. */
+static long sum_domains(struct rollup *r, const struct second *sec)
 {
-	if (roll(r, t, t + 1, 60) < 0)
+	size_t n = 0;
+	if (sec->nsamples > r->sums_cap) {
+		struct dom_sum *p = realloc(r->sums, sec->nsamples * sizeof *p);
+		if (!p)
+			return -1;
+		r->sums = p;
+		r->sums_cap = sec->nsamples;
+	}
+	for (size_t i = 0; i < sec->nsamples; i++) {
+		const struct sample_row *x = &sec->samples[i];
+		struct dom_sum *d;
+		if (r->slot[x->domid]) {
+			d = &r->sums[r->slot[x->domid] - 1];
+		} else {
+			d = &r->sums[n++];
+			memset(d, 0, sizeof *d);
+			d->domid = x->domid;
+			r->slot[x->domid] = (uint32_t)n;
+		}
+		d->exec_count += x->exec_count;
+		d->cpu_ns += x->cpu_ns;
+		d->wait_ns += x->wait_ns;
+		d->blocked_ns += x->blocked_ns;
+		d->alloc_ns += x->alloc_ns;
+		d->alloc_unbounded += x->alloc_unbounded;
+		d->io_count += x->io_count;
+		if (x->alloc_n) {
+			if (!d->bounded || x->alloc_min_ns < d->alloc_min_ns)
+				d->alloc_min_ns = x->alloc_min_ns;
+			if (!d->bounded || x->alloc_max_ns > d->alloc_max_ns)
+				d->alloc_max_ns = x->alloc_max_ns;
+			d->bounded = true;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		r->slot[r->sums[i].domid] = 0;
+	return (long)n;
+}
+
+static int by_domid(const void *a, const void *b)
+{
+	const struct dom_sum *x = a, *y = b;
+	return (x->domid > y->domid) - (x->domid < y->domid);
+}
+
+static int step_one(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int add_domains(sqlite3_stmt *st, int64_t t,
+		       const struct dom_sum *sums, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct dom_sum *d = &sums[i];
+		char bin[24], path[32];
+		snprintf(bin, sizeof bin, "%llu",
+			 (unsigned long long)(d->cpu_ns / 10000000));
+		snprintf(path, sizeof path, "$.\"%s\"", bin);
+		sqlite3_bind_int64(st, 1, t);
+		sqlite3_bind_int64(st, 2, d->domid);
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)d->exec_count);
+		sqlite3_bind_int64(st, 4, (sqlite3_int64)d->cpu_ns);
+		sqlite3_bind_int64(st, 5, (sqlite3_int64)d->wait_ns);
+		sqlite3_bind_int64(st, 6, (sqlite3_int64)d->blocked_ns);
+		sqlite3_bind_int64(st, 7, (sqlite3_int64)d->alloc_ns);
+		if (d->bounded) {
+			sqlite3_bind_int64(st, 8, d->alloc_min_ns);
+			sqlite3_bind_int64(st, 9, d->alloc_max_ns);
+		} else {
+			sqlite3_bind_null(st, 8);
+			sqlite3_bind_null(st, 9);
+		}
+		sqlite3_bind_int64(st, 10, (sqlite3_int64)d->alloc_unbounded);
+		sqlite3_bind_int64(st, 11, (sqlite3_int64)d->io_count);
+		sqlite3_bind_text(st, 12, bin, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 13, path, -1, SQLITE_TRANSIENT);
+		if (step_one(st) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* busy_ns: the CPU time of every domain but the idle one; the samples are
+ * in CPU order, like the CPU rows. */
+static int add_cpus(sqlite3_stmt *st, const struct second *sec)
+{
+	size_t j = 0;
+	for (size_t i = 0; i < sec->ncpus; i++) {
+		const struct cpu_row *c = &sec->cpus[i];
+		uint64_t busy = 0;
+		while (j < sec->nsamples && sec->samples[j].cpu < c->cpu)
+			j++;
+		for (; j < sec->nsamples && sec->samples[j].cpu == c->cpu; j++)
+			if (sec->samples[j].domid != IDLE_DOMID)
+				busy += sec->samples[j].cpu_ns;
+		sqlite3_bind_int64(st, 1, sec->t);
+		sqlite3_bind_int64(st, 2, c->cpu);
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)c->observed_ns);
+		sqlite3_bind_int64(st, 4, (sqlite3_int64)c->sched_ns);
+		sqlite3_bind_int64(st, 5, (sqlite3_int64)busy);
+		sqlite3_bind_int64(st, 6, c->lost_records);
+		if (step_one(st) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Add SEC to the tables of GRAIN seconds. */
+static int add_second(struct rollup *r, const struct second *sec,
+		      const struct dom_sum *sums, size_t n, int grain)
+{
+	int s = grain == 60 ? R_SAMPLE_1M : R_SAMPLE_1H;
+	int c = grain == 60 ? R_CPU_1M : R_CPU_1H;
+	if (add_domains(r->one[s], sec->t, sums, n) < 0)
+		return -1;
+	return add_cpus(r->one[c], sec);
+}
+
+static int step_range(sqlite3_stmt *st, int64_t from_t, int64_t to_t)
+{
+	sqlite3_bind_int64(st, 1, from_t);
+	sqlite3_bind_int64(st, 2, to_t);
+	return step_one(st);
+}
+
+/* Hours gain the seconds [FROM_T, TO_T), TO_T a whole minute.  The minutes
+ * wholly after FROM_T hold exactly those seconds, and their rows are what
+ * is added; a minute that the watermark cuts (it stopped mid-minute on an
+ * earlier close) has seconds in the hours already, so its part after
+ * FROM_T is read from the seconds. */
+static int hours_from_minutes(struct rollup *r, int64_t from_t, int64_t to_t)
+{
+	if (from_t % 60) {
+		int64_t cut = from_t - from_t % 60 + 60;
+		if (roll(r, from_t, cut, 3600) < 0)
+			return -1;
+		from_t = cut;
+	}
+	if (from_t >= to_t)
+		return 0;
+	if (step_range(r->hour_sample, from_t, to_t) < 0)
+		return -1;
+	return step_range(r->hour_cpu, from_t, to_t);
+}
+
+int rollup_second(struct rollup *r, const struct second *sec)
+{
+	int64_t t = sec->t;
+	long n = sum_domains(r, sec);
+	if (n < 0)
+		return -1;
+	qsort(r->sums, (size_t)n, sizeof *r->sums, by_domid);
+	if (add_second(r, sec, r->sums, (size_t)n, 60) < 0)
 		return -1;
 	if (t < r->hours_upto)
-		return roll(r, t, t + 1, 3600);
+		return add_second(r, sec, r->sums, (size_t)n, 3600);
 	if ((t + 1) % 60 != 0)
 		return 0;
-	if (roll(r, r->hours_upto, t + 1, 3600) < 0)
+	if (hours_from_minutes(r, r->hours_upto, t + 1) < 0)
 		return -1;
 	return set_upto(r, t + 1);
 }

@@ -4,15 +4,17 @@
  *
  * Each second is added to its minute by the writer, inside the transaction
  * that stores the second, and each minute to its hour in the transaction of
- * its last second, so roll-ups never disagree with the seconds and are
- * never computed by rescanning.  A database migrated from
- * schema 1 is rolled up once, hour by hour, with the same statements.
+ * its last second, so roll-ups never disagree with the seconds.  A database
+ * migrated from schema 1 is rolled up once, hour by hour, from its seconds
+ * (rollup.c says how each path works).
  */
 #ifndef XENMON_ROLLUP_H
 #define XENMON_ROLLUP_H
 
 #include <stdint.h>
 #include <sqlite3.h>
+
+#include "account.h"
 
 struct rollup;
 
@@ -24,9 +26,10 @@ void rollup_free(struct rollup *r);
  * Runs in the caller's transaction.  0, or -1 (sqlite3_errmsg). */
 int rollup_range(struct rollup *r, int64_t from_t, int64_t to_t);
 
-/* Roll up second T as it is stored, in its transaction: its minute at
- * once, its hour when its minute is complete.  0, or -1. */
-int rollup_second(struct rollup *r, int64_t t);
+/* Roll up SEC, just stored, in its transaction, from its rows in memory:
+ * its minute at once, its hour when its minute is complete.  0, or -1
+ * (sqlite3_errmsg, or out of memory). */
+int rollup_second(struct rollup *r, const struct second *sec);
 
 /* Bring the hour tables up to the newest stored second (after a stop or
  * a crash mid-minute), in a transaction of its own.  0, or -1. */

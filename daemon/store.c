@@ -35,6 +35,7 @@ struct store {
 	struct rollup *rollup;
 	struct retention *retention;
 	int64_t newest_t;         /* newest stored second: retention's clock */
+	bool was_empty;           /* no second stored when opened */
 	char err[512];
 };
 
@@ -88,8 +89,10 @@ static int open_history(struct store *s)
 		return fail(s, "cannot prepare pruning");
 	if (prep(s, &st, "SELECT max(t) FROM cpu_1s") < 0)
 		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		s->was_empty = sqlite3_column_type(st, 0) == SQLITE_NULL;
 		s->newest_t = sqlite3_column_int64(st, 0);
+	}
 	sqlite3_finalize(st);
 	return 0;
 }
@@ -300,7 +303,7 @@ int store_second(struct store *s, const struct second *sec)
 	int rc = step(s, s->exists, "cannot read cpu_1s");
 	if (rc == 0)
 		rc = write_rows(s, sec);
-	if (rc == 0 && rollup_second(s->rollup, sec->t) < 0)
+	if (rc == 0 && rollup_second(s->rollup, sec) < 0)
 		rc = fail(s, "cannot roll up");
 	if (rc < 0) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
@@ -321,6 +324,45 @@ int store_second(struct store *s, const struct second *sec)
 			return -1;
 	}
 	return rc;
+}
+
+bool store_was_empty(const struct store *s)
+{
+	return s->was_empty;
+}
+
+static uint64_t db_bytes(struct store *s)
+{
+	sqlite3_stmt *st;
+	uint64_t n = 0;
+	if (sqlite3_prepare_v2(s->db, "SELECT page_count * page_size FROM "
+			       "pragma_page_count, pragma_page_size", -1, &st,
+			       NULL) != SQLITE_OK)
+		return 0;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/*
+ * SQLite splits the last page of a WITHOUT ROWID table in two when rows
+ * are appended, so a table written in key order keeps its pages about 88%
+ * full; VACUUM rebuilds each table in bulk, with full pages.  It needs
+ * room for a copy of the database (and its WAL grows to that size, hence
+ * the checkpoint after it).
+ */
+int store_compact(struct store *s, uint64_t *before, uint64_t *after)
+{
+	if (rollup_catch_up(s->rollup) < 0)
+		return fail(s, "cannot roll up the last minute");
+	*before = db_bytes(s);
+	if (exec(s, "VACUUM") < 0)
+		return -1;
+	sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE,
+				  NULL, NULL);
+	*after = db_bytes(s);
+	return 0;
 }
 
 int store_gap(struct store *s, int64_t first_t, int64_t last_t,

@@ -58,6 +58,15 @@ struct run_info {
 int store_run_begin(struct store *s, const struct run_info *r);
 int store_run_end(struct store *s, const struct run_info *r);
 
+/* The database held no second when it was opened. */
+bool store_was_empty(const struct store *s);
+
+/* Rebuild the database with full pages (VACUUM) once its roll-ups are
+ * complete, and fold the WAL back into it.  The sizes before and after,
+ * in bytes.  On failure (a full disk, say) the database is as it was:
+ * -1, store_error says why. */
+int store_compact(struct store *s, uint64_t *before, uint64_t *after);
+
 /* Retention, applied after each second: P for this store, or as the
  * default of every store opened afterwards (without either,
  * retention_defaults()). */

@@ -9,6 +9,7 @@
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -137,6 +138,9 @@ int main(int argc, char **argv)
 	 * (a journal, say) 0644 less this, and --tee's copy of the trace
 	 * stays root's and the readers'. */
 	umask(027);
+	/* SQLite's allocation statistics take a global mutex per malloc;
+	 * nothing here reads them. */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {

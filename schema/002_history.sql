@@ -21,14 +21,16 @@
 --                 within half a percentage point (a bin's middle is
 --                 reported, and never more than the peak).
 --
--- Both are written by the daemon in the transaction of each second (an
--- upsert adding the second to its minute and its hour), so a reader sees a
--- second in all tables or in none.  The rows of the current minute and hour
--- are partial: `seconds` says how much they hold.
+-- Both are written by the daemon in the transaction of each second: the
+-- second is added to its minute, and on a minute's last second the minute
+-- is added to its hour, so a reader sees a second in all tables or in none
+-- of them but the hour's, which catches up at the end of the minute.  The
+-- rows of the current minute and hour are partial: `seconds` says how much
+-- they hold.
 --
 -- A database that already has seconds is rolled up by the daemon when it
 -- first opens it after this migration (meta 'history_backfill' = 'pending'),
--- with the very statements that roll up each new second.
+-- hour by hour from its seconds.
 --
 -- meta 'pruned_before_1s' / '_1m' / '_1h': rows of that table older than
 -- this Unix second have been deleted by retention (absent: none ever were),

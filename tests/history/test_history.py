@@ -14,7 +14,10 @@ replayed; then
   * replaying with short retention leaves exactly the rows the policy keeps,
     and export falls back to the minutes for a range whose seconds are gone;
   * a schema-1 database built from 001_init.sql alone is migrated in place,
-    keeps its rows, and gets the same roll-ups as the incremental ones.
+    keeps its rows, and gets the same roll-ups as the incremental ones;
+  * a replay cut in the middle of a minute and resumed, then an older trace
+    replayed after it (below the hours' watermark), leave every roll-up
+    equal to the truth of both traces.
 """
 import csv
 import json
@@ -238,6 +241,34 @@ def main():
              '--start-time', str(START), '--quiet'])
         after = sqlite3.connect(db).execute('SELECT sum(seconds), sum(cpu_ns) FROM sample_1h').fetchone()
         check('a second replay leaves the roll-ups as they were', before == after, '%s %s' % (before, after))
+
+        # A replay that stops mid-minute leaves the hours' watermark there;
+        # the rest of that minute then reaches its hour from the seconds,
+        # the minutes after it from the minute rows.  An older trace
+        # replayed afterwards is below the watermark: its seconds go into
+        # their hours at once.
+        cut = os.path.join(tmp, 'cut.bin')
+        size = os.path.getsize(trace)
+        with open(trace, 'rb') as f, open(cut, 'wb') as g:
+            g.write(f.read(size * 37 // 100))
+        resumed = os.path.join(tmp, 'resumed.db')
+        base = [BAKE, '--db', resumed, '--cpu-mhz', '2400', '--quiet']
+        run(base + ['--input', cut, '--start-time', str(START)], ok=(1,))
+        con = sqlite3.connect(resumed)
+        upto = con.execute("SELECT value FROM meta WHERE key = 'rollup_1h_upto'").fetchone()
+        con.close()
+        check('a replay cut mid-minute leaves the hours caught up mid-minute',
+              upto is not None and upto[0] % 60 != 0, str(upto))
+        run(base + ['--input', trace, '--start-time', str(START)])
+        old_trace, old_prefix = os.path.join(tmp, 'old.bin'), os.path.join(tmp, 'old')
+        old_start = START - 7200 - 95
+        run([SIM, '--cpus', '2', '--domains', '3', '--vcpus', '1', '--seconds', '1500',
+             '--workload', 'periodic', '--rate', '0.05', '--seed', '7',
+             '--start-time', str(old_start), '-o', old_trace, '--truth', old_prefix])
+        run(base + ['--input', old_trace, '--start-time', str(old_start)])
+        d2, _, c2, b2 = truth(old_prefix)
+        check_rollups(resumed, {**dom, **d2}, {**cpu, **c2}, {**busy, **b2},
+                      'resumed mid-minute, then an older trace')
 
         # retention, forced by choosing the trace time: keep 1 h of seconds,
         # 2 h of minutes, all hours
