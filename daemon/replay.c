@@ -223,7 +223,7 @@ static void summary(struct replay *r, FILE *out, double elapsed)
 	}
 	writer_print_summary(out, &r->ws, r->store);
 	if (r->bytes_after)
-		fprintf(out, "database   %.1f MB, compacted from %.1f MB\n",
+		fprintf(out, "database   %.2f MB, compacted from %.2f MB\n",
 			r->bytes_after / 1e6, r->bytes_before / 1e6);
 	fprintf(out, "seen       %" PRIu32 " CPUs, %" PRIu32 " domains, %" PRIu32
 		" vCPUs\n", s->cpus_seen, s->domains_seen, s->vcpus_seen);
