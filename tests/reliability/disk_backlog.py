@@ -31,6 +31,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'lib'))
 from tap import report  # noqa: E402
+import tmpfs  # noqa: E402
 
 COMPARE = os.path.join(HERE, '..', 'golden', 'compare.py')
 START = 1700000000
@@ -128,11 +129,9 @@ def main():
         subprocess.run([a.sim, '--cpus', '8', '--domains', '40', '--vcpus', '2',
                         '--seconds', str(SECONDS), '--seed', '5', '-o', trace,
                         '--truth', truth], check=True, capture_output=True)
-        m = subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=16m', 'tmpfs', mnt],
-                           capture_output=True, text=True)
-        if m.returncode:
-            results.append(('mount a 16 MiB tmpfs (needs root): ' + m.stderr.strip(),
-                            False, ''))
+        why = tmpfs.mount(mnt, 16)
+        if why:
+            results.append((why, False, ''))
             return report(results)
 
         # 1. full from 25% to 55% of the stream (~3.6 s), backlog 10 min
@@ -195,7 +194,7 @@ def main():
                         c.returncode == 0 and n > 0, c.stdout[-600:]))
         results.append(('full at the end: integrity_check ok', integrity(db) == 'ok', ''))
     finally:
-        subprocess.run(['umount', mnt], capture_output=True)
+        tmpfs.umount(mnt)
         shutil.rmtree(tmp, ignore_errors=True)
     return report(results)
 

@@ -17,6 +17,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'lib'))
 from tap import report  # noqa: E402
+import tmpfs  # noqa: E402
 
 COMPARE = os.path.join(HERE, '..', 'golden', 'compare.py')
 
@@ -35,11 +36,9 @@ def main():
         subprocess.run([a.sim, '--cpus', '8', '--domains', '40', '--vcpus', '2',
                         '--seconds', '60', '--seed', '2', '-o', trace, '--truth',
                         truth], check=True, capture_output=True)
-        m = subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mnt],
-                           capture_output=True, text=True)
-        if m.returncode:
-            results.append(('mount a 2 MiB tmpfs (needs root): ' + m.stderr.strip(),
-                            False, ''))
+        why = tmpfs.mount(mnt, 2)
+        if why:
+            results.append((why, False, ''))
             return report(results)
         db = os.path.join(mnt, 'x.db')
         bake = [a.bake, '--input', trace, '--db', db, '--cpu-mhz', '2400',
@@ -70,7 +69,7 @@ def main():
         results.append(('with room again a new run completes the database exactly',
                         r.returncode == 0 and c.returncode == 0, r.stderr + c.stdout[-400:]))
     finally:
-        subprocess.run(['umount', mnt], capture_output=True)
+        tmpfs.umount(mnt)
         shutil.rmtree(tmp, ignore_errors=True)
     return report(results)
 
