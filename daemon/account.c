@@ -91,9 +91,8 @@ struct pcpu {
 	uint32_t lost;
 };
 
-/* How acct_unordered takes a record, by its header (see kind_of). */
+/* How acct_take_unordered takes a record, by its header (see kind_of). */
 enum rec_kind {
-	RK_UNKNOWN,      /* memo slot not filled */
 	RK_ORDERED,      /* needs the global order: acct_record */
 	RK_COUNT,        /* only counted, in *counter */
 	RK_INFNEXT,
@@ -111,7 +110,10 @@ enum rec_action {
 	ACT_LOST,
 };
 
-#define KIND_MEMO_SIZE 256u  /* a trace uses a few dozen headers */
+/* A trace uses a few dozen headers: a table of 512, by a multiplicative
+ * hash that keeps the headers of a Xen 4.17 trace apart. */
+#define KIND_MEMO_BITS 9u
+#define KIND_MEMO_SIZE (1u << KIND_MEMO_BITS)
 
 struct kind_memo {
 	uint32_t hdr;
@@ -243,11 +245,8 @@ oom:
 	return NULL;
 }
 
-/* The open second's bucket for V's domain on its CPU of residence. */
-static struct sample_row *vcpu_bucket(struct acct *a, struct vcpu *v)
+static struct sample_row *vcpu_bucket_slow(struct acct *a, struct vcpu *v)
 {
-	if (v->bk_epoch == a->epoch && v->bk_cpu == v->res)
-		return &a->rows[v->bk_idx];
 	struct sample_row *r = bucket(a, v->res, v->dom);
 	if (r) {
 		v->bk_epoch = a->epoch;
@@ -255,6 +254,16 @@ static struct sample_row *vcpu_bucket(struct acct *a, struct vcpu *v)
 		v->bk_idx = (uint32_t)(r - a->rows);
 	}
 	return r;
+}
+
+/* The open second's bucket for V's domain on its CPU of residence.  The
+ * functions a record goes through are inline on their common path, and
+ * call out only to create. */
+static inline struct sample_row *vcpu_bucket(struct acct *a, struct vcpu *v)
+{
+	if (v->bk_epoch == a->epoch && v->bk_cpu == v->res)
+		return &a->rows[v->bk_idx];
+	return vcpu_bucket_slow(a, v);
 }
 
 /* Where a row keeps the time of each booked state: an index rather than
@@ -266,7 +275,7 @@ static const size_t state_column[] = {
 };
 
 /* Book the vCPU's interval up to NOW in its current state. */
-static void book(struct acct *a, struct vcpu *v, uint64_t now)
+static inline void book(struct acct *a, struct vcpu *v, uint64_t now)
 {
 	uint64_t d = now - v->since;
 	v->since = now;
@@ -323,13 +332,13 @@ static struct domain *dom_new(struct acct *a, uint16_t domid)
 	return d;
 }
 
-static struct domain *dom_get(struct acct *a, uint16_t domid)
+static inline struct domain *dom_get(struct acct *a, uint16_t domid)
 {
 	struct domain *d = a->dom_by_id[domid];
 	return d ? d : dom_new(a, domid);
 }
 
-static void stop_running(struct acct *a, struct vcpu *v, uint64_t now)
+static inline void stop_running(struct acct *a, struct vcpu *v, uint64_t now)
 {
 	struct pcpu *c = &a->cpus[v->res];
 	if (c->running == v) {
@@ -380,7 +389,7 @@ static void dom_end(struct acct *a, struct domain *d, uint64_t now)
 	a->ended[d->domid] = d;
 }
 
-static struct vcpu *vcpu_get(struct acct *a, uint16_t domid, uint32_t id)
+static struct vcpu *vcpu_get_slow(struct acct *a, uint16_t domid, uint32_t id)
 {
 	if (id >= TRACE_MAX_VCPUS) {
 		a->st.malformed++;
@@ -412,6 +421,14 @@ static struct vcpu *vcpu_get(struct acct *a, uint16_t domid, uint32_t id)
 	return d->v[id];
 }
 
+static inline struct vcpu *vcpu_get(struct acct *a, uint16_t domid, uint32_t id)
+{
+	struct domain *d = a->dom_by_id[domid];
+	if (d && id < d->nv && d->v[id])
+		return d->v[id];
+	return vcpu_get_slow(a, domid, id);
+}
+
 /* V starts running on CPU at NOW; V is booked up to NOW already. */
 static void run_on(struct acct *a, unsigned cpu, struct vcpu *v, uint64_t now)
 {
@@ -429,8 +446,8 @@ static void run_on(struct acct *a, unsigned cpu, struct vcpu *v, uint64_t now)
 	v->state = V_RUNNING;
 }
 
-static void set_state(struct acct *a, struct vcpu *v, unsigned cpu,
-		      unsigned new, uint64_t now)
+static inline void set_state(struct acct *a, struct vcpu *v, unsigned cpu,
+			     unsigned new, uint64_t now)
 {
 	book(a, v, now);
 	if (v->state == V_RUNNING) {
@@ -533,7 +550,7 @@ int acct_hint(struct acct *a, unsigned cpu, uint16_t domid, uint16_t vcpu,
 /* ---- time ------------------------------------------------------------- */
 
 /* Nanoseconds since the first record for a TSC. */
-static uint64_t acct_tsc_to_ns(const struct acct *a, uint64_t tsc)
+static inline uint64_t acct_tsc_to_ns(const struct acct *a, uint64_t tsc)
 {
 	if (tsc <= a->tsc0)
 		return 0;
@@ -706,16 +723,22 @@ static void start(struct acct *a, uint64_t tsc)
 	}
 }
 
+static void close_seconds_until(struct acct *a, uint64_t ns)
+{
+	while (ns >= a->sec_end)
+		close_second(a, a->sec_end, true);
+}
+
 /* The record's time in ns, closing every second it has passed. */
-static uint64_t advance(struct acct *a, uint64_t tsc)
+static inline uint64_t advance(struct acct *a, uint64_t tsc)
 {
 	uint64_t ns = acct_tsc_to_ns(a, tsc);
 	if (ns < a->now) {
 		a->st.late++;
 		ns = a->now;
 	}
-	while (ns >= a->sec_end)
-		close_second(a, a->sec_end, true);
+	if (ns >= a->sec_end)
+		close_seconds_until(a, ns);
 	a->now = ns;
 	return ns;
 }
@@ -733,7 +756,11 @@ static void on_runstate(struct acct *a, unsigned cpu, uint32_t ev, uint32_t n,
 	a->st.runstate++;
 	uint32_t x = trace_load32(w);
 	uint64_t now = advance(a, tsc);
-	struct vcpu *v = vcpu_get(a, (uint16_t)(x >> 16), x & 0xffff);
+	/* A vCPU leaving running is, but after lost records, the one its
+	 * CPU runs: found without a lookup. */
+	struct vcpu *v = old == RS_RUNNING ? a->cpus[cpu].running : NULL;
+	if (!v || v->dom->domid != (uint16_t)(x >> 16) || v->id != (x & 0xffff))
+		v = vcpu_get(a, (uint16_t)(x >> 16), x & 0xffff);
 	if (!v)
 		return;
 	if (v->state == V_NEW)
@@ -757,7 +784,8 @@ static void assert_running(struct acct *a, unsigned cpu, uint32_t domid,
 	set_state(a, v, cpu, V_RUNNING, now);
 }
 
-static struct sample_row *dom_bucket(struct acct *a, unsigned cpu, uint32_t domid)
+static struct sample_row *dom_bucket_slow(struct acct *a, unsigned cpu,
+					  uint32_t domid)
 {
 	if (domid > 0xffff) {
 		a->st.malformed++;
@@ -765,6 +793,19 @@ static struct sample_row *dom_bucket(struct acct *a, unsigned cpu, uint32_t domi
 	}
 	struct domain *d = dom_get(a, (uint16_t)domid);
 	return d ? bucket(a, (uint16_t)cpu, d) : NULL;
+}
+
+/* The open second's bucket for (CPU, DOMID) of a record that names the
+ * domain, created (and the domain too) on first use. */
+static inline struct sample_row *dom_bucket(struct acct *a, unsigned cpu,
+					    uint32_t domid)
+{
+	if (domid <= 0xffff) {
+		const struct domain *d = a->dom_by_id[domid];
+		if (d && cpu < d->nbk && d->bk[cpu].epoch == a->epoch)
+			return &a->rows[d->bk[cpu].idx];
+	}
+	return dom_bucket_slow(a, cpu, domid);
 }
 
 static void book_infnext(struct acct *a, unsigned cpu, uint32_t n,
@@ -936,38 +977,21 @@ static struct kind_memo classify(struct acct *a, uint32_t hdr)
 
 /* classify, remembered: one lookup and one jump per record instead of a
  * cascade of comparisons, since a trace repeats a few dozen headers. */
-static const struct kind_memo *kind_of(struct acct *a, uint32_t hdr)
+static inline const struct kind_memo *kind_of(struct acct *a, uint32_t hdr)
 {
-	struct kind_memo *m = &a->memo[(hdr ^ hdr >> 4 ^ hdr >> 12) % KIND_MEMO_SIZE];
-	if (m->hdr != hdr || m->kind == RK_UNKNOWN)
+	struct kind_memo *m = &a->memo[(hdr * 0xc2b2ae35u) >> (32 - KIND_MEMO_BITS)];
+	if (m->hdr != hdr)
 		*m = classify(a, hdr);
 	return m;
 }
 
-void acct_record(struct acct *a, unsigned cpu, uint64_t tsc, uint32_t hdr,
-		 const uint8_t *w)
+/* What acct_record does once the engine runs and CPU is known. */
+static inline void take_ordered(struct acct *a, unsigned cpu, uint64_t tsc,
+				uint32_t hdr, const uint8_t *w,
+				const struct kind_memo *k)
 {
 	uint32_t ev = TRACE_HDR_EVENT(hdr), n = TRACE_HDR_NWORDS(hdr);
 
-	a->st.records++;
-	if (!a->started) {
-		if (!TRACE_HDR_HAS_TSC(hdr)) {
-			a->st.untimed++;
-			return;
-		}
-		start(a, tsc);
-	}
-	if (tsc > a->max_tsc)
-		a->max_tsc = tsc;
-	if (a->err)
-		return;
-	if ((cpu >= a->ncpus_alloc || !a->cpus[cpu].present) &&
-	    acct_add_cpu(a, cpu) < 0) {
-		a->st.malformed++;
-		return;
-	}
-
-	const struct kind_memo *k = kind_of(a, hdr);
 	switch (k->action) {
 	case ACT_COUNT:
 		(*k->counter)++;
@@ -995,11 +1019,35 @@ void acct_record(struct acct *a, unsigned cpu, uint64_t tsc, uint32_t hdr,
 	}
 }
 
+void acct_record(struct acct *a, unsigned cpu, uint64_t tsc, uint32_t hdr,
+		 const uint8_t *w)
+{
+	a->st.records++;
+	if (!a->started) {
+		if (!TRACE_HDR_HAS_TSC(hdr)) {
+			a->st.untimed++;
+			return;
+		}
+		start(a, tsc);
+	}
+	if (tsc > a->max_tsc)
+		a->max_tsc = tsc;
+	if (a->err)
+		return;
+	if ((cpu >= a->ncpus_alloc || !a->cpus[cpu].present) &&
+	    acct_add_cpu(a, cpu) < 0) {
+		a->st.malformed++;
+		return;
+	}
+
+	take_ordered(a, cpu, tsc, hdr, w, kind_of(a, hdr));
+}
+
 /*
  * Records that change no vCPU's state need no global order: most are only
  * counted, and INFNEXT and grant records only add into their own CPU's
- * bucket for their second.  The merge offers each record here first and
- * only merges those refused, so the heap sees a fraction of the trace.  A
+ * bucket for their second.  The merge offers each CPU's records here first
+ * and only merges those refused, so the tree sees a fraction of the trace.  A
  * record is refused before accounting starts (it may be the trace's first)
  * and when its second is not open yet.
  */
@@ -1029,32 +1077,113 @@ static bool in_open_second(struct acct *a, uint64_t tsc)
 	return true;
 }
 
-bool acct_unordered(struct acct *a, unsigned cpu, uint64_t tsc, uint32_t hdr,
-		    const uint8_t *w)
+/* Does CPU's record at TSC come before the run's limit?  Compared as one
+ * 128-bit key (TSC, then CPU), as the merge orders them: no branch. */
+static inline bool before_limit(const struct acct_run *r, unsigned cpu,
+				uint64_t tsc)
 {
-	const struct kind_memo *k = kind_of(a, hdr);
+	return ((unsigned __int128)tsc << 32 | cpu) <
+	       ((unsigned __int128)r->limit_tsc << 32 | r->limit_cpu);
+}
 
-	switch (k->kind) {
-	case RK_COUNT:
-		(*k->counter)++;
-		break;
-	case RK_INFNEXT:
-		if (!in_open_second(a, tsc))
-			return false;
-		book_infnext(a, cpu, TRACE_HDR_NWORDS(hdr), w);
-		break;
-	case RK_GRANT:
-		if (!in_open_second(a, tsc))
-			return false;
-		book_grant(a, cpu, TRACE_HDR_NWORDS(hdr), w, k->counter);
-		break;
-	default:
-		return false;
+/*
+ * The loop a replay spends its time in, for one CPU while its records come
+ * first: each record is decoded, its TSC guarded and its kind looked up
+ * once; one that needs no order is taken at once, an ordered one as
+ * acct_record would take it while it comes before R's limit.  With
+ * TAKE_HEAD, *HEAD (whole at *PP) is taken first; without, it stops at the
+ * first ordered record.  Forced inline into its two callers, TAKE_HEAD
+ * constant: called per span instead, it made a replay ~4% slower.
+ */
+__attribute__((always_inline))
+static inline int take_records(struct acct *a, unsigned cpu,
+			       const uint8_t **pp, const uint8_t *end,
+			       struct tsc_guard *g, struct acct_run *r,
+			       struct rec_head *head, bool take_head)
+{
+	const uint8_t *p = *pp;
+	uint64_t last = r->last, taken = 0, ordered = 0;
+	uint32_t hdr = take_head ? head->hdr : 0;
+	uint64_t tsc = take_head ? head->tsc : 0;
+	int stopped = 0;
+
+	for (bool have = take_head;; have = true) {
+		if (have) {
+			/* The ordered record (hdr, tsc), whole at p. */
+			uint32_t size = trace_rec_size(hdr);
+			take_ordered(a, cpu, tsc, hdr,
+				     p + size - 4 * TRACE_HDR_NWORDS(hdr),
+				     kind_of(a, hdr));
+			ordered++;
+			r->last_ordered = tsc;
+			last = tsc;
+			p += size;
+			if (a->err)
+				goto out;
+		}
+		/* The records up to the next ordered one. */
+		for (;;) {
+			if (end - p < 4)
+				goto out;
+			hdr = trace_load32(p);
+			uint32_t size = trace_rec_size(hdr);
+			if ((size_t)(end - p) < size)
+				goto out;
+			tsc = last;
+			if (TRACE_HDR_HAS_TSC(hdr)) {
+				tsc = trace_load64(p + 4);
+				if (tsc - last > g->max_jump)
+					tsc = tsc_guard_check(g, tsc, last);
+			}
+			const struct kind_memo *k = kind_of(a, hdr);
+			if (k->kind == RK_COUNT) {
+				(*k->counter)++;
+			} else if (k->kind == RK_ORDERED || !in_open_second(a, tsc)) {
+				break;
+			} else {
+				uint32_t n = TRACE_HDR_NWORDS(hdr);
+				const uint8_t *w = p + size - 4 * n;
+				if (k->kind == RK_INFNEXT)
+					book_infnext(a, cpu, n, w);
+				else
+					book_grant(a, cpu, n, w, k->counter);
+			}
+			taken++;
+			last = tsc;
+			p += size;
+		}
+		if (!take_head || !before_limit(r, cpu, tsc)) {
+			head->hdr = hdr;
+			head->tsc = tsc;
+			stopped = 1;
+			goto out;
+		}
 	}
-	a->st.records++;
-	if (tsc > a->max_tsc)
-		a->max_tsc = tsc;
-	return true;
+out:
+	a->st.records += taken + ordered;
+	if (last > a->max_tsc)
+		a->max_tsc = last;
+	r->ordered += ordered;
+	r->last = last;
+	*pp = p;
+	return stopped;
+}
+
+int acct_take_unordered(struct acct *a, unsigned cpu, const uint8_t **pp,
+			const uint8_t *end, uint64_t *last, struct tsc_guard *g,
+			struct rec_head *next)
+{
+	struct acct_run r = { .last = *last };
+	int stopped = take_records(a, cpu, pp, end, g, &r, next, false);
+	*last = r.last;
+	return stopped;
+}
+
+int acct_take_run(struct acct *a, unsigned cpu, const uint8_t **pp,
+		  const uint8_t *end, struct tsc_guard *g, struct acct_run *r,
+		  struct rec_head *head)
+{
+	return take_records(a, cpu, pp, end, g, r, head, true);
 }
 
 int acct_finish(struct acct *a, bool partial_last)
@@ -1101,6 +1230,10 @@ struct acct *acct_new(const struct acct_config *cfg)
 		return NULL;
 	a->cfg = *cfg;
 	a->epoch = 1;
+	/* Every slot holds header 0, right for the one slot 0 hashes to and
+	 * never matched in the others. */
+	for (unsigned i = 0; i < KIND_MEMO_SIZE; i++)
+		a->memo[i] = classify(a, 0);
 	a->mul = (uint64_t)(1000.0 / cfg->cpu_mhz * 4503599627370496.0 + 0.5);
 	a->dom_by_id = calloc(65536, sizeof *a->dom_by_id);
 	a->ended = calloc(65536, sizeof *a->ended);

@@ -94,12 +94,72 @@ int acct_hint(struct acct *a, unsigned cpu, uint16_t domid, uint16_t vcpu,
 void acct_record(struct acct *a, unsigned cpu, uint64_t tsc, uint32_t hdr,
 		 const uint8_t *w);
 
-/* Take a record that needs no global order (see account.c); false if it
- * must come through acct_record in TSC order.  Only while
- * acct_unordered_ok(a, cpu) (accounting started, CPU known). */
+/*
+ * The TSC of one CPU's records is kept monotonic: a record going back, or
+ * leaping more than max_jump ticks ahead of its CPU's last record, is given
+ * that record's TSC instead, and counted here.
+ */
+struct tsc_guard {
+	uint64_t max_jump;
+	uint64_t tsc_backwards, tsc_jumps;
+};
+
+static inline uint64_t tsc_guard_check(struct tsc_guard *g, uint64_t tsc,
+				       uint64_t last)
+{
+	if (tsc - last <= g->max_jump)
+		return tsc;
+	if (tsc < last)
+		g->tsc_backwards++;
+	else
+		g->tsc_jumps++;
+	return last;
+}
+
+/* A record's header and its guarded TSC. */
+struct rec_head {
+	uint32_t hdr;
+	uint64_t tsc;
+};
+
+/* Records that need no global order (see account.c) are taken straight
+ * from their CPU, only while acct_unordered_ok(a, cpu): accounting started,
+ * CPU known. */
 bool acct_unordered_ok(const struct acct *a, unsigned cpu);
-bool acct_unordered(struct acct *a, unsigned cpu, uint64_t tsc, uint32_t hdr,
-		    const uint8_t *w);
+
+/*
+ * Take CPU's records from *P on, as long as they need no global order and
+ * lie whole before END; *P is left at the first not taken.  *LAST is the
+ * TSC of the CPU's last record, and guards the TSCs with G.  Returns 1 when
+ * it stopped at a record that needs the order, decoded into *NEXT; 0 when
+ * at END or a record cut by it.
+ */
+int acct_take_unordered(struct acct *a, unsigned cpu, const uint8_t **p,
+			const uint8_t *end, uint64_t *last, struct tsc_guard *g,
+			struct rec_head *next);
+
+/* A run of one CPU's records, taken while they come before another
+ * CPU's: the ordered ones before the key (limit_tsc, limit_cpu). */
+struct acct_run {
+	uint64_t limit_tsc;
+	unsigned limit_cpu;
+	uint64_t last;          /* in/out: TSC of the CPU's last record */
+	uint64_t ordered;       /* out: ordered records taken, added up */
+	uint64_t last_ordered;  /* out: TSC of the last of them */
+};
+
+/*
+ * Take CPU's ordered record HEAD, whole at *P, then its records on as
+ * acct_take_unordered and acct_record would, as long as its ordered
+ * records come before R's limit and lie whole before END; only while
+ * acct_unordered_ok(a, cpu).  *P is left at the first record not taken.
+ * Returns 1 when it stopped at an ordered record not before the limit,
+ * decoded into *HEAD; 0 when at END or a record cut by it, or when the
+ * engine failed.
+ */
+int acct_take_run(struct acct *a, unsigned cpu, const uint8_t **p,
+		  const uint8_t *end, struct tsc_guard *g, struct acct_run *r,
+		  struct rec_head *head);
 
 /* Close every second up to the end of the trace.  With partial_last, the
  * last second is emitted even though the trace ended inside it. */

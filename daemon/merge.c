@@ -108,66 +108,106 @@ static int tree_fit(struct merge *m, unsigned n)
 	return 0;
 }
 
+/* A CPU's head record, decoded without taking anything: accounting has
+ * not started, or no record of this CPU has been taken to guard its TSC. */
+static int decode_head(struct merge *m, const struct mcpu *c,
+		       const uint8_t *p, const uint8_t *end, struct rec_head *h)
+{
+	uint32_t hdr = trace_load32(p);
+	if ((uint64_t)(end - p) < trace_rec_size(hdr))
+		return 0;
+	uint64_t tsc;
+	if (!TRACE_HDR_HAS_TSC(hdr)) {
+		tsc = c->known ? c->last_tsc : m->last_tsc;
+	} else {
+		tsc = trace_load64(p + 4);
+		if (c->known) {
+			tsc = tsc_guard_check(&m->guard, tsc, c->last_tsc);
+		} else if (m->have_last && tsc > m->last_tsc &&
+			   tsc - m->last_tsc > m->guard.max_jump) {
+			m->guard.tsc_jumps++;
+			tsc = m->last_tsc;
+		}
+	}
+	h->hdr = hdr;
+	h->tsc = tsc;
+	return 1;
+}
+
 /* Decode CPU's next record that needs ordering, if it is all there; the
  * records before it that need none go straight to the engine. */
 static bool head_ready(struct merge *m, unsigned cpu)
 {
 	struct mcpu *c = &m->c[cpu];
 	bool unordered_ok = c->known && acct_unordered_ok(m->a, cpu);
-	uint64_t last = c->last_tsc;
-	bool ready = false;
 
 	/* One contiguous span of the FIFO per turn (see input_peek). */
 	for (;;) {
 		uint64_t avail;
-		const uint8_t *p = input_peek(m->in, cpu, c->pos, &avail);
+		const uint8_t *start = input_peek(m->in, cpu, c->pos, &avail);
 		if (avail < 4)
-			break;
-		const uint8_t *start = p, *end = p + avail;
-		while (end - p >= 4) {
-			uint32_t hdr = trace_load32(p), size = trace_rec_size(hdr);
-			if ((uint64_t)(end - p) < size)
-				break;
-			uint64_t tsc;
-			if (!TRACE_HDR_HAS_TSC(hdr)) {
-				tsc = c->known ? last : m->last_tsc;
-			} else {
-				tsc = trace_load64(p + 4);
-				if (c->known) {
-					if (tsc < last) {
-						m->st.tsc_backwards++;
-						tsc = last;
-					} else if (tsc - last > m->max_jump) {
-						m->st.tsc_jumps++;
-						tsc = last;
-					}
-				} else if (m->have_last && tsc > m->last_tsc &&
-					   tsc - m->last_tsc > m->max_jump) {
-					m->st.tsc_jumps++;
-					tsc = m->last_tsc;
-				}
-			}
-			if (unordered_ok &&
-			    acct_unordered(m->a, cpu, tsc, hdr,
-					   p + (TRACE_HDR_HAS_TSC(hdr) ? 12 : 4))) {
-				p += size;
-				last = tsc;
-				continue;
-			}
-			c->hdr = hdr;
-			c->size = size;
-			c->tsc = tsc;
-			ready = true;
-			break;
-		}
+			return false;
+		const uint8_t *p = start;
+		struct rec_head h;
+		int ready = unordered_ok ?
+			acct_take_unordered(m->a, cpu, &p, start + avail,
+					    &c->last_tsc, &m->guard, &h) :
+			decode_head(m, c, p, start + avail, &h);
 		c->pos += (uint64_t)(p - start);
+		if (ready) {
+			c->hdr = h.hdr;
+			c->size = trace_rec_size(h.hdr);
+			c->tsc = h.tsc;
+			return true;
+		}
 		/* A record that does not fit at the start of a span is
 		 * incomplete; anywhere else, it may go on in the next. */
-		if (ready || p == start)
-			break;
+		if (p == start)
+			return false;
 	}
-	c->last_tsc = last;
-	return ready;
+}
+
+/*
+ * Take CPU's head record, and the records after it while its ordered ones
+ * come before NEXT (the runner-up); *N counts the ordered records taken.
+ * Returns 1 when it stopped at a head not before NEXT, decoded in the
+ * CPU's state; 0 when it is for head_ready to find the next head.
+ */
+static int take_records(struct merge *m, unsigned cpu, struct hent next,
+			uint64_t *n)
+{
+	struct mcpu *c = &m->c[cpu];
+	uint64_t avail;
+	const uint8_t *start = input_peek(m->in, cpu, c->pos, &avail);
+
+	if (!c->known || !acct_unordered_ok(m->a, cpu)) {
+		acct_record(m->a, cpu, c->tsc, c->hdr,
+			    start + (TRACE_HDR_HAS_TSC(c->hdr) ? 12 : 4));
+		c->last_tsc = c->tsc;
+		c->known = true;
+		m->last_tsc = c->tsc;
+		m->have_last = true;
+		c->pos += c->size;
+		*n = 1;
+		return 0;
+	}
+	struct acct_run r = { .limit_tsc = next.tsc, .limit_cpu = next.cpu,
+			      .last = c->last_tsc };
+	struct rec_head h = { c->hdr, c->tsc };
+	const uint8_t *p = start;
+	int stopped = acct_take_run(m->a, cpu, &p, start + avail, &m->guard,
+				    &r, &h);
+	c->pos += (uint64_t)(p - start);
+	c->last_tsc = r.last;
+	m->last_tsc = r.last_ordered;
+	m->have_last = true;
+	*n = r.ordered;
+	if (stopped) {
+		c->hdr = h.hdr;
+		c->size = trace_rec_size(h.hdr);
+		c->tsc = h.tsc;
+	}
+	return stopped;
 }
 
 static int grow_cpus(struct merge *m, unsigned n)
@@ -304,20 +344,19 @@ int merge_run(struct merge *m)
 		struct mcpu *c = &m->c[cpu];
 		struct hent next = tree_runner_up(m);
 		for (;;) {
-			uint64_t avail;
-			const uint8_t *p = input_peek(in, cpu, c->pos, &avail);
-			(void)avail;
-			acct_record(m->a, cpu, c->tsc, c->hdr,
-				    p + (TRACE_HDR_HAS_TSC(c->hdr) ? 12 : 4));
-			c->last_tsc = c->tsc;
-			c->known = true;
-			m->last_tsc = c->tsc;
-			m->have_last = true;
-			c->pos += c->size;
-			if (--until_progress == 0) {
+			uint64_t n = 0;
+			int stopped = take_records(m, cpu, next, &n);
+			if (n >= until_progress) {
 				until_progress = PROGRESS_EVERY;
 				if (m->progress)
 					m->progress(m->progress_ctx);
+			} else {
+				until_progress -= n;
+			}
+			if (stopped) {
+				input_consume(in, cpu, c->pos);
+				tree_set(m, cpu, key_of(c->tsc, cpu));
+				break;
 			}
 			if (!head_ready(m, cpu)) {
 				input_consume(in, cpu, c->pos);
@@ -350,7 +389,7 @@ int merge_init(struct merge *m, struct input *in, struct acct *a,
 	m->in = in;
 	m->a = a;
 	m->lookahead = lookahead;
-	m->max_jump = (uint64_t)(cpu_mhz * 1e6 * 3600.0);
+	m->guard.max_jump = (uint64_t)(cpu_mhz * 1e6 * 3600.0);
 	m->idle_after = (uint64_t)(cpu_mhz * 1e6);
 	if (adopt_new_cpus(m) < 0)
 		return -1;

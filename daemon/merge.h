@@ -38,10 +38,6 @@ struct hent {
 	uint32_t cpu;
 };
 
-struct merge_stats {
-	uint64_t tsc_backwards, tsc_jumps;
-};
-
 struct merge {
 	struct input *in;
 	struct acct *a;
@@ -52,11 +48,10 @@ struct merge {
 	unsigned nready;         /* CPUs in it */
 	unsigned *starved, nstarved;
 	uint64_t lookahead;
-	uint64_t max_jump;       /* TSC ticks */
 	uint64_t idle_after;     /* a starved CPU this far behind is idle */
 	uint64_t last_tsc;       /* of the last record taken, any CPU */
 	bool have_last;
-	struct merge_stats st;
+	struct tsc_guard guard;
 	const volatile sig_atomic_t *stop;
 	void (*progress)(void *ctx);
 	void *progress_ctx;

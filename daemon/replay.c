@@ -187,7 +187,7 @@ static int choose_start(struct replay *r)
 static void summary(struct replay *r, FILE *out, double elapsed)
 {
 	const struct acct_stats *s = acct_stats(r->acct);
-	const struct merge_stats *m = &r->merge.st;
+	const struct tsc_guard *m = &r->merge.guard;
 	char a[64], b[64];
 
 	fprintf(out, "trace      %s: %" PRIu64 " bytes in %" PRIu64 " windows\n",
@@ -272,7 +272,7 @@ static struct run_info run_info(struct replay *r, const char *status)
 		.cpu_mhz = r->mhz, .cpu_mhz_source = r->mhz_source,
 		.start_time = r->start, .start_source = r->start_source,
 		.st = r->acct ? acct_stats(r->acct) : NULL,
-		.tsc_anomalies = r->merge.st.tsc_backwards + r->merge.st.tsc_jumps,
+		.tsc_anomalies = r->merge.guard.tsc_backwards + r->merge.guard.tsc_jumps,
 		.seconds_written = r->written, .seconds_skipped = r->skipped,
 		.seconds_dropped = r->ws.dropped,
 		.lag_measured = r->ws.lag_measured, .max_lag_s = r->ws.max_lag_s,

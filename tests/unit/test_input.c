@@ -64,8 +64,8 @@ static void write_file(const struct buf *b)
 
 static struct got g;
 /* What the last replay() counted. */
-static struct merge_stats last_merge;
-static uint64_t last_seconds;
+static struct tsc_guard last_merge;
+static uint64_t last_seconds, last_resyncs;
 
 /* Replay PATH through input, merge and engine; returns merge_run's code. */
 static int replay(char *err, size_t errlen)
@@ -78,8 +78,9 @@ static int replay(char *err, size_t errlen)
 	int rc = merge_run(&m);
 	acct_finish(a, rc == 0);
 	snprintf(err, errlen, "%s", m.err[0] ? m.err : in.err);
-	last_merge = m.st;
+	last_merge = m.guard;
 	last_seconds = acct_stats(a)->seconds_emitted;
+	last_resyncs = acct_stats(a)->resyncs;
 	merge_free(&m);
 	input_close(&in);
 	acct_free(a);
@@ -440,6 +441,49 @@ static void test_starved_cpu_holds_others_back(void **state)
 	unlink(path);
 }
 
+/*
+ * Records of two CPUs at the same TSC are taken lower CPU first, also
+ * when a CPU is in the middle of a run of its records.  Here CPU 0 blocks
+ * vCPU 1.0 and CPU 1 wakes it at the same instant: in the other order
+ * each record would contradict the state, two resyncs.  FIRST is the CPU
+ * whose earlier record makes it the one running when the instant comes.
+ */
+static void equal_tsc_trace(unsigned first)
+{
+	static struct buf c0, c1, out;
+	char err[400];
+	memset(&c0, 0, sizeof c0);
+	memset(&c1, 0, sizeof c1);
+	memset(&out, 0, sizeof out);
+	put_rs(&c1, 10, 1, 0, RS_RUNNABLE, RS_RUNNING);
+	put_rs(&c0, 20, IDLE_DOMID, 0, RS_RUNNABLE, RS_RUNNING);
+	put_rs(first ? &c1 : &c0, 500, 2, 0, RS_BLOCKED, RS_RUNNABLE);
+	put_rs(&c0, 505, 1, 0, RS_RUNNING, RS_BLOCKED);
+	put_rs(&c1, 505, 1, 0, RS_BLOCKED, RS_RUNNABLE);
+	put_rs(&c1, 900, 2, 0, RS_RUNNABLE, RS_RUNNABLE);
+	put_rs(&c0, 900, 2, 0, RS_RUNNABLE, RS_RUNNABLE);
+	put_window(&out, 1, c1.b, c1.n);
+	put_window(&out, 0, c0.b, c0.n);
+	write_file(&out);
+	assert_int_equal(replay(err, sizeof err), 0);
+	assert_int_equal(last_resyncs, 0);
+	const struct sample_row *r = find(&g, T0, 1, 1);
+	assert_non_null(r);
+	assert_int_equal(r->cpu_ns, 505 - 10);  /* from the first record on */
+}
+
+static void test_equal_tsc_higher_cpu_waits(void **state)
+{
+	(void)state;
+	equal_tsc_trace(1);
+}
+
+static void test_equal_tsc_lower_cpu_goes_on(void **state)
+{
+	(void)state;
+	equal_tsc_trace(0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -453,6 +497,8 @@ int main(void)
 		cmocka_unit_test(test_tsc_backwards),
 		cmocka_unit_test(test_tsc_jump),
 		cmocka_unit_test(test_starved_cpu_holds_others_back),
+		cmocka_unit_test(test_equal_tsc_higher_cpu_waits),
+		cmocka_unit_test(test_equal_tsc_lower_cpu_goes_on),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
