@@ -18,13 +18,38 @@
 
 #define PROGRESS_EVERY (1u << 22)
 
-/* A key (TSC, then CPU) as one 128-bit number, so that taking the smaller
- * of two is a comparison and a conditional move: no branch to mispredict. */
-typedef unsigned __int128 mkey;
+/*
+ * A key (TSC, then CPU) as one 64-bit number, so that taking the smaller of
+ * two is a comparison and a conditional move: the TSC relative to a base,
+ * above the CPU's 14 bits.  The 50 bits left span 2^50 ticks (four days at
+ * 3 GHz); when a TSC passes their end, the base moves up to half a span
+ * behind it and the tree is rebuilt.  A TSC still behind the base, half a
+ * span older than the newest (a CPU days late, or a corrupt timestamp), is
+ * keyed as at the base: ordered by CPU among its like.
+ */
+typedef uint64_t mkey;
 
-static inline mkey key_of(uint64_t tsc, unsigned cpu)
+#define KEY_CPU_BITS 14u
+#define KEY_SPAN (1ull << (64 - KEY_CPU_BITS))
+_Static_assert(TRACE_MAX_CPUS <= 1u << KEY_CPU_BITS, "a CPU fits its bits");
+
+static const mkey no_key = ~(mkey)0;  /* above any key: the span ends below */
+
+static inline mkey key_at(const struct merge *m, uint64_t tsc, unsigned cpu)
 {
-	return (mkey)tsc << 32 | cpu;
+	uint64_t rel = tsc > m->key_base ? tsc - m->key_base : 0;
+	return rel << KEY_CPU_BITS | cpu;
+}
+
+static void tree_rebuild(struct merge *m);
+
+static inline mkey key_of(struct merge *m, uint64_t tsc, unsigned cpu)
+{
+	if (tsc > m->key_base && tsc - m->key_base >= KEY_SPAN - 1) {
+		m->key_base = tsc - KEY_SPAN / 2;
+		tree_rebuild(m);
+	}
+	return key_at(m, tsc, cpu);
 }
 
 static inline mkey key_min(mkey x, mkey y)
@@ -32,12 +57,12 @@ static inline mkey key_min(mkey x, mkey y)
 	return y < x ? y : x;
 }
 
+/* The exact order, where it is not the tree's to decide. */
 static inline bool key_less(const struct hent *x, const struct hent *y)
 {
-	return key_of(x->tsc, x->cpu) < key_of(y->tsc, y->cpu);
+	return ((unsigned __int128)x->tsc << 32 | x->cpu) <
+	       ((unsigned __int128)y->tsc << 32 | y->cpu);
 }
-
-static const mkey no_key = ~(mkey)0;
 
 /* Set CPU's leaf to K and recompute the winners above it. */
 static void tree_set(struct merge *m, unsigned cpu, mkey k)
@@ -54,12 +79,12 @@ static void tree_set(struct merge *m, unsigned cpu, mkey k)
 /* The CPU to take next, and its head's TSC (only while nready > 0). */
 static unsigned tree_top(const struct merge *m)
 {
-	return (uint32_t)m->tree[1];
+	return (unsigned)(m->tree[1] & ((1u << KEY_CPU_BITS) - 1));
 }
 
 static uint64_t tree_top_tsc(const struct merge *m)
 {
-	return (uint64_t)(m->tree[1] >> 32);
+	return m->c[tree_top(m)].tsc;
 }
 
 /* The smallest key but the winner's: the best of what lost to it, the
@@ -70,14 +95,17 @@ static struct hent tree_runner_up(const struct merge *m)
 	mkey r = no_key;
 	for (unsigned n = m->nleaf + tree_top(m); n > 1; n /= 2)
 		r = key_min(r, t[n ^ 1]);
-	return (struct hent){ (uint64_t)(r >> 32), (uint32_t)r };
+	if (r == no_key)
+		return (struct hent){ UINT64_MAX, UINT32_MAX };
+	unsigned cpu = (unsigned)(r & ((1u << KEY_CPU_BITS) - 1));
+	return (struct hent){ m->c[cpu].tsc, cpu };
 }
 
 static void tree_add(struct merge *m, unsigned cpu)
 {
 	m->c[cpu].in_tree = true;
 	m->nready++;
-	tree_set(m, cpu, key_of(m->c[cpu].tsc, cpu));
+	tree_set(m, cpu, key_of(m, m->c[cpu].tsc, cpu));
 }
 
 static void tree_remove(struct merge *m, unsigned cpu)
@@ -100,12 +128,18 @@ static int tree_fit(struct merge *m, unsigned n)
 		return -1;
 	m->tree = t;
 	m->nleaf = leaves;
-	for (unsigned i = 0; i < 2 * leaves; i++)
-		t[i] = no_key;
+	tree_rebuild(m);
+	return 0;
+}
+
+/* Every leaf from its CPU's key (a new size, or a new base). */
+static void tree_rebuild(struct merge *m)
+{
+	for (unsigned i = 0; i < 2 * m->nleaf; i++)
+		m->tree[i] = no_key;
 	for (unsigned i = 0; i < m->ncpus; i++)
 		if (m->c[i].in_tree)
-			tree_set(m, i, key_of(m->c[i].tsc, i));
-	return 0;
+			tree_set(m, i, key_at(m, m->c[i].tsc, i));
 }
 
 /* A CPU's head record, decoded without taking anything: accounting has
@@ -355,7 +389,7 @@ int merge_run(struct merge *m)
 			}
 			if (stopped) {
 				input_consume(in, cpu, c->pos);
-				tree_set(m, cpu, key_of(c->tsc, cpu));
+				tree_set(m, cpu, key_of(m, c->tsc, cpu));
 				break;
 			}
 			if (!head_ready(m, cpu)) {
@@ -370,7 +404,7 @@ int merge_run(struct merge *m)
 			struct hent me = { c->tsc, cpu };
 			if (!key_less(&me, &next)) {
 				input_consume(in, cpu, c->pos);
-				tree_set(m, cpu, key_of(me.tsc, me.cpu));
+				tree_set(m, cpu, key_of(m, me.tsc, me.cpu));
 				break;
 			}
 		}

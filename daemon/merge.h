@@ -11,6 +11,10 @@
  * Each CPU's TSC is kept monotonic here: a record going backwards, or
  * leaping more than an hour ahead of its CPU, is a corrupt timestamp and is
  * given its CPU's previous TSC instead (and counted).
+ *
+ * The order is (TSC, CPU), exactly, for records within two days (at 3 GHz)
+ * of the newest; older heads, which only a CPU days late or a corrupt first
+ * timestamp can give, are taken by CPU among themselves (see merge.c).
  */
 #ifndef XENMON_MERGE_H
 #define XENMON_MERGE_H
@@ -43,7 +47,8 @@ struct merge {
 	struct acct *a;
 	struct mcpu *c;
 	unsigned ncpus;
-	unsigned __int128 *tree; /* tournament tree of keys, see merge.c */
+	uint64_t *tree;          /* tournament tree of keys, see merge.c */
+	uint64_t key_base;       /* the TSC keys are relative to */
 	unsigned nleaf;          /* its leaves: a power of two >= ncpus */
 	unsigned nready;         /* CPUs in it */
 	unsigned *starved, nstarved;
