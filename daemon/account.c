@@ -140,7 +140,7 @@ struct acct {
 	int64_t sec_t;           /* Unix second of the open bucket */
 	int64_t sec_start;       /* its start, ns since first record (<0 ok) */
 	uint64_t sec_end;
-	/* The same bounds in TSC, so that acct_unordered need not convert:
+	/* The same bounds in TSC, so that take_records need not convert:
 	 * a TSC below tsc_sec_end is before sec_end, and one below
 	 * tsc_sec_start before sec_start (see second_bounds_tsc). */
 	uint64_t tsc_sec_start, tsc_sec_end;
@@ -581,7 +581,7 @@ static uint64_t tsc_reaching(const struct acct *a, uint64_t ns)
 
 /*
  * The open second's bounds in TSC.  Where there is no such TSC, the bound
- * is left at 0: acct_unordered then converts every TSC as before.  Below
+ * is left at 0: take_records then converts every TSC as before.  Below
  * 2^62 ns the conversion cannot wrap and a time is positive as int64_t.
  */
 static void second_bounds_tsc(struct acct *a)
@@ -910,7 +910,7 @@ static void on_continue(struct acct *a, unsigned cpu, uint32_t n,
 }
 
 /*
- * How a record with header HDR is taken: by acct_unordered (kind) and by
+ * How a record with header HDR is taken: by take_records (kind) and by
  * acct_record (action), and which counter counts it.  The kinds that need
  * no order are the records only counted, INFNEXT and grants; the other
  * records of the four classes used are ordered; every other class is only
