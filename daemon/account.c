@@ -96,7 +96,7 @@ struct pcpu {
 	uint32_t lost;
 };
 
-/* How acct_take_unordered takes a record, by its header (see kind_of). */
+/* How take_records takes a record, by its header (see kind_of). */
 enum rec_kind {
 	RK_ORDERED,      /* needs the global order: acct_record */
 	RK_COUNT,        /* only counted, in *counter */
@@ -115,8 +115,8 @@ enum rec_action {
 	ACT_LOST,
 };
 
-/* A trace uses a few dozen headers: a table of 512, by a multiplicative
- * hash that keeps the headers of a Xen 4.17 trace apart. */
+/* A trace uses a few dozen headers: a table of 512 by a multiplicative
+ * hash, where two headers that collide only cost a classify each. */
 #define KIND_MEMO_BITS 9u
 #define KIND_MEMO_SIZE (1u << KIND_MEMO_BITS)
 
