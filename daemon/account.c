@@ -124,6 +124,7 @@ struct kind_memo {
 	uint32_t hdr;
 	uint8_t kind;            /* enum rec_kind */
 	uint8_t action;          /* enum rec_action */
+	uint8_t old, new;        /* ACT_RUNSTATE: the change, checked */
 	uint64_t *counter;
 };
 
@@ -750,14 +751,11 @@ static inline uint64_t advance(struct acct *a, uint64_t tsc)
 
 /* ---- records ---------------------------------------------------------- */
 
-RECORD_PATH void on_runstate(struct acct *a, unsigned cpu, uint32_t ev,
-			     uint32_t n, const uint8_t *w, uint64_t tsc)
+/* A vCPU's runstate changes from OLD to NEW; the header was checked by
+ * classify, once. */
+RECORD_PATH void on_runstate(struct acct *a, unsigned cpu, unsigned old,
+			     unsigned new, const uint8_t *w, uint64_t tsc)
 {
-	unsigned old = TRACE_RS_OLD(ev), new = TRACE_RS_NEW(ev);
-	if (n != 1 || old > RS_OFFLINE || new > RS_OFFLINE) {
-		a->st.malformed++;
-		return;
-	}
 	a->st.runstate++;
 	uint32_t x = trace_load32(w);
 	uint64_t now = advance(a, tsc);
@@ -951,12 +949,20 @@ static struct kind_memo classify(struct acct *a, uint32_t hdr)
 	k.kind = RK_ORDERED;
 	switch (ev >> 12) {
 	case TRC_SCHED_MIN >> 12:
-		if (TRACE_IS_RUNSTATE(ev))
-			k.action = ACT_RUNSTATE;
-		else if (ev == TRC_SCHED_CONTINUE_RUNNING)
+		if (TRACE_IS_RUNSTATE(ev)) {
+			unsigned old = TRACE_RS_OLD(ev), new = TRACE_RS_NEW(ev);
+			if (n != 1 || old > RS_OFFLINE || new > RS_OFFLINE) {
+				k.counter = &a->st.malformed;
+			} else {
+				k.action = ACT_RUNSTATE;
+				k.old = (uint8_t)old;
+				k.new = (uint8_t)new;
+			}
+		} else if (ev == TRC_SCHED_CONTINUE_RUNNING) {
 			k.action = ACT_CONTINUE;
-		else
+		} else {
 			k.counter = &a->st.other_known;
+		}
 		break;
 	case TRC_SCHED_VERBOSE >> 12:
 		if (ev == TRC_SCHED_DOM_ADD || ev == TRC_SCHED_DOM_REM)
@@ -1002,7 +1008,7 @@ RECORD_PATH void take_ordered(struct acct *a, unsigned cpu, uint64_t tsc,
 		(*k->counter)++;
 		break;
 	case ACT_RUNSTATE:
-		on_runstate(a, cpu, ev, n, w, tsc);
+		on_runstate(a, cpu, k->old, k->new, w, tsc);
 		break;
 	case ACT_CONTINUE:
 		on_continue(a, cpu, n, w, tsc);
