@@ -17,7 +17,8 @@
  * back now and then (MADV_DONTNEED: the file's pages stay in the page
  * cache, and would simply be mapped again if touched).  A file that grows
  * while it is replayed is read and copied past the size it had at open;
- * one that shrinks would fault (SIGBUS), as for any mapped file.
+ * one cut shorter faults (SIGBUS) past its new end, as any mapped file
+ * does: the reader catches that (input_guard_begin) and stops there.
  */
 #include "input.h"
 #include "trace.h"
@@ -26,6 +27,7 @@
 #include <stdarg.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +97,60 @@ int input_open_pull(struct input *in, const char *name, input_pull_fn pull,
 	in->pull = pull;
 	in->pull_ctx = ctx;
 	return 0;
+}
+
+/* The mapping a fault may be caught in, where to go, and where it was. */
+static struct {
+	struct input *in;
+	sigjmp_buf *env;
+	struct sigaction old;
+	volatile sig_atomic_t faulted;
+	uint64_t at;
+} guard;
+
+static void on_sigbus(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	const struct input *in = guard.in;
+	const uint8_t *p = si->si_addr;
+	if (!in || p < in->map || p >= in->map + in->map_size) {
+		/* Not ours: returning faults again, with the default action. */
+		signal(sig, SIG_DFL);
+		return;
+	}
+	guard.at = (uint64_t)(p - in->map);
+	guard.faulted = 1;
+	siglongjmp(*guard.env, 1);
+}
+
+void input_guard_begin(struct input *in, sigjmp_buf *env)
+{
+	if (!in->map)
+		return;
+	struct sigaction sa = { .sa_sigaction = on_sigbus, .sa_flags = SA_SIGINFO };
+	sigemptyset(&sa.sa_mask);
+	guard.in = in;
+	guard.env = env;
+	guard.faulted = 0;
+	if (sigaction(SIGBUS, &sa, &guard.old) < 0)
+		guard.in = NULL;
+}
+
+void input_guard_end(void)
+{
+	struct input *in = guard.in;
+	if (!in)
+		return;
+	sigaction(SIGBUS, &guard.old, NULL);
+	if (guard.faulted) {
+		struct stat st;
+		long long now = fstat(in->fd, &st) == 0 ? (long long)st.st_size : -1;
+		snprintf(in->err, sizeof in->err, "%s: the file was cut to %lld "
+			 "bytes while it was replayed: byte %" PRIu64 " of it "
+			 "is gone", in->name, now, guard.at);
+	}
+	guard.in = NULL;
+	guard.env = NULL;
 }
 
 void input_close(struct input *in)

@@ -16,6 +16,7 @@
 #ifndef XENMON_INPUT_H
 #define XENMON_INPUT_H
 
+#include <setjmp.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -100,6 +101,17 @@ int input_open_pull(struct input *in, const char *name, input_pull_fn pull,
 int input_append(struct input *in, unsigned cpu, const void *p, size_t n,
 		 uint64_t off);
 void input_close(struct input *in);
+
+/*
+ * A mapped file cut shorter while it is read faults (SIGBUS) on the pages
+ * past its new end.  After input_guard_begin, such a fault in IN's mapping
+ * jumps to ENV (set by sigsetjmp with the signal mask saved); a fault
+ * anywhere else keeps its default action.  input_guard_end puts the
+ * previous handler back and, after a fault, sets in->err to say where the
+ * file was cut.  For the thread that reads the input, one input at a time.
+ */
+void input_guard_begin(struct input *in, sigjmp_buf *env);
+void input_guard_end(void);
 
 /* Read and distribute one chunk.  1: progress, 0: end of input, -1: bad
  * input (in->err says what and where; what came before stays usable). */

@@ -2,6 +2,7 @@
 
 #include <inttypes.h>
 #include <math.h>
+#include <setjmp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -364,9 +365,19 @@ static int run(struct replay *r, FILE *out)
 		r->merge.progress_ctx = r;
 	}
 
-	int rc = merge_run(&r->merge);
+	/* A file cut while mapped ends the replay where it was cut, as a
+	 * truncated input; the seconds still open are dropped, since records
+	 * of them may have been in the part that is gone. */
+	sigjmp_buf cut;
+	int rc = -2;
+	if (sigsetjmp(cut, 1) == 0) {
+		input_guard_begin(&r->in, &cut);
+		rc = merge_run(&r->merge);
+	}
+	input_guard_end();
 	/* The last second is whole only if the input ended cleanly. */
-	acct_finish(r->acct, rc == 0);
+	if (rc != -2)
+		acct_finish(r->acct, rc == 0);
 	int wrc = writer_finish(r->writer, &r->ws);
 	r->writer = NULL;
 	r->written = r->ws.written;
@@ -381,6 +392,11 @@ static int run(struct replay *r, FILE *out)
 	if (wrc < 0 || acct_error(r->acct)) {
 		snprintf(why, sizeof why, "%s", store_error(r->store)[0] ?
 			 store_error(r->store) : "out of memory");
+		fprintf(r->err, "xenbaked: %s; the %" PRIu64 " seconds written "
+			"before it are kept\n", why, r->written);
+		status = 1;
+	} else if (rc == -2) {
+		snprintf(why, sizeof why, "%s", r->in.err);
 		fprintf(r->err, "xenbaked: %s; the %" PRIu64 " seconds written "
 			"before it are kept\n", why, r->written);
 		status = 1;

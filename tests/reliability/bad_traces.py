@@ -32,11 +32,13 @@ TIME_LIMIT_S = 60
 RSS_LIMIT_MIB = 160     # the look-ahead (32 MiB of input) held twice over, plus SQLite
 
 
-def bake(a, db, data=None, path=None, chunks=None):
+def bake(a, db, data=None, path=None, chunks=None, cut=None):
     """Run xenbaked on PATH or on DATA / CHUNKS (an iterator) fed to its
-    stdin; (exit status or -signal, stderr, peak RSS MiB, seconds)."""
+    stdin; with CUT = (after, size), PATH is replayed in real time and cut
+    to SIZE bytes AFTER seconds.  (exit status or -signal, stderr, peak RSS
+    MiB, seconds)."""
     args = [a.bake, '--input', path or '-', '--db', db, '--cpu-mhz', '2400',
-            '--start-time', str(START)]
+            '--start-time', str(START)] + (['--realtime'] if cut else [])
     t0 = time.monotonic()
     p = subprocess.Popen(args, stdin=subprocess.PIPE if path is None else subprocess.DEVNULL,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -59,8 +61,13 @@ def bake(a, db, data=None, path=None, chunks=None):
         feeder.start()
     timer = threading.Timer(TIME_LIMIT_S, p.kill)
     timer.start()
+    cutter = threading.Timer(cut[0], os.truncate, (path, cut[1])) if cut else None
+    if cutter:
+        cutter.start()
     rc = p.wait()
     timer.cancel()
+    if cutter:
+        cutter.cancel()
     if feeder:
         feeder.join()
     for r in readers:
@@ -179,6 +186,19 @@ def main():
         rc, err, rss, secs = bake(a, db, data=b''.join(reversed(wins)))
         verdict('all %d windows in reverse order: exit %d, nothing impossible, '
                 'bounded' % (len(wins), rc), rc, err, rss, secs, db)
+
+        # cut while it is replayed: the mapped file shrinks under the
+        # reader (as by a log rotation that truncates), which faults on
+        # the pages that are gone
+        n += 1
+        path = '%s/shrinks.bin' % tmp
+        open(path, 'wb').write(good)
+        db = '%s/%d.db' % (tmp, n)
+        cut = len(good) // 5
+        rc, err, rss, secs = bake(a, db, path=path, cut=(1.5, cut))
+        verdict('cut to byte %d while replayed: exit 1 naming the offset, no '
+                'SIGBUS, the seconds written before it exact' % cut,
+                rc, err, rss, secs, db, keeps=True, want=(1,))
     return report(results)
 
 
