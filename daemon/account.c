@@ -1142,8 +1142,9 @@ RECORD_PATH int take_records(struct acct *a, unsigned cpu, const uint8_t **pp,
 			tsc = last;
 			if (TRACE_HDR_HAS_TSC(hdr)) {
 				tsc = trace_load64(p + 4);
-				if (tsc - last > g->max_jump)
-					tsc = tsc_guard_check(g, tsc, last);
+				if (tsc - last > g->suspect)
+					tsc = tsc_guard_check(g, tsc, last,
+							      p + size, end);
 			}
 			const struct kind_memo *k = kind_of(a, hdr);
 			if (k->kind == RK_COUNT) {

@@ -97,22 +97,48 @@ void acct_record(struct acct *a, unsigned cpu, uint64_t tsc, uint32_t hdr,
 /*
  * The TSC of one CPU's records is kept monotonic: a record going back, or
  * leaping more than max_jump ticks ahead of its CPU's last record, is given
- * that record's TSC instead, and counted here.
+ * that record's TSC instead, and counted here.  So is one leaping more
+ * than `suspect` ticks (a second) when the record after it, if at hand,
+ * comes back to the last one (within a second): that is one corrupt TSC
+ * (a flipped bit), not a CPU that was idle, and taken as it is it would
+ * hold every later record of its CPU back to it.
  */
 struct tsc_guard {
-	uint64_t max_jump;
+	uint64_t max_jump, suspect;
 	uint64_t tsc_backwards, tsc_jumps;
 };
 
-static inline uint64_t tsc_guard_check(struct tsc_guard *g, uint64_t tsc,
-				       uint64_t last)
+/* Does the record at NEXT, if whole before END and timed, come back from
+ * TSC to within SLACK of LAST, or after it? */
+static inline bool tsc_comes_back(const uint8_t *next, const uint8_t *end,
+				  uint64_t last, uint64_t tsc, uint64_t slack)
 {
-	if (tsc - last <= g->max_jump)
+	if (end - next < 12)
+		return false;
+	uint32_t hdr = trace_load32(next);
+	if (!TRACE_HDR_HAS_TSC(hdr) || (size_t)(end - next) < trace_rec_size(hdr))
+		return false;
+	uint64_t t = trace_load64(next + 4);
+	return t < tsc && (t >= last || last - t <= slack);
+}
+
+/* The guarded TSC of a record of a CPU whose last record was at LAST; the
+ * record after it is at NEXT, the bytes at hand end at END.  Called only
+ * when tsc - last > g->suspect, off the common path. */
+static inline uint64_t tsc_guard_check(struct tsc_guard *g, uint64_t tsc,
+				       uint64_t last, const uint8_t *next,
+				       const uint8_t *end)
+{
+	if (tsc - last <= g->suspect)
 		return tsc;
-	if (tsc < last)
+	if (tsc < last) {
 		g->tsc_backwards++;
-	else
-		g->tsc_jumps++;
+		return last;
+	}
+	if (tsc - last <= g->max_jump &&
+	    !tsc_comes_back(next, end, last, tsc, g->suspect))
+		return tsc;
+	g->tsc_jumps++;
 	return last;
 }
 

@@ -147,8 +147,8 @@ static void tree_rebuild(struct merge *m)
 static int decode_head(struct merge *m, const struct mcpu *c,
 		       const uint8_t *p, const uint8_t *end, struct rec_head *h)
 {
-	uint32_t hdr = trace_load32(p);
-	if ((uint64_t)(end - p) < trace_rec_size(hdr))
+	uint32_t hdr = trace_load32(p), size = trace_rec_size(hdr);
+	if ((uint64_t)(end - p) < size)
 		return 0;
 	uint64_t tsc;
 	if (!TRACE_HDR_HAS_TSC(hdr)) {
@@ -156,7 +156,8 @@ static int decode_head(struct merge *m, const struct mcpu *c,
 	} else {
 		tsc = trace_load64(p + 4);
 		if (c->known) {
-			tsc = tsc_guard_check(&m->guard, tsc, c->last_tsc);
+			tsc = tsc_guard_check(&m->guard, tsc, c->last_tsc,
+					      p + size, end);
 		} else if (m->have_last && tsc > m->last_tsc &&
 			   tsc - m->last_tsc > m->guard.max_jump) {
 			m->guard.tsc_jumps++;
@@ -424,6 +425,7 @@ int merge_init(struct merge *m, struct input *in, struct acct *a,
 	m->a = a;
 	m->lookahead = lookahead;
 	m->guard.max_jump = (uint64_t)(cpu_mhz * 1e6 * 3600.0);
+	m->guard.suspect = (uint64_t)(cpu_mhz * 1e6);
 	m->idle_after = (uint64_t)(cpu_mhz * 1e6);
 	if (adopt_new_cpus(m) < 0)
 		return -1;

@@ -107,8 +107,22 @@ static void look(struct prescan *p, struct prescan_cpu *c, unsigned cpu,
 	}
 }
 
+/*
+ * The TSCs are guarded as the merge guards them (tsc_guard_check), so that
+ * a flipped bit does not stretch the span a file's start time is reckoned
+ * from.  The frequency is not known yet: a second is taken as 2^30 ticks
+ * and an hour as 2^44 (an hour at 4.9 GHz; two at 2.4), which differ from
+ * the merge's only for a corrupt TSC that is not a lone one.
+ */
+#define GUARD_SUSPECT (1ull << 30)
+#define GUARD_MAX_JUMP (1ull << 44)
+
 int prescan_walk(struct prescan *p, struct input *in)
 {
+	if (!p->guard.suspect) {
+		p->guard.suspect = GUARD_SUSPECT;
+		p->guard.max_jump = GUARD_MAX_JUMP;
+	}
 	if (in->ncpus > p->ncpus) {
 		struct prescan_cpu *c = realloc(p->c, in->ncpus * sizeof *c);
 		if (!c)
@@ -134,8 +148,10 @@ int prescan_walk(struct prescan *p, struct input *in)
 			uint64_t tsc = c->last_tsc;
 			if (TRACE_HDR_HAS_TSC(hdr)) {
 				tsc = trace_load64(r + 4);
-				if (c->known && tsc < c->last_tsc)
-					tsc = c->last_tsc;
+				if (c->known && tsc - c->last_tsc > p->guard.suspect)
+					tsc = tsc_guard_check(&p->guard, tsc,
+							      c->last_tsc, r + size,
+							      r + avail);
 				if (!p->have_tsc || tsc < p->min_tsc)
 					p->min_tsc = tsc;
 				if (!p->have_tsc || tsc > p->max_tsc)

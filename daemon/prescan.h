@@ -48,8 +48,9 @@ struct prescan {
 	uint32_t *ran;
 	size_t n, cap;
 	double sum_ran_ns;
-	uint64_t min_tsc, max_tsc;
+	uint64_t min_tsc, max_tsc;   /* of the guarded TSCs */
 	bool have_tsc;
+	struct tsc_guard guard;
 	struct hint *h;
 	size_t hcap, hn;
 	bool oom;

@@ -104,6 +104,29 @@ def exact(db, truth):
                            '--only-stored'], capture_output=True, text=True)
 
 
+def lone_tsc(data):
+    """Offset of a record's TSC in the middle of the trace, in the middle of
+    its window, between two timed records of its CPU less than 100 us away:
+    where one corrupt TSC can be told from the records around it."""
+    off, wins = 0, []
+    while off + 12 <= len(data):
+        size = int.from_bytes(data[off + 8:off + 12], 'little')
+        wins.append((off + 12, size))
+        off += 12 + size
+    for body, size in wins[len(wins) // 2:]:
+        recs, p = [], body
+        while p < body + size:
+            hdr = int.from_bytes(data[p:p + 4], 'little')
+            tsc = int.from_bytes(data[p + 4:p + 12], 'little') if hdr >> 31 else None
+            recs.append((p, tsc))
+            p += 4 + (8 if hdr >> 31 else 0) + 4 * ((hdr >> 28) & 7)
+        for i in range(len(recs) // 2, len(recs) - 1):
+            (_, t0), (q, t1), (_, t2) = recs[i - 1], recs[i], recs[i + 1]
+            if None not in (t0, t1, t2) and t2 - t0 < 240000 and not (t1 >> 40) & 1:
+                return q + 4
+    raise SystemExit('no record to flip')
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--sim', required=True)
@@ -186,6 +209,35 @@ def main():
         rc, err, rss, secs = bake(a, db, data=b''.join(reversed(wins)))
         verdict('all %d windows in reverse order: exit %d, nothing impossible, '
                 'bounded' % (len(wins), rc), rc, err, rss, secs, db)
+
+        # one TSC with a high bit flipped (2^40 ticks, minutes ahead): a lone
+        # corrupt timestamp, which must neither hold its CPU's later records
+        # back to it nor stretch the span a start time is reckoned from
+        n += 1
+        flipped = bytearray(good)
+        at = lone_tsc(good)
+        flipped[at + 5] ^= 1 << 0      # byte 5 of the TSC: bit 40
+        path = '%s/flip.bin' % tmp
+        open(path, 'wb').write(flipped)
+        db = '%s/%d.db' % (tmp, n)
+        rc, err, rss, secs = bake(a, db, path=path)
+        verdict('one TSC leaping 2^40 ticks at byte %d: every second exact' % at,
+                rc, err, rss, secs, db, keeps=True, want=(0,))
+        clean = '%s/clean.bin' % tmp
+        open(clean, 'wb').write(good)
+        stamp = os.stat(path).st_mtime_ns
+        os.utime(clean, ns=(stamp, stamp))
+        starts = []
+        for f in (clean, path):
+            db = '%s/%d-%s.db' % (tmp, n, os.path.basename(f))
+            subprocess.run([a.bake, '--input', f, '--db', db, '--cpu-mhz', '2400',
+                            '--quiet'], check=True)
+            con = sqlite3.connect(db)
+            starts.append(con.execute('SELECT min(t), max(t) FROM cpu_1s').fetchone())
+            con.close()
+        results.append(('the same file with and without that flipped bit: the same '
+                        'start time from its modification time',
+                        starts[0] == starts[1], 'seconds %r' % starts))
 
         # cut while it is replayed: the mapped file shrinks under the
         # reader (as by a log rotation that truncates), which faults on

@@ -389,6 +389,63 @@ static void test_tsc_jump(void **state)
 	assert_int_equal(r->wait_ns, 400 * MS);
 }
 
+/* A leap of minutes (within the hour) followed by a record back on the
+ * CPU's timeline: one corrupt TSC, held at the last; without that, every
+ * later record of the CPU would be held back to it. */
+static void test_tsc_lone_leap(void **state)
+{
+	(void)state;
+	static struct buf c0, out;
+	char err[400];
+	memset(&c0, 0, sizeof c0);
+	put_rs(&c0, 0, 1, 0, RS_RUNNABLE, RS_RUNNING);
+	put_rs(&c0, 500 * MS, 1, 0, RS_RUNNING, RS_BLOCKED);
+	put_rs(&c0, 500 * MS + 600 * S, 1, 0, RS_BLOCKED, RS_RUNNABLE);
+	put_rs(&c0, 900 * MS, 1, 0, RS_RUNNABLE, RS_RUNNING);
+	put_rs(&c0, 950 * MS, 1, 0, RS_RUNNING, RS_BLOCKED);
+	memset(&out, 0, sizeof out);
+	put_window(&out, 0, c0.b, c0.n);
+	write_file(&out);
+	assert_int_equal(replay(err, sizeof err), 0);
+	assert_int_equal(last_merge.tsc_jumps, 1);
+	assert_int_equal(last_merge.tsc_backwards, 0);
+	assert_int_equal(last_seconds, 1);
+	const struct sample_row *r = find(&g, T0, 0, 1);
+	assert_int_equal(r->cpu_ns, 550 * MS);
+	assert_int_equal(r->wait_ns, 400 * MS);
+	assert_int_equal(r->blocked_ns, 0);
+}
+
+/* An idle CPU silent for seconds is no corrupt TSC: its records after
+ * the gap go on from it.  Nor is a leap that ends its window, where the
+ * next record is not at hand to tell (it is kept). */
+static void test_tsc_idle_gap_kept(void **state)
+{
+	(void)state;
+	static struct buf c0, c0b, out;
+	char err[400];
+	memset(&c0, 0, sizeof c0);
+	memset(&c0b, 0, sizeof c0b);
+	put_rs(&c0, 0, 1, 0, RS_RUNNABLE, RS_RUNNING);
+	put_rs(&c0, 500 * MS, 1, 0, RS_RUNNING, RS_BLOCKED);
+	put_rs(&c0, 3500 * MS, 1, 0, RS_BLOCKED, RS_RUNNABLE);
+	put_rs(&c0, 3600 * MS, 1, 0, RS_RUNNABLE, RS_RUNNING);
+	put_rs(&c0, 9500 * MS, 1, 0, RS_RUNNING, RS_BLOCKED);
+	put_rs(&c0b, 3700 * MS, 1, 0, RS_BLOCKED, RS_RUNNABLE);
+	memset(&out, 0, sizeof out);
+	put_window(&out, 0, c0.b, c0.n);
+	put_window(&out, 0, c0b.b, c0b.n);
+	write_file(&out);
+	assert_int_equal(replay(err, sizeof err), 0);
+	assert_int_equal(last_merge.tsc_jumps, 0);
+	assert_int_equal(last_merge.tsc_backwards, 1);
+	assert_int_equal(last_seconds, 10);
+	const struct sample_row *r = find(&g, T0 + 3, 0, 1);
+	assert_int_equal(r->blocked_ns, 500 * MS);
+	assert_int_equal(r->wait_ns, 100 * MS);
+	assert_int_equal(r->cpu_ns, 400 * MS);
+}
+
 /*
  * A CPU that runs dry while its last record (an unordered one) is ahead of
  * the others must still hold them back until its next window is read.
@@ -495,6 +552,8 @@ int main(void)
 		cmocka_unit_test(test_record_cut_at_end),
 		cmocka_unit_test(test_implausible_window),
 		cmocka_unit_test(test_tsc_backwards),
+		cmocka_unit_test(test_tsc_lone_leap),
+		cmocka_unit_test(test_tsc_idle_gap_kept),
 		cmocka_unit_test(test_tsc_jump),
 		cmocka_unit_test(test_starved_cpu_holds_others_back),
 		cmocka_unit_test(test_equal_tsc_higher_cpu_waits),
