@@ -123,8 +123,8 @@ static inline bool tsc_comes_back(const uint8_t *next, const uint8_t *end,
 }
 
 /* The guarded TSC of a record of a CPU whose last record was at LAST; the
- * record after it is at NEXT, the bytes at hand end at END.  Called only
- * when tsc - last > g->suspect, off the common path. */
+ * record after it is at NEXT, the bytes at hand end at END.  A loop over
+ * records tests tsc - last > g->suspect itself and calls this only then. */
 static inline uint64_t tsc_guard_check(struct tsc_guard *g, uint64_t tsc,
 				       uint64_t last, const uint8_t *next,
 				       const uint8_t *end)

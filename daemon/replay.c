@@ -389,14 +389,11 @@ static int run(struct replay *r, FILE *out)
 	 * below write to the store again (and fail again, on a full disk). */
 	char why[600] = "ok";
 	int status = 0;
-	if (wrc < 0 || acct_error(r->acct)) {
-		snprintf(why, sizeof why, "%s", store_error(r->store)[0] ?
-			 store_error(r->store) : "out of memory");
-		fprintf(r->err, "xenbaked: %s; the %" PRIu64 " seconds written "
-			"before it are kept\n", why, r->written);
-		status = 1;
-	} else if (rc == -2) {
-		snprintf(why, sizeof why, "%s", r->in.err);
+	bool engine_failed = wrc < 0 || acct_error(r->acct);
+	if (engine_failed || rc == -2) {
+		snprintf(why, sizeof why, "%s", !engine_failed ? r->in.err :
+			 store_error(r->store)[0] ? store_error(r->store) :
+			 "out of memory");
 		fprintf(r->err, "xenbaked: %s; the %" PRIu64 " seconds written "
 			"before it are kept\n", why, r->written);
 		status = 1;
