@@ -10,6 +10,7 @@ where the database was kept.  Output is TAP.
     test_start.py SOURCE_ROOT
 """
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -19,14 +20,34 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'
 from tap import report  # noqa: E402
 
 
+def ungated_test_needs(root):
+    """A dependency() or find_program() of a system tool in tests/ that is
+    not gated by the tests option would be required by tools/start's build
+    too, and a fresh machine has only the build packages."""
+    bad = []
+    for top, _, files in os.walk(os.path.join(root, 'tests')):
+        if 'meson.build' not in files:
+            continue
+        path = os.path.join(top, 'meson.build')
+        for n, line in enumerate(open(path), 1):
+            for call in re.findall(r"(?:dependency|find_program)\('([^']+)'[^)]*\)", line):
+                in_tree = os.path.exists(os.path.join(top, call))
+                if not in_tree and "required : get_option('tests')" not in line:
+                    bad.append('%s:%d %s' % (os.path.relpath(path, root), n, call))
+    return bad
+
+
 def main():
     root = sys.argv[1]
+    bad = ungated_test_needs(root)
     with tempfile.TemporaryDirectory(prefix='xenmon-start-') as tmp:
         db = os.path.join(tmp, 'demo.db')
         r = subprocess.run([os.path.join(root, 'tools', 'start'), '--demo', '--seconds', '4'],
                            stdin=subprocess.DEVNULL, capture_output=True, text=True,
                            env=dict(os.environ, XENMON_DEMO_DB=db), timeout=900)
         results = [
+            ('every package the tests need is gated by the tests option',
+             not bad, ', '.join(bad)),
             ('tools/start --demo without a terminal: exit 0', r.returncode == 0,
              'exit %d: %s' % (r.returncode, r.stderr[-500:])),
             ('it printed the newest second with dom0 in it, and where the database is',
