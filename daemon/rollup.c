@@ -60,6 +60,7 @@ struct rollup {
 	sqlite3_stmt *one[R_COUNT];     /* one second, from memory */
 	sqlite3_stmt *hour_sample, *hour_cpu;  /* whole minutes into hours */
 	int64_t hours_upto;
+	int64_t upto_committed;         /* hours_upto as the database has it */
 	struct dom_sum *sums;           /* this second's domains */
 	size_t sums_cap;
 	uint32_t slot[UINT16_MAX + 1];  /* domid -> index in sums + 1 */
@@ -480,6 +481,7 @@ int rollup_catch_up(struct rollup *r)
 	if (!have_upto)
 		upto = newest + 1;
 	r->hours_upto = upto;
+	r->upto_committed = upto;
 	if (have_upto && upto > newest)
 		return 0;
 	if (sqlite3_exec(r->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
@@ -490,9 +492,21 @@ int rollup_catch_up(struct rollup *r)
 	    set_upto(r, newest + 1) < 0 ||
 	    sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+		rollup_rolled_back(r);
 		return -1;
 	}
+	rollup_committed(r);
 	return 0;
+}
+
+void rollup_committed(struct rollup *r)
+{
+	r->upto_committed = r->hours_upto;
+}
+
+void rollup_rolled_back(struct rollup *r)
+{
+	r->hours_upto = r->upto_committed;
 }
 
 /* The next second to back-fill, or 0 when none is pending. */

@@ -31,6 +31,13 @@ int rollup_range(struct rollup *r, int64_t from_t, int64_t to_t);
  * (sqlite3_errmsg, or out of memory). */
 int rollup_second(struct rollup *r, const struct second *sec);
 
+/* The caller's transaction that ran rollup_second was committed, or
+ * rolled back: the watermark of the hours, kept in memory too, follows
+ * what the database holds (a COMMIT that fails on a full disk must not
+ * leave it ahead, or the retried second's minute would miss its hour). */
+void rollup_committed(struct rollup *r);
+void rollup_rolled_back(struct rollup *r);
+
 /* Bring the hour tables up to the newest stored second (after a stop or
  * a crash mid-minute), in a transaction of its own.  0, or -1. */
 int rollup_catch_up(struct rollup *r);

@@ -305,14 +305,14 @@ int store_second(struct store *s, const struct second *sec)
 		rc = write_rows(s, sec);
 	if (rc == 0 && rollup_second(s->rollup, sec) < 0)
 		rc = fail(s, "cannot roll up");
+	if (rc >= 0 && exec(s, "COMMIT") < 0)
+		rc = -1;
 	if (rc < 0) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		rollup_rolled_back(s->rollup);
 		return -1;
 	}
-	if (exec(s, "COMMIT") < 0) {
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-		return -1;
-	}
+	rollup_committed(s->rollup);
 	note_write(s, sec->t, began);
 	if (rc == 0 && sec->t > s->newest_t)
 		s->newest_t = sec->t;
