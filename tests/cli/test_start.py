@@ -29,11 +29,15 @@ def ungated_test_needs(root):
         if 'meson.build' not in files:
             continue
         path = os.path.join(top, 'meson.build')
-        for n, line in enumerate(open(path), 1):
-            for call in re.findall(r"(?:dependency|find_program)\('([^']+)'[^)]*\)", line):
-                in_tree = os.path.exists(os.path.join(top, call))
-                if not in_tree and "required : get_option('tests')" not in line:
-                    bad.append('%s:%d %s' % (os.path.relpath(path, root), n, call))
+        text = open(path).read()
+        # a call's arguments up to its closing parenthesis, over lines too
+        for m in re.finditer(r"(?:dependency|find_program)\(\s*'([^']+)'((?:[^()]|\([^()]*\))*)\)",
+                             text):
+            call, args = m.group(1), re.sub(r'\s+', ' ', m.group(2))
+            in_tree = os.path.exists(os.path.join(top, call))
+            if not in_tree and "required : get_option('tests')" not in args:
+                bad.append('%s:%d %s' % (os.path.relpath(path, root),
+                                         text.count('\n', 0, m.start()) + 1, call))
     return bad
 
 

@@ -119,10 +119,14 @@ def agrees_with_xen(prefix, who, spin, duty, dom0):
 def agrees_with_xenalyze(trace, dbpath, who, guests):
     """Xen's own xenalyze over the same real trace, at the frequency the
     database used: whole-trace running time per domain, and runnable time
-    of the guests, within its printed resolution (0.01 s) plus 0.1%.  The
-    idle domain is left out: xenalyze books idle vCPUs it has not yet seen
-    to a placeholder domain (32768).  Blocked time is left out: xenalyze
-    ignores a vCPU until its first schedule into running ("leaving INIT")."""
+    of the guests.  xenalyze books the trace's edges its own way (a vCPU
+    counts from its first schedule, and at the end only running states are
+    closed), which moves a total by up to about one time slice: so running
+    within 0.02 s and runnable within 0.04 s, plus 0.1%.  A wrong frequency
+    is off by far more (4.3% at xenalyze's default of 2.4 GHz: 0.9 s of
+    spin's 20 s).  The idle domain is left out: xenalyze books idle vCPUs it
+    has not yet seen to a placeholder domain (32768).  Blocked time is left
+    out: xenalyze ignores a vCPU until its first schedule into running."""
     xenalyze = shutil.which('xenalyze')
     if not ok(xenalyze, 'xenalyze is installed (xen-utils-common) for %s' % who):
         return
@@ -137,14 +141,15 @@ def agrees_with_xenalyze(trace, dbpath, who, guests):
             t[k] += st.get(k, 0.0)
     ours = {dom: {'running': c / 1e9, 'runnable': w / 1e9} for dom, c, w in db.execute(
         'SELECT domid, sum(cpu_ns), sum(wait_ns) FROM sample_1s GROUP BY domid')}
+    slack = {'running': 0.02, 'runnable': 0.04}
     worst, detail = 0.0, []
     for dom in sorted(d for d in ours if d != 32767):
         states = ('running', 'runnable') if dom in guests else ('running',)
         for k in states:
             a, b = ours[dom][k], xa.get(dom, {}).get(k, -1.0)
-            worst = max(worst, abs(a - b) - 0.001 * b)
+            worst = max(worst, abs(a - b) - 0.001 * b - slack[k])
             detail.append('d%d %s %.3f vs %.2f' % (dom, k, a, b))
-    ok(p.returncode == 0 and len(detail) >= 5 and worst <= 0.01,
+    ok(p.returncode == 0 and len(detail) >= 5 and worst <= 0,
        '%s: per-domain running and the guests\' runnable time agree with xenalyze' % who,
        ', '.join(detail) + (' | xenalyze exit %d' % p.returncode if p.returncode else ''))
 
