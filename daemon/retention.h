@@ -23,10 +23,9 @@ struct retention_policy {
 	int64_t keep_s[RET_TIERS];
 };
 
-#ifndef XENMON_CONFIG  /* set by the build from its sysconfdir */
-#define XENMON_CONFIG "/etc/xenmon/xenbaked.conf"
+#ifndef RETENTION_DEFAULT_CONFIG  /* set by the build from its sysconfdir */
+#define RETENTION_DEFAULT_CONFIG "/etc/xenmon/xenbaked.conf"
 #endif
-#define RETENTION_DEFAULT_CONFIG XENMON_CONFIG
 
 /* 7 days, 90 days, 5 years (of 365 days). */
 void retention_defaults(struct retention_policy *p);
