@@ -24,145 +24,78 @@
 
 /* ---- a VFS whose WAL writes fail on demand ---------------------------- */
 
+/*
+ * A file is the default VFS's own file object: only its methods are a
+ * copy of the default's with xWrite replaced, so every other call goes
+ * straight to SQLite's code.  The default VFS gives different files
+ * different methods, so there is a copy for each; which one a file had,
+ * and whether it is the WAL, are kept just past the default's object.
+ */
 static bool disk_full;
+static sqlite3_vfs *real_vfs, shim_vfs;
 
-struct shim_file {
-	sqlite3_file base;
+struct shim_tail {
+	const sqlite3_io_methods *real;
 	bool wal;
-	sqlite3_file *real;     /* the default VFS's file, right after */
 };
 
-static sqlite3_vfs *real_vfs;
-static sqlite3_io_methods shim_io;
+static struct {
+	const sqlite3_io_methods *real;
+	sqlite3_io_methods shim;
+} copies[4];
 
-#define REAL(f) (((struct shim_file *)(f))->real)
-
-static int shim_close(sqlite3_file *f)
+/* Where the tail starts: past the default's object, aligned. */
+static size_t tail_at(void)
 {
-	return REAL(f)->pMethods->xClose(REAL(f));
+	size_t a = _Alignof(struct shim_tail);
+	return ((size_t)real_vfs->szOsFile + a - 1) / a * a;
 }
 
-static int shim_read(sqlite3_file *f, void *p, int n, sqlite3_int64 off)
+static struct shim_tail *tail(sqlite3_file *f)
 {
-	return REAL(f)->pMethods->xRead(REAL(f), p, n, off);
+	return (struct shim_tail *)((char *)f + tail_at());
 }
 
 static int shim_write(sqlite3_file *f, const void *p, int n, sqlite3_int64 off)
 {
-	if (disk_full && ((struct shim_file *)f)->wal)
+	if (disk_full && tail(f)->wal)
 		return SQLITE_FULL;
-	return REAL(f)->pMethods->xWrite(REAL(f), p, n, off);
+	return tail(f)->real->xWrite(f, p, n, off);
 }
 
-static int shim_truncate(sqlite3_file *f, sqlite3_int64 size)
+static const sqlite3_io_methods *shim_of(const sqlite3_io_methods *real)
 {
-	return REAL(f)->pMethods->xTruncate(REAL(f), size);
-}
-
-static int shim_sync(sqlite3_file *f, int flags)
-{
-	return REAL(f)->pMethods->xSync(REAL(f), flags);
-}
-
-static int shim_size(sqlite3_file *f, sqlite3_int64 *size)
-{
-	return REAL(f)->pMethods->xFileSize(REAL(f), size);
-}
-
-static int shim_lock(sqlite3_file *f, int lock)
-{
-	return REAL(f)->pMethods->xLock(REAL(f), lock);
-}
-
-static int shim_unlock(sqlite3_file *f, int lock)
-{
-	return REAL(f)->pMethods->xUnlock(REAL(f), lock);
-}
-
-static int shim_reserved(sqlite3_file *f, int *out)
-{
-	return REAL(f)->pMethods->xCheckReservedLock(REAL(f), out);
-}
-
-static int shim_control(sqlite3_file *f, int op, void *arg)
-{
-	return REAL(f)->pMethods->xFileControl(REAL(f), op, arg);
-}
-
-static int shim_sector(sqlite3_file *f)
-{
-	return REAL(f)->pMethods->xSectorSize(REAL(f));
-}
-
-static int shim_device(sqlite3_file *f)
-{
-	return REAL(f)->pMethods->xDeviceCharacteristics(REAL(f));
-}
-
-static int shim_shm_map(sqlite3_file *f, int pg, int sz, int extend,
-			void volatile **pp)
-{
-	return REAL(f)->pMethods->xShmMap(REAL(f), pg, sz, extend, pp);
-}
-
-static int shim_shm_lock(sqlite3_file *f, int off, int n, int flags)
-{
-	return REAL(f)->pMethods->xShmLock(REAL(f), off, n, flags);
-}
-
-static void shim_shm_barrier(sqlite3_file *f)
-{
-	REAL(f)->pMethods->xShmBarrier(REAL(f));
-}
-
-static int shim_shm_unmap(sqlite3_file *f, int del)
-{
-	return REAL(f)->pMethods->xShmUnmap(REAL(f), del);
-}
-
-static int shim_fetch(sqlite3_file *f, sqlite3_int64 off, int n, void **pp)
-{
-	return REAL(f)->pMethods->xFetch(REAL(f), off, n, pp);
-}
-
-static int shim_unfetch(sqlite3_file *f, sqlite3_int64 off, void *p)
-{
-	return REAL(f)->pMethods->xUnfetch(REAL(f), off, p);
+	size_t i = 0;
+	while (copies[i].real && copies[i].real != real)
+		i++;
+	assert_true(i + 1 < sizeof copies / sizeof copies[0]);
+	if (!copies[i].real) {
+		copies[i].real = real;
+		copies[i].shim = *real;
+		copies[i].shim.xWrite = shim_write;
+	}
+	return &copies[i].shim;
 }
 
 static int shim_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f,
 		     int flags, int *out_flags)
 {
 	(void)vfs;
-	struct shim_file *s = (struct shim_file *)f;
-	s->real = (sqlite3_file *)(s + 1);
-	s->wal = (flags & SQLITE_OPEN_WAL) != 0;
-	int rc = real_vfs->xOpen(real_vfs, name, s->real, flags, out_flags);
-	/* A file the default VFS did not open has no methods to close. */
-	f->pMethods = rc == SQLITE_OK && s->real->pMethods ? &shim_io : NULL;
+	int rc = real_vfs->xOpen(real_vfs, name, f, flags, out_flags);
+	if (rc != SQLITE_OK || !f->pMethods)
+		return rc;
+	*tail(f) = (struct shim_tail){ f->pMethods, (flags & SQLITE_OPEN_WAL) != 0 };
+	f->pMethods = shim_of(f->pMethods);
 	return rc;
 }
-
-static sqlite3_vfs shim_vfs;
 
 static void install_shim(void)
 {
 	real_vfs = sqlite3_vfs_find(NULL);
 	assert_non_null(real_vfs);
-	shim_io = (sqlite3_io_methods){
-		.iVersion = 3, .xClose = shim_close, .xRead = shim_read,
-		.xWrite = shim_write, .xTruncate = shim_truncate,
-		.xSync = shim_sync, .xFileSize = shim_size, .xLock = shim_lock,
-		.xUnlock = shim_unlock, .xCheckReservedLock = shim_reserved,
-		.xFileControl = shim_control, .xSectorSize = shim_sector,
-		.xDeviceCharacteristics = shim_device, .xShmMap = shim_shm_map,
-		.xShmLock = shim_shm_lock, .xShmBarrier = shim_shm_barrier,
-		.xShmUnmap = shim_shm_unmap, .xFetch = shim_fetch,
-		.xUnfetch = shim_unfetch,
-	};
 	shim_vfs = *real_vfs;
 	shim_vfs.zName = "xenmon-full-disk";
-	shim_vfs.szOsFile = (int)sizeof(struct shim_file) + real_vfs->szOsFile;
+	shim_vfs.szOsFile = (int)(tail_at() + sizeof(struct shim_tail));
 	shim_vfs.xOpen = shim_open;
 	shim_vfs.pNext = NULL;
 	assert_int_equal(sqlite3_vfs_register(&shim_vfs, 1), SQLITE_OK);
