@@ -25,10 +25,17 @@
  *
  * Time: TSC becomes nanoseconds since the first record with a 12.52
  * fixed-point multiply, rounded to nearest: it drifts less than a
- * nanosecond in a day of trace.  Buckets are [t, t+1) in Unix seconds; the anchor
- * puts the first record at anchor_unix_ns.  Records arrive in TSC order; one
- * that is older than the newest seen (a CPU whose buffer was drained late)
- * is taken as happening now and counted as late.
+ * nanosecond in a day of trace.  Buckets are [t, t+1) in Unix seconds; the
+ * anchor puts the first record at anchor_unix_s + anchor_unix_ns.  Records
+ * arrive in TSC order; one that is older than the newest seen (a CPU whose
+ * buffer was drained late) is taken as happening now and counted as late.
+ *
+ * Malformed records (see decode.h) are counted and skipped, and mark their
+ * CPU's second incomplete (malformed_records).  One that no Xen writes at
+ * all is damage to the trace, so records of that CPU are missing from it
+ * on: the CPU stays damaged, every second it spans marked, until one of
+ * its records is well-formed and timed later than the damage.  Meanwhile
+ * its records go one by one through acct_record, which sees that record.
  */
 #include "account.h"
 
@@ -89,19 +96,24 @@ struct domain {
 
 struct pcpu {
 	uint8_t present;
+	uint8_t unordered_ok;    /* present, and not damaged */
 	struct vcpu *running;
 	uint64_t gap_since;
 	uint64_t observed_from;
 	uint64_t sched_ns;
 	uint32_t lost;
+	uint32_t malformed;      /* in the open second */
+	uint32_t damage;         /* malformed records of the damage it is in */
+	uint64_t damage_tsc;     /* TSC of the last of them */
 };
 
-/* How take_records takes a record, by its header (see kind_of). */
+/* How account_run takes a record, by its header (see kind_of). */
 enum rec_kind {
-	RK_ORDERED,      /* needs the global order: acct_record */
 	RK_COUNT,        /* only counted, in *counter */
 	RK_INFNEXT,
 	RK_GRANT,        /* counted in *counter, booked as I/O */
+	RK_ORDERED,      /* needs the global order: acct_record */
+	RK_MALFORMED,    /* needs it too, and ends the run */
 };
 
 /* What acct_record does with a record, by its header. */
@@ -113,6 +125,7 @@ enum rec_action {
 	ACT_GRANT,       /* counted in *counter, booked as I/O */
 	ACT_DOM,         /* domain created or destroyed */
 	ACT_LOST,
+	ACT_MALFORMED,
 };
 
 /* A trace uses a few dozen headers: a table of 512 by a multiplicative
@@ -132,6 +145,7 @@ struct acct {
 	struct acct_config cfg;
 	struct acct_stats st;
 	int err;
+	bool halted;    /* emit said no later second is wanted */
 
 	uint8_t started;
 	uint64_t tsc0, max_tsc;
@@ -141,12 +155,19 @@ struct acct {
 	int64_t sec_t;           /* Unix second of the open bucket */
 	int64_t sec_start;       /* its start, ns since first record (<0 ok) */
 	uint64_t sec_end;
-	/* The same bounds in TSC, so that take_records need not convert:
+	/* The same bounds in TSC, so that account_run need not convert:
 	 * a TSC below tsc_sec_end is before sec_end, and one below
 	 * tsc_sec_start before sec_start (see second_bounds_tsc). */
 	uint64_t tsc_sec_start, tsc_sec_end;
 
 	struct kind_memo memo[KIND_MEMO_SIZE];
+
+	/* Who is told of the first malformed record, and where the bytes of
+	 * the call taking records start (NULL: acct_record's one record). */
+	acct_malformed_fn on_malformed;
+	void *on_malformed_ctx;
+	bool malformed_told;
+	const uint8_t *run_base;
 
 	struct pcpu *cpus;
 	uint32_t ncpus_alloc;
@@ -395,12 +416,12 @@ static void dom_end(struct acct *a, struct domain *d, uint64_t now)
 	a->ended[d->domid] = d;
 }
 
+/* NULL also for a vCPU number no Xen has: the record naming it is
+ * malformed (see vcpu_of). */
 static struct vcpu *vcpu_get_slow(struct acct *a, uint16_t domid, uint32_t id)
 {
-	if (id >= TRACE_MAX_VCPUS) {
-		a->st.malformed++;
+	if (id >= TRACE_MAX_VCPUS)
 		return NULL;
-	}
 	struct domain *d = dom_get(a, domid);
 	if (!d)
 		return NULL;
@@ -504,6 +525,7 @@ static void add_cpu_at(struct acct *a, unsigned cpu, uint64_t from)
 {
 	struct pcpu *c = &a->cpus[cpu];
 	c->present = 1;
+	c->unordered_ok = 1;
 	c->observed_from = from;
 	c->gap_since = from;
 	uint32_t i = a->ncpu_list++;
@@ -582,7 +604,7 @@ static uint64_t tsc_reaching(const struct acct *a, uint64_t ns)
 
 /*
  * The open second's bounds in TSC.  Where there is no such TSC, the bound
- * is left at 0: take_records then converts every TSC as before.  Below
+ * is left at 0: account_run then converts every TSC as before.  Below
  * 2^62 ns the conversion cannot wrap and a time is positive as int64_t.
  */
 static void second_bounds_tsc(struct acct *a)
@@ -658,14 +680,20 @@ static void close_second(struct acct *a, uint64_t end, bool complete)
 			c->gap_since = end;
 		}
 		uint64_t from = c->observed_from > start ? c->observed_from : start;
+		if (from > end)
+			from = end;
 		a->cpu_rows[i] = (struct cpu_row){
 			.cpu = a->cpu_list[i],
 			.lost_records = c->lost,
-			.observed_ns = end > from ? end - from : 0,
+			.malformed_records = c->malformed > c->damage ?
+					     c->malformed : c->damage,
+			.observed_ns = end - from,
 			.sched_ns = c->sched_ns,
+			.from_ns = (uint64_t)((int64_t)from - a->sec_start),
 		};
 		c->sched_ns = 0;
 		c->lost = 0;
+		c->malformed = 0;
 	}
 	if (sort_rows(a) < 0)
 		a->err = -1;
@@ -678,8 +706,13 @@ static void close_second(struct acct *a, uint64_t end, bool complete)
 		.samples = a->sorted, .nsamples = a->nrows,
 		.doms = a->doms, .ndoms = a->ndoms,
 	};
-	if (!a->err && a->cfg.emit && a->cfg.emit(a->cfg.ctx, &s) < 0)
-		a->err = -1;
+	if (!a->err && a->cfg.emit) {
+		int r = a->cfg.emit(a->cfg.ctx, &s);
+		if (r < 0)
+			a->err = -1;
+		else if (r > 0)
+			a->halted = true;
+	}
 	if (a->st.seconds_emitted++ == 0)
 		a->st.first_t = a->sec_t;
 	a->st.last_t = a->sec_t;
@@ -705,12 +738,12 @@ static void start(struct acct *a, uint64_t tsc)
 	a->started = 1;
 	a->tsc0 = tsc;
 	a->max_tsc = tsc;
-	int64_t anchor = a->cfg.anchor_unix_ns;
-	int64_t t = anchor / (int64_t)NS_PER_S;
-	if (anchor % (int64_t)NS_PER_S < 0)
+	int64_t ns = a->cfg.anchor_unix_ns;
+	int64_t t = ns / (int64_t)NS_PER_S;
+	if (ns % (int64_t)NS_PER_S < 0)
 		t--;
-	int64_t frac = anchor - t * (int64_t)NS_PER_S;
-	a->sec_t = t;
+	int64_t frac = ns - t * (int64_t)NS_PER_S;
+	a->sec_t = a->cfg.anchor_unix_s + t;
 	a->sec_start = -frac;
 	a->sec_end = NS_PER_S - (uint64_t)frac;
 	second_bounds_tsc(a);
@@ -731,7 +764,7 @@ static void start(struct acct *a, uint64_t tsc)
 
 static void close_seconds_until(struct acct *a, uint64_t ns)
 {
-	while (ns >= a->sec_end)
+	while (ns >= a->sec_end && !a->halted)
 		close_second(a, a->sec_end, true);
 }
 
@@ -749,12 +782,88 @@ static inline uint64_t advance(struct acct *a, uint64_t tsc)
 	return ns;
 }
 
+/* ---- malformed records ------------------------------------------------ */
+
+static inline uint32_t saturating_inc(uint32_t x)
+{
+	return x + (x != UINT32_MAX);
+}
+
+/* A malformed record of CPU (header HDR, extra words W): counted, its CPU's
+ * open second marked, and the first told to the caller to place. */
+static __attribute__((cold)) void count_malformed(struct acct *a, unsigned cpu,
+						  uint32_t hdr, const uint8_t *w)
+{
+	a->st.malformed++;
+	if (cpu < a->ncpus_alloc && a->cpus[cpu].present)
+		a->cpus[cpu].malformed = saturating_inc(a->cpus[cpu].malformed);
+	if (a->malformed_told || !a->on_malformed)
+		return;
+	a->malformed_told = true;
+	a->on_malformed(a->on_malformed_ctx, cpu, a->run_base ?
+			(uint64_t)(w - a->run_base) - trace_words_at(hdr) : 0);
+}
+
+void acct_on_malformed(struct acct *a, acct_malformed_fn fn, void *ctx)
+{
+	a->on_malformed = fn;
+	a->on_malformed_ctx = ctx;
+}
+
+/* The open second moves on to TSC if it is later.  Nothing of the record
+ * is booked, so an earlier one is not counted late. */
+static void reach(struct acct *a, uint64_t tsc)
+{
+	uint64_t ns = acct_tsc_to_ns(a, tsc);
+	if (ns <= a->now)
+		return;
+	if (ns >= a->sec_end)
+		close_seconds_until(a, ns);
+	a->now = ns;
+}
+
+/* A record no Xen writes, at TSC (its CPU's last): the CPU is damaged. */
+static void on_malformed(struct acct *a, unsigned cpu, uint32_t hdr,
+			 const uint8_t *w, uint64_t tsc)
+{
+	reach(a, tsc);
+	count_malformed(a, cpu, hdr, w);
+	struct pcpu *c = &a->cpus[cpu];
+	c->damage = saturating_inc(c->damage);
+	c->unordered_ok = 0;
+	c->damage_tsc = tsc;
+}
+
+/* A damaged CPU's record at TSC is well-formed and timed after the damage:
+ * the damage ends, the seconds it spanned marked up to this one. */
+static void damage_ends(struct acct *a, unsigned cpu, uint64_t tsc)
+{
+	reach(a, tsc);
+	struct pcpu *c = &a->cpus[cpu];
+	if (c->damage > c->malformed)
+		c->malformed = c->damage;
+	c->damage = 0;
+	c->unordered_ok = 1;
+}
+
 /* ---- records ---------------------------------------------------------- */
+
+/* The vCPU (DOMID, ID) a record of CPU (header HDR, words W) names, or
+ * NULL: out of memory, or a vCPU number no Xen has (malformed). */
+RECORD_PATH struct vcpu *vcpu_of(struct acct *a, unsigned cpu, uint32_t hdr,
+				const uint8_t *w, uint16_t domid, uint32_t id)
+{
+	struct vcpu *v = vcpu_get(a, domid, id);
+	if (!v && id >= TRACE_MAX_VCPUS)
+		count_malformed(a, cpu, hdr, w);
+	return v;
+}
 
 /* A vCPU's runstate changes from OLD to NEW; the header was checked by
  * classify, once. */
 RECORD_PATH void on_runstate(struct acct *a, unsigned cpu, unsigned old,
-			     unsigned new, const uint8_t *w, uint64_t tsc)
+			     unsigned new, uint32_t hdr, const uint8_t *w,
+			     uint64_t tsc)
 {
 	a->st.runstate++;
 	uint32_t x = trace_load32(w);
@@ -763,7 +872,7 @@ RECORD_PATH void on_runstate(struct acct *a, unsigned cpu, unsigned old,
 	 * CPU runs: found without a lookup. */
 	struct vcpu *v = old == RS_RUNNING ? a->cpus[cpu].running : NULL;
 	if (!v || v->dom->domid != (uint16_t)(x >> 16) || v->id != (x & 0xffff))
-		v = vcpu_get(a, (uint16_t)(x >> 16), x & 0xffff);
+		v = vcpu_of(a, cpu, hdr, w, (uint16_t)(x >> 16), x & 0xffff);
 	if (!v)
 		return;
 	if (v->state == V_NEW)
@@ -773,11 +882,13 @@ RECORD_PATH void on_runstate(struct acct *a, unsigned cpu, unsigned old,
 	set_state(a, v, cpu, new, now);
 }
 
-/* A record saying (domid, vcpu) is running on CPU right now. */
-static void assert_running(struct acct *a, unsigned cpu, uint32_t domid,
-			   uint32_t id, uint64_t now)
+/* A record (header HDR, words W) saying (domid, vcpu) is running on CPU
+ * right now. */
+static void assert_running(struct acct *a, unsigned cpu, uint32_t hdr,
+			   const uint8_t *w, uint32_t domid, uint32_t id,
+			   uint64_t now)
 {
-	struct vcpu *v = vcpu_get(a, (uint16_t)domid, id);
+	struct vcpu *v = vcpu_of(a, cpu, hdr, w, (uint16_t)domid, id);
 	if (!v)
 		return;
 	if (v->state == V_NEW)
@@ -788,43 +899,38 @@ static void assert_running(struct acct *a, unsigned cpu, uint32_t domid,
 }
 
 static struct sample_row *dom_bucket_slow(struct acct *a, unsigned cpu,
-					  uint32_t domid)
+					  uint16_t domid)
 {
-	if (domid > 0xffff) {
-		a->st.malformed++;
-		return NULL;
-	}
-	struct domain *d = dom_get(a, (uint16_t)domid);
+	struct domain *d = dom_get(a, domid);
 	return d ? bucket(a, (uint16_t)cpu, d) : NULL;
 }
 
 /* The open second's bucket for (CPU, DOMID) of a record that names the
  * domain, created (and the domain too) on first use. */
 static inline struct sample_row *dom_bucket(struct acct *a, unsigned cpu,
-					    uint32_t domid)
+					    uint16_t domid)
 {
-	if (domid <= 0xffff) {
-		const struct domain *d = a->dom_by_id[domid];
-		if (d && cpu < d->nbk && d->bk[cpu].epoch == a->epoch)
-			return &a->rows[d->bk[cpu].idx];
-	}
+	const struct domain *d = a->dom_by_id[domid];
+	if (d && cpu < d->nbk && d->bk[cpu].epoch == a->epoch)
+		return &a->rows[d->bk[cpu].idx];
 	return dom_bucket_slow(a, cpu, domid);
 }
 
-RECORD_PATH void book_infnext(struct acct *a, unsigned cpu, uint32_t n,
+/* Xen >= 4.8: domid, unit, since_ns, slice_ns; older: domid, waited_ns,
+ * slice_ns (classify checked the count). */
+RECORD_PATH void book_infnext(struct acct *a, unsigned cpu, uint32_t hdr,
 			      const uint8_t *w)
 {
-	/* Xen >= 4.8: domid, unit, since_ns, slice_ns; older: domid,
-	 * waited_ns, slice_ns. */
-	if (n != 4 && n != 3) {
-		a->st.malformed++;
+	uint32_t domid = trace_load32(w);
+	if (domid > 0xffff) {
+		count_malformed(a, cpu, hdr, w);
 		return;
 	}
 	a->st.infnext++;
-	struct sample_row *r = dom_bucket(a, cpu, trace_load32(w));
+	struct sample_row *r = dom_bucket(a, cpu, (uint16_t)domid);
 	if (!r)
 		return;
-	int32_t slice = (int32_t)trace_load32(w + 4 * (n - 1));
+	int32_t slice = (int32_t)trace_load32(w + 4 * (TRACE_HDR_NWORDS(hdr) - 1));
 	r->exec_count++;
 	if (slice <= 0) {
 		r->alloc_unbounded++;
@@ -839,30 +945,31 @@ RECORD_PATH void book_infnext(struct acct *a, unsigned cpu, uint32_t n,
 	r->alloc_ns += s;
 }
 
-RECORD_PATH void book_grant(struct acct *a, unsigned cpu, uint32_t n,
+RECORD_PATH void book_grant(struct acct *a, unsigned cpu, uint32_t hdr,
 			    const uint8_t *w, uint64_t *counter)
 {
-	if (n != 1) {
-		a->st.malformed++;
+	uint32_t domid = trace_load32(w);
+	if (domid > 0xffff) {
+		count_malformed(a, cpu, hdr, w);
 		return;
 	}
 	(*counter)++;
-	struct sample_row *r = dom_bucket(a, cpu, trace_load32(w));
+	struct sample_row *r = dom_bucket(a, cpu, (uint16_t)domid);
 	if (r)
 		r->io_count++;
 }
 
-static void on_dom(struct acct *a, uint32_t ev, uint32_t n, const uint8_t *w,
-		   uint64_t tsc)
+static void on_dom(struct acct *a, unsigned cpu, uint32_t hdr,
+		   const uint8_t *w, uint64_t tsc)
 {
-	if (n < 1 || trace_load32(w) > 0xffff) {
-		a->st.malformed++;
+	uint64_t now = advance(a, tsc);
+	if (trace_load32(w) > 0xffff) {
+		count_malformed(a, cpu, hdr, w);
 		return;
 	}
 	uint16_t domid = (uint16_t)trace_load32(w);
-	uint64_t now = advance(a, tsc);
 	struct domain *d = a->dom_by_id[domid];
-	if (ev == TRC_SCHED_DOM_ADD) {
+	if (TRACE_HDR_EVENT(hdr) == TRC_SCHED_DOM_ADD) {
 		a->st.dom_add++;
 		if (d)
 			dom_end(a, d, now);
@@ -878,13 +985,9 @@ static void on_dom(struct acct *a, uint32_t ev, uint32_t n, const uint8_t *w,
 	}
 }
 
-static void on_lost(struct acct *a, unsigned cpu, uint32_t n, const uint8_t *w,
-		    uint64_t tsc)
+static void on_lost(struct acct *a, unsigned cpu, uint32_t hdr,
+		    const uint8_t *w, uint64_t tsc)
 {
-	if (n != 4) {
-		a->st.malformed++;
-		return;
-	}
 	uint32_t count = trace_load32(w), who = trace_load32(w + 4);
 	a->st.lost_record_records++;
 	a->st.lost_records += count;
@@ -892,98 +995,92 @@ static void on_lost(struct acct *a, unsigned cpu, uint32_t n, const uint8_t *w,
 	struct pcpu *c = &a->cpus[cpu];
 	c->lost = c->lost + count < c->lost ? UINT32_MAX : c->lost + count;
 	/* The vCPU running when the buffer had room again: resynchronise. */
-	assert_running(a, cpu, who & 0xffff, who >> 16, now);
+	assert_running(a, cpu, hdr, w, who & 0xffff, who >> 16, now);
 }
 
-static void on_continue(struct acct *a, unsigned cpu, uint32_t n,
+static void on_continue(struct acct *a, unsigned cpu, uint32_t hdr,
 			const uint8_t *w, uint64_t tsc)
 {
-	if (n != 1) {
-		a->st.malformed++;
-		return;
-	}
 	a->st.continue_running++;
 	uint32_t x = trace_load32(w);
-	assert_running(a, cpu, x >> 16, x & 0xffff, advance(a, tsc));
+	assert_running(a, cpu, hdr, w, x >> 16, x & 0xffff, advance(a, tsc));
 }
 
 /*
- * How a record with header HDR is taken: by take_records (kind) and by
+ * How a record with header HDR is taken: by account_run (kind) and by
  * acct_record (action), and which counter counts it.  The kinds that need
  * no order are the records only counted, INFNEXT and grants; the other
- * records of the four classes used are ordered; every other class is only
- * counted, as unused.
+ * records of the classes used are ordered, and so are malformed ones.
  */
 static struct kind_memo classify(struct acct *a, uint32_t hdr)
 {
-	uint32_t ev = TRACE_HDR_EVENT(hdr), n = TRACE_HDR_NWORDS(hdr);
 	struct kind_memo k = { .hdr = hdr, .kind = RK_COUNT, .action = ACT_COUNT };
+	enum trace_type type = trace_type(hdr);
 
-	switch (ev) {
-	case TRC_SCHED_SWITCH:
+	switch (type) {
+	case TT_UNUSED:
+		k.counter = &a->st.unused_class;
+		break;
+	case TT_SWITCH:
 		k.counter = &a->st.sched_switch;
-		return k;
-	case TRC_SCHED_SWITCH_INFPREV:
-		k.counter = n == 3 || n == 2 ? &a->st.infprev : &a->st.malformed;
-		return k;
-	case TRC_SCHED_WAKE:
-	case TRC_SCHED_SLEEP:
-	case TRC_SCHED_BLOCK:
+		break;
+	case TT_INFPREV:
+		k.counter = &a->st.infprev;
+		break;
+	case TT_WAKE_SLEEP_BLOCK:
 		k.counter = &a->st.wake_sleep_block;
-		return k;
-	case TRC_TRACE_WRAP_BUFFER:
+		break;
+	case TT_WRAP:
 		k.counter = &a->st.wrap;
-		return k;
-	case TRC_SCHED_SWITCH_INFNEXT:
+		break;
+	case TT_INFNEXT:
 		k.kind = RK_INFNEXT;
 		k.action = ACT_INFNEXT;
-		return k;
-	case TRC_MEM_PAGE_GRANT_MAP:
-	case TRC_MEM_PAGE_GRANT_TRANSFER:
+		break;
+	case TT_GRANT_MAP:
+	case TT_GRANT_TRANSFER:
 		k.kind = RK_GRANT;
 		k.action = ACT_GRANT;
-		k.counter = ev == TRC_MEM_PAGE_GRANT_MAP ? &a->st.grant_map :
+		k.counter = type == TT_GRANT_MAP ? &a->st.grant_map :
 			    &a->st.grant_transfer;
-		return k;
-	}
-	k.kind = RK_ORDERED;
-	switch (ev >> 12) {
-	case TRC_SCHED_MIN >> 12:
-		if (TRACE_IS_RUNSTATE(ev)) {
-			unsigned old = TRACE_RS_OLD(ev), new = TRACE_RS_NEW(ev);
-			if (n != 1 || old > RS_OFFLINE || new > RS_OFFLINE) {
-				k.counter = &a->st.malformed;
-			} else {
-				k.action = ACT_RUNSTATE;
-				k.old = (uint8_t)old;
-				k.new = (uint8_t)new;
-			}
-		} else if (ev == TRC_SCHED_CONTINUE_RUNNING) {
-			k.action = ACT_CONTINUE;
-		} else {
-			k.counter = &a->st.other_known;
-		}
 		break;
-	case TRC_SCHED_VERBOSE >> 12:
-		if (ev == TRC_SCHED_DOM_ADD || ev == TRC_SCHED_DOM_REM)
-			k.action = ACT_DOM;
-		else
-			k.counter = &a->st.other_known;
-		break;
-	case TRC_MEM >> 12:
+	case TT_OTHER:
+		k.kind = RK_ORDERED;
 		k.counter = &a->st.other_known;
 		break;
-	case TRC_GEN >> 12:
-		if (ev == TRC_LOST_RECORDS)
-			k.action = ACT_LOST;
-		else
-			k.counter = &a->st.malformed;  /* a window header inside a window */
+	case TT_RUNSTATE:
+		k.kind = RK_ORDERED;
+		k.action = ACT_RUNSTATE;
+		k.old = (uint8_t)TRACE_RS_OLD(TRACE_HDR_EVENT(hdr));
+		k.new = (uint8_t)TRACE_RS_NEW(TRACE_HDR_EVENT(hdr));
 		break;
-	default:
-		k.kind = RK_COUNT;
-		k.counter = &a->st.unused_class;
+	case TT_CONTINUE:
+		k.kind = RK_ORDERED;
+		k.action = ACT_CONTINUE;
+		break;
+	case TT_DOM_ADD:
+	case TT_DOM_REM:
+		k.kind = RK_ORDERED;
+		k.action = ACT_DOM;
+		break;
+	case TT_LOST:
+		k.kind = RK_ORDERED;
+		k.action = ACT_LOST;
+		break;
+	case TT_MALFORMED:
+		k.kind = RK_MALFORMED;
+		k.action = ACT_MALFORMED;
+		break;
 	}
 	return k;
+}
+
+/* A header not remembered in slot M: remembered there now.  Out of line,
+ * so that the loops over records keep nothing live for it. */
+static __attribute__((noinline)) void remember(struct acct *a,
+					       struct kind_memo *m, uint32_t hdr)
+{
+	*m = classify(a, hdr);
 }
 
 /* classify, remembered: one lookup and one jump per record instead of a
@@ -992,7 +1089,7 @@ static inline const struct kind_memo *kind_of(struct acct *a, uint32_t hdr)
 {
 	struct kind_memo *m = &a->memo[(hdr * 0xc2b2ae35u) >> (32 - KIND_MEMO_BITS)];
 	if (m->hdr != hdr)
-		*m = classify(a, hdr);
+		remember(a, m, hdr);
 	return m;
 }
 
@@ -1001,31 +1098,32 @@ RECORD_PATH void take_ordered(struct acct *a, unsigned cpu, uint64_t tsc,
 			      uint32_t hdr, const uint8_t *w,
 			      const struct kind_memo *k)
 {
-	uint32_t ev = TRACE_HDR_EVENT(hdr), n = TRACE_HDR_NWORDS(hdr);
-
 	switch (k->action) {
 	case ACT_COUNT:
 		(*k->counter)++;
 		break;
 	case ACT_RUNSTATE:
-		on_runstate(a, cpu, k->old, k->new, w, tsc);
+		on_runstate(a, cpu, k->old, k->new, hdr, w, tsc);
 		break;
 	case ACT_CONTINUE:
-		on_continue(a, cpu, n, w, tsc);
+		on_continue(a, cpu, hdr, w, tsc);
 		break;
 	case ACT_INFNEXT:
 		advance(a, tsc);
-		book_infnext(a, cpu, n, w);
+		book_infnext(a, cpu, hdr, w);
 		break;
 	case ACT_GRANT:
 		advance(a, tsc);
-		book_grant(a, cpu, n, w, k->counter);
+		book_grant(a, cpu, hdr, w, k->counter);
 		break;
 	case ACT_DOM:
-		on_dom(a, ev, n, w, tsc);
+		on_dom(a, cpu, hdr, w, tsc);
 		break;
 	case ACT_LOST:
-		on_lost(a, cpu, n, w, tsc);
+		on_lost(a, cpu, hdr, w, tsc);
+		break;
+	case ACT_MALFORMED:
+		on_malformed(a, cpu, hdr, w, tsc);
 		break;
 	}
 }
@@ -1034,6 +1132,7 @@ void acct_record(struct acct *a, unsigned cpu, uint64_t tsc, uint32_t hdr,
 		 const uint8_t *w)
 {
 	a->st.records++;
+	a->run_base = NULL;
 	if (!a->started) {
 		if (!TRACE_HDR_HAS_TSC(hdr)) {
 			a->st.untimed++;
@@ -1047,11 +1146,15 @@ void acct_record(struct acct *a, unsigned cpu, uint64_t tsc, uint32_t hdr,
 		return;
 	if ((cpu >= a->ncpus_alloc || !a->cpus[cpu].present) &&
 	    acct_add_cpu(a, cpu) < 0) {
-		a->st.malformed++;
+		count_malformed(a, cpu, hdr, w);
 		return;
 	}
-
-	take_ordered(a, cpu, tsc, hdr, w, kind_of(a, hdr));
+	const struct kind_memo *k = kind_of(a, hdr);
+	const struct pcpu *c = &a->cpus[cpu];
+	if (c->damage && k->kind != RK_MALFORMED && TRACE_HDR_HAS_TSC(hdr) &&
+	    tsc > c->damage_tsc)
+		damage_ends(a, cpu, tsc);
+	take_ordered(a, cpu, tsc, hdr, w, k);
 }
 
 /*
@@ -1060,11 +1163,12 @@ void acct_record(struct acct *a, unsigned cpu, uint64_t tsc, uint32_t hdr,
  * bucket for their second.  The merge offers each CPU's records here first
  * and only merges those refused, so the tree sees a fraction of the trace.  A
  * record is refused before accounting starts (it may be the trace's first)
- * and when its second is not open yet.
+ * and when its second is not open yet; all are, from a damaged CPU.
  */
 bool acct_unordered_ok(const struct acct *a, unsigned cpu)
 {
-	return a->started && !a->err && cpu < a->ncpus_alloc && a->cpus[cpu].present;
+	return a->started && !a->err && cpu < a->ncpus_alloc &&
+	       a->cpus[cpu].unordered_ok;
 }
 
 /*
@@ -1099,73 +1203,68 @@ static inline bool before_limit(const struct acct_run *r, unsigned cpu,
 
 /*
  * The loop a replay spends its time in, for one CPU while its records come
- * first: each record is decoded, its TSC guarded and its kind looked up
- * once; one that needs no order is taken at once, an ordered one as
- * acct_record would take it while it comes before R's limit.  With
- * TAKE_HEAD, *HEAD (whole at *PP) is taken first; without, it stops at the
- * first ordered record.  Inline into its two callers, TAKE_HEAD constant:
+ * first: each record is decoded (trace_next), its kind looked up once; one
+ * that needs no order is taken at once, an ordered one as acct_record would
+ * take it while it comes before R's limit.  With TAKE_HEAD, *HEAD (whole
+ * at *PP) is taken first; without, it stops at the first ordered record.
+ * It stops after a malformed record: the CPU's records then go one by one
+ * through acct_record.  Inline into its two callers, TAKE_HEAD constant:
  * called per span instead, it made a replay ~4% slower.
  */
-RECORD_PATH int take_records(struct acct *a, unsigned cpu, const uint8_t **pp,
-			     const uint8_t *end, struct tsc_guard *g,
-			     struct acct_run *r, struct rec_head *head,
-			     bool take_head)
+RECORD_PATH int account_run(struct acct *a, unsigned cpu, const uint8_t **pp,
+			    const uint8_t *end, struct tsc_guard *g,
+			    struct acct_run *r, struct rec_head *head,
+			    bool take_head)
 {
 	const uint8_t *p = *pp;
 	uint64_t last = r->last, taken = 0, ordered = 0;
-	uint32_t hdr = take_head ? head->hdr : 0;
-	uint64_t tsc = take_head ? head->tsc : 0;
+	struct trace_rec rec;
+	const struct kind_memo *k;
 	int stopped = 0;
 
+	a->run_base = p;
+	if (take_head) {
+		rec.hdr = head->hdr;
+		rec.tsc = head->tsc;
+		rec.size = head->size;
+	}
 	for (bool have = take_head;; have = true) {
 		if (have) {
-			/* The ordered record (hdr, tsc), whole at p. */
-			uint32_t size = trace_rec_size(hdr);
-			take_ordered(a, cpu, tsc, hdr,
-				     p + size - 4 * TRACE_HDR_NWORDS(hdr),
-				     kind_of(a, hdr));
+			/* The ordered record REC, whole at p. */
+			k = kind_of(a, rec.hdr);
+			take_ordered(a, cpu, rec.tsc, rec.hdr,
+				     trace_words(p, rec.hdr), k);
 			ordered++;
-			r->last_ordered = tsc;
-			last = tsc;
-			p += size;
-			if (a->err)
+			r->last_ordered = rec.tsc;
+			last = rec.tsc;
+			p += rec.size;
+			if (k->kind == RK_MALFORMED || a->err)
 				goto out;
 		}
 		/* The records up to the next ordered one. */
 		for (;;) {
-			if (end - p < 4)
+			if (!trace_next(p, end, true, last, g, &rec))
 				goto out;
-			hdr = trace_load32(p);
-			uint32_t size = trace_rec_size(hdr);
-			if ((size_t)(end - p) < size)
-				goto out;
-			tsc = last;
-			if (TRACE_HDR_HAS_TSC(hdr)) {
-				tsc = trace_load64(p + 4);
-				if (tsc - last > g->suspect)
-					tsc = tsc_guard_check(g, tsc, last,
-							      p + size, end);
-			}
-			const struct kind_memo *k = kind_of(a, hdr);
+			k = kind_of(a, rec.hdr);
 			if (k->kind == RK_COUNT) {
 				(*k->counter)++;
-			} else if (k->kind == RK_ORDERED || !in_open_second(a, tsc)) {
+			} else if (k->kind >= RK_ORDERED || !in_open_second(a, rec.tsc)) {
 				break;
+			} else if (k->kind == RK_INFNEXT) {
+				book_infnext(a, cpu, rec.hdr,
+					     trace_words(p, rec.hdr));
 			} else {
-				uint32_t n = TRACE_HDR_NWORDS(hdr);
-				const uint8_t *w = p + size - 4 * n;
-				if (k->kind == RK_INFNEXT)
-					book_infnext(a, cpu, n, w);
-				else
-					book_grant(a, cpu, n, w, k->counter);
+				book_grant(a, cpu, rec.hdr,
+					   trace_words(p, rec.hdr), k->counter);
 			}
 			taken++;
-			last = tsc;
-			p += size;
+			last = rec.tsc;
+			p += rec.size;
 		}
-		if (!take_head || !before_limit(r, cpu, tsc)) {
-			head->hdr = hdr;
-			head->tsc = tsc;
+		if (!take_head || !before_limit(r, cpu, rec.tsc)) {
+			head->hdr = rec.hdr;
+			head->size = rec.size;
+			head->tsc = rec.tsc;
 			stopped = 1;
 			goto out;
 		}
@@ -1181,20 +1280,17 @@ out:
 }
 
 int acct_take_unordered(struct acct *a, unsigned cpu, const uint8_t **pp,
-			const uint8_t *end, uint64_t *last, struct tsc_guard *g,
-			struct rec_head *next)
+			const uint8_t *end, struct tsc_guard *g,
+			struct acct_run *r, struct rec_head *next)
 {
-	struct acct_run r = { .last = *last };
-	int stopped = take_records(a, cpu, pp, end, g, &r, next, false);
-	*last = r.last;
-	return stopped;
+	return account_run(a, cpu, pp, end, g, r, next, false);
 }
 
 int acct_take_run(struct acct *a, unsigned cpu, const uint8_t **pp,
 		  const uint8_t *end, struct tsc_guard *g, struct acct_run *r,
 		  struct rec_head *head)
 {
-	return take_records(a, cpu, pp, end, g, r, head, true);
+	return account_run(a, cpu, pp, end, g, r, head, true);
 }
 
 int acct_finish(struct acct *a, bool partial_last)
@@ -1204,9 +1300,9 @@ int acct_finish(struct acct *a, bool partial_last)
 	uint64_t end = acct_tsc_to_ns(a, a->max_tsc);
 	if (end < a->now)
 		end = a->now;
-	while (end >= a->sec_end)
+	while (end >= a->sec_end && !a->halted)
 		close_second(a, a->sec_end, true);
-	if (partial_last && (int64_t)end > a->sec_start)
+	if (partial_last && !a->halted && (int64_t)end > a->sec_start)
 		close_second(a, end, false);
 	return a->err;
 }

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "trace.h"
+#include "decode.h"
 
 struct sample_row {
 	uint16_t cpu, domid;
@@ -29,7 +29,15 @@ struct sample_row {
 struct cpu_row {
 	uint32_t cpu;
 	uint32_t lost_records;
+	/* Malformed records met on this CPU in the second, or, in a second
+	 * that the damage they mark runs through (until the CPU's records are
+	 * well-formed and timed again), the damage's count if more: non-zero
+	 * makes the second incomplete, as lost records do. */
+	uint32_t malformed_records;
 	uint64_t observed_ns, sched_ns;
+	/* Where in the second the trace covered this CPU: observed_ns from
+	 * from_ns on (ns after the second's start). */
+	uint64_t from_ns;
 };
 
 #define DOMAIN_NAME_MAX 64
@@ -52,11 +60,19 @@ struct second {
 	size_t ndoms;
 };
 
+/* Returns 0 when the second was taken, -1 on failure, 1 when no later
+ * second will be stored either (a stop past its grace): the accounting
+ * then stops closing seconds, so that one record leaping hours ahead does
+ * not cost a million empty seconds after the stop. */
 typedef int (*acct_emit_fn)(void *ctx, const struct second *s);
 
 struct acct_config {
 	double cpu_mhz;           /* TSC ticks per microsecond */
-	int64_t anchor_unix_ns;   /* Unix time of the trace's first record */
+	/* Unix time of the trace's first record: anchor_unix_s seconds plus
+	 * anchor_unix_ns nanoseconds (either sign).  Nanoseconds since 1970
+	 * overflow 64 bits in 2262; the seconds carry the rest. */
+	int64_t anchor_unix_s;
+	int64_t anchor_unix_ns;
 	acct_emit_fn emit;
 	void *ctx;
 };
@@ -95,77 +111,30 @@ void acct_record(struct acct *a, unsigned cpu, uint64_t tsc, uint32_t hdr,
 		 const uint8_t *w);
 
 /*
- * The TSC of one CPU's records is kept monotonic: a record going back, or
- * leaping more than max_jump ticks ahead of its CPU's last record, is given
- * that record's TSC instead, and counted here.  So is one leaping more
- * than `suspect` ticks (a second) when the record after it, if at hand,
- * comes back to the last one (within a second): that is one corrupt TSC
- * (a flipped bit), not a CPU that was idle, and taken as it is it would
- * hold every later record of its CPU back to it.
+ * Told of the first malformed record (see decode.h) the engine takes: of
+ * CPU, AT bytes after the first byte the call that took it was given (*P
+ * as it was, for acct_take_unordered and acct_take_run; the record itself,
+ * AT 0, for acct_record).  Called from within that call, so that the
+ * caller can still place it in its input.
  */
-struct tsc_guard {
-	uint64_t max_jump, suspect;
-	uint64_t tsc_backwards, tsc_jumps;
-};
+typedef void (*acct_malformed_fn)(void *ctx, unsigned cpu, uint64_t at);
+void acct_on_malformed(struct acct *a, acct_malformed_fn fn, void *ctx);
 
-/* Does the record at NEXT, if whole before END and timed, come back from
- * TSC to within SLACK of LAST, or after it? */
-static inline bool tsc_comes_back(const uint8_t *next, const uint8_t *end,
-				  uint64_t last, uint64_t tsc, uint64_t slack)
-{
-	if (end - next < 12)
-		return false;
-	uint32_t hdr = trace_load32(next);
-	if (!TRACE_HDR_HAS_TSC(hdr) || (size_t)(end - next) < trace_rec_size(hdr))
-		return false;
-	uint64_t t = trace_load64(next + 4);
-	return t < tsc && (t >= last || last - t <= slack);
-}
-
-/* The guarded TSC of a record of a CPU whose last record was at LAST; the
- * record after it is at NEXT, the bytes at hand end at END.  A loop over
- * records tests tsc - last > g->suspect itself and calls this only then. */
-static inline uint64_t tsc_guard_check(struct tsc_guard *g, uint64_t tsc,
-				       uint64_t last, const uint8_t *next,
-				       const uint8_t *end)
-{
-	if (tsc - last <= g->suspect)
-		return tsc;
-	if (tsc < last) {
-		g->tsc_backwards++;
-		return last;
-	}
-	if (tsc - last <= g->max_jump &&
-	    !tsc_comes_back(next, end, last, tsc, g->suspect))
-		return tsc;
-	g->tsc_jumps++;
-	return last;
-}
-
-/* A record's header and its guarded TSC. */
+/* A record's header, its size and its guarded TSC. */
 struct rec_head {
-	uint32_t hdr;
+	uint32_t hdr, size;
 	uint64_t tsc;
 };
 
 /* Records that need no global order (see account.c) are taken straight
  * from their CPU, only while acct_unordered_ok(a, cpu): accounting started,
- * CPU known. */
+ * CPU known, and its records well-formed (after malformed ones, a CPU's
+ * records go one by one through acct_record until they are again). */
 bool acct_unordered_ok(const struct acct *a, unsigned cpu);
 
-/*
- * Take CPU's records from *P on, as long as they need no global order and
- * lie whole before END; *P is left at the first not taken.  *LAST is the
- * TSC of the CPU's last record, and guards the TSCs with G.  Returns 1 when
- * it stopped at a record that needs the order, decoded into *NEXT; 0 when
- * at END or a record cut by it.
- */
-int acct_take_unordered(struct acct *a, unsigned cpu, const uint8_t **p,
-			const uint8_t *end, uint64_t *last, struct tsc_guard *g,
-			struct rec_head *next);
-
-/* A run of one CPU's records, taken while they come before another
- * CPU's: the ordered ones before the key (limit_tsc, limit_cpu). */
+/* A run of one CPU's records: for acct_take_run, taken while they come
+ * before another CPU's, the ordered ones before the key (limit_tsc,
+ * limit_cpu). */
 struct acct_run {
 	uint64_t limit_tsc;
 	unsigned limit_cpu;
@@ -175,13 +144,24 @@ struct acct_run {
 };
 
 /*
+ * Take CPU's records from *P on, as long as they need no global order and
+ * lie whole before END; *P is left at the first not taken.  R->last is the
+ * TSC of the CPU's last record, and guards the TSCs with G.  Returns 1 when
+ * it stopped at a record that needs the order, decoded into *NEXT; 0 when
+ * at END or a record cut by it.
+ */
+int acct_take_unordered(struct acct *a, unsigned cpu, const uint8_t **p,
+			const uint8_t *end, struct tsc_guard *g,
+			struct acct_run *r, struct rec_head *next);
+
+/*
  * Take CPU's ordered record HEAD, whole at *P, then its records on as
  * acct_take_unordered and acct_record would, as long as its ordered
  * records come before R's limit and lie whole before END; only while
  * acct_unordered_ok(a, cpu).  *P is left at the first record not taken.
  * Returns 1 when it stopped at an ordered record not before the limit,
- * decoded into *HEAD; 0 when at END or a record cut by it, or when the
- * engine failed.
+ * decoded into *HEAD; 0 when at END or a record cut by it, after a
+ * malformed record, or when the engine failed.
  */
 int acct_take_run(struct acct *a, unsigned cpu, const uint8_t **p,
 		  const uint8_t *end, struct tsc_guard *g, struct acct_run *r,

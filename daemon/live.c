@@ -850,6 +850,8 @@ static struct run_info run_info(struct live *l, const char *status)
 		.st = l->acct ? acct_stats(l->acct) : NULL,
 		.seconds_written = l->written, .seconds_skipped = l->skipped,
 		.seconds_dropped = l->ws.dropped,
+		.seconds_completed = l->ws.completed,
+		.seconds_overlapping = l->ws.overlapping,
 		.lag_measured = l->ws.lag_measured, .max_lag_s = l->ws.max_lag_s,
 		.status = status,
 	};
@@ -858,10 +860,8 @@ static struct run_info run_info(struct live *l, const char *status)
 static int start_pipeline(struct live *l)
 {
 	choose_start(l);
-	struct acct_config cfg = {
-		.cpu_mhz = l->mhz, .anchor_unix_ns = (int64_t)llround(l->start * 1e9),
-		.emit = emit, .ctx = l,
-	};
+	struct acct_config cfg = { .cpu_mhz = l->mhz, .emit = emit, .ctx = l };
+	unix_split(l->start, &cfg.anchor_unix_s, &cfg.anchor_unix_ns);
 	l->acct = acct_new(&cfg);
 	/* No look-ahead: each pull is a snapshot of all CPUs (see above). */
 	if (!l->acct || merge_init(&l->merge, &l->in, l->acct, l->mhz, 0) < 0 ||
@@ -901,8 +901,15 @@ static void summary(struct live *l, FILE *out, double elapsed)
 		PRIu64 " malformed\n", s->late, s->resyncs, s->malformed);
 	fprintf(out, "frequency  %.3f MHz, %s\n", l->mhz, l->mhz_source);
 	fprintf(out, "start      %.6f, %s\n", l->start, l->start_source);
-	fprintf(out, "seconds    %" PRIu64 " written, %" PRIu64 " already stored\n",
+	fprintf(out, "seconds    %" PRIu64 " written, %" PRIu64 " already stored",
 		l->written, l->skipped);
+	if (l->ws.completed)
+		fprintf(out, ", %" PRIu64 " completed (partly stored by an "
+			"earlier run)", l->ws.completed);
+	if (l->ws.overlapping)
+		fprintf(out, ", %" PRIu64 " partly stored and overlapping: left "
+			"as they were", l->ws.overlapping);
+	fprintf(out, "\n");
 	fprintf(out, "seen       %" PRIu32 " CPUs, %" PRIu32 " domains, %" PRIu32
 		" vCPUs\n", s->cpus_seen, s->domains_seen, s->vcpus_seen);
 	writer_print_summary(out, &l->ws, l->store);

@@ -142,30 +142,36 @@ static void tree_rebuild(struct merge *m)
 			tree_set(m, i, key_at(m, m->c[i].tsc, i));
 }
 
+/* The engine took the first malformed record, AT bytes after CPU's FIFO
+ * position of the call (which the merge moves only after it): where it is
+ * in the input, for the summary. */
+static void note_malformed(void *ctx, unsigned cpu, uint64_t at)
+{
+	struct merge *m = ctx;
+	m->malformed_seen = true;
+	m->malformed_off = input_offset_of(m->in, cpu, m->c[cpu].pos + at);
+}
+
 /* A CPU's head record, decoded without taking anything: accounting has
- * not started, or no record of this CPU has been taken to guard its TSC. */
+ * not started, or no record of this CPU has been taken to guard its TSC,
+ * or the CPU's records go one by one (acct_unordered_ok). */
 static int decode_head(struct merge *m, const struct mcpu *c,
 		       const uint8_t *p, const uint8_t *end, struct rec_head *h)
 {
-	uint32_t hdr = trace_load32(p), size = trace_rec_size(hdr);
-	if ((uint64_t)(end - p) < size)
+	struct trace_rec rec;
+	if (!trace_next(p, end, c->known, c->known ? c->last_tsc : m->last_tsc,
+			&m->guard, &rec))
 		return 0;
-	uint64_t tsc;
-	if (!TRACE_HDR_HAS_TSC(hdr)) {
-		tsc = c->known ? c->last_tsc : m->last_tsc;
-	} else {
-		tsc = trace_load64(p + 4);
-		if (c->known) {
-			tsc = tsc_guard_check(&m->guard, tsc, c->last_tsc,
-					      p + size, end);
-		} else if (m->have_last && tsc > m->last_tsc &&
-			   tsc - m->last_tsc > m->guard.max_jump) {
-			m->guard.tsc_jumps++;
-			tsc = m->last_tsc;
-		}
+	/* A CPU's first TSC is guarded against the others': it may not leap
+	 * past the last record taken more than a CPU may. */
+	if (!c->known && TRACE_HDR_HAS_TSC(rec.hdr) && m->have_last &&
+	    rec.tsc > m->last_tsc && rec.tsc - m->last_tsc > m->guard.max_jump) {
+		m->guard.tsc_jumps++;
+		rec.tsc = m->last_tsc;
 	}
-	h->hdr = hdr;
-	h->tsc = tsc;
+	h->hdr = rec.hdr;
+	h->size = rec.size;
+	h->tsc = rec.tsc;
 	return 1;
 }
 
@@ -184,14 +190,16 @@ static bool head_ready(struct merge *m, unsigned cpu)
 			return false;
 		const uint8_t *p = start;
 		struct rec_head h;
+		struct acct_run r = { .last = c->last_tsc };
 		int ready = unordered_ok ?
 			acct_take_unordered(m->a, cpu, &p, start + avail,
-					    &c->last_tsc, &m->guard, &h) :
+					    &m->guard, &r, &h) :
 			decode_head(m, c, p, start + avail, &h);
+		c->last_tsc = r.last;
 		c->pos += (uint64_t)(p - start);
 		if (ready) {
 			c->hdr = h.hdr;
-			c->size = trace_rec_size(h.hdr);
+			c->size = h.size;
 			c->tsc = h.tsc;
 			return true;
 		}
@@ -203,13 +211,13 @@ static bool head_ready(struct merge *m, unsigned cpu)
 }
 
 /*
- * Take CPU's head record, and the records after it while its ordered ones
- * come before NEXT (the runner-up); *N counts the ordered records taken.
- * Returns 1 when it stopped at a head not before NEXT, decoded in the
- * CPU's state; 0 when it is for head_ready to find the next head.
+ * Drain CPU, the tree's top: take its head record, and the records after
+ * it while its ordered ones come before NEXT (the runner-up); *N counts
+ * the ordered records taken.  Returns 1 when it stopped at a head not
+ * before NEXT, decoded in the CPU's state; 0 when it is for head_ready to
+ * find the next head.
  */
-static int take_records(struct merge *m, unsigned cpu, struct hent next,
-			uint64_t *n)
+static int drain(struct merge *m, unsigned cpu, struct hent next, uint64_t *n)
 {
 	struct mcpu *c = &m->c[cpu];
 	uint64_t avail;
@@ -217,7 +225,7 @@ static int take_records(struct merge *m, unsigned cpu, struct hent next,
 
 	if (!c->known || !acct_unordered_ok(m->a, cpu)) {
 		acct_record(m->a, cpu, c->tsc, c->hdr,
-			    start + (TRACE_HDR_HAS_TSC(c->hdr) ? 12 : 4));
+			    trace_words(start, c->hdr));
 		c->last_tsc = c->tsc;
 		c->known = true;
 		m->last_tsc = c->tsc;
@@ -228,7 +236,7 @@ static int take_records(struct merge *m, unsigned cpu, struct hent next,
 	}
 	struct acct_run r = { .limit_tsc = next.tsc, .limit_cpu = next.cpu,
 			      .last = c->last_tsc };
-	struct rec_head h = { c->hdr, c->tsc };
+	struct rec_head h = { c->hdr, c->size, c->tsc };
 	const uint8_t *p = start;
 	int stopped = acct_take_run(m->a, cpu, &p, start + avail, &m->guard,
 				    &r, &h);
@@ -239,7 +247,7 @@ static int take_records(struct merge *m, unsigned cpu, struct hent next,
 	*n = r.ordered;
 	if (stopped) {
 		c->hdr = h.hdr;
-		c->size = trace_rec_size(h.hdr);
+		c->size = h.size;
 		c->tsc = h.tsc;
 	}
 	return stopped;
@@ -368,19 +376,21 @@ int merge_run(struct merge *m)
 	for (;;) {
 		if (!bad && !in->eof && (m->nready == 0 || m->nstarved))
 			bad = fill(m);
-		if (m->nready == 0)
-			break;
 		if (acct_error(m->a))
 			return -1;
+		/* Before the end of input: a stop that finds the merge waiting
+		 * for a stream has nothing cut short to report. */
 		if (m->stop && *m->stop)
 			return 1;
+		if (m->nready == 0)
+			break;
 
 		unsigned cpu = tree_top(m);
 		struct mcpu *c = &m->c[cpu];
 		struct hent next = tree_runner_up(m);
 		for (;;) {
 			uint64_t n = 0;
-			int stopped = take_records(m, cpu, next, &n);
+			int stopped = drain(m, cpu, next, &n);
 			if (n >= until_progress) {
 				until_progress = PROGRESS_EVERY;
 				if (m->progress)
@@ -403,7 +413,9 @@ int merge_run(struct merge *m)
 				break;
 			}
 			struct hent me = { c->tsc, cpu };
-			if (!key_less(&me, &next)) {
+			/* A CPU alone, or far ahead, can hold the rest of a
+			 * trace in its runs: look at the stop between them. */
+			if (!key_less(&me, &next) || (m->stop && *m->stop)) {
 				input_consume(in, cpu, c->pos);
 				tree_set(m, cpu, key_of(m, me.tsc, me.cpu));
 				break;
@@ -423,6 +435,7 @@ int merge_init(struct merge *m, struct input *in, struct acct *a,
 	memset(m, 0, sizeof *m);
 	m->in = in;
 	m->a = a;
+	acct_on_malformed(a, note_malformed, m);
 	m->lookahead = lookahead;
 	m->guard.max_jump = (uint64_t)(cpu_mhz * 1e6 * 3600.0);
 	m->guard.suspect = (uint64_t)(cpu_mhz * 1e6);

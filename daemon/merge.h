@@ -57,6 +57,10 @@ struct merge {
 	uint64_t last_tsc;       /* of the last record taken, any CPU */
 	bool have_last;
 	struct tsc_guard guard;
+	/* Input offset of the first malformed record (see decode.h), when
+	 * malformed_seen. */
+	bool malformed_seen;
+	uint64_t malformed_off;
 	const volatile sig_atomic_t *stop;
 	void (*progress)(void *ctx);
 	void *progress_ctx;

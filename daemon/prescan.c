@@ -1,5 +1,5 @@
 #include "prescan.h"
-#include "trace.h"
+#include "decode.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -140,30 +140,23 @@ int prescan_walk(struct prescan *p, struct input *in)
 		for (;;) {
 			uint64_t avail;
 			const uint8_t *r = input_peek(in, cpu, c->pos, &avail);
-			if (avail < 4)
+			struct trace_rec rec;
+			if (avail < 4 || !trace_next(r, r + avail, c->known,
+						     c->last_tsc, &p->guard, &rec))
 				break;
-			uint32_t hdr = trace_load32(r), size = trace_rec_size(hdr);
-			if (avail < size)
-				break;
-			uint64_t tsc = c->last_tsc;
-			if (TRACE_HDR_HAS_TSC(hdr)) {
-				tsc = trace_load64(r + 4);
-				if (c->known && tsc - c->last_tsc > p->guard.suspect)
-					tsc = tsc_guard_check(&p->guard, tsc,
-							      c->last_tsc, r + size,
-							      r + avail);
-				if (!p->have_tsc || tsc < p->min_tsc)
-					p->min_tsc = tsc;
-				if (!p->have_tsc || tsc > p->max_tsc)
-					p->max_tsc = tsc;
+			if (TRACE_HDR_HAS_TSC(rec.hdr)) {
+				if (!p->have_tsc || rec.tsc < p->min_tsc)
+					p->min_tsc = rec.tsc;
+				if (!p->have_tsc || rec.tsc > p->max_tsc)
+					p->max_tsc = rec.tsc;
 				p->have_tsc = true;
 				c->known = true;
-				c->last_tsc = tsc;
+				c->last_tsc = rec.tsc;
 			}
 			if (c->known)
-				look(p, c, cpu, hdr, tsc,
-				     r + (TRACE_HDR_HAS_TSC(hdr) ? 12 : 4));
-			c->pos += size;
+				look(p, c, cpu, rec.hdr, rec.tsc,
+				     trace_words(r, rec.hdr));
+			c->pos += rec.size;
 		}
 	}
 	return p->oom ? -1 : 0;

@@ -37,9 +37,13 @@ struct replay {
 	double start;
 	char start_source[160];
 	uint64_t written, skipped;
+	uint64_t not_due;         /* --realtime: seconds not reached at a stop */
 	uint64_t bytes_before, bytes_after;  /* compacted, when both > 0 */
 	struct writer_stats ws;
 	double t0_wall;           /* monotonic seconds at start */
+	bool arrived;             /* a stream's first records came: */
+	double arrival;           /* then (Unix seconds), */
+	uint64_t arrival_tsc;     /* the newest TSC among them */
 	double rt_origin;         /* --realtime: wall time of the first second */
 	int64_t rt_first_t;
 	bool rt_started;
@@ -58,8 +62,9 @@ static void fmt_time(char *buf, size_t n, double unix_s, bool ms)
 	snprintf(buf + k, n - k, " UTC");
 }
 
-/* --realtime: a second is written when its end is reached in wall time. */
-static void pace(struct replay *r, int64_t t)
+/* --realtime: a second is written when its end is reached in wall time.
+ * False when a stop came first: the second has not happened yet. */
+static bool pace(struct replay *r, int64_t t)
 {
 	if (!r->rt_started) {
 		r->rt_started = true;
@@ -69,8 +74,10 @@ static void pace(struct replay *r, int64_t t)
 	double due = r->rt_origin + (double)(t - r->rt_first_t + 1);
 	for (;;) {
 		double now = clock_s(CLOCK_MONOTONIC);
-		if (now >= due || (r->o->stop && *r->o->stop))
-			return;
+		if (now >= due)
+			return true;
+		if (r->o->stop && *r->o->stop)
+			return false;
 		double d = due - now;
 		struct timespec ts = { .tv_sec = (time_t)d,
 				       .tv_nsec = (long)((d - floor(d)) * 1e9) };
@@ -81,8 +88,10 @@ static void pace(struct replay *r, int64_t t)
 static int emit(void *ctx, const struct second *s)
 {
 	struct replay *r = ctx;
-	if (r->o->realtime)
-		pace(r, s->t);
+	if (r->o->realtime && !pace(r, s->t)) {
+		r->not_due++;
+		return 0;
+	}
 	return writer_put(r->writer, s);
 }
 
@@ -102,7 +111,11 @@ static void progress(void *ctx)
 	fflush(r->err);
 }
 
-/* Read the head of the trace: enough to calibrate and to know the vCPUs. */
+/*
+ * Read the head of the trace: enough to calibrate and to know the vCPUs.
+ * The wall clock is read as the first records arrive, not once the head
+ * is in: seconds of it may have been read by then.
+ */
 static int read_prefix(struct replay *r)
 {
 	int rc;
@@ -110,10 +123,16 @@ static int read_prefix(struct replay *r)
 		if (r->o->stop && *r->o->stop)
 			break;
 		rc = input_fill(&r->in);
+		double now = clock_s(CLOCK_REALTIME);
 		if (prescan_walk(&r->pre, &r->in) < 0) {
 			snprintf(r->in.err, sizeof r->in.err, "%s: out of memory",
 				 r->in.name);
 			return -1;
+		}
+		if (!r->arrived && r->pre.have_tsc) {
+			r->arrived = true;
+			r->arrival = now;
+			r->arrival_tsc = r->pre.max_tsc;
 		}
 		if (rc < 0)
 			return -1;
@@ -170,9 +189,19 @@ static int choose_start(struct replay *r)
 		snprintf(r->start_source, sizeof r->start_source,
 			 "given with --start-time");
 	} else if (!r->in.seekable || stat(o->input, &st) < 0) {
-		r->start = clock_s(CLOCK_REALTIME);
+		/* The newest record of the first bytes happened before they
+		 * arrived; dated then, no second is dated ahead of its end
+		 * by more than those bytes took to come through the pipe. */
+		if (!r->arrived) {
+			r->arrival = clock_s(CLOCK_REALTIME);
+			r->arrival_tsc = r->pre.min_tsc;
+		}
+		double span = (double)(r->arrival_tsc - r->pre.min_tsc) /
+			      (r->mhz * 1e6);
+		r->start = r->arrival - span;
 		snprintf(r->start_source, sizeof r->start_source,
-			 "arrival of the stream's first bytes");
+			 "arrival of the stream's first bytes, less the %.3f s "
+			 "of trace they held", span);
 	} else {
 		double span = (double)(r->pre.max_tsc - r->pre.min_tsc) /
 			      (r->mhz * 1e6);
@@ -204,7 +233,11 @@ static void summary(struct replay *r, FILE *out, double elapsed)
 		s->infnext, s->sched_switch, s->wake_sleep_block, s->dom_add,
 		s->dom_rem, s->grant_map, s->grant_transfer,
 		s->lost_record_records, s->wrap, s->other_known, s->unused_class);
-	fprintf(out, "malformed  %" PRIu64 " (skipped)\n", s->malformed);
+	fprintf(out, "malformed  %" PRIu64 " (skipped)", s->malformed);
+	if (r->merge.malformed_seen)
+		fprintf(out, ", the first at byte %" PRIu64 "; their CPU-seconds "
+			"are marked incomplete", r->merge.malformed_off);
+	fprintf(out, "\n");
 	fprintf(out, "lost       %" PRIu64 " records lost by Xen\n", s->lost_records);
 	fprintf(out, "anomalies  %" PRIu64 " late, %" PRIu64 " state resyncs, %"
 		PRIu64 " TSC backwards, %" PRIu64 " TSC jumps, %" PRIu64
@@ -222,6 +255,13 @@ static void summary(struct replay *r, FILE *out, double elapsed)
 	} else {
 		fprintf(out, "seconds    none\n");
 	}
+	if (r->ws.completed)
+		fprintf(out, "           %" PRIu64 " partly stored by an earlier "
+			"run: completed with this trace's part\n", r->ws.completed);
+	if (r->ws.overlapping)
+		fprintf(out, "           %" PRIu64 " partly stored by an earlier "
+			"run, overlapping this trace's part: left as they were\n",
+			r->ws.overlapping);
 	writer_print_summary(out, &r->ws, r->store);
 	if (r->bytes_after)
 		fprintf(out, "database   %.2f MB, compacted from %.2f MB\n",
@@ -276,6 +316,8 @@ static struct run_info run_info(struct replay *r, const char *status)
 		.tsc_anomalies = r->merge.guard.tsc_backwards + r->merge.guard.tsc_jumps,
 		.seconds_written = r->written, .seconds_skipped = r->skipped,
 		.seconds_dropped = r->ws.dropped,
+		.seconds_completed = r->ws.completed,
+		.seconds_overlapping = r->ws.overlapping,
 		.lag_measured = r->ws.lag_measured, .max_lag_s = r->ws.max_lag_s,
 		.status = status,
 	};
@@ -329,10 +371,8 @@ static int run(struct replay *r, FILE *out)
 	}
 	choose_start(r);
 
-	struct acct_config cfg = {
-		.cpu_mhz = r->mhz, .anchor_unix_ns = (int64_t)llround(r->start * 1e9),
-		.emit = emit, .ctx = r,
-	};
+	struct acct_config cfg = { .cpu_mhz = r->mhz, .emit = emit, .ctx = r };
+	unix_split(r->start, &cfg.anchor_unix_s, &cfg.anchor_unix_ns);
 	r->acct = acct_new(&cfg);
 	if (!r->acct || merge_init(&r->merge, &r->in, r->acct, r->mhz,
 				   LOOKAHEAD_BYTES) < 0 ||
@@ -382,6 +422,7 @@ static int run(struct replay *r, FILE *out)
 	r->writer = NULL;
 	r->written = r->ws.written;
 	r->skipped = r->ws.skipped;
+	r->ws.after_stop += r->not_due;
 	if (o->progress)
 		fprintf(r->err, "\r\033[K");
 

@@ -30,12 +30,15 @@
 
 #define DAY_S INT64_C(86400)
 
+/* part: where the tier's partial CPU rows lie in their second, pruned with
+ * them (NULL: none). */
 static const struct {
 	const char *key, *sample, *cpu, *meta;
 	int64_t grain_s, span0_s, span_max_s;
+	const char *part;
 } TIER[RET_TIERS] = {
 	[RET_1S] = { "retain-1s", "sample_1s", "cpu_1s", "pruned_before_1s",
-		     1, 60, DAY_S },
+		     1, 60, DAY_S, "cpu_1s_part" },
 	[RET_1M] = { "retain-1m", "sample_1m", "cpu_1m", "pruned_before_1m",
 		     60, 3600, 30 * DAY_S },
 	[RET_1H] = { "retain-1h", "sample_1h", "cpu_1h", "pruned_before_1h",
@@ -179,7 +182,7 @@ struct retention {
 	struct retention_policy policy;
 	int64_t span_s[RET_TIERS];
 	sqlite3_stmt *oldest[RET_TIERS], *del_sample[RET_TIERS],
-		*del_cpu[RET_TIERS], *mark[RET_TIERS];
+		*del_cpu[RET_TIERS], *del_part[RET_TIERS], *mark[RET_TIERS];
 	struct retention_stats st;
 };
 
@@ -192,7 +195,7 @@ static int prep(sqlite3 *db, sqlite3_stmt **st, const char *sql)
 /* The names put into the SQL are the constants of TIER[], never input. */
 static int prepare_tier(struct retention *r, int i)
 {
-	char oldest[256], del_sample[128], del_cpu[128], mark[256];
+	char oldest[256], del_sample[128], del_cpu[128], del_part[128], mark[256];
 	snprintf(oldest, sizeof oldest, "SELECT min((SELECT min(t) FROM %s), "
 		 "(SELECT min(t) FROM %s))", TIER[i].sample, TIER[i].cpu);
 	snprintf(del_sample, sizeof del_sample, "DELETE FROM %s WHERE t < ?1",
@@ -202,9 +205,12 @@ static int prepare_tier(struct retention *r, int i)
 	snprintf(mark, sizeof mark, "INSERT INTO meta (key, value) VALUES "
 		 "('%s', ?1) ON CONFLICT (key) DO UPDATE SET value = "
 		 "max(value, excluded.value)", TIER[i].meta);
+	snprintf(del_part, sizeof del_part, "DELETE FROM %s WHERE t < ?1",
+		 TIER[i].part ? TIER[i].part : "");
 	return prep(r->db, &r->oldest[i], oldest) ||
 	       prep(r->db, &r->del_sample[i], del_sample) ||
 	       prep(r->db, &r->del_cpu[i], del_cpu) ||
+	       (TIER[i].part && prep(r->db, &r->del_part[i], del_part)) ||
 	       prep(r->db, &r->mark[i], mark) ? -1 : 0;
 }
 
@@ -242,6 +248,7 @@ void retention_free(struct retention *r)
 		sqlite3_finalize(r->oldest[i]);
 		sqlite3_finalize(r->del_sample[i]);
 		sqlite3_finalize(r->del_cpu[i]);
+		sqlite3_finalize(r->del_part[i]);
 		sqlite3_finalize(r->mark[i]);
 	}
 	free(r);
@@ -297,6 +304,8 @@ static int delete_below(struct retention *r, int i, int64_t end)
 		rc = run(r->del_cpu[i], end, NULL);
 		r->st.rows += (uint64_t)sqlite3_changes(r->db);
 	}
+	if (rc == 0 && r->del_part[i])
+		rc = run(r->del_part[i], end, NULL);
 	if (rc == 0)
 		rc = run(r->mark[i], whole, NULL);
 	if (rc == 0 && sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)

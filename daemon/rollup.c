@@ -13,6 +13,12 @@
  *    second back from sample_1s and grouping it in SQL cost the writer
  *    more than storing it.
  *
+ *    The peak and the bin are the second's CPU% over the time it was
+ *    observed (the mean of its CPUs' observed_ns, as the viewer and the
+ *    views read it): a second the trace covers in part, at its start or
+ *    end, is binned at its rate, not at the fraction it shows.  A whole
+ *    second is binned by its cpu_ns, as before.
+ *
  *  - Hours are rolled up once a minute, behind a watermark kept in meta
  *    ('rollup_1h_upto': every stored second before it is in the hour
  *    tables, none after it).  When the last second of a minute is stored,
@@ -111,22 +117,31 @@ struct rollup {
  * CPU% bin), then per (minute or hour, domain) with the bins as a JSON
  * object.  %s is the table. */
 static const char SAMPLE_SQL[] =
-	"WITH sec AS ("
+	"WITH obs AS ("
+	" SELECT t, sum(observed_ns) / count(*) AS o FROM cpu_1s"
+	" WHERE t >= ?1 AND t < ?2 GROUP BY t),"
+	" sec AS ("
 	" SELECT t, domid, sum(exec_count) AS exec_count, sum(cpu_ns) AS cpu_ns,"
 	"  sum(wait_ns) AS wait_ns, sum(blocked_ns) AS blocked_ns,"
 	"  sum(alloc_ns) AS alloc_ns, min(alloc_min_ns) AS alloc_min_ns,"
 	"  max(alloc_max_ns) AS alloc_max_ns,"
 	"  sum(alloc_unbounded) AS alloc_unbounded, sum(io_count) AS io_count"
 	" FROM sample_1s WHERE t >= ?1 AND t < ?2 GROUP BY t, domid),"
+	/* per_second_ns() in SQL */
+	" pct AS ("
+	" SELECT sec.*, CASE WHEN o > 0 AND o < 1000000000"
+	"  THEN cpu_ns / o * 1000000000 + cpu_ns %% o * 1000000000 / o"
+	"  ELSE cpu_ns END AS pct_ns"
+	" FROM sec LEFT JOIN obs USING (t)),"
 	" bin AS ("
-	" SELECT t - t %% ?3 AS t, domid, cpu_ns / 10000000 AS b, count(*) AS n,"
+	" SELECT t - t %% ?3 AS t, domid, pct_ns / 10000000 AS b, count(*) AS n,"
 	"  sum(exec_count) AS exec_count, sum(cpu_ns) AS cpu_ns,"
 	"  sum(wait_ns) AS wait_ns, sum(blocked_ns) AS blocked_ns,"
 	"  sum(alloc_ns) AS alloc_ns, min(alloc_min_ns) AS alloc_min_ns,"
 	"  max(alloc_max_ns) AS alloc_max_ns,"
 	"  sum(alloc_unbounded) AS alloc_unbounded, sum(io_count) AS io_count,"
-	"  max(cpu_ns) AS peak"
-	" FROM sec GROUP BY 1, 2, 3)"
+	"  max(pct_ns) AS peak"
+	" FROM pct GROUP BY 1, 2, 3)"
 	" INSERT INTO %s (" SAMPLE_COLUMNS ")"
 	" SELECT t, domid, sum(n), sum(exec_count), sum(cpu_ns), sum(wait_ns),"
 	"  sum(blocked_ns), sum(alloc_ns), min(alloc_min_ns), max(alloc_max_ns),"
@@ -148,11 +163,11 @@ static const char CPU_SQL[] =
 	ADD_CPU;
 
 /* One second's sums for one domain, from memory (%s the table, %d its
- * grain): ?12 is its CPU% bin as text, ?13 the JSON path of that bin,
- * which is the only one to change. */
+ * grain): ?14 is its CPU time per second observed, ?12 its CPU% bin as
+ * text, ?13 the JSON path of that bin, which is the only one to change. */
 static const char SAMPLE_ONE_SQL[] =
 	"INSERT INTO %s (" SAMPLE_COLUMNS ")"
-	" VALUES (?1 - ?1 %% %d, ?2, 1, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?4,"
+	" VALUES (?1 - ?1 %% %d, ?2, 1, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?14,"
 	"  json_object(?12, 1))"
 	ADD_SAMPLE
 	"  cpu_pct_hist = json_set(cpu_pct_hist, ?13,"
@@ -344,14 +359,36 @@ static int step_one(sqlite3_stmt *st)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-static int add_domains(sqlite3_stmt *st, int64_t t,
+/* NS of a second observed for OBSERVED_NS, per whole second: the
+ * second's CPU% times 1e7.  The same arithmetic as SAMPLE_SQL's, and as
+ * xenmon-export's rows_per_second(). */
+static uint64_t per_second_ns(uint64_t ns, uint64_t observed_ns)
+{
+	const uint64_t S = 1000000000;
+	if (observed_ns == 0 || observed_ns >= S)
+		return ns;
+	return ns / observed_ns * S + ns % observed_ns * S / observed_ns;
+}
+
+/* The second's observed time: the mean of its CPUs', as cpu_1s gives it
+ * to every reader. */
+static uint64_t observed_ns(const struct second *sec)
+{
+	uint64_t sum = 0;
+	for (size_t i = 0; i < sec->ncpus; i++)
+		sum += sec->cpus[i].observed_ns;
+	return sec->ncpus ? sum / sec->ncpus : 0;
+}
+
+static int add_domains(sqlite3_stmt *st, int64_t t, uint64_t observed,
 		       const struct dom_sum *sums, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct dom_sum *d = &sums[i];
+		uint64_t pct_ns = per_second_ns(d->cpu_ns, observed);
 		char bin[24], path[32];
 		snprintf(bin, sizeof bin, "%llu",
-			 (unsigned long long)(d->cpu_ns / 10000000));
+			 (unsigned long long)(pct_ns / 10000000));
 		snprintf(path, sizeof path, "$.\"%s\"", bin);
 		sqlite3_bind_int64(st, 1, t);
 		sqlite3_bind_int64(st, 2, d->domid);
@@ -371,6 +408,7 @@ static int add_domains(sqlite3_stmt *st, int64_t t,
 		sqlite3_bind_int64(st, 11, (sqlite3_int64)d->io_count);
 		sqlite3_bind_text(st, 12, bin, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_text(st, 13, path, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 14, (sqlite3_int64)pct_ns);
 		if (step_one(st) < 0)
 			return -1;
 	}
@@ -408,7 +446,7 @@ static int add_second(struct rollup *r, const struct second *sec,
 {
 	int s = grain == 60 ? R_SAMPLE_1M : R_SAMPLE_1H;
 	int c = grain == 60 ? R_CPU_1M : R_CPU_1H;
-	if (add_domains(r->one[s], sec->t, sums, n) < 0)
+	if (add_domains(r->one[s], sec->t, observed_ns(sec), sums, n) < 0)
 		return -1;
 	return add_cpus(r->one[c], sec);
 }
@@ -568,4 +606,67 @@ int rollup_backfill(struct rollup *r)
 		if (backfill_chunk(r, next, last) < 0)
 			return -1;
 	}
+}
+
+/* Meta KEY as an integer, or DEFAULT when absent; -1 on error. */
+static int meta_int(sqlite3 *db, const char *key, int64_t dflt, int64_t *out)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = ?1", -1,
+			       &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	*out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : dflt;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* The rows of TABLE (a roll-up) at T go. */
+static int drop_row(struct rollup *r, int table, int64_t t)
+{
+	char sql[64];
+	sqlite3_stmt *st;
+	snprintf(sql, sizeof sql, "DELETE FROM %s WHERE t = ?1",
+		 TABLES[table].table);
+	if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, t);
+	int rc = step_one(st);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int rollup_can_redo(struct rollup *r, int64_t t)
+{
+	int64_t s_from, m_from;
+	if (meta_int(r->db, "pruned_before_1s", INT64_MIN, &s_from) < 0 ||
+	    meta_int(r->db, "pruned_before_1m", INT64_MIN, &m_from) < 0)
+		return -1;
+	/* Its minute's seconds, and, when the hours hold it, its hour's
+	 * minutes (the seconds after them are later than its minute). */
+	if (s_from > t - t % 60)
+		return 0;
+	return t >= r->hours_upto || m_from <= t - t % 3600;
+}
+
+int rollup_redo(struct rollup *r, int64_t t)
+{
+	int64_t m = t - t % 60, h = t - t % 3600;
+	if (drop_row(r, R_SAMPLE_1M, m) < 0 || drop_row(r, R_CPU_1M, m) < 0 ||
+	    roll(r, m, m + 60, 60) < 0)
+		return -1;
+	if (t >= r->hours_upto)
+		return 0;
+	/* The hour holds its seconds before the watermark: its whole
+	 * minutes, from their rows, and those of a minute the watermark
+	 * cuts, from the seconds. */
+	int64_t end = r->hours_upto < h + 3600 ? r->hours_upto : h + 3600;
+	int64_t whole = end - end % 60;
+	if (drop_row(r, R_SAMPLE_1H, h) < 0 || drop_row(r, R_CPU_1H, h) < 0)
+		return -1;
+	if (whole > h && (step_range(r->hour_sample, h, whole) < 0 ||
+			  step_range(r->hour_cpu, h, whole) < 0))
+		return -1;
+	return whole < end ? roll(r, whole, end, 3600) : 0;
 }

@@ -31,6 +31,15 @@ int rollup_range(struct rollup *r, int64_t from_t, int64_t to_t);
  * (sqlite3_errmsg, or out of memory). */
 int rollup_second(struct rollup *r, const struct second *sec);
 
+/* Second T's rows were replaced (store.c completes a second stored in
+ * part): its minute is rolled up again from the seconds, and its hour,
+ * when the hours hold it, from its minutes and the seconds after the last
+ * whole one, in the caller's transaction.  Only when rollup_can_redo(T)
+ * says that all of those are still stored (1; 0 when retention has taken
+ * some, -1 on error).  0, or -1 (sqlite3_errmsg). */
+int rollup_can_redo(struct rollup *r, int64_t t);
+int rollup_redo(struct rollup *r, int64_t t);
+
 /* The caller's transaction that ran rollup_second was committed, or
  * rolled back: the watermark of the hours, kept in memory too, follows
  * what the database holds (a COMMIT that fails on a full disk must not

@@ -4,6 +4,17 @@
  * sample_1s rows in key order (so the b-tree only ever appends), the
  * lifetimes of its domains, COMMIT.  Any failure rolls the whole second
  * back: a reader sees all of it or none.
+ *
+ * A second already stored is left as it is, with one exception: a second
+ * stored in part (a trace began or ended inside it) whose other part this
+ * run brings, as when xentrace wrote a long recording as several files.
+ * Where in the second each CPU was observed is kept for partial rows
+ * (cpu_1s_part); when the part this run observed lies outside what is
+ * stored, on every CPU, the two are added together (sums add, min and max
+ * widen) and the second's minute and hour are rolled up again from the
+ * tables.  A part inside what is stored is what a replay of the same trace
+ * brings again: skipped.  Any other overlap is left as it is and counted,
+ * for the summary to say.
  */
 #include "store.h"
 #include "checkpoint.h"
@@ -22,11 +33,28 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Where a CPU row was observed: within [from_ns, to_ns) of its second. */
+struct part {
+	uint64_t from_ns, to_ns;
+};
+
+/* The rows of one second, and where each CPU row was observed. */
+struct stored {
+	struct cpu_row *cpus;
+	struct part *parts;
+	size_t ncpus, cpus_cap;
+	struct sample_row *samples;
+	size_t nsamples, samples_cap;
+};
+
 struct store {
 	sqlite3 *db;
 	char *path;
 	char *wal_path;
 	sqlite3_stmt *exists, *ins_cpu, *ins_sample, *ins_domain, *meta, *gap;
+	sqlite3_stmt *ins_part, *sel_cpus, *sel_samples, *del_second[3];
+	struct stored old;        /* a partial second's stored rows */
+	struct stored merged;     /* and with this run's part added */
 	struct checkpointer *ckpt;
 	int writer_fd;            /* holds the one-writer lock */
 	int64_t run_id;
@@ -38,6 +66,8 @@ struct store {
 	bool was_empty;           /* no second stored when opened */
 	char err[512];
 };
+
+#define NS_PER_S 1000000000ull
 
 /* Pruning done after one second at most; the rest waits for the next. */
 #define PRUNE_BUDGET_NS 100000000
@@ -122,6 +152,20 @@ static int take_writer_lock(struct store *s, char *err, size_t errlen)
 	return -1;
 }
 
+/*
+ * A run still 'running' when the writer lock is ours has no writer left: it
+ * was killed (SIGKILL, out of memory) or its host stopped, before it could
+ * say how it ended.
+ */
+static int close_stale_runs(struct store *s)
+{
+	if (sqlite3_exec(s->db, "UPDATE run SET status = '"
+			 STORE_RUN_ABANDONED "' WHERE status = 'running'",
+			 NULL, NULL, NULL) != SQLITE_OK)
+		return fail(s, "cannot close the runs left running");
+	return 0;
+}
+
 struct store *store_open(const char *path, char *err, size_t errlen)
 {
 	struct store *s = calloc(1, sizeof *s);
@@ -140,7 +184,8 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 		goto out;
 	if (prep(s, &s->exists, "SELECT 1 FROM cpu_1s WHERE t = ?1 LIMIT 1") ||
 	    prep(s, &s->ins_cpu, "INSERT INTO cpu_1s (t, cpu, observed_ns, "
-		 "sched_ns, lost_records) VALUES (?1, ?2, ?3, ?4, ?5)") ||
+		 "sched_ns, lost_records, malformed_records) VALUES (?1, ?2, "
+		 "?3, ?4, ?5, ?6)") ||
 	    prep(s, &s->ins_sample, "INSERT INTO sample_1s (t, cpu, domid, "
 		 "exec_count, cpu_ns, wait_ns, blocked_ns, alloc_ns, "
 		 "alloc_min_ns, alloc_max_ns, alloc_unbounded, io_count) VALUES "
@@ -155,7 +200,20 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 		 "run_id) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (first_t) DO "
 		 "UPDATE SET last_t = max(last_t, excluded.last_t), seconds = "
 		 "seconds + excluded.seconds") ||
-	    open_history(s)) {
+	    prep(s, &s->ins_part, "INSERT INTO cpu_1s_part (t, cpu, from_ns, "
+		 "to_ns) VALUES (?1, ?2, ?3, ?4)") ||
+	    prep(s, &s->sel_cpus, "SELECT c.cpu, c.observed_ns, c.sched_ns, "
+		 "c.lost_records, p.from_ns, p.to_ns, c.malformed_records "
+		 "FROM cpu_1s c LEFT JOIN "
+		 "cpu_1s_part p USING (t, cpu) WHERE c.t = ?1 ORDER BY c.cpu") ||
+	    prep(s, &s->sel_samples, "SELECT cpu, domid, exec_count, cpu_ns, "
+		 "wait_ns, blocked_ns, alloc_ns, alloc_min_ns, alloc_max_ns, "
+		 "alloc_unbounded, io_count FROM sample_1s WHERE t = ?1 "
+		 "ORDER BY cpu, domid") ||
+	    prep(s, &s->del_second[0], "DELETE FROM cpu_1s WHERE t = ?1") ||
+	    prep(s, &s->del_second[1], "DELETE FROM sample_1s WHERE t = ?1") ||
+	    prep(s, &s->del_second[2], "DELETE FROM cpu_1s_part WHERE t = ?1") ||
+	    open_history(s) || close_stale_runs(s)) {
 		snprintf(err, errlen, "%s", s->err);
 		goto out;
 	}
@@ -165,6 +223,13 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 out:
 	store_close(s);
 	return NULL;
+}
+
+static void stored_free(struct stored *x)
+{
+	free(x->cpus);
+	free(x->parts);
+	free(x->samples);
 }
 
 void store_close(struct store *s)
@@ -177,6 +242,13 @@ void store_close(struct store *s)
 	sqlite3_finalize(s->ins_domain);
 	sqlite3_finalize(s->meta);
 	sqlite3_finalize(s->gap);
+	sqlite3_finalize(s->ins_part);
+	sqlite3_finalize(s->sel_cpus);
+	sqlite3_finalize(s->sel_samples);
+	for (int i = 0; i < 3; i++)
+		sqlite3_finalize(s->del_second[i]);
+	stored_free(&s->old);
+	stored_free(&s->merged);
 	checkpointer_stop(s->ckpt);
 	/* The hours of an unfinished minute; the next open would do it too. */
 	if (s->rollup)
@@ -252,6 +324,7 @@ static int write_rows(struct store *s, const struct second *sec)
 		sqlite3_bind_int64(st, 3, (sqlite3_int64)c->observed_ns);
 		sqlite3_bind_int64(st, 4, (sqlite3_int64)c->sched_ns);
 		sqlite3_bind_int64(st, 5, c->lost_records);
+		sqlite3_bind_int64(st, 6, c->malformed_records);
 		if (step(s, st, "cannot write cpu_1s") < 0)
 			return -1;
 	}
@@ -294,6 +367,308 @@ static int write_rows(struct store *s, const struct second *sec)
 	return 0;
 }
 
+/* Where SEC's partial rows were observed: PARTS, or without them the
+ * rows' own from_ns and observed_ns. */
+static int write_parts(struct store *s, const struct second *sec,
+		       const struct part *parts)
+{
+	for (size_t i = 0; i < sec->ncpus; i++) {
+		const struct cpu_row *c = &sec->cpus[i];
+		if (c->observed_ns >= NS_PER_S)
+			continue;
+		struct part p = parts ? parts[i] :
+			(struct part){ c->from_ns, c->from_ns + c->observed_ns };
+		sqlite3_stmt *st = s->ins_part;
+		sqlite3_bind_int64(st, 1, sec->t);
+		sqlite3_bind_int64(st, 2, c->cpu);
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)p.from_ns);
+		sqlite3_bind_int64(st, 4, (sqlite3_int64)p.to_ns);
+		if (step(s, st, "cannot write cpu_1s_part") < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int grow_to(void **p, size_t *cap, size_t n, size_t elem)
+{
+	if (n <= *cap)
+		return 0;
+	size_t c = *cap ? *cap : 16;
+	while (c < n)
+		c *= 2;
+	void *q = realloc(*p, c * elem);
+	if (!q)
+		return -1;
+	*p = q;
+	*cap = c;
+	return 0;
+}
+
+static int room(struct stored *x, size_t ncpus, size_t nsamples)
+{
+	size_t cap = x->cpus_cap;
+	if (grow_to((void **)&x->cpus, &cap, ncpus, sizeof *x->cpus) < 0)
+		return -1;
+	cap = x->cpus_cap;
+	if (grow_to((void **)&x->parts, &cap, ncpus, sizeof *x->parts) < 0)
+		return -1;
+	x->cpus_cap = cap;
+	return grow_to((void **)&x->samples, &x->samples_cap, nsamples,
+		       sizeof *x->samples);
+}
+
+static int out_of_memory(struct store *s)
+{
+	snprintf(s->err, sizeof s->err, "%s: out of memory", s->path);
+	return -1;
+}
+
+/* The stored rows of second T into s->old.  A partial row without its
+ * place in the second (written before cpu_1s_part was) may lie anywhere:
+ * it is taken to span the second. */
+static int read_stored(struct store *s, int64_t t)
+{
+	struct stored *o = &s->old;
+	sqlite3_stmt *st = s->sel_cpus;
+	int rc;
+
+	o->ncpus = o->nsamples = 0;
+	sqlite3_bind_int64(st, 1, t);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (room(o, o->ncpus + 1, 0) < 0) {
+			sqlite3_reset(st);
+			return out_of_memory(s);
+		}
+		struct cpu_row *c = &o->cpus[o->ncpus];
+		struct part *p = &o->parts[o->ncpus++];
+		*c = (struct cpu_row){
+			.cpu = (uint32_t)sqlite3_column_int64(st, 0),
+			.observed_ns = (uint64_t)sqlite3_column_int64(st, 1),
+			.sched_ns = (uint64_t)sqlite3_column_int64(st, 2),
+			.lost_records = (uint32_t)sqlite3_column_int64(st, 3),
+			.malformed_records = (uint32_t)sqlite3_column_int64(st, 6),
+		};
+		*p = (struct part){ 0, NS_PER_S };
+		if (sqlite3_column_type(st, 4) != SQLITE_NULL)
+			*p = (struct part){
+				(uint64_t)sqlite3_column_int64(st, 4),
+				(uint64_t)sqlite3_column_int64(st, 5) };
+		c->from_ns = p->from_ns;
+	}
+	if (rc != SQLITE_DONE)
+		fail(s, "cannot read cpu_1s");
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+
+	st = s->sel_samples;
+	sqlite3_bind_int64(st, 1, t);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (room(o, 0, o->nsamples + 1) < 0) {
+			sqlite3_reset(st);
+			return out_of_memory(s);
+		}
+		struct sample_row *r = &o->samples[o->nsamples++];
+		bool bounded = sqlite3_column_type(st, 7) != SQLITE_NULL;
+		*r = (struct sample_row){
+			.cpu = (uint16_t)sqlite3_column_int(st, 0),
+			.domid = (uint16_t)sqlite3_column_int(st, 1),
+			.exec_count = (uint32_t)sqlite3_column_int64(st, 2),
+			.cpu_ns = (uint64_t)sqlite3_column_int64(st, 3),
+			.wait_ns = (uint64_t)sqlite3_column_int64(st, 4),
+			.blocked_ns = (uint64_t)sqlite3_column_int64(st, 5),
+			.alloc_ns = (uint64_t)sqlite3_column_int64(st, 6),
+			.alloc_min_ns = (uint32_t)sqlite3_column_int64(st, 7),
+			.alloc_max_ns = (uint32_t)sqlite3_column_int64(st, 8),
+			.alloc_n = bounded,
+			.alloc_unbounded = (uint32_t)sqlite3_column_int64(st, 9),
+			.io_count = (uint32_t)sqlite3_column_int64(st, 10),
+		};
+	}
+	if (rc != SQLITE_DONE)
+		fail(s, "cannot read sample_1s");
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/*
+ * How this run's part of second SEC lies against what is stored (s->old),
+ * CPU by CPU: inside it (covered), outside it (disjoint), or across its
+ * edge.  STORE_SKIPPED when every observed CPU is covered, STORE_COMPLETED
+ * when every one is disjoint, STORE_OVERLAP otherwise.
+ */
+static int classify(const struct store *s, const struct second *sec)
+{
+	const struct stored *o = &s->old;
+	size_t j = 0, covered = 0, disjoint = 0;
+
+	for (size_t i = 0; i < sec->ncpus; i++) {
+		const struct cpu_row *c = &sec->cpus[i];
+		if (c->observed_ns == 0)
+			continue;
+		uint64_t from = c->from_ns, to = c->from_ns + c->observed_ns;
+		while (j < o->ncpus && o->cpus[j].cpu < c->cpu)
+			j++;
+		if (j == o->ncpus || o->cpus[j].cpu != c->cpu ||
+		    o->cpus[j].observed_ns == 0) {
+			disjoint++;
+			continue;
+		}
+		const struct part *p = &o->parts[j];
+		if (from >= p->from_ns && to <= p->to_ns)
+			covered++;
+		else if (to <= p->from_ns || from >= p->to_ns)
+			disjoint++;
+		else
+			return STORE_OVERLAP;
+	}
+	if (disjoint == 0)
+		return STORE_SKIPPED;
+	return covered ? STORE_OVERLAP : STORE_COMPLETED;
+}
+
+static uint32_t add_sat32(uint32_t a, uint32_t b)
+{
+	return a + b < a ? UINT32_MAX : a + b;
+}
+
+static void add_sample(struct sample_row *m, const struct sample_row *x)
+{
+	if (x->alloc_n && (!m->alloc_n || x->alloc_min_ns < m->alloc_min_ns))
+		m->alloc_min_ns = x->alloc_min_ns;
+	if (x->alloc_n && (!m->alloc_n || x->alloc_max_ns > m->alloc_max_ns))
+		m->alloc_max_ns = x->alloc_max_ns;
+	m->alloc_n = add_sat32(m->alloc_n, x->alloc_n);
+	m->exec_count = add_sat32(m->exec_count, x->exec_count);
+	m->alloc_unbounded = add_sat32(m->alloc_unbounded, x->alloc_unbounded);
+	m->io_count = add_sat32(m->io_count, x->io_count);
+	m->cpu_ns += x->cpu_ns;
+	m->wait_ns += x->wait_ns;
+	m->blocked_ns += x->blocked_ns;
+	m->alloc_ns += x->alloc_ns;
+}
+
+static int sample_cmp(const struct sample_row *a, const struct sample_row *b)
+{
+	if (a->cpu != b->cpu)
+		return a->cpu < b->cpu ? -1 : 1;
+	return (a->domid > b->domid) - (a->domid < b->domid);
+}
+
+/* s->merged = s->old + SEC, both sorted as the tables' keys are. */
+static int merge_rows(struct store *s, const struct second *sec)
+{
+	const struct stored *o = &s->old;
+	struct stored *m = &s->merged;
+	size_t i = 0, j = 0;
+
+	if (room(m, o->ncpus + sec->ncpus, o->nsamples + sec->nsamples) < 0)
+		return -1;
+	m->ncpus = m->nsamples = 0;
+	while (i < o->ncpus || j < sec->ncpus) {
+		const struct cpu_row *a = i < o->ncpus ? &o->cpus[i] : NULL;
+		const struct cpu_row *b = j < sec->ncpus ? &sec->cpus[j] : NULL;
+		struct cpu_row *c = &m->cpus[m->ncpus];
+		struct part *p = &m->parts[m->ncpus++];
+		struct part pb = { 0, 0 };
+		if (b)
+			pb = (struct part){ b->from_ns,
+					    b->from_ns + b->observed_ns };
+		if (a && (!b || a->cpu < b->cpu)) {
+			*c = *a;
+			*p = o->parts[i++];
+			continue;
+		}
+		*c = *b;
+		*p = pb;
+		j++;
+		if (!a || a->cpu != b->cpu)
+			continue;
+		const struct part *pa = &o->parts[i++];
+		/* A part that saw nothing of the CPU has no place to join. */
+		if (!b->observed_ns) {
+			*p = *pa;
+		} else if (a->observed_ns) {
+			p->from_ns = pa->from_ns < pb.from_ns ? pa->from_ns :
+				     pb.from_ns;
+			p->to_ns = pa->to_ns > pb.to_ns ? pa->to_ns : pb.to_ns;
+		}
+		c->observed_ns += a->observed_ns;
+		c->sched_ns += a->sched_ns;
+		c->lost_records = add_sat32(c->lost_records, a->lost_records);
+		c->malformed_records = add_sat32(c->malformed_records,
+						 a->malformed_records);
+		c->from_ns = p->from_ns;
+	}
+	i = j = 0;
+	while (i < o->nsamples || j < sec->nsamples) {
+		const struct sample_row *a, *b;
+		a = i < o->nsamples ? &o->samples[i] : NULL;
+		b = j < sec->nsamples ? &sec->samples[j] : NULL;
+		int cmp = !a ? 1 : !b ? -1 : sample_cmp(a, b);
+		struct sample_row *r = &m->samples[m->nsamples++];
+		*r = cmp <= 0 ? *a : *b;
+		if (cmp == 0)
+			add_sample(r, b);
+		i += cmp <= 0;
+		j += cmp >= 0;
+	}
+	return 0;
+}
+
+/* Replace second SEC's stored rows (s->old) with s->merged; its minute
+ * and hour are rolled up again from the tables. */
+static int complete_second(struct store *s, const struct second *sec)
+{
+	if (merge_rows(s, sec) < 0)
+		return out_of_memory(s);
+	const struct stored *m = &s->merged;
+	struct second merged = {
+		.t = sec->t, .complete = sec->complete,
+		.cpus = m->cpus, .ncpus = m->ncpus,
+		.samples = m->samples, .nsamples = m->nsamples,
+		.doms = sec->doms, .ndoms = sec->ndoms,
+	};
+	for (int i = 0; i < 3; i++) {
+		sqlite3_bind_int64(s->del_second[i], 1, sec->t);
+		if (step(s, s->del_second[i], "cannot rewrite a second") < 0)
+			return -1;
+	}
+	if (write_rows(s, &merged) < 0 || write_parts(s, &merged, m->parts) < 0)
+		return -1;
+	if (rollup_redo(s->rollup, sec->t) < 0)
+		return fail(s, "cannot roll up");
+	return 0;
+}
+
+/* A second not stored yet. */
+static int write_second(struct store *s, const struct second *sec)
+{
+	if (write_rows(s, sec) < 0 || write_parts(s, sec, NULL) < 0)
+		return -1;
+	if (rollup_second(s->rollup, sec) < 0)
+		return fail(s, "cannot roll up");
+	return 0;
+}
+
+/* Second SEC is stored already, in whole or in part. */
+static int stored_again(struct store *s, const struct second *sec)
+{
+	if (read_stored(s, sec->t) < 0)
+		return -1;
+	int rc = classify(s, sec);
+	if (rc != STORE_COMPLETED)
+		return rc;
+	/* Its minute and hour are rolled up again from what is stored: not
+	 * once retention has begun to take them. */
+	int whole = rollup_can_redo(s->rollup, sec->t);
+	if (whole < 0)
+		return fail(s, "cannot read meta");
+	if (!whole)
+		return STORE_OVERLAP;
+	return complete_second(s, sec) < 0 ? -1 : STORE_COMPLETED;
+}
+
 int store_second(struct store *s, const struct second *sec)
 {
 	double began = clock_s(CLOCK_MONOTONIC);
@@ -302,9 +677,9 @@ int store_second(struct store *s, const struct second *sec)
 	sqlite3_bind_int64(s->exists, 1, sec->t);
 	int rc = step(s, s->exists, "cannot read cpu_1s");
 	if (rc == 0)
-		rc = write_rows(s, sec);
-	if (rc == 0 && rollup_second(s->rollup, sec) < 0)
-		rc = fail(s, "cannot roll up");
+		rc = write_second(s, sec);
+	else if (rc == 1)
+		rc = stored_again(s, sec);
 	if (rc >= 0 && exec(s, "COMMIT") < 0)
 		rc = -1;
 	if (rc < 0) {
@@ -314,7 +689,7 @@ int store_second(struct store *s, const struct second *sec)
 	}
 	rollup_committed(s->rollup);
 	note_write(s, sec->t, began);
-	if (rc == 0 && sec->t > s->newest_t)
+	if (rc == STORE_WRITTEN && sec->t > s->newest_t)
 		s->newest_t = sec->t;
 	/* The second is stored: a prune that finds the disk full is tried
 	 * again after the next one, not reported as a failed write. */
@@ -434,7 +809,8 @@ int store_run_end(struct store *s, const struct run_info *r)
 		 "lost_records = ?5, malformed = ?6, anomalies = ?7, "
 		 "seconds_written = ?8, seconds_skipped = ?9, status = ?10, "
 		 "seconds_dropped = ?11, max_write_ms = ?12, wal_peak_bytes = ?13, "
-		 "max_lag_ms = ?14 WHERE id = ?1") < 0)
+		 "max_lag_ms = ?14, seconds_completed = ?15, "
+		 "seconds_overlapping = ?16 WHERE id = ?1") < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, s->run_id);
 	if (a->seconds_emitted) {
@@ -454,6 +830,8 @@ int store_run_end(struct store *s, const struct run_info *r)
 	sqlite3_bind_int64(st, 13, (sqlite3_int64)s->ws.wal_peak_bytes);
 	if (r->lag_measured)
 		sqlite3_bind_double(st, 14, r->max_lag_s * 1e3);
+	sqlite3_bind_int64(st, 15, (sqlite3_int64)r->seconds_completed);
+	sqlite3_bind_int64(st, 16, (sqlite3_int64)r->seconds_overlapping);
 	int rc = step(s, st, "cannot write run");
 	sqlite3_finalize(st);
 	return rc;

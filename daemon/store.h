@@ -2,7 +2,9 @@
  * The writer: one closed second at a time into the database, whole, in one
  * transaction.  A second already in the database (a replay of the same
  * trace, a restart) is left exactly as it is and reported as skipped, so
- * replaying twice gives the same rows and stored rows are never touched.
+ * replaying twice gives the same rows and stored rows are never touched,
+ * but for one case: a second stored in part, whose other part, observed
+ * by this run, does not overlap it, is completed (store.c).
  */
 #ifndef XENMON_STORE_H
 #define XENMON_STORE_H
@@ -18,7 +20,14 @@ struct store;
 struct store *store_open(const char *path, char *err, size_t errlen);
 void store_close(struct store *s);
 
-/* 0: written; 1: already stored, skipped; -1: error (store_error). */
+/* What store_second did with a second, or -1 on error (store_error). */
+enum {
+	STORE_WRITTEN,     /* not stored before: written */
+	STORE_SKIPPED,     /* stored already, all of what this run has of it */
+	STORE_COMPLETED,   /* stored in part; this run's part, beside it, added */
+	STORE_OVERLAP,     /* stored in part, overlapping this run's part
+			      (or its minute partly pruned already): left */
+};
 int store_second(struct store *s, const struct second *sec);
 
 /* The last error was the disk (or the file system's quota) being full:
@@ -50,10 +59,15 @@ struct run_info {
 	const struct acct_stats *st;
 	uint64_t tsc_anomalies;     /* the merge's: TSC backwards or leaping */
 	uint64_t seconds_written, seconds_skipped, seconds_dropped;
+	uint64_t seconds_completed, seconds_overlapping;
 	bool lag_measured;
 	double max_lag_s;
 	const char *status;
 };
+
+/* The status store_open gives a run left 'running' by a writer that is
+ * gone (the writer lock is free). */
+#define STORE_RUN_ABANDONED "ended abnormally (killed, or its host stopped)"
 
 int store_run_begin(struct store *s, const struct run_info *r);
 int store_run_end(struct store *s, const struct run_info *r);

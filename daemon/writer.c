@@ -140,9 +140,19 @@ static bool wait_for_space(struct writer *w, bool *last_try)
 	return go_on;
 }
 
-static void note_lag(struct writer *w, int64_t t)
+/* How long after S ended it was stored; a second that the end of the
+ * trace cut ends where the trace did. */
+static void note_lag(struct writer *w, const struct second *s)
 {
-	double lag = clock_s(CLOCK_REALTIME) - (double)(t + 1);
+	uint64_t end_ns = 1000000000;
+	if (!s->complete) {
+		end_ns = 0;
+		for (size_t i = 0; i < s->ncpus; i++)
+			if (s->cpus[i].from_ns + s->cpus[i].observed_ns > end_ns)
+				end_ns = s->cpus[i].from_ns + s->cpus[i].observed_ns;
+	}
+	int64_t t = s->t;
+	double lag = clock_s(CLOCK_REALTIME) - ((double)t + end_ns / 1e9);
 	if (!w->st.lag_measured || lag > w->st.max_lag_s) {
 		w->st.max_lag_s = lag;
 		w->st.max_lag_t = t;
@@ -152,16 +162,17 @@ static void note_lag(struct writer *w, int64_t t)
 	w->st.lag_measured = true;
 }
 
-/* Write the current second, retrying while the disk is full.  0 written,
- * 1 skipped, -1 failed. */
+/* Write the current second, retrying while the disk is full: what
+ * store_second did with it, or -1. */
 static int write_current(struct writer *w)
 {
 	bool last_try = false;
 	for (;;) {
 		int rc = store_second(w->store, &w->cur.s);
 		if (rc >= 0) {
-			if (rc == 0 && w->o.wall_clock)
-				note_lag(w, w->cur.s.t);
+			if ((rc == STORE_WRITTEN || rc == STORE_COMPLETED) &&
+			    w->o.wall_clock)
+				note_lag(w, &w->cur.s);
 			pthread_mutex_lock(&w->lock);
 			bool was_full = w->full;
 			w->full = false;
@@ -216,10 +227,14 @@ static void *run(void *arg)
 		pthread_mutex_unlock(&w->lock);
 		int rc = failed ? -1 : write_current(w);
 		pthread_mutex_lock(&w->lock);
-		if (rc == 0)
+		if (rc == STORE_WRITTEN)
 			w->st.written++;
-		else if (rc == 1)
+		else if (rc == STORE_SKIPPED)
 			w->st.skipped++;
+		else if (rc == STORE_COMPLETED)
+			w->st.completed++;
+		else if (rc == STORE_OVERLAP)
+			w->st.overlapping++;
 		else if (!w->failed) {
 			w->failed = true;
 			if (w->full)
@@ -330,7 +345,7 @@ int writer_put(struct writer *w, const struct second *s)
 		return 0;
 	if (too_late(w)) {
 		w->st.after_stop++;
-		return 0;
+		return 1;
 	}
 	pthread_mutex_lock(&w->lock);
 	make_room(w);

@@ -39,6 +39,8 @@ struct writer_opts {
 
 struct writer_stats {
 	uint64_t written, skipped;
+	uint64_t completed;       /* stored in part before, completed */
+	uint64_t overlapping;     /* stored in part, overlapping: left */
 	uint64_t dropped;         /* seconds lost to a full disk */
 	uint64_t after_stop;      /* seconds closed too long after a stop */
 	bool lag_measured;        /* wall_clock, and a second was stored */
@@ -57,7 +59,8 @@ struct writer;
 
 struct writer *writer_start(struct store *store, const struct writer_opts *o);
 
-/* Queue a copy of S; -1 if the writer has failed (store_error says why).
+/* Queue a copy of S; -1 if the writer has failed (store_error says why),
+ * 1 if S came after the stop's grace and nothing more will be stored.
  * A second with nothing in it (no CPU, no row) is not stored. */
 int writer_put(struct writer *w, const struct second *s);
 

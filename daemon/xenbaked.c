@@ -21,6 +21,7 @@
 #include "retention.h"
 #include "schema.h"
 #include "store.h"
+#include "timearg.h"
 #include "writer.h"
 
 #define DEFAULT_DB "/var/lib/xenmon/xenmon.db"
@@ -50,10 +51,11 @@ static void usage(FILE *f)
 "  --cpu-mhz MHZ       TSC frequency; by default calibrated from the\n"
 "                      trace's own scheduler records (replay) or taken\n"
 "                      from Xen (live)\n"
-"  --start-time SECS   Unix time (may be fractional) of the trace's first\n"
-"                      record; by default the file's modification time\n"
-"                      minus the trace's span, or for a stream the time\n"
-"                      its first bytes arrive\n"
+"  --start-time SECS   Unix time (may be fractional, 1970 to 3000) of the\n"
+"                      trace's first record; by default the file's\n"
+"                      modification time minus the trace's span, or for a\n"
+"                      stream the time its first bytes arrive less the\n"
+"                      span of the records in them\n"
 "  --realtime          replay paced by trace time (one second per second)\n"
 "  --tbuf-pages N      live: trace-buffer pages per CPU that Xen allocates\n"
 "                      (default %u; Xen keeps the first size until reboot)\n"
@@ -74,8 +76,11 @@ static void usage(FILE *f)
 "\n"
 "A replay ends with a summary of what was read and written.  Seconds already\n"
 "in the database are left exactly as they are, so replaying a trace twice\n"
-"writes nothing new.  Exit status: 0 done, 1 runtime error (the message\n"
-"names the file and, for a trace, the byte offset), 2 usage error.\n",
+"writes nothing new; only a second stored in part (where two trace files\n"
+"join) is completed by the part another trace observed beside it.\n"
+"SIGINT, SIGTERM and SIGHUP stop it, the complete seconds written.  Exit\n"
+"status: 0 done or stopped, 1 runtime error (the message names the file\n"
+"and, for a trace, the byte offset), 2 usage error.\n",
 	LIVE_DEFAULT_TBUF_PAGES);
 }
 
@@ -161,10 +166,13 @@ int main(int argc, char **argv)
 						   "in MHz (1 to 100000)", optarg);
 			break;
 		case OPT_START:
+			/* The readers' bound on times (timearg.h). */
 			if (parse_number(optarg, &o.start_time) < 0 ||
-			    o.start_time < 0 || o.start_time > 32503680000.0)
+			    o.start_time < 0 ||
+			    o.start_time > (double)TIMEARG_MAX)
 				return usage_error("--start-time: '%s' is not a Unix "
-						   "time in seconds", optarg);
+						   "time in seconds from 1970 to "
+						   "3000", optarg);
 			o.have_start = true;
 			break;
 		case OPT_TBUF_PAGES:
@@ -240,6 +248,10 @@ int main(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* A terminal that goes away (an SSH session dropped under
+	 * "xentrace | xenbaked --input -") ends the run as a stop does,
+	 * rather than killing it without its summary and its run row. */
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	if (!o.input) {

@@ -1,10 +1,12 @@
 /*
  * libFuzzer target: arbitrary bytes as a xentrace stream through the whole
- * replay core: window parsing, the head scan (calibration and initial
- * states), the TSC-order merge and the accounting engine, with every
- * emitted second checked against the invariants that must hold whatever
- * the input: no CPU accounts more than the second it observed, no bucket
- * runs past a second.  Build with clang -fsanitize=fuzzer,address,undefined.
+ * replay core: window parsing, the decoder (decode.h) as the head scan
+ * (calibration and initial states), the TSC-order merge and the accounting
+ * engine read records with it, with every emitted second checked against
+ * the invariants that must hold whatever the input: no CPU accounts more
+ * than the second it observed, no bucket runs past a second; and malformed
+ * records counted exactly when the first one is placed in the input.
+ * Build with clang -fsanitize=fuzzer,address,undefined.
  *
  * The input is fed in chunks whose sizes come from the data itself, so
  * that windows and records are cut at every possible place.
@@ -77,6 +79,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		prescan_hints(&pre, a, prescan_horizon(&pre));
 		int rc = merge_run(&m);
 		acct_finish(a, rc == 0);
+		if ((acct_stats(a)->malformed > 0) != m.malformed_seen ||
+		    (m.malformed_seen && m.malformed_off >= size))
+			abort();
 		merge_free(&m);
 	}
 	acct_free(a);

@@ -11,7 +11,7 @@ out=${FUZZ_OUT:-$(mktemp -d /tmp/xenmon-fuzz.XXXXXX)}
 bin=$out/fuzz_replay
 clang -g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
   -fno-sanitize-recover=undefined -I"$src/daemon" -o "$bin" \
-  "$src/tests/fuzz/fuzz_replay.c" "$src"/daemon/{account,input,merge,prescan}.c -lm
+  "$src/tests/fuzz/fuzz_replay.c" "$src"/daemon/{account,decode,input,merge,prescan}.c -lm
 mkdir -p "$out/corpus"
 cp "$src"/tests/fuzz/seeds/* "$src"/tests/fuzz/regressions/* "$out/corpus/"
 cd "$out"

@@ -80,7 +80,8 @@ static const char FILL_CPU[] =
 	"WITH RECURSIVE s(t) AS (SELECT %" PRId64 " UNION ALL SELECT t + 1 FROM s"
 	"  WHERE t < %" PRId64 " - 1),"
 	" c(cpu) AS (SELECT 0 UNION ALL SELECT cpu + 1 FROM c WHERE cpu < 15)"
-	" INSERT INTO cpu_1s SELECT t, cpu, 1000000000, 2000, (t %% 86399 = 0) * 7"
+	" INSERT INTO cpu_1s (t, cpu, observed_ns, sched_ns, lost_records)"
+	" SELECT t, cpu, 1000000000, 2000, (t %% 86399 = 0) * 7"
 	" FROM s, c";
 
 static double table_mb(sqlite3 *db, const char *a, const char *b)

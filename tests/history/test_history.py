@@ -31,6 +31,8 @@ import tempfile
 from collections import defaultdict
 
 SIM, BAKE, EXPORT, SCHEMA = sys.argv[1:5]
+# migration N is the file NNN_*.sql (schema/embed.py)
+CURRENT = len([f for f in os.listdir(SCHEMA) if f[:3].isdigit() and f.endswith('.sql')])
 START = 1700000000          # 22:13:20 UTC: not on an hour, on purpose
 SECONDS = 10800
 IDLE = 32767
@@ -50,20 +52,24 @@ def run(cmd, ok=(0,)):
 
 
 def truth(prefix):
-    """Per (second, domain) sums over CPUs, and per second host facts."""
+    """Per (second, domain) sums over CPUs, and per second host facts: the
+    CPUs, lost records, and the time observed (the mean of the CPUs')."""
     dom = {}
     with open(prefix + '-dom.csv') as f:
         for r in csv.DictReader(f):
             dom[(int(r['t']), int(r['domid']))] = {
                 k: (None if v == '' else int(v)) for k, v in r.items()}
-    host = defaultdict(lambda: [0, 0])          # t -> [cpus, lost]
+    host = defaultdict(lambda: [0, 0, 0])       # t -> [cpus, lost, observed]
     cpu = {}
     with open(prefix + '-cpu.csv') as f:
         for r in csv.DictReader(f):
             t = int(r['t'])
             host[t][0] += 1
             host[t][1] += int(r['lost_records'])
+            host[t][2] += int(r['observed_ns'])
             cpu[(t, int(r['cpu']))] = {k: int(v) for k, v in r.items()}
+    for h in host.values():
+        h[2] //= h[0]
     busy = defaultdict(int)
     with open(prefix + '-cpu-dom.csv') as f:
         for r in csv.DictReader(f):
@@ -76,27 +82,37 @@ SUMS = ('exec_count', 'cpu_ns', 'wait_ns', 'blocked_ns', 'alloc_ns',
         'alloc_unbounded', 'io_count')
 
 
-def expected_rollup(dom, grain):
+def per_second(ns, observed):
+    """NS of a second observed for OBSERVED ns, per whole second: how the
+    one-second CPU% of a partly observed second is counted (xenmon-export(1))."""
+    s = 10**9
+    if observed <= 0 or observed >= s:
+        return ns
+    return ns // observed * s + ns % observed * s // observed
+
+
+def expected_rollup(dom, host, grain):
     exp = {}
     for (t, d), r in dom.items():
+        pct_ns = per_second(r['cpu_ns'], host[t][2])
         k = (t - t % grain, d)
         e = exp.setdefault(k, dict({c: 0 for c in SUMS}, seconds=0, peak=0,
                                    amin=None, amax=None, hist=defaultdict(int)))
         e['seconds'] += 1
         for c in SUMS:
             e[c] += r[c]
-        e['peak'] = max(e['peak'], r['cpu_ns'])
+        e['peak'] = max(e['peak'], pct_ns)
         if r['alloc_min_ns'] is not None:
             e['amin'] = r['alloc_min_ns'] if e['amin'] is None else min(e['amin'], r['alloc_min_ns'])
             e['amax'] = r['alloc_max_ns'] if e['amax'] is None else max(e['amax'], r['alloc_max_ns'])
-        e['hist'][r['cpu_ns'] // 10000000] += 1
+        e['hist'][pct_ns // 10000000] += 1
     return exp
 
 
-def check_rollups(db, dom, cpu, busy, label):
+def check_rollups(db, dom, host, cpu, busy, label):
     con = sqlite3.connect(db)
     for grain, table in ((60, 'sample_1m'), (3600, 'sample_1h')):
-        exp = expected_rollup(dom, grain)
+        exp = expected_rollup(dom, host, grain)
         got = {}
         for row in con.execute('SELECT t, domid, seconds, %s, cpu_peak_ns, alloc_min_ns,'
                                ' alloc_max_ns, cpu_pct_hist FROM %s' % (', '.join(SUMS), table)):
@@ -134,13 +150,15 @@ def nearest_rank(values, p):
 
 
 def expected_export(dom, host, step, t0, t1):
-    """Per (step start, domid): the figures of xenmon-export(1)."""
-    steps = defaultdict(lambda: {'secs': [], 'lost': 0})
-    for t, (cpus, lost) in host.items():
+    """Per (step start, domid): the figures of xenmon-export(1), over the
+    time observed."""
+    steps = defaultdict(lambda: {'secs': [], 'lost': 0, 'observed': 0})
+    for t, (cpus, lost, observed) in host.items():
         if t0 <= t < t1:
             s = steps[t - t % step]
             s['secs'].append(t)
             s['lost'] += lost
+            s['observed'] += observed
     out = {}
     doms = defaultdict(dict)
     for (t, d), r in dom.items():
@@ -148,19 +166,20 @@ def expected_export(dom, host, step, t0, t1):
             doms[(t - t % step, d)][t] = r
     for (st, d), rows in doms.items():
         secs = steps[st]['secs']
-        n = len(secs)
-        pct = [rows[t]['cpu_ns'] / 1e7 if t in rows else 0.0 for t in secs]
+        seen = steps[st]['observed'] / 1e9            # seconds observed
+        pct = [per_second(rows[t]['cpu_ns'], host[t][2]) / 1e7 if t in rows else 0.0
+               for t in secs]
         tot = {c: sum(r[c] for r in rows.values()) for c in SUMS}
         online = tot['cpu_ns'] + tot['wait_ns'] + tot['blocked_ns']
         out[(st, d)] = {
-            'cpu_pct': tot['cpu_ns'] / 1e7 / n,
+            'cpu_pct': tot['cpu_ns'] / 1e7 / seen,
             'cpu_p50_pct': nearest_rank(pct, 50), 'cpu_p95_pct': nearest_rank(pct, 95),
             'cpu_p99_pct': nearest_rank(pct, 99), 'cpu_max_pct': max(pct),
-            'wait_pct': tot['wait_ns'] / 1e7 / n,
+            'wait_pct': tot['wait_ns'] / 1e7 / seen,
             'blocked_pct': 100.0 * tot['blocked_ns'] / online if online else None,
-            'execs_per_s': tot['exec_count'] / n, 'io_per_s': tot['io_count'] / n,
+            'execs_per_s': tot['exec_count'] / seen, 'io_per_s': tot['io_count'] / seen,
             'alloc_avg_ns': tot['alloc_ns'] // tot['exec_count'] if tot['exec_count'] else None,
-            'lost_records': steps[st]['lost'], 'covered_pct': 100.0 * n / step,
+            'lost_records': steps[st]['lost'], 'covered_pct': 100.0 * seen / step,
         }
     return out
 
@@ -227,7 +246,7 @@ def main():
         db = os.path.join(tmp, 'full.db')
         run([BAKE, '--input', trace, '--db', db, '--cpu-mhz', '2400',
              '--start-time', str(START), '--quiet'])
-        check_rollups(db, dom, cpu, busy, 'incremental')
+        check_rollups(db, dom, host, cpu, busy, 'incremental')
 
         check_export(db, dom, host, '1h', START, START + SECONDS, 0.5, 'sample_1h', 'full')
         check_export(db, dom, host, '1m', START + 1800, START + 5400, 0, 'sample_1s', 'full')
@@ -266,8 +285,8 @@ def main():
              '--workload', 'periodic', '--rate', '0.05', '--seed', '7',
              '--start-time', str(old_start), '-o', old_trace, '--truth', old_prefix])
         run(base + ['--input', old_trace, '--start-time', str(old_start)])
-        d2, _, c2, b2 = truth(old_prefix)
-        check_rollups(resumed, {**dom, **d2}, {**cpu, **c2}, {**busy, **b2},
+        d2, h2, c2, b2 = truth(old_prefix)
+        check_rollups(resumed, {**dom, **d2}, {**host, **h2}, {**cpu, **c2}, {**busy, **b2},
                       'resumed mid-minute, then an older trace')
 
         # retention, forced by choosing the trace time: keep 1 h of seconds,
@@ -317,12 +336,12 @@ def main():
               'schema version 1' in r.stderr and 'xenbaked' in r.stderr, r.stderr)
         run([BAKE, '--input', trace, '--db', v1, '--cpu-mhz', '2400', '--start-time', str(START), '--quiet'])
         con = sqlite3.connect(v1)
-        check('migration: to the current version (3), every one-second row kept',
-              con.execute('PRAGMA user_version').fetchone()[0] == 3 and
+        check('migration: to the current version (%d), every one-second row kept' % CURRENT,
+              con.execute('PRAGMA user_version').fetchone()[0] == CURRENT and
               con.execute('SELECT count(*) FROM sample_1s').fetchone()[0] == n1 and
               con.execute("SELECT count(*) FROM meta WHERE key = 'history_backfill'").fetchone()[0] == 0)
         con.close()
-        check_rollups(v1, dom, cpu, busy, 'back-filled')
+        check_rollups(v1, dom, host, cpu, busy, 'back-filled')
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Bad traces at the command line: truncated, bit-flipped, zero-filled,
-endlessly repeated and out of order.  Output is TAP.
+a block of zeros inside a window, endlessly repeated and out of order.
+Output is TAP.
 
 For every input: no crash (no signal), no hang (a time limit), bounded
 memory (the daemon's own peak RSS), exit 0 or 1 with, on 1, a message that
@@ -27,6 +28,8 @@ sys.path.insert(0, os.path.join(HERE, '..', 'lib'))
 from tap import report  # noqa: E402
 
 COMPARE = os.path.join(HERE, '..', 'golden', 'compare.py')
+sys.path.insert(0, os.path.join(HERE, '..', 'golden'))
+import compare  # noqa: E402
 START = 1700000000
 TIME_LIMIT_S = 60
 RSS_LIMIT_MIB = 160     # the look-ahead (32 MiB of input) held twice over, plus SQLite
@@ -127,6 +130,91 @@ def lone_tsc(data):
     raise SystemExit('no record to flip')
 
 
+def windows(data):
+    """(body offset, size, cpu) of every window of a trace."""
+    off, wins = 0, []
+    while off + 12 <= len(data):
+        cpu = int.from_bytes(data[off + 4:off + 8], 'little')
+        size = int.from_bytes(data[off + 8:off + 12], 'little')
+        wins.append((off + 12, size, cpu))
+        off += 12 + size
+    return wins
+
+
+def cpu_records(data, wins, cpu):
+    """(file offset, TSC or None) of each record of CPU, in its order: its
+    windows' bytes are one sequence, a record may go on in the next one."""
+    spans = [(b, n) for b, n, c in wins if c == cpu]
+    stream = b''.join(data[b:b + n] for b, n in spans)
+    where, at = [], 0
+    for b, n in spans:
+        where.append((at, b))
+        at += n
+    recs, p, k = [], 0, 0
+    while p + 4 <= len(stream):
+        while k + 1 < len(where) and where[k + 1][0] <= p:
+            k += 1
+        hdr = int.from_bytes(stream[p:p + 4], 'little')
+        tsc = int.from_bytes(stream[p + 4:p + 12], 'little') if hdr >> 31 else None
+        recs.append((where[k][1] + p - where[k][0], tsc))
+        p += 4 + (8 if hdr >> 31 else 0) + 4 * ((hdr >> 28) & 7)
+    return recs
+
+
+def zero_block(good, meta):
+    """A 4 KiB block of zeros, aligned as a file system block is, inside a
+    window in the middle of the trace with records after it in the same
+    window: the trace, the block's offset, the first record whose header
+    it zeroes (the first malformed one), its CPU and the second of the
+    last timed record before it (where the damage starts)."""
+    wins = windows(good)
+    for body, size, cpu in wins[len(wins) // 2:]:
+        block = (body + 4095) // 4096 * 4096
+        if block + 4096 + 1024 > body + size:
+            continue
+        recs = cpu_records(good, wins, cpu)
+        first = min(o for o, _ in recs if o >= block)
+        tsc = [t for o, t in recs if o < block and t is not None][-1]
+        ns = (tsc - int(meta['first_tsc'])) * 1000 // int(meta['mhz'])
+        data = bytearray(good)
+        data[block:block + 4096] = bytes(4096)
+        return bytes(data), block, first, cpu, START + ns // 10**9
+    raise SystemExit('no window holds a 4 KiB block')
+
+
+def marked_and_exact(db, truth):
+    """The CPU-seconds marked incomplete by malformed records, and the
+    mismatches with the truth of every second none of whose CPUs is marked
+    (a second is incomplete when one of its CPUs is, as for lost records:
+    a vCPU's records on one CPU change what is booked on others)."""
+    con = sqlite3.connect(db)
+    try:
+        marked = set(con.execute('SELECT t, cpu FROM cpu_1s WHERE malformed_records > 0'))
+    except sqlite3.Error as e:
+        return None, ['%s: %s' % (db, e)]
+    finally:
+        con.close()
+    trows, tcpus = compare.load_truth(truth)
+    _, orows, ocpus = compare.load_db(db)
+    incomplete = {t for t, _ in marked}
+
+    def skip(t):
+        return t in incomplete
+    rep = compare.Report()
+    lines = []
+    rep.fail = lambda msg: lines.append(msg)
+    if {t for t, _ in tcpus} != {t for t, _ in ocpus}:
+        lines.append('seconds differ')
+    compare.compare_rows(rep, 'sample', orows, trows, compare.TIMES,
+                         compare.COUNTS + compare.MINMAX, 0.001, 1000, skip)
+    compare.compare_rows(rep, 'domain', compare.by_domain(orows),
+                         compare.by_domain(trows), compare.TIMES, compare.COUNTS,
+                         0.001, 1000, skip)
+    compare.compare_rows(rep, 'cpu', ocpus, tcpus, ('observed_ns', 'sched_ns'),
+                         ('lost_records',), 0.001, 1000, skip)
+    return marked, lines
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--sim', required=True)
@@ -176,6 +264,45 @@ def main():
         rc, err, rss, secs = bake(a, db, data=data)
         verdict('64 KiB zero-filled at byte %d: stopped there, named, the seconds '
                 'before it exact' % mid, rc, err, rss, secs, db, keeps=True, want=(1,))
+
+        # a 4 KiB block of zeros inside a window, the mark of a file system
+        # that lost a block in a crash: replayed (exit 0), the malformed
+        # records counted and the first one's offset named, the CPU-seconds
+        # they touch, from the damage on, marked incomplete (cpu_1s.
+        # malformed_records), and every second not marked exact; the same
+        # from a file and from a stream
+        meta = {}
+        with open(truth + '-meta.csv') as f:
+            next(f)
+            meta = dict(line.strip().split(',', 1) for line in f)
+        zeroed, block, first, zcpu, zt = zero_block(good, meta)
+        zpath = '%s/zeros.bin' % tmp
+        open(zpath, 'wb').write(zeroed)
+        for how in ('file', 'stream'):
+            n += 1
+            db = '%s/%d.db' % (tmp, n)
+            args = [a.bake, '--input', zpath if how == 'file' else '-', '--db', db,
+                    '--cpu-mhz', '2400', '--start-time', str(START)]
+            r = subprocess.run(args, input=None if how == 'file' else zeroed,
+                               capture_output=True, timeout=TIME_LIMIT_S)
+            out = r.stdout.decode(errors='replace')
+            m = re.search(r'^malformed\s+(\d+) \(skipped\), the first at byte (\d+)',
+                          out, re.M)
+            marked, wrong = marked_and_exact(db, truth)
+            seconds = sorted(t for t, c in marked or ())
+            ok = (r.returncode == 0 and m is not None and int(m.group(1)) > 0 and
+                  int(m.group(2)) == first and marked is not None and
+                  (zt, zcpu) in marked and all(c == zcpu for _, c in marked) and
+                  seconds == list(range(zt, zt + len(seconds))) and
+                  not wrong and not impossible(db))
+            results.append((
+                '4 KiB of zeros at byte %d (CPU %d, second %d), %s: exit 0, the first '
+                'malformed record named at byte %d, its CPU-seconds marked, the other '
+                'seconds exact' % (block, zcpu, zt - START, how, first), ok,
+                'exit %d; %s; marked %s; %d mismatches %s; %s' % (
+                    r.returncode, m.group(0) if m else 'no malformed line',
+                    sorted(marked) if marked is not None else None, len(wrong),
+                    wrong[:3], r.stderr.decode(errors='replace')[-300:])))
 
         # bit flips: 1, 10 and 1000 random bits, three traces each
         for flips in (1, 10, 1000):

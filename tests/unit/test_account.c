@@ -321,6 +321,98 @@ static void test_unknown_and_malformed(void **state)
 	acct_free(a);
 }
 
+/* Events of the classes Xen writes are never malformed, used or not (the
+ * general class's TRC_TRACE_IRQ, a guest's own event 0); zeros and a
+ * class no Xen has are, and mark their CPU's second. */
+static void test_possible_and_impossible_classes(void **state)
+{
+	(void)state;
+	struct acct *a = new_acct(&g, (int64_t)T0 * (int64_t)S);
+	feed(a, 1, 0, TRC_SCHED_CONTINUE_RUNNING, 1, DOMV(IDLE, 1));
+	feed(a, 0, 10, TRC_GEN + 4, 3, 40, 1, 2);
+	feed(a, 0, 20, TRC_GUEST, 1, 7);
+	feed(a, 0, 30, TRC_SCHED_CLASS_EVT(CSCHED2, 4), 2, 1, 2);
+	assert_int_equal(acct_stats(a)->malformed, 0);
+	feed(a, 0, 40, 0x01000001, 1, 7);   /* class bit 8: no such class */
+	feed_zero(a, 0, 40);
+	feed(a, 1, 1500 * MS, TRC_SCHED_CONTINUE_RUNNING, 1, DOMV(IDLE, 1));
+	assert_int_equal(acct_finish(a, true), 0);
+	const struct acct_stats *st = acct_stats(a);
+	assert_int_equal(st->unused_class, 3);
+	assert_int_equal(st->malformed, 2);
+	assert_int_equal(find_cpu(&g, T0, 0)->malformed_records, 2);
+	assert_int_equal(find_cpu(&g, T0, 1)->malformed_records, 0);
+	acct_free(a);
+}
+
+/*
+ * A block of zeros in CPU 0's records, as a file system leaves where it
+ * lost a block in a crash: each zero word a malformed record, at the
+ * CPU's last time.  The records that were there are gone, so CPU 0's
+ * figures are incomplete from there until its records are well-formed
+ * and timed again (2.9 s): every second of that is marked on CPU 0, none
+ * on CPU 1, none after.  Meanwhile CPU 0's records are not taken without
+ * the order (acct_unordered_ok), so that the first good one is seen.
+ */
+static void test_zero_block_marks_its_seconds(void **state)
+{
+	(void)state;
+	struct acct *a = new_acct(&g, (int64_t)T0 * (int64_t)S);
+	rs(a, 0, 0, IDLE, 0, RUN, RNB);
+	rs(a, 0, 100, 1, 0, RNB, RUN);
+	feed(a, 1, 200, TRC_SCHED_CONTINUE_RUNNING, 1, DOMV(IDLE, 1));
+	feed(a, 0, 600 * MS, TRC_SCHED_SWITCH_INFPREV, 3, 1, 0, 5);
+	assert_true(acct_unordered_ok(a, 0));
+	for (int i = 0; i < 16; i++)
+		feed_zero(a, 0, 600 * MS);
+	assert_false(acct_unordered_ok(a, 0));
+	assert_true(acct_unordered_ok(a, 1));
+	for (uint64_t t = 500; t < 3000; t += 1000)
+		feed(a, 1, t * MS, TRC_SCHED_CONTINUE_RUNNING, 1, DOMV(IDLE, 1));
+	/* no TSC of its own: still the damage's time */
+	uint32_t w = DOMV(1, 0);
+	acct_record(a, 0, tsc_at(600 * MS),
+		    (TRC_SCHED_RUNSTATE_CHANGE | RUN << 8 | BLK << 4) | 1u << 28,
+		    (const uint8_t *)&w);
+	assert_false(acct_unordered_ok(a, 0));
+	rs(a, 0, 2900 * MS, 1, 0, BLK, RUN);
+	assert_true(acct_unordered_ok(a, 0));
+	rs(a, 0, 3200 * MS, 1, 0, RUN, BLK);
+	feed(a, 1, 3500 * MS, TRC_SCHED_CONTINUE_RUNNING, 1, DOMV(IDLE, 1));
+	assert_int_equal(acct_finish(a, true), 0);
+
+	assert_int_equal(acct_stats(a)->malformed, 16);
+	for (int k = 0; k <= 2; k++)
+		assert_int_equal(find_cpu(&g, T0 + k, 0)->malformed_records, 16);
+	assert_int_equal(find_cpu(&g, T0 + 3, 0)->malformed_records, 0);
+	for (int k = 0; k <= 3; k++)
+		assert_int_equal(find_cpu(&g, T0 + k, 1)->malformed_records, 0);
+	check_cpu_sums(&g);
+	acct_free(a);
+}
+
+/* A well-formed record naming what no Xen has (a domain id past 16 bits,
+ * a vCPU past any Xen's): malformed, skipped, its second marked; the
+ * records after it are whole, so the seconds after are not. */
+static void test_impossible_values(void **state)
+{
+	(void)state;
+	struct acct *a = new_acct(&g, (int64_t)T0 * (int64_t)S);
+	feed(a, 0, 0, TRC_SCHED_CONTINUE_RUNNING, 1, DOMV(IDLE, 0));
+	feed(a, 0, 100 * MS, TRC_SCHED_SWITCH_INFNEXT, 4, 0x10000, 0, 0, 30 * MS);
+	feed(a, 0, 200 * MS, TRC_MEM_PAGE_GRANT_MAP, 1, 0x20000);
+	feed(a, 0, 300 * MS, TRC_SCHED_CONTINUE_RUNNING, 1, DOMV(3, 20000));
+	assert_true(acct_unordered_ok(a, 0));
+	feed(a, 0, 1300 * MS, TRC_SCHED_CONTINUE_RUNNING, 1, DOMV(IDLE, 0));
+	assert_int_equal(acct_finish(a, true), 0);
+	assert_int_equal(acct_stats(a)->malformed, 3);
+	assert_int_equal(find_cpu(&g, T0, 0)->malformed_records, 3);
+	assert_int_equal(find_cpu(&g, T0 + 1, 0)->malformed_records, 0);
+	assert_int_equal(acct_stats(a)->infnext, 0);
+	assert_int_equal(acct_stats(a)->grant_map, 0);
+	acct_free(a);
+}
+
 /* Buckets are Unix seconds: an anchor inside a second makes the first
  * bucket partial; scheduler gaps are sched_ns (invariant 1). */
 static void test_anchor_and_sched_gap(void **state)
@@ -467,6 +559,9 @@ int main(void)
 		cmocka_unit_test(test_rows_sorted_as_they_grow),
 		cmocka_unit_test(test_domain_names),
 		cmocka_unit_test(test_unknown_and_malformed),
+		cmocka_unit_test(test_possible_and_impossible_classes),
+		cmocka_unit_test(test_zero_block_marks_its_seconds),
+		cmocka_unit_test(test_impossible_values),
 		cmocka_unit_test(test_anchor_and_sched_gap),
 		cmocka_unit_test(test_backfill_open_second),
 		cmocka_unit_test(test_hint_from_trace_start),

@@ -65,7 +65,9 @@ static void write_file(const struct buf *b)
 static struct got g;
 /* What the last replay() counted. */
 static struct tsc_guard last_merge;
-static uint64_t last_seconds, last_resyncs;
+static uint64_t last_seconds, last_resyncs, last_malformed;
+static bool last_malformed_seen;
+static uint64_t last_malformed_off;
 
 /* Replay PATH through input, merge and engine; returns merge_run's code. */
 static int replay(char *err, size_t errlen)
@@ -81,6 +83,9 @@ static int replay(char *err, size_t errlen)
 	last_merge = m.guard;
 	last_seconds = acct_stats(a)->seconds_emitted;
 	last_resyncs = acct_stats(a)->resyncs;
+	last_malformed = acct_stats(a)->malformed;
+	last_malformed_seen = m.malformed_seen;
+	last_malformed_off = m.malformed_off;
 	merge_free(&m);
 	input_close(&in);
 	acct_free(a);
@@ -116,6 +121,9 @@ static int replay_stream(const struct buf *b)
 	assert_int_equal(merge_init(&m, &in, a, MHZ, 1 << 20), 0);
 	int rc = merge_run(&m);
 	acct_finish(a, rc == 0);
+	last_malformed = acct_stats(a)->malformed;
+	last_malformed_seen = m.malformed_seen;
+	last_malformed_off = m.malformed_off;
 	merge_free(&m);
 	input_close(&in);
 	acct_free(a);
@@ -517,6 +525,74 @@ static void equal_tsc_trace(unsigned first)
 	assert_int_equal(r->cpu_ns, 505 - 10);  /* from the first record on */
 }
 
+/*
+ * 64 bytes of zeros in the middle of CPU 0's records, where a file system
+ * lost a block: counted as malformed, the first one's byte offset in the
+ * input told (the file, and the same bytes as a stream), CPU 0's second
+ * marked incomplete; CPU 1 and the seconds after are whole.
+ */
+static void test_zeros_in_a_window(void **state)
+{
+	(void)state;
+	static struct buf c0, c1, out;
+	char err[400];
+	memset(&c0, 0, sizeof c0);
+	memset(&c1, 0, sizeof c1);
+	put_rs(&c1, 0, IDLE_DOMID, 1, RS_RUNNING, RS_RUNNING);
+	put_rs(&c1, 1500 * MS, IDLE_DOMID, 1, RS_RUNNING, RS_RUNNING);
+	put_rs(&c0, 1, 1, 0, RS_RUNNABLE, RS_RUNNING);
+	put_rs(&c0, 200 * MS, 1, 0, RS_RUNNING, RS_BLOCKED);
+	size_t zeros = c0.n;
+	c0.n += 64;
+	put_rs(&c0, 700 * MS, 1, 0, RS_BLOCKED, RS_RUNNABLE);
+	put_rs(&c0, 1200 * MS, 1, 0, RS_RUNNABLE, RS_RUNNING);
+	put_rs(&c0, 1700 * MS, 1, 0, RS_RUNNING, RS_BLOCKED);
+	/* CPU 0's first record in a window of its own, before CPU 1's. */
+	size_t first = 16;
+	memset(&out, 0, sizeof out);
+	put_window(&out, 0, c0.b, first);
+	put_window(&out, 1, c1.b, c1.n);
+	put_window(&out, 0, c0.b + first, c0.n - first);
+	size_t at = 12 + first + 12 + c1.n + 12 + (zeros - first);
+	write_file(&out);
+	assert_int_equal(replay(err, sizeof err), 0);
+	assert_int_equal(last_malformed, 16);
+	assert_true(last_malformed_seen);
+	assert_int_equal(last_malformed_off, at);
+	assert_int_equal(find_cpu(&g, T0, 0)->malformed_records, 16);
+	assert_int_equal(find_cpu(&g, T0, 1)->malformed_records, 0);
+	assert_int_equal(find_cpu(&g, T0 + 1, 0)->malformed_records, 0);
+	assert_int_equal(find(&g, T0 + 1, 0, 1)->cpu_ns, 500 * MS);
+	check_cpu_sums(&g);
+
+	assert_int_equal(replay_stream(&out), 0);
+	assert_int_equal(last_malformed, 16);
+	assert_true(last_malformed_seen);
+	assert_int_equal(last_malformed_off, at);
+	/* A stream read a few bytes at a time brings CPU 0's rest after
+	 * CPU 1's second second, which closes the first without waiting for
+	 * it (idle, by the merge's rule): the first zero word is in it. */
+	assert_true(find_cpu(&g, T0, 0)->malformed_records > 0);
+}
+
+/* Whole records: nothing malformed, no offset. */
+static void test_no_malformed_no_offset(void **state)
+{
+	(void)state;
+	static struct buf c0, c1, out;
+	char err[400];
+	two_cpu_trace(&c0, &c1);
+	memset(&out, 0, sizeof out);
+	put_window(&out, 0, c0.b, c0.n);
+	put_window(&out, 1, c1.b, c1.n);
+	write_file(&out);
+	assert_int_equal(replay(err, sizeof err), 0);
+	assert_int_equal(last_malformed, 0);
+	assert_false(last_malformed_seen);
+	for (size_t i = 0; i < g.ncpus; i++)
+		assert_int_equal(g.cpus[i].c.malformed_records, 0);
+}
+
 static void test_equal_tsc_higher_cpu_waits(void **state)
 {
 	(void)state;
@@ -546,6 +622,8 @@ int main(void)
 		cmocka_unit_test(test_starved_cpu_holds_others_back),
 		cmocka_unit_test(test_equal_tsc_higher_cpu_waits),
 		cmocka_unit_test(test_equal_tsc_lower_cpu_goes_on),
+		cmocka_unit_test(test_zeros_in_a_window),
+		cmocka_unit_test(test_no_malformed_no_offset),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -39,8 +39,9 @@ static int build(const char *path, long seconds, int domains, int cpus)
 	sqlite3_stmt *c, *s;
 	sqlite3_exec(db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; BEGIN",
 		     NULL, NULL, NULL);
-	sqlite3_prepare_v2(db, "INSERT INTO cpu_1s VALUES (?1, ?2, 1000000000, "
-			   "1000000, 0)", -1, &c, NULL);
+	sqlite3_prepare_v2(db, "INSERT INTO cpu_1s (t, cpu, observed_ns, sched_ns, "
+			   "lost_records) VALUES (?1, ?2, 1000000000, 1000000, 0)",
+			   -1, &c, NULL);
 	sqlite3_prepare_v2(db, "INSERT INTO sample_1s VALUES (?1, ?2, ?3, 10, ?4,"
 			   " 1000000, 2000000, 300000000, 30000000, 30000000, 0, 3)",
 			   -1, &s, NULL);

@@ -95,7 +95,9 @@ static int make_db(void **state)
 	exec_ok(db, "INSERT INTO domain VALUES (0, 'Domain-0', 1000, 1011),"
 		" (1, 'web', 1000, 1011), (32767, 'Idle', 1000, 1011)");
 	sqlite3_stmt *cpu_st, *s_st;
-	assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO cpu_1s VALUES "
+	/* Columns named: later schema versions add some (with defaults). */
+	assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO cpu_1s (t, cpu, "
+			 "observed_ns, sched_ns, lost_records) VALUES "
 			 "(?1, ?2, ?3, ?4, ?5)", -1, &cpu_st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO sample_1s VALUES "
 			 "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)", -1,

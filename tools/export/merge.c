@@ -4,38 +4,102 @@
  * histogram.
  *
  * SQLite could do it (json_each over every histogram, a window sum per
- * step), and the views of schema/002_history.sql do, for a row at a time;
- * but over 30 days of hours that is millions of json_each rows and takes
- * seconds, where reading the few bytes of each histogram here takes
- * milliseconds.  SQLite still selects the rows (in key order, so no sort
- * when the step is the table's grain), resolves the names and adds the
- * host's seconds and lost records per step.
+ * step), and the views of the schema do, for a row at a time; but over 30
+ * days of hours that is millions of json_each rows and takes seconds,
+ * where reading the few bytes of each histogram here takes milliseconds.
+ * SQLite still selects the rows (in key order, so no sort when the step is
+ * the table's grain) and adds the host's seconds, observed time and lost
+ * records per step.
  *
- * Percentiles: over the seconds of the step the host has data for
- * (covered); a second without a row of the domain is 0%.  The nearest rank
+ * Time observed: a roll-up row of cpu_1m / cpu_1h holds one CPU's
+ * observed_ns summed over its seconds.  The CPUs of a second are observed
+ * for the same time (from the trace's start, or the start of the second a
+ * CPU appears in, to the trace's end), so the host's observed time in a
+ * minute or hour is that of the CPU with the most: the same sum the
+ * seconds give.  Means and rates are over it.
+ *
+ * Domains: roll-ups are keyed by domid, and a domid can be two domains in
+ * one minute or hour (domains.c).  A row whose time holds one domain is
+ * that domain's.  A row that holds two is replaced by its domid's rows of
+ * the next finer table that still holds its time (minutes, then seconds),
+ * so each domain gets exactly its own; only when none does (retention
+ * pruned them) are the domains of the step added up into one row, named
+ * "A + B", and counted in the merge_note for the caller to warn about.
+ *
+ * Percentiles: over the seconds of the step the host has data for; a
+ * second without a row of the domain is 0%.  The nearest rank
  * k = ceil(p * covered / 100): 0 if k falls among those zeros, else the bin
  * where the running count reaches the rest, reported as its middle but
  * never above the step's peak: within half a percentage point.
  */
 #include "merge.h"
+#include "domains.h"
 #include "rows.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #define NBINS 65536
+#define MAX_MIXED 16             /* domains of a domid in one row */
+
+/* The tables a row can be split into, finest first (as SRC_* of
+ * xenmon-export.c). */
+static const struct tier {
+	const char *sample, *cpu;
+	int64_t grain_s;
+} TIERS[MERGE_TIERS] = {
+	{ "sample_1s", "cpu_1s", 1 },
+	{ "sample_1m", "cpu_1m", 60 },
+	{ "sample_1h", "cpu_1h", 3600 },
+};
+
+/* A roll-up row, or a second, of one domid. */
+struct part {
+	int64_t t, grain_s, seconds;
+	int64_t exec_count, cpu_ns, wait_ns, blocked_ns, alloc_ns, io_count;
+	int64_t peak_ns;
+	char *hist;               /* NULL: one second, in bin peak_ns / 1e7 */
+};
 
 struct step_acc {
-	struct row r;             /* sums so far, name owned below */
-	int64_t seen;
-	char *name;
+	int32_t id;               /* the domain */
+	size_t up;                /* the domains it is added up with: a
+				   * union-find forest over m->acc */
+	struct row r;
+	int64_t seen;             /* seconds with a row */
 	uint32_t *bins;           /* [NBINS] */
 	uint32_t *touched;        /* bins to clear after the step */
 	size_t ntouched;
+};
+
+struct merge {
+	sqlite3 *db;
+	struct domains *doms;
+	const int64_t *kept;      /* [MERGE_TIERS] */
+	sqlite3_stmt *split[2];   /* rows of one domid from seconds, minutes */
+	sqlite3_stmt *quote;
+	struct step_acc *acc;     /* the step's domains of one domid */
+	size_t nacc, capacc;
 	bool open;
+	int64_t st, domid;
+	int64_t host_seconds, host_observed_ns, host_lost;
+	int64_t hours_upto;       /* the hours hold the seconds before it */
+	int64_t step_s;
+	bool json;
+	FILE *f;
+	struct merge_note *note;
 };
 
 /* The histogram text the daemon writes: {"12":30,"13":25}. */
+static void add_bin(struct step_acc *a, unsigned long bin, unsigned long n)
+{
+	if (bin >= NBINS || !n)
+		return;
+	if (!a->bins[bin])
+		a->touched[a->ntouched++] = (uint32_t)bin;
+	a->bins[bin] += (uint32_t)n;
+}
+
 static void add_hist(struct step_acc *a, const char *h)
 {
 	while (h && *h) {
@@ -46,12 +110,7 @@ static void add_hist(struct step_acc *a, const char *h)
 		unsigned long bin = strtoul(h, (char **)&h, 10);
 		while (*h == '"' || *h == ':')
 			h++;
-		unsigned long n = strtoul(h, (char **)&h, 10);
-		if (bin >= NBINS)
-			continue;
-		if (!a->bins[bin])
-			a->touched[a->ntouched++] = (uint32_t)bin;
-		a->bins[bin] += (uint32_t)n;
+		add_bin(a, bin, strtoul(h, (char **)&h, 10));
 	}
 }
 
@@ -79,106 +138,430 @@ static double percentile(const struct step_acc *a, int64_t covered, int p)
 	return peak;
 }
 
-static void finish(struct step_acc *a, FILE *f, int64_t step_s, bool json)
+static void write_acc(struct merge *m, struct step_acc *a, const char *name)
 {
 	qsort(a->touched, a->ntouched, sizeof *a->touched, cmp_u32);
-	int64_t covered = a->r.covered > a->seen ? a->r.covered : a->seen;
+	int64_t covered = m->host_seconds > a->seen ? m->host_seconds : a->seen;
+	a->r.t = m->st;
+	a->r.domid = m->domid;
+	a->r.name = name;
 	a->r.p50 = percentile(a, covered, 50);
 	a->r.p95 = percentile(a, covered, 95);
 	a->r.p99 = percentile(a, covered, 99);
-	a->r.covered = covered;
-	a->r.name = a->name ? a->name : "";
-	row_write(f, &a->r, step_s, json);
+	a->r.covered_ns = m->host_observed_ns;
+	a->r.lost = m->host_lost;
+	row_write(m->f, &a->r, m->step_s, m->json);
+}
+
+static void acc_clear(struct step_acc *a)
+{
 	for (size_t i = 0; i < a->ntouched; i++)
 		a->bins[a->touched[i]] = 0;
 	a->ntouched = 0;
-	free(a->name);
-	a->name = NULL;
-	a->open = false;
 }
 
-static void add_row(struct step_acc *a, sqlite3_stmt *st)
+static struct step_acc *acc_for(struct merge *m, int32_t id)
 {
-	if (!a->open) {
-		memset(&a->r, 0, sizeof a->r);
-		a->seen = 0;
-		a->r.t = sqlite3_column_int64(st, 0);
-		a->r.domid = sqlite3_column_int64(st, 1);
-		const char *n = (const char *)sqlite3_column_text(st, 2);
-		a->name = n ? strdup(n) : NULL;
-		a->r.covered = sqlite3_column_int64(st, 13);
-		a->r.lost = sqlite3_column_int64(st, 14);
-		a->open = true;
+	for (size_t i = 0; i < m->nacc; i++)
+		if (m->acc[i].id == id)
+			return &m->acc[i];
+	if (m->nacc == m->capacc) {
+		size_t cap = m->capacc + 4;
+		struct step_acc *p = realloc(m->acc, cap * sizeof *p);
+		if (!p)
+			return NULL;
+		memset(p + m->capacc, 0, (cap - m->capacc) * sizeof *p);
+		m->acc = p;
+		m->capacc = cap;
 	}
-	a->seen += sqlite3_column_int64(st, 3);
-	a->r.exec_count += sqlite3_column_int64(st, 4);
-	a->r.cpu_ns += sqlite3_column_int64(st, 5);
-	a->r.wait_ns += sqlite3_column_int64(st, 6);
-	a->r.blocked_ns += sqlite3_column_int64(st, 7);
-	a->r.alloc_ns += sqlite3_column_int64(st, 8);
-	a->r.io_count += sqlite3_column_int64(st, 9);
-	int64_t peak = sqlite3_column_int64(st, 10);
-	if (peak > a->r.peak_ns)
-		a->r.peak_ns = peak;
-	add_hist(a, (const char *)sqlite3_column_text(st, 11));
+	struct step_acc *a = &m->acc[m->nacc];
+	if (!a->bins) {
+		a->bins = calloc(NBINS, sizeof *a->bins);
+		a->touched = calloc(NBINS, sizeof *a->touched);
+		if (!a->bins || !a->touched)
+			return NULL;
+	}
+	memset(&a->r, 0, sizeof a->r);
+	a->seen = 0;
+	a->id = id;
+	a->up = m->nacc++;
+	return a;
+}
+
+static void acc_add(struct step_acc *a, const struct part *p)
+{
+	a->seen += p->seconds;
+	a->r.exec_count += p->exec_count;
+	a->r.cpu_ns += p->cpu_ns;
+	a->r.wait_ns += p->wait_ns;
+	a->r.blocked_ns += p->blocked_ns;
+	a->r.alloc_ns += p->alloc_ns;
+	a->r.io_count += p->io_count;
+	if (p->peak_ns > a->r.peak_ns)
+		a->r.peak_ns = p->peak_ns;
+	if (p->hist)
+		add_hist(a, p->hist);
+	else
+		add_bin(a, (unsigned long)(p->peak_ns / 10000000), 1);
+}
+
+/* B added to A. */
+static void acc_merge(struct step_acc *a, const struct step_acc *b)
+{
+	struct part p = {
+		.seconds = b->seen, .exec_count = b->r.exec_count,
+		.cpu_ns = b->r.cpu_ns, .wait_ns = b->r.wait_ns,
+		.blocked_ns = b->r.blocked_ns, .alloc_ns = b->r.alloc_ns,
+		.io_count = b->r.io_count, .peak_ns = b->r.peak_ns, .hist = "",
+	};
+	acc_add(a, &p);
+	for (size_t i = 0; i < b->ntouched; i++)
+		add_bin(a, b->touched[i], b->bins[b->touched[i]]);
+}
+
+static size_t root(struct merge *m, size_t i)
+{
+	while (m->acc[i].up != i)
+		i = m->acc[i].up = m->acc[m->acc[i].up].up;
+	return i;
+}
+
+/* The domains of component R, in the order ORDER (by id), as "A + B" in
+ * text or JSON (malloc'd), and whether one of them is wanted. */
+static char *mixed_name(struct merge *m, const size_t *order, size_t r,
+			bool *wanted)
+{
+	size_t len = 1, n = 0;
+	*wanted = false;
+	for (size_t i = 0; i < m->nacc; i++)
+		if (root(m, i) == r)
+			len += strlen(domains_get(m->doms, m->acc[i].id)->name) + 3;
+	char *s = malloc(len);
+	if (!s)
+		return NULL;
+	s[0] = 0;
+	for (size_t k = 0; k < m->nacc; k++) {
+		if (root(m, order[k]) != r)
+			continue;
+		const struct dom *d = domains_get(m->doms, m->acc[order[k]].id);
+		*wanted |= d->wanted;
+		if (n++)
+			strcat(s, " + ");
+		strcat(s, d->name);
+	}
+	if (!m->json)
+		return s;
+	char *q = NULL;
+	sqlite3_bind_text(m->quote, 1, s, -1, SQLITE_STATIC);
+	if (sqlite3_step(m->quote) == SQLITE_ROW)
+		q = strdup((const char *)sqlite3_column_text(m->quote, 0));
+	sqlite3_reset(m->quote);
+	free(s);
+	return q;
+}
+
+/* Component R's domains added up into one row, named by them all. */
+static int write_mixed(struct merge *m, const size_t *order, size_t r)
+{
+	bool wanted;
+	char *name = mixed_name(m, order, r, &wanted);
+	if (!name)
+		return -1;
+	for (size_t i = 0; i < m->nacc; i++)
+		if (i != r && root(m, i) == r)
+			acc_merge(&m->acc[r], &m->acc[i]);
+	if (wanted) {
+		write_acc(m, &m->acc[r], name);
+		if (m->note->mixed++ == 0) {
+			m->note->first_t = m->st;
+			m->note->first_domid = m->domid;
+		}
+	}
+	free(name);
+	return 0;
+}
+
+/* Write the step's rows of one domid, by domain in id order (domains that
+ * no table could tell apart in it added up into one row, at the first of
+ * them), and empty it. */
+static int finish(struct merge *m)
+{
+	size_t *order = malloc((m->nacc + 1) * sizeof *order);
+	int rc = 0;
+	if (!order)
+		return -1;
+	for (size_t i = 0; i < m->nacc; i++) {     /* a handful: insertion */
+		size_t k = i;
+		for (; k > 0 && m->acc[order[k - 1]].id > m->acc[i].id; k--)
+			order[k] = order[k - 1];
+		order[k] = i;
+	}
+	for (size_t k = 0; k < m->nacc && rc == 0; k++) {
+		size_t i = order[k], r = root(m, i), size = 0;
+		bool first = true;
+		for (size_t j = 0; j < m->nacc; j++)
+			size += root(m, j) == r;
+		for (size_t j = 0; j < k && first; j++)
+			first = root(m, order[j]) != r;
+		if (size > 1) {
+			if (first)
+				rc = write_mixed(m, order, r);
+			continue;
+		}
+		const struct dom *d = domains_get(m->doms, m->acc[i].id);
+		if (d->wanted)
+			write_acc(m, &m->acc[i], m->json ? d->json : d->name);
+	}
+	free(order);
+	for (size_t i = 0; i < m->nacc; i++)
+		acc_clear(&m->acc[i]);
+	m->nacc = 0;
+	m->open = false;
+	return rc;
+}
+
+static int add_part(struct merge *m, int tier, const struct part *p);
+
+static void part_read(struct part *p, sqlite3_stmt *st, int col,
+		      int64_t grain_s)
+{
+	p->t = sqlite3_column_int64(st, col);
+	p->grain_s = grain_s;
+	p->seconds = sqlite3_column_int64(st, col + 1);
+	p->exec_count = sqlite3_column_int64(st, col + 2);
+	p->cpu_ns = sqlite3_column_int64(st, col + 3);
+	p->wait_ns = sqlite3_column_int64(st, col + 4);
+	p->blocked_ns = sqlite3_column_int64(st, col + 5);
+	p->alloc_ns = sqlite3_column_int64(st, col + 6);
+	p->io_count = sqlite3_column_int64(st, col + 7);
+	p->peak_ns = sqlite3_column_int64(st, col + 8);
+	p->hist = NULL;
+}
+
+/*
+ * P's domid's rows of table TIER over P's time, in place of P: read first,
+ * then added only if they hold exactly P's seconds (1, done; 0, they do
+ * not; -1 error).
+ */
+static int split(struct merge *m, int tier, int64_t domid, const struct part *p)
+{
+	sqlite3_stmt *st = m->split[tier];
+	struct part *v = NULL;
+	size_t n = 0, cap = 0;
+	int64_t seconds = 0;
+	int rc;
+
+	sqlite3_bind_int64(st, 1, p->t);
+	sqlite3_bind_int64(st, 2, p->t + p->grain_s);
+	sqlite3_bind_int64(st, 3, domid);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			struct part *q = realloc(v, (cap = cap ? 2 * cap : 64) * sizeof *q);
+			if (!q)
+				break;
+			v = q;
+		}
+		struct part *x = &v[n++];
+		part_read(x, st, 0, TIERS[tier].grain_s);
+		if (tier == 0) {
+			/* a second: its CPU% over the time observed */
+			x->peak_ns = rows_per_second(x->cpu_ns,
+						     sqlite3_column_int64(st, 9));
+		} else {
+			const char *h = (const char *)sqlite3_column_text(st, 9);
+			if (!(x->hist = strdup(h ? h : ""))) {
+				n--;
+				break;
+			}
+		}
+		seconds += x->seconds;
+	}
+	sqlite3_reset(st);
+	int done = rc != SQLITE_DONE ? -1 : seconds == p->seconds ? 1 : 0;
+	for (size_t i = 0; i < n; i++) {
+		if (done == 1 && add_part(m, tier, &v[i]) < 0)
+			done = -1;
+		free(v[i].hist);
+	}
+	free(v);
+	return done;
+}
+
+/* Add P, a row of table TIER of the current domid, to its domain, or
+ * split it when it holds several. */
+static int add_part(struct merge *m, int tier, const struct part *p)
+{
+	int32_t ids[MAX_MIXED];
+	struct part cut;
+	/* the daemon adds minutes to their hours once they are whole
+	 * (daemon/rollup.c): an hour row holds its seconds before the
+	 * watermark, and a split must take no more */
+	if (tier == 2 && p->t + p->grain_s > m->hours_upto) {
+		cut = *p;
+		cut.grain_s = m->hours_upto > p->t ? m->hours_upto - p->t : 1;
+		p = &cut;
+	}
+	size_t n = tier == 0 ? 1 : domains_in(m->doms, m->domid, p->t,
+					      p->t + p->grain_s, ids, MAX_MIXED);
+	if (tier == 0 && (ids[0] = domains_at(m->doms, m->domid, p->t)) < 0)
+		return -1;
+	if (n == 0)
+		return -1;
+	if (n > 1) {
+		for (int finer = tier - 1; finer >= 0; finer--) {
+			if (p->t < m->kept[finer])
+				continue;
+			int rc = split(m, finer, m->domid, p);
+			if (rc != 0)
+				return rc;
+		}
+		/* no table can tell them apart any more: their rows of this
+		 * step will be one */
+		size_t first = 0;
+		for (size_t i = 0; i < n && i < MAX_MIXED; i++) {
+			struct step_acc *a = acc_for(m, ids[i]);
+			if (!a)
+				return -1;
+			size_t x = root(m, (size_t)(a - m->acc));
+			if (i == 0)
+				first = x;
+			else if (x != root(m, first))
+				m->acc[x].up = root(m, first);
+		}
+	}
+	struct step_acc *a = acc_for(m, ids[0]);
+	if (!a)
+		return -1;
+	acc_add(a, p);
+	return 0;
+}
+
+static int64_t hours_upto(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+	int64_t v = INT64_MAX;    /* none: every second is in its hour */
+	if (sqlite3_prepare_v2(db, "SELECT CAST(value AS INTEGER) FROM meta"
+			       " WHERE key = 'rollup_1h_upto'", -1, &st,
+			       NULL) != SQLITE_OK)
+		return v;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
 }
 
 static const char SQL[] =
-	"WITH host AS (SELECT st, sum(hs) AS covered, sum(lost) AS lost FROM"
-	"  (SELECT t - t %% ?3 AS st, max(seconds) AS hs,"
+	"WITH host AS (SELECT st, sum(hs) AS seconds, sum(hobs) AS observed,"
+	"  sum(lost) AS lost FROM"
+	"  (SELECT t - t %% ?3 AS st, max(seconds) AS hs, max(observed_ns) AS hobs,"
 	"   sum(lost_records) AS lost FROM %s"
 	"   WHERE t >= ?1 AND t < ?2 GROUP BY t) GROUP BY st)"
 	" SELECT r.t - r.t %% ?3 AS st, r.domid,"
-	"  coalesce((SELECT %s FROM domain d WHERE d.domid = r.domid"
-	"    AND d.first_t < r.t - r.t %% ?3 + ?3 ORDER BY d.first_t DESC LIMIT 1),"
-	"   %s) AS name,"
-	"  seconds, exec_count, cpu_ns, wait_ns, blocked_ns, alloc_ns, io_count,"
-	"  cpu_peak_ns, cpu_pct_hist, 0, h.covered, h.lost"
+	"  r.t, r.seconds, r.exec_count, r.cpu_ns, r.wait_ns, r.blocked_ns,"
+	"  r.alloc_ns, r.io_count, r.cpu_peak_ns, r.cpu_pct_hist,"
+	"  h.seconds, h.observed, h.lost"
 	" FROM %s r JOIN host h ON h.st = r.t - r.t %% ?3"
 	" WHERE r.t >= ?1 AND r.t < ?2"
 	"  AND (?4 IS NULL OR r.domid IN (SELECT value FROM json_each(?4)))"
 	" ORDER BY st, r.domid";
 
-int merge_export(sqlite3 *db, const char *sample, const char *cpu,
-		 const char *doms, int64_t from, int64_t to, int64_t step_s,
-		 bool json, FILE *f, const volatile sig_atomic_t *stop)
+/* One domid's rows of [?1, ?2): seconds summed over CPUs, with their
+ * observed time (as seconds.c reads it); minutes as stored. */
+static const char SPLIT_1S[] =
+	"SELECT s.t, 1, sum(exec_count), sum(cpu_ns), sum(wait_ns),"
+	" sum(blocked_ns), sum(alloc_ns), sum(io_count), 0,"
+	" (SELECT sum(c.observed_ns) / count(*) FROM cpu_1s c WHERE c.t = s.t)"
+	" FROM sample_1s s WHERE s.t >= ?1 AND s.t < ?2 AND s.domid = ?3"
+	" GROUP BY s.t";
+static const char SPLIT_1M[] =
+	"SELECT t, seconds, exec_count, cpu_ns, wait_ns, blocked_ns, alloc_ns,"
+	" io_count, cpu_peak_ns, cpu_pct_hist"
+	" FROM sample_1m WHERE t >= ?1 AND t < ?2 AND domid = ?3";
+
+static int run_chunks(struct merge *m, sqlite3_stmt *st, int tier,
+		      const char *wanted, int64_t from, int64_t to,
+		      const volatile sig_atomic_t *stop)
 {
-	char sql[2048];
-	sqlite3_stmt *st;
-	/* the fallback names of the domain_1s view */
-	const char *fallback = json ?
-		"json_quote(CASE r.domid WHEN 32767 THEN 'Idle' ELSE 'dom' || r.domid END)" :
-		"CASE r.domid WHEN 32767 THEN 'Idle' ELSE 'dom' || r.domid END";
-	snprintf(sql, sizeof sql, SQL, cpu, json ? "json_quote(d.name)" : "d.name",
-		 fallback, sample);
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	struct step_acc a = { 0 };
-	a.bins = calloc(NBINS, sizeof *a.bins);
-	a.touched = calloc(NBINS, sizeof *a.touched);
-	int rc = SQLITE_NOMEM;
-	/* a day of steps per query keeps each sort small (see export_range) */
+	int rc = SQLITE_DONE;
+	int64_t step_s = m->step_s;
+	/* a day of steps per query keeps each sort small */
 	int64_t chunk = step_s < 86400 ? 86400 - 86400 % step_s : step_s;
-	for (int64_t t = from; a.bins && a.touched && t < to && !*stop; t += chunk) {
+	for (int64_t t = from; t < to && !*stop; t += chunk) {
 		sqlite3_bind_int64(st, 1, t);
 		sqlite3_bind_int64(st, 2, to - t < chunk ? to : t + chunk);
 		sqlite3_bind_int64(st, 3, step_s);
-		sqlite3_bind_text(st, 4, doms, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, wanted, -1, SQLITE_STATIC);
 		while (!*stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-			if (a.open && (a.r.t != sqlite3_column_int64(st, 0) ||
-				       a.r.domid != sqlite3_column_int64(st, 1)))
-				finish(&a, f, step_s, json);
-			add_row(&a, st);
+			int64_t s = sqlite3_column_int64(st, 0);
+			int64_t domid = sqlite3_column_int64(st, 1);
+			if (m->open && (m->st != s || m->domid != domid) &&
+			    finish(m) < 0)
+				break;
+			if (!m->open) {
+				m->open = true;
+				m->st = s;
+				m->domid = domid;
+				m->host_seconds = sqlite3_column_int64(st, 12);
+				m->host_observed_ns = sqlite3_column_int64(st, 13);
+				m->host_lost = sqlite3_column_int64(st, 14);
+			}
+			struct part p;
+			part_read(&p, st, 2, TIERS[tier].grain_s);
+			p.hist = (char *)sqlite3_column_text(st, 11);
+			if (!p.hist)
+				p.hist = "";
+			if (add_part(m, tier, &p) < 0)
+				break;
 		}
-		if (a.open)
-			finish(&a, f, step_s, json);
+		if (rc == SQLITE_ROW) {         /* broken off: an error */
+			rc = SQLITE_ERROR;
+			break;
+		}
+		if (rc == SQLITE_DONE && m->open && finish(m) < 0)
+			rc = SQLITE_NOMEM;
 		sqlite3_reset(st);
 		if (rc != SQLITE_DONE)
 			break;
 	}
-	sqlite3_finalize(st);
-	free(a.name);
-	free(a.bins);
-	free(a.touched);
 	return rc == SQLITE_DONE && !*stop ? 0 : -1;
+}
+
+int merge_export(sqlite3 *db, int tier, const int64_t kept[MERGE_TIERS],
+		 const char *const *doms, size_t ndoms, int64_t from, int64_t to,
+		 int64_t step_s, bool json, FILE *f, struct merge_note *note,
+		 const volatile sig_atomic_t *stop)
+{
+	char sql[2048];
+	sqlite3_stmt *st = NULL;
+	struct merge m = { .db = db, .kept = kept, .step_s = step_s,
+			   .json = json, .f = f, .note = note };
+	char *wanted = NULL;
+	bool err = true;
+	int rc = -1;
+
+	if (tier < 1 || tier >= MERGE_TIERS)
+		return -1;
+	m.hours_upto = hours_upto(db);
+	/* the table names are the constants above, never input */
+	snprintf(sql, sizeof sql, SQL, TIERS[tier].cpu, TIERS[tier].sample);
+	if ((m.doms = domains_load(db, doms, ndoms)) &&
+	    ((wanted = domains_wanted_json(m.doms, &err)) || !err) &&
+	    sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, SPLIT_1S, -1, &m.split[0], NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, SPLIT_1M, -1, &m.split[1], NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, "SELECT json_quote(?1)", -1, &m.quote,
+			       NULL) == SQLITE_OK)
+		rc = run_chunks(&m, st, tier, wanted, from, to, stop);
+	sqlite3_finalize(st);
+	sqlite3_finalize(m.split[0]);
+	sqlite3_finalize(m.split[1]);
+	sqlite3_finalize(m.quote);
+	for (size_t i = 0; i < m.capacc; i++) {
+		free(m.acc[i].bins);
+		free(m.acc[i].touched);
+	}
+	free(m.acc);
+	free(wanted);
+	domains_free(m.doms);
+	return rc;
 }

@@ -6,15 +6,30 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sqlite3.h>
 
-/* Rows of [FROM, TO) at STEP_S from SAMPLE/CPU (a roll-up table pair, names
- * from the program, never input), for DOMS (JSON array, NULL: all), to F.
- * 0, or -1 with sqlite3_errmsg(DB) saying why (or *STOP set). */
-int merge_export(sqlite3 *db, const char *sample, const char *cpu,
-		 const char *doms, int64_t from, int64_t to, int64_t step_s,
-		 bool json, FILE *f, const volatile sig_atomic_t *stop);
+/* Tables: 0 seconds, 1 minutes, 2 hours. */
+#define MERGE_TIERS 3
+
+/* Rows no table could split by domain (merge.c), for a warning. */
+struct merge_note {
+	int64_t mixed;            /* how many */
+	int64_t first_t, first_domid;
+};
+
+/*
+ * Rows of [FROM, TO) at STEP_S from roll-up table TIER (1 or 2), for the
+ * domains the --domain arguments DOMS select (NDOMS 0: all), to F.
+ * KEPT[i]: the first second table i holds whole (INT64_MIN: all of it,
+ * INT64_MAX: none), for rows that must be split.  0, or -1 with
+ * sqlite3_errmsg(DB) saying why (or *STOP set, or out of memory).
+ */
+int merge_export(sqlite3 *db, int tier, const int64_t kept[MERGE_TIERS],
+		 const char *const *doms, size_t ndoms, int64_t from, int64_t to,
+		 int64_t step_s, bool json, FILE *f, struct merge_note *note,
+		 const volatile sig_atomic_t *stop);
 
 #endif

@@ -32,13 +32,24 @@ static int64_t ratio_cents(int64_t a, int64_t b)
 	return cents((double)a / (double)b);
 }
 
+/* X per nanosecond of the step the host was observed, times SCALE, in
+ * hundredths; undefined when nothing was observed. */
+static bool per_observed(const struct row *r, int64_t x, double scale,
+			 int64_t *v)
+{
+	if (r->covered_ns <= 0)
+		return false;
+	*v = cents((double)x * scale / (double)r->covered_ns);
+	return true;
+}
+
 static bool f_t(const struct row *r, int64_t s, int64_t *v)
 { (void)s; *v = r->t; return true; }
 static bool f_domid(const struct row *r, int64_t s, int64_t *v)
 { (void)s; *v = r->domid; return true; }
-/* percent of one CPU: ns / 1e7 per second of data */
+/* percent of one CPU over the time observed */
 static bool f_cpu(const struct row *r, int64_t s, int64_t *v)
-{ (void)s; *v = ratio_cents(r->cpu_ns, r->covered * 10000000); return true; }
+{ (void)s; return per_observed(r, r->cpu_ns, 100, v); }
 static bool f_p50(const struct row *r, int64_t s, int64_t *v)
 { (void)s; *v = cents(r->p50); return true; }
 static bool f_p95(const struct row *r, int64_t s, int64_t *v)
@@ -48,7 +59,7 @@ static bool f_p99(const struct row *r, int64_t s, int64_t *v)
 static bool f_max(const struct row *r, int64_t s, int64_t *v)
 { (void)s; *v = ratio_cents(r->peak_ns, 10000000); return true; }
 static bool f_wait(const struct row *r, int64_t s, int64_t *v)
-{ (void)s; *v = ratio_cents(r->wait_ns, r->covered * 10000000); return true; }
+{ (void)s; return per_observed(r, r->wait_ns, 100, v); }
 /* per vCPU-second: blocked over online time (metrics.md) */
 static bool f_blocked(const struct row *r, int64_t s, int64_t *v)
 {
@@ -60,9 +71,9 @@ static bool f_blocked(const struct row *r, int64_t s, int64_t *v)
 	return true;
 }
 static bool f_execs(const struct row *r, int64_t s, int64_t *v)
-{ (void)s; *v = ratio_cents(r->exec_count, r->covered); return true; }
+{ (void)s; return per_observed(r, r->exec_count, 1e9, v); }
 static bool f_io(const struct row *r, int64_t s, int64_t *v)
-{ (void)s; *v = ratio_cents(r->io_count, r->covered); return true; }
+{ (void)s; return per_observed(r, r->io_count, 1e9, v); }
 /* alloc_ns / exec_count, as the viewer and metrics.md define it */
 static bool f_alloc(const struct row *r, int64_t s, int64_t *v)
 {
@@ -74,8 +85,9 @@ static bool f_alloc(const struct row *r, int64_t s, int64_t *v)
 }
 static bool f_lost(const struct row *r, int64_t s, int64_t *v)
 { (void)s; *v = r->lost; return true; }
+/* the time observed over the step's length */
 static bool f_covered(const struct row *r, int64_t s, int64_t *v)
-{ *v = ratio_cents(100 * r->covered, s); return true; }
+{ *v = ratio_cents(r->covered_ns, s * 10000000); return true; }
 
 enum kind { INT, CENTS, TIME, NAME };
 
@@ -103,27 +115,13 @@ static const struct column {
 };
 #define NCOLUMNS (sizeof COLUMNS / sizeof COLUMNS[0])
 
-void row_read(struct row *r, sqlite3_stmt *st)
+int64_t rows_per_second(int64_t ns, int64_t observed_ns)
 {
-	r->t = sqlite3_column_int64(st, 0);
-	r->domid = sqlite3_column_int64(st, 1);
-	r->name = (const char *)sqlite3_column_text(st, 2);
-	r->cpu_ns = sqlite3_column_int64(st, 3);
-	r->wait_ns = sqlite3_column_int64(st, 4);
-	r->blocked_ns = sqlite3_column_int64(st, 5);
-	r->exec_count = sqlite3_column_int64(st, 6);
-	r->io_count = sqlite3_column_int64(st, 7);
-	r->alloc_ns = sqlite3_column_int64(st, 8);
-	r->peak_ns = sqlite3_column_int64(st, 9);
-	r->p50 = sqlite3_column_double(st, 10);
-	r->p95 = sqlite3_column_double(st, 11);
-	r->p99 = sqlite3_column_double(st, 12);
-	r->covered = sqlite3_column_int64(st, 13);
-	r->lost = sqlite3_column_int64(st, 14);
-	if (r->covered < 1)  /* never divide by zero, whatever the file says */
-		r->covered = 1;
-	if (!r->name)
-		r->name = "";
+	const int64_t S = 1000000000;
+	if (observed_ns <= 0 || observed_ns >= S)
+		return ns;
+	/* ns * S / observed_ns without overflowing: ns may be 256 CPUs' */
+	return ns / observed_ns * S + ns % observed_ns * S / observed_ns;
 }
 
 void rows_csv_header(FILE *f)

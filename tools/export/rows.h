@@ -10,21 +10,25 @@
 #include <stdio.h>
 #include <sqlite3.h>
 
-/* The result columns the query must return, in this order. */
-#define ROWS_SELECT(name) \
-	"st, domid, " name ", cpu_ns, wait_ns, blocked_ns, exec_count, " \
-	"io_count, alloc_ns, peak_ns, p50, p95, p99, covered, lost"
-
 struct row {
 	int64_t t, domid;
 	const char *name;         /* text, or for JSON already a JSON string */
 	int64_t cpu_ns, wait_ns, blocked_ns, exec_count, io_count, alloc_ns;
-	int64_t peak_ns;
+	int64_t peak_ns;          /* largest one-second CPU time, per second
+				   * observed (rows_per_second) */
 	double p50, p95, p99;     /* percent */
-	int64_t covered, lost;
+	int64_t covered_ns;       /* time of the step the host was observed */
+	int64_t lost;
 };
 
-void row_read(struct row *r, sqlite3_stmt *st);
+/*
+ * NS of a second the host was observed for OBSERVED_NS of, as time per
+ * whole second: the one-second figures (percentiles, maximum) of a second
+ * observed in part are over the time observed, as its mean is.  A second
+ * observed whole (or of unknown observed time, 0) is NS itself; the
+ * daemon's roll-ups bin a second's CPU% the same way (daemon/rollup.c).
+ */
+int64_t rows_per_second(int64_t ns, int64_t observed_ns);
 
 void rows_csv_header(FILE *f);
 

@@ -6,15 +6,16 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sqlite3.h>
 
-/* Rows of [FROM, TO) (whole steps of STEP_S) for the domids of DOMS (a
- * JSON array, NULL: all) to F.  0, or -1 with sqlite3_errmsg(DB) saying
- * why (or *STOP set). */
-int seconds_export(sqlite3 *db, const char *doms, int64_t from, int64_t to,
-		   int64_t step_s, bool json, FILE *f,
+/* Rows of [FROM, TO) (whole steps of STEP_S) for the domains the --domain
+ * arguments DOMS select (NDOMS 0: all) to F.  0, or -1 with
+ * sqlite3_errmsg(DB) saying why (or *STOP set, or out of memory). */
+int seconds_export(sqlite3 *db, const char *const *doms, size_t ndoms,
+		   int64_t from, int64_t to, int64_t step_s, bool json, FILE *f,
 		   const volatile sig_atomic_t *stop);
 
 #endif

@@ -17,8 +17,12 @@
  * roll-ups would give the same figures slower); if that table has been
  * pruned past the start of the range, the next one that still holds it.
  *
- * Output to a file goes to a temporary file beside it, renamed over it only
- * when complete, and removed on any error or interruption.
+ * Which domain: a row is one domain, a domid under one name (domains.c);
+ * --domain selects domains, never a domid's other guests.
+ *
+ * Output (output.c): a regular file is written whole or not at all, by a
+ * temporary file renamed over it; a device, a FIFO or an inherited
+ * descriptor is written as the rows come.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -34,6 +38,7 @@
 
 #include "rows.h"
 #include "merge.h"
+#include "output.h"
 #include "schema.h"
 #include "seconds.h"
 #include "timearg.h"
@@ -54,6 +59,9 @@ static const struct source {
 		     "one-hour roll-ups", 3600, true },
 };
 
+/* merge.c splits rows by the same tables, by the same numbers */
+_Static_assert(SRC_COUNT == MERGE_TIERS, "SOURCES and merge.c's TIERS");
+
 /* Steps, and the tables that can serve each, preferred first. */
 static const struct step {
 	const char *name;
@@ -70,16 +78,10 @@ static const struct step {
 struct opts {
 	const char *db, *from_s, *to_s, *output;
 	const struct step *step;
-	bool json, follow;
+	bool json, follow, quiet;
 	const char **doms;        /* --domain arguments, as given */
 	size_t ndoms;
 	int64_t from, to;
-};
-
-struct out {
-	FILE *f;
-	char *tmp;                /* temporary file, renamed to final */
-	const char *final;
 };
 
 static volatile sig_atomic_t stop;
@@ -113,7 +115,7 @@ static void usage(FILE *f)
 	fprintf(f,
 "Usage: xenmon-export --db PATH --from TIME --to TIME [--step STEP]\n"
 "                     [--domain ID_OR_NAME]... [--format csv|json] [-o FILE]\n"
-"                     [--follow]\n"
+"                     [--follow] [--quiet]\n"
 "\n"
 "Write one row per (step, domain) of the history in a xenmon database: CPU%%\n"
 "mean, p50, p95, p99 and max of the one-second CPU%% in the step, waiting %%,\n"
@@ -121,23 +123,27 @@ static void usage(FILE *f)
 "and the share of the step covered by data.\n"
 "\n"
 "  --db PATH          the database (opened read-only)\n"
-"  --from TIME        start of the range, widened to a whole step\n"
+"  --from TIME        start of the range (inclusive), widened to a whole step\n"
 "  --to TIME          end of the range (exclusive), widened to a whole step\n"
 "  --step STEP        1s, 10s, 1m, 1h (default) or 1d; steps are aligned\n"
 "                     to UTC (a 1d step starts at midnight UTC)\n"
-"  --domain D         only domain D, a domid or a name (repeatable)\n"
+"  --domain D         only the domains with domid D or named D (repeatable);\n"
+"                     a domid reused by another guest is another domain\n"
 "  --format F         csv (RFC 4180, one header row; default) or json (one\n"
 "                     object per line)\n"
-"  -o, --output FILE  write to FILE (complete or not at all) instead of\n"
-"                     standard output\n"
+"  -o, --output FILE  write to FILE instead of standard output: a regular\n"
+"                     file is complete or not at all, a device, FIFO or\n"
+"                     /dev/fd/N is written as rows come; links are followed\n"
 "  --follow           after the range, keep adding each step as it completes\n"
 "                     (until --to if given, or SIGINT/SIGTERM)\n"
+"  -q, --quiet        no line saying which table is read (warnings and\n"
+"                     errors are still said)\n"
 "  --help, --version\n"
 "\n"
 "TIME: Unix seconds, any date SQLite reads ('2024-05-01 14:00', UTC), now,\n"
 "today, yesterday, or relative to now: -2h, -30m, -90s, -1d, -1w.\n"
 "The table read (one-second samples, one-minute or one-hour roll-ups) is\n"
-"reported on standard error.  Exit status: 0 done, 1 runtime error,\n"
+"reported on standard error, once.  Exit status: 0 done, 1 runtime error,\n"
 "2 usage error.\n");
 }
 
@@ -162,6 +168,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "format", required_argument, NULL, O_FORMAT },
 		{ "output", required_argument, NULL, 'o' },
 		{ "follow", no_argument, NULL, O_FOLLOW },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, O_HELP },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -169,13 +176,14 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:q", longopts, NULL)) != -1) {
 		switch (c) {
 		case O_DB: o->db = optarg; break;
 		case O_FROM: o->from_s = optarg; break;
 		case O_TO: o->to_s = optarg; break;
 		case 'o': o->output = optarg; break;
 		case O_FOLLOW: o->follow = true; break;
+		case 'q': o->quiet = true; break;
 		case O_STEP:
 			if (!(o->step = find_step(optarg)))
 				return usage_error("--step: '%s' is not one of 1s, 10s, "
@@ -296,23 +304,18 @@ static char *args_json(sqlite3 *db, const struct opts *o)
 	return args;
 }
 
-/*
- * The --domain arguments as a JSON array of domids in *OUT (NULL: all
- * domains).  Every argument must name at least one domain of the database.
- */
-static int resolve_domains(sqlite3 *db, const struct opts *o, char **out)
+/* Every --domain argument must name at least one domain of the
+ * database; which rows it selects is domains.c's. */
+static int check_domains(sqlite3 *db, const struct opts *o)
 {
 	sqlite3_stmt *st = NULL;
 	char *args;
 	int rc;
 
-	*out = NULL;
 	if (!o->ndoms)
 		return 0;
 	if (!(args = args_json(db, o)) || sqlite3_prepare_v2(db,
-	    "SELECT a.value, (SELECT count(*) FROM domain d WHERE " DOMAIN_MATCH "),"
-	    " (SELECT json_group_array(DISTINCT d.domid) FROM json_each(?1) a"
-	    "   JOIN domain d ON " DOMAIN_MATCH ")"
+	    "SELECT a.value, (SELECT count(*) FROM domain d WHERE " DOMAIN_MATCH ")"
 	    " FROM json_each(?1) a", -1, &st, NULL) != SQLITE_OK) {
 		free(args);
 		return sql_fail(db, o->db, "cannot read domains");
@@ -324,19 +327,12 @@ static int resolve_domains(sqlite3 *db, const struct opts *o, char **out)
 			       "the domain table)", o->db, sqlite3_column_text(st, 0));
 			break;
 		}
-		if (!*out)
-			*out = strdup((const char *)sqlite3_column_text(st, 2));
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		sql_fail(db, o->db, "cannot read domains");
 	sqlite3_finalize(st);
 	free(args);
-	if (rc != SQLITE_DONE || !*out) {
-		free(*out);
-		*out = NULL;
-		return -1;
-	}
-	return 0;
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 /* meta KEY as an integer, or DEFAULT when absent. */
@@ -354,139 +350,119 @@ static int64_t meta_int(sqlite3 *db, const char *key, int64_t dflt)
 	return v;
 }
 
+/* What a run has said on standard error, so that --follow does not say
+ * it again every step (a cron job mails whatever it is told). */
+struct said {
+	const struct source *reading;
+	bool pruned, mixed;
+};
+
+/* From which second each table holds every row (INT64_MIN: all, INT64_MAX:
+ * none, a roll-up whose back-fill is pending). */
+static void tables_kept(sqlite3 *db, int64_t kept[SRC_COUNT])
+{
+	bool backfill = meta_int(db, "history_backfill", -1) != -1;
+	for (int i = 0; i < SRC_COUNT; i++)
+		kept[i] = SOURCES[i].hist && backfill ? INT64_MAX :
+			  meta_int(db, SOURCES[i].pruned_key, INT64_MIN);
+}
+
+static void say_time(char *buf, size_t len, int64_t t)
+{
+	time_t tt = (time_t)t;
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", gmtime(&tt));
+}
+
 /*
  * The first table of the step's list that still holds all of [FROM, ..):
  * nothing of it pruned after FROM, and for a roll-up no back-fill pending.
  * If none does, the one that keeps the oldest rows, with a warning.
  */
-static const struct source *choose_source(sqlite3 *db, const struct step *step,
-					  int64_t from)
+static int choose_source(const struct step *step, const int64_t kept[SRC_COUNT],
+			 int64_t from, struct said *said)
 {
-	bool backfill = meta_int(db, "history_backfill", -1) != -1;
-	const struct source *best = NULL;
-	int64_t best_kept = INT64_MAX;
-
+	int best = -1;
 	for (const int *i = step->src; *i >= 0; i++) {
-		const struct source *src = &SOURCES[*i];
-		int64_t kept = meta_int(db, src->pruned_key, INT64_MIN);
-		if (src->hist && backfill)
+		if (kept[*i] == INT64_MAX)
 			continue;
-		if (from >= kept)
-			return src;
-		if (kept < best_kept) {
-			best_kept = kept;
-			best = src;
-		}
+		if (from >= kept[*i])
+			return *i;
+		if (best < 0 || kept[*i] < kept[best])
+			best = *i;
 	}
-	if (best) {
+	if (best >= 0 && !said->pruned) {
 		char when[32];
-		time_t t = (time_t)best_kept;
-		strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+		say_time(when, sizeof when, kept[best]);
 		errmsg("warning: no table holds the start of the range any more; "
-		       "%s are kept from %s", best->what, when);
+		       "%s are kept from %s", SOURCES[best].what, when);
+		said->pruned = true;
 	}
 	return best;
 }
 
+/* Which table is read: once, and again only if that changes. */
 static void describe(const struct source *src, const struct opts *o,
-		     int64_t from, int64_t to)
+		     int64_t from, int64_t to, struct said *said)
 {
 	char a[32], b[32];
-	time_t ta = (time_t)from, tb = (time_t)to;
-	strftime(a, sizeof a, "%Y-%m-%dT%H:%M:%SZ", gmtime(&ta));
-	strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%SZ", gmtime(&tb));
+	if (o->quiet || said->reading == src)
+		return;
+	said->reading = src;
+	say_time(a, sizeof a, from);
+	say_time(b, sizeof b, to);
 	fprintf(stderr, "xenmon-export: reading %s (%s) for %s .. %s, %s steps\n",
 		src->sample, src->what, a, b, o->step->name);
 }
 
-/* Export [FROM, TO) to F, in one read transaction: 0, or -1 (reported). */
-static int export_range(sqlite3 *db, const struct opts *o, const char *doms,
-			int64_t from, int64_t to, FILE *f)
+static void warn_mixed(const struct merge_note *note, struct said *said)
 {
-	const struct source *src = choose_source(db, o->step, from);
-	if (!src) {
+	char when[32];
+	if (!note->mixed || said->mixed)
+		return;
+	said->mixed = true;
+	say_time(when, sizeof when, note->first_t);
+	errmsg("warning: %lld row%s (the first at %s, domid %lld) add up two "
+	       "domains that had the same domid, named 'A + B': the tables "
+	       "that could tell them apart are pruned", (long long)note->mixed,
+	       note->mixed == 1 ? "" : "s", when, (long long)note->first_domid);
+}
+
+static int read_range(sqlite3 *db, const struct opts *o, int64_t from,
+		      int64_t to, FILE *f, struct said *said)
+{
+	int64_t kept[SRC_COUNT];
+	struct merge_note note = { 0 };
+	tables_kept(db, kept);
+	int i = choose_source(o->step, kept, from, said);
+	if (i < 0) {
 		errmsg("%s: no table can give %s steps", o->db, o->step->name);
-		return -1;
+		return 1;
 	}
-	describe(src, o, from, to);
+	describe(&SOURCES[i], o, from, to, said);
+	int rc = SOURCES[i].hist ?
+		 merge_export(db, i, kept, o->doms, o->ndoms, from, to,
+			      o->step->s, o->json, f, &note, &stop) :
+		 seconds_export(db, o->doms, o->ndoms, from, to, o->step->s,
+				o->json, f, &stop);
+	if (rc == 0)
+		warn_mixed(&note, said);
+	return rc;
+}
+
+/* Export [FROM, TO) to F, in one read transaction: 0, or -1 (reported). */
+static int export_range(sqlite3 *db, const struct opts *o, int64_t from,
+			int64_t to, FILE *f, struct said *said)
+{
 	int rc = sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
 	if (rc == SQLITE_OK)
-		rc = src->hist ?
-		     merge_export(db, src->sample, src->cpu, doms, from, to,
-				  o->step->s, o->json, f, &stop) :
-		     seconds_export(db, doms, from, to, o->step->s, o->json, f,
-				    &stop);
-	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-	if (rc != 0 && !stop)
+		rc = read_range(db, o, from, to, f, said);
+	else
+		rc = -1;
+	/* said before COMMIT, which would clear the message */
+	if (rc < 0 && !stop)
 		sql_fail(db, o->db, "cannot query");
+	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 	return rc == 0 && !stop ? 0 : -1;
-}
-
-static int out_open(struct out *out, const char *path)
-{
-	if (!path) {
-		out->f = stdout;
-		return 0;
-	}
-	size_t n = strlen(path) + sizeof ".tmp.XXXXXX";
-	out->final = path;
-	if (!(out->tmp = malloc(n))) {
-		errmsg("out of memory");
-		return -1;
-	}
-	snprintf(out->tmp, n, "%s.tmp.XXXXXX", path);
-	int fd = mkstemp(out->tmp);
-	if (fd < 0 || !(out->f = fdopen(fd, "w"))) {
-		errmsg("%s: cannot create: %s", out->tmp, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		free(out->tmp);
-		out->tmp = NULL;
-		return -1;
-	}
-	return 0;
-}
-
-/* Make the output complete: rename the temporary file over the final one. */
-static int out_commit(struct out *out)
-{
-	if (fflush(out->f) != 0 || ferror(out->f)) {
-		errmsg("%s: cannot write: %s", out->tmp ? out->tmp : "standard "
-		       "output", strerror(errno));
-		return -1;
-	}
-	if (!out->tmp)
-		return 0;
-	if (fclose(out->f) != 0) {
-		out->f = NULL;
-		errmsg("%s: cannot write: %s", out->tmp, strerror(errno));
-		return -1;
-	}
-	out->f = NULL;
-	if (rename(out->tmp, out->final) < 0) {
-		errmsg("%s: cannot rename to %s: %s", out->tmp, out->final,
-		       strerror(errno));
-		return -1;
-	}
-	free(out->tmp);
-	out->tmp = NULL;
-	/* --follow appends to the complete file from now on */
-	if (!(out->f = fopen(out->final, "a"))) {
-		errmsg("%s: cannot append: %s", out->final, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-/* Nothing is left that looks like a result of a failed export. */
-static void out_close(struct out *out)
-{
-	if (out->f && out->f != stdout)
-		fclose(out->f);
-	if (out->tmp) {
-		unlink(out->tmp);
-		free(out->tmp);
-	}
 }
 
 /* The end of the last whole step the database holds (newest second + 1,
@@ -517,8 +493,8 @@ static void sleep_1s(void)
  * must not hold a snapshot, which would keep the daemon's WAL from ever
  * starting over.
  */
-static int export_buffered(sqlite3 *db, const struct opts *o, const char *doms,
-			   int64_t from, int64_t to, FILE *f)
+static int export_buffered(sqlite3 *db, const struct opts *o, int64_t from,
+			   int64_t to, FILE *f, struct said *said)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -527,7 +503,7 @@ static int export_buffered(sqlite3 *db, const struct opts *o, const char *doms,
 		errmsg("out of memory");
 		return -1;
 	}
-	int rc = export_range(db, o, doms, from, to, mem);
+	int rc = export_range(db, o, from, to, mem, said);
 	if (fclose(mem) != 0 && rc == 0) {
 		errmsg("out of memory");
 		rc = -1;
@@ -541,15 +517,15 @@ static int export_buffered(sqlite3 *db, const struct opts *o, const char *doms,
 }
 
 /* --follow: each step once it is whole, until --to or a signal. */
-static int follow(sqlite3 *db, const struct opts *o, const char *doms,
-		  int64_t cursor, FILE *f)
+static int follow(sqlite3 *db, const struct opts *o, int64_t cursor, FILE *f,
+		  struct said *said)
 {
 	while (!stop && cursor < o->to) {
 		int64_t end = complete_end(db, o->step->s);
 		if (end > o->to)
 			end = o->to;
 		if (end > cursor) {
-			if (export_buffered(db, o, doms, cursor, end, f) < 0)
+			if (export_buffered(db, o, cursor, end, f, said) < 0)
 				return stop ? 0 : -1;
 			if (fflush(f) != 0) {
 				errmsg("cannot write: %s", strerror(errno));
@@ -565,12 +541,14 @@ static int follow(sqlite3 *db, const struct opts *o, const char *doms,
 static int run(const struct opts *o)
 {
 	sqlite3 *db = NULL;
-	char *doms = NULL;
 	struct out out = { 0 };
+	struct said said = { 0 };
 	int status = 1;
 
-	if (open_db(o->db, &db) < 0 || resolve_domains(db, o, &doms) < 0 ||
-	    out_open(&out, o->output) < 0)
+	/* -o /dev/fd/N names a descriptor we inherited, which the
+	 * database's could otherwise take */
+	if (out_claim_fd(&out, o->output) < 0 || open_db(o->db, &db) < 0 ||
+	    check_domains(db, o) < 0 || out_open(&out, o->output) < 0)
 		goto done;
 	/* --follow writes only whole steps, the rest as they complete */
 	int64_t to = o->to;
@@ -581,18 +559,18 @@ static int run(const struct opts *o)
 	}
 	if (!o->json)
 		rows_csv_header(out.f);
-	if (to > o->from && export_range(db, o, doms, o->from, to, out.f) < 0)
+	if (to > o->from && export_range(db, o, o->from, to, out.f, &said) < 0)
 		goto done;
 	if (out_commit(&out) < 0)
 		goto done;
-	if (o->follow && follow(db, o, doms, to, out.f) < 0)
+	if (o->follow && follow(db, o, to, out.f, &said) < 0)
 		goto done;
 	status = 0;
 done:
 	if (stop && status == 1 && !o->follow)
-		errmsg("interrupted; no output file written");
+		errmsg(out.whole ? "interrupted; no output file written" :
+		       "interrupted");
 	out_close(&out);
-	free(doms);
 	sqlite3_close(db);
 	return status;
 }
