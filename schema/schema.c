@@ -9,8 +9,12 @@
  */
 #include "schema.h"
 
+#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static int pragma_int(sqlite3 *db, const char *sql, int *out)
 {
@@ -140,10 +144,70 @@ fail:
 	return NULL;
 }
 
-sqlite3 *schema_open_ro(const char *path, char *err, size_t errlen)
+/*
+ * A reader of a WAL database needs its -shm (the WAL index): SQLite opens
+ * it, or creates it beside the database.  In a directory the reader may
+ * not write, without a -shm, it can do neither and fails with "attempt to
+ * write a readonly database", which reads like damage.  No -shm means no
+ * writer has the database open (in WAL mode a writer keeps one); if the
+ * -wal is missing or empty too, every committed page is in the database
+ * file itself, so it can be read as it is, immutable=1: no -shm, no locks.
+ * A -wal with frames in it holds changes that only a -shm-backed reader
+ * may see: then say what to do instead.
+ */
+enum wal_state { WAL_NA, WAL_QUIESCENT, WAL_PENDING };
+
+static enum wal_state wal_without_shm(const char *path)
+{
+	unsigned char hdr[20];
+	char side[4096];
+	struct stat st;
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return WAL_NA;
+	size_t n = fread(hdr, 1, sizeof hdr, f);
+	fclose(f);
+	/* Bytes 18 and 19 of the header, the read and write versions, are 2
+	 * for WAL mode. */
+	if (n < sizeof hdr || hdr[18] != 2 || hdr[19] != 2)
+		return WAL_NA;
+	snprintf(side, sizeof side, "%s-shm", path);
+	if (stat(side, &st) == 0 || errno != ENOENT)
+		return WAL_NA;
+	snprintf(side, sizeof side, "%s-wal", path);
+	if (stat(side, &st) < 0 ? errno == ENOENT : st.st_size == 0)
+		return WAL_QUIESCENT;
+	return WAL_PENDING;
+}
+
+/* PATH as a URI for SQLite, read-only and immutable. */
+static char *immutable_uri(const char *path)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t len = strlen(path);
+	char *uri = malloc(3 * len + 32), *o = uri;
+	if (!uri)
+		return NULL;
+	o += sprintf(o, "file:");
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("/._-~", *p)) {
+			*o++ = (char)*p;
+		} else {
+			*o++ = '%';
+			*o++ = hex[*p >> 4];
+			*o++ = hex[*p & 15];
+		}
+	}
+	sprintf(o, "?immutable=1");
+	return uri;
+}
+
+static sqlite3 *open_ro(const char *name, int flags, char *err, size_t errlen,
+			const char *path)
 {
 	sqlite3 *db = NULL;
-	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
+	int rc = sqlite3_open_v2(name, &db, SQLITE_OPEN_READONLY | flags, NULL);
 	if (rc != SQLITE_OK) {
 		snprintf(err, errlen, "%s: cannot open database: %s", path,
 			 db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
@@ -151,8 +215,56 @@ sqlite3 *schema_open_ro(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	sqlite3_busy_timeout(db, 2000);
-	if (check_ours(db, path, err, errlen) < 0)
-		goto fail;
+	return db;
+}
+
+/* After check_ours() failed on DB: a WAL database that cannot be read
+ * here for want of its -shm is opened immutable, or explained. */
+static sqlite3 *retry_without_shm(sqlite3 *db, const char *path, char *err,
+				  size_t errlen)
+{
+	int code = sqlite3_extended_errcode(db) & 0xff;
+	if (code != SQLITE_READONLY && code != SQLITE_CANTOPEN)
+		return NULL;
+	switch (wal_without_shm(path)) {
+	case WAL_NA:
+		return NULL;
+	case WAL_PENDING:
+		snprintf(err, errlen, "%s: a WAL database whose -shm file is "
+			 "missing and cannot be made here (a directory this "
+			 "user cannot write), while its -wal holds changes not "
+			 "yet in it: SQLite cannot read it so.  Copy it with its "
+			 "-wal and -shm, or into a directory this user can "
+			 "write, or have its owner checkpoint it: sqlite3 %s "
+			 "'PRAGMA wal_checkpoint(TRUNCATE)'", path, path);
+		return NULL;
+	case WAL_QUIESCENT:
+		break;
+	}
+	char *uri = immutable_uri(path);
+	if (!uri)
+		return NULL;
+	sqlite3 *again = open_ro(uri, SQLITE_OPEN_URI, err, errlen, path);
+	free(uri);
+	if (again && check_ours(again, path, err, errlen) < 0) {
+		sqlite3_close(again);
+		return NULL;
+	}
+	return again;
+}
+
+sqlite3 *schema_open_ro(const char *path, char *err, size_t errlen)
+{
+	sqlite3 *db = open_ro(path, 0, err, errlen, path);
+	if (!db)
+		return NULL;
+	if (check_ours(db, path, err, errlen) < 0) {
+		sqlite3 *again = retry_without_shm(db, path, err, errlen);
+		sqlite3_close(db);
+		if (!again)
+			return NULL;
+		db = again;
+	}
 	if (schema_db_version(db) < 1) {
 		snprintf(err, errlen, "%s: empty database (no xenbaked has written it yet)",
 			 path);

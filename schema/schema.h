@@ -26,7 +26,10 @@ sqlite3 *schema_open_rw(const char *path, char *err, size_t errlen);
 
 /*
  * Open PATH read-only for the viewer and tools; never creates, never
- * migrates, never takes a write lock.
+ * migrates, never takes a write lock.  A copy of a WAL database without
+ * its -shm, in a directory this user cannot write, is opened immutable
+ * when its -wal is missing or empty (nothing is pending: its file holds
+ * every change), and refused with what to do when not.
  */
 sqlite3 *schema_open_ro(const char *path, char *err, size_t errlen);
 

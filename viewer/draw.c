@@ -15,17 +15,21 @@
  *             status line.
  *
  * Columns come from cols[]; layout() drops the most dispensable ones until
- * the rest fit, so a narrow terminal loses detail, never the program.
+ * the rest fit, so a narrow terminal loses detail, never the program, and
+ * gives what is left over to the name column, up to the longest name.
+ * The figures and names are text.c's, as in the plain table (table.c).
  * Colour never carries meaning alone: every coloured element is also bold
  * or reverse, and --no-color / NO_COLOR keep just those attributes.
  */
 #include "draw.h"
 
 #include <curses.h>
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
+#include <term.h>
+#include <unistd.h>
+
+#include "text.h"
 
 enum col_id { C_ID, C_NAME, C_METRIC, C_LA, C_LB, C_LC, C_SEP, C_SA, C_SB,
 	      C_SC, C_SPARK, C_COUNT };
@@ -61,10 +65,6 @@ enum { PAIR_TITLE = 1, PAIR_LOST, PAIR_SHORT, PAIR_DIM };
 
 static bool use_color;
 
-static const char *const metric_label[M_COUNT] = {
-	"Gotten", "Alloc", "Blocked", "Waited", "ExCount", "I/O",
-};
-
 void draw_init(bool color)
 {
 	use_color = color && has_colors();
@@ -83,8 +83,9 @@ static attr_t attr(int pair, attr_t mono)
 	return use_color ? (attr_t)COLOR_PAIR(pair) | mono : mono;
 }
 
-/* Visible columns and their x, for a screen WIDTH wide. */
-static void layout(struct layout *l, int width, int spark_len)
+/* Visible columns and their x, for a screen WIDTH wide and names up to
+ * NAME_W columns. */
+static void layout(struct layout *l, int width, int spark_len, int name_w)
 {
 	int total = -1;
 
@@ -111,96 +112,15 @@ static void layout(struct layout *l, int width, int spark_len)
 				 n ? ", " : "", cols[worst].what);
 		}
 	}
+	if (l->vis[C_NAME] && name_w > l->w[C_NAME] && total < width) {
+		int grow = name_w - l->w[C_NAME];
+		l->w[C_NAME] += grow < width - total ? grow : width - total;
+	}
 	int x = 0;
 	for (int c = 0; c < C_COUNT; c++) {
 		l->x[c] = x;
 		if (l->vis[c])
 			x += l->w[c] + 1;
-	}
-}
-
-static void fmt_time(char *b, size_t n, double ns, int width)
-{
-	static const struct { double div; const char *unit; } u[] = {
-		{ 1, "ns" }, { 1e3, "us" }, { 1e6, "ms" }, { 1e9, "s" },
-	};
-	int i = ns < 1e3 ? 0 : ns < 1e6 ? 1 : ns < 1e9 ? 2 : 3;
-	for (int prec = 2; prec >= 0; prec--) {
-		snprintf(b, n, "%.*f%s", prec, ns / u[i].div, u[i].unit);
-		if ((int)strlen(b) <= width)
-			return;
-	}
-}
-
-static void fmt_pct(char *b, size_t n, double pct, int width)
-{
-	for (int prec = 2; prec >= 0; prec--) {
-		snprintf(b, n, "%.*f%%", prec, pct);
-		if ((int)strlen(b) <= width)
-			return;
-	}
-}
-
-static void fmt_rate(char *b, size_t n, double v, const char *unit, int width)
-{
-	for (int prec = 2; prec >= 0; prec--) {
-		snprintf(b, n, "%.*f%s", prec, v, unit);
-		if ((int)strlen(b) <= width)
-			return;
-	}
-}
-
-/* The three cells (total, %, per) of metric M for one window. */
-static void cells(const struct model *m, const struct dom_sums *s, int win,
-		  enum metric met, char out[3][24], const int w[3])
-{
-	const struct win_info *wi = &m->win[win];
-
-	out[0][0] = out[1][0] = out[2][0] = 0;
-	if (!model_has_data(wi)) {
-		snprintf(out[0], 24, "-");
-		snprintf(out[1], 24, "-");
-		snprintf(out[2], 24, "-");
-		return;
-	}
-	switch (met) {
-	case M_GOTTEN:
-		fmt_time(out[0], 24, model_per_s(wi, s->cpu_ns), w[0]);
-		fmt_pct(out[1], 24, model_pct(wi, s->cpu_ns), w[1]);
-		if (s->exec_count)
-			fmt_time(out[2], 24, model_ratio(s->cpu_ns, s->exec_count), w[2]);
-		break;
-	case M_ALLOC:
-		if (s->exec_count)
-			fmt_time(out[0], 24, model_alloc_avg_ns(s), w[0]);
-		if (s->has_alloc_range) {
-			fmt_time(out[1], 24, (double)s->alloc_min_ns, w[1]);
-			fmt_time(out[2], 24, (double)s->alloc_max_ns, w[2]);
-		}
-		break;
-	case M_BLOCKED:
-		fmt_time(out[0], 24, model_per_s(wi, s->blocked_ns), w[0]);
-		fmt_pct(out[1], 24, model_blocked_pct(s), w[1]);
-		if (s->io_count)
-			fmt_time(out[2], 24, model_ratio(s->blocked_ns, s->io_count), w[2]);
-		break;
-	case M_WAITED:
-		fmt_time(out[0], 24, model_per_s(wi, s->wait_ns), w[0]);
-		fmt_pct(out[1], 24, model_pct(wi, s->wait_ns), w[1]);
-		if (s->exec_count)
-			fmt_time(out[2], 24, model_ratio(s->wait_ns, s->exec_count), w[2]);
-		break;
-	case M_EXCOUNT:
-		fmt_rate(out[0], 24, model_per_s(wi, s->exec_count), "/s", w[0]);
-		break;
-	case M_IOCOUNT:
-		fmt_rate(out[0], 24, model_per_s(wi, s->io_count), "/s", w[0]);
-		if (s->exec_count)
-			fmt_rate(out[2], 24, model_ratio(s->io_count, s->exec_count),
-				 "/ex", w[2]);
-		break;
-	default:
-		break;
 	}
 }
 
@@ -221,19 +141,14 @@ static void put_left(int y, int x, int w, const char *s, attr_t a)
 	attroff(a);
 }
 
-/*
- * A domain's name as a guest's toolstack set it: a newline or carriage
- * return in it would move the cursor and draw over other rows, so control
- * characters are shown as '?'.  UTF-8 passes (its bytes are >= 0x80).
- */
+/* A domain's name, made safe and cut to W columns by text_name(). */
 static void put_name(int y, int x, int w, const char *s, attr_t a)
 {
 	char buf[256];
-	size_t i = 0;
-	for (; s[i] && i < sizeof buf - 1; i++)
-		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
-	buf[i] = 0;
-	put_left(y, x, w, buf, a);
+	text_name(s, w, buf, sizeof buf);
+	attron(a);
+	mvaddstr(y, x, buf);
+	attroff(a);
 }
 
 static void put_cells(const struct layout *l, int y, const struct model *m,
@@ -242,11 +157,11 @@ static void put_cells(const struct layout *l, int y, const struct model *m,
 	static const enum col_id lc[2][3] = {
 		{ C_SA, C_SB, C_SC }, { C_LA, C_LB, C_LC },
 	};
-	char out[3][24];
+	char out[3][TEXT_CELL];
 	int w[3];
 	for (int i = 0; i < 3; i++)
 		w[i] = cols[lc[win][i]].width;
-	cells(m, s, win, met, out, w);
+	text_cells(m, s, win, met, out, w);
 	for (int i = 0; i < 3; i++) {
 		enum col_id c = lc[win][i];
 		if (!l->vis[c])
@@ -310,7 +225,7 @@ static void body_line(const struct layout *l, int y, const struct model *m,
 	put_right(y, l->x[C_ID], l->w[C_ID], id, a);
 	if (first && l->vis[C_NAME])
 		put_name(y, l->x[C_NAME], l->w[C_NAME], r->name, a);
-	put_left(y, l->x[C_METRIC], l->w[C_METRIC], metric_label[met], 0);
+	put_left(y, l->x[C_METRIC], l->w[C_METRIC], text_metric_label[met], 0);
 	put_cells(l, y, m, &r->w[WIN_LONG], WIN_LONG, met);
 	put_sep(l, y, st);
 	put_cells(l, y, m, &r->w[WIN_SHORT], WIN_SHORT, met);
@@ -318,65 +233,49 @@ static void body_line(const struct layout *l, int y, const struct model *m,
 		put_spark(l, y, m, r, st);
 }
 
-static void fmt_utc(char *b, size_t n, int64_t t, const char *f)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-	if (!gmtime_r(&tt, &tm) || !strftime(b, n, f, &tm))
-		snprintf(b, n, "%lld", (long long)t);
-}
-
-static double busy_pct(const struct model *m, int win)
-{
-	int64_t ns = 0;
-	for (size_t i = 0; i < m->nrows; i++)
-		if (m->rows[i].domid != MODEL_IDLE_DOMID)
-			ns += m->rows[i].w[win].cpu_ns;
-	return model_pct(&m->win[win], ns);
-}
-
 static void title_line(const struct model *m, const struct draw_state *st)
 {
-	char when[48], line[256], which[48];
-	int cols_n = COLS;
+	char line[256];
+	size_t n;
 
-	fmt_utc(when, sizeof when, m->win[WIN_SHORT].t_last, "%Y-%m-%d %H:%M:%S UTC");
-	if (m->cpu < 0)
-		snprintf(which, sizeof which, "All %d CPUs (100%% = 1 CPU)", m->ncpus);
-	else
-		snprintf(which, sizeof which, "CPU %d of %d", m->cpu, m->ncpus);
-	snprintf(line, sizeof line, " %s | %s %s | sort %s%s | h help",
-		 which, st->live ? "LIVE" : "HISTORY", when,
-		 model_sort_name(st->sort), st->sort_desc ? " desc" : "");
+	text_title(line, sizeof line, m, st->live, st->sort, st->sort_desc);
+	n = strlen(line);
+	snprintf(line + n, sizeof line - n, " | h help");
 	attron(attr(PAIR_TITLE, A_REVERSE | A_BOLD));
-	mvhline(0, 0, ' ', cols_n);
-	mvaddnstr(0, 0, line, cols_n);
+	mvhline(0, 0, ' ', COLS);
+	mvaddnstr(0, 0, line, COLS);
 	attroff(attr(PAIR_TITLE, A_REVERSE | A_BOLD));
 }
 
-static void window_title(char *b, size_t n, const struct model *m, int win,
-			 const struct draw_state *st)
+/*
+ * Window WIN's title over its columns [X, END) of row Y: from X when it
+ * fits, else ending at END and reaching left as far as MIN_X (the long
+ * window's row is blank over the id and name columns), else with less
+ * detail (text_window_title()).
+ */
+static void window_title_at(int y, int x, int end, int min_x,
+			    const struct model *m, int win, bool range)
 {
-	const struct win_info *w = &m->win[win];
-	char z[32], gap[96] = "";
-
-	fmt_utc(z, sizeof z, w->t_last, "%H:%M:%S");
-	if (w->seconds_with_data < w->seconds)
-		snprintf(gap, sizeof gap, " [%lld/%lld s]",
-			 (long long)w->seconds_with_data, (long long)w->seconds);
-	if (!model_has_data(w))
-		snprintf(b, n, "%lld s to %s: no data", (long long)w->seconds, z);
-	else if (win == WIN_LONG && !st->range && w->seconds == 10)
-		snprintf(b, n, "Last 10 s (%.2f%%)%s", busy_pct(m, win), gap);
-	else
-		snprintf(b, n, "%lld s to %s (%.2f%%)%s", (long long)w->seconds, z,
-			 busy_pct(m, win), gap);
+	char t[160];
+	for (int detail = 2; detail >= 0; detail--) {
+		text_window_title(t, sizeof t, m, win, range, detail);
+		int len = (int)strlen(t);
+		if (x + len <= end) {
+			mvaddstr(y, x, t);
+			return;
+		}
+		if (end - 1 - len >= min_x) {
+			mvaddstr(y, end - 1 - len, t);
+			return;
+		}
+	}
+	if (end > x)
+		mvaddnstr(y, x, t, end - x);
 }
 
 static void header_lines(const struct layout *l, const struct model *m,
 			 const struct draw_state *st)
 {
-	char t[160];
 	int lx = -1, le = l->x[C_SEP], sx = -1, se = COLS;
 
 	for (int c = C_LA; c <= C_LC; c++)
@@ -388,12 +287,10 @@ static void header_lines(const struct layout *l, const struct model *m,
 	if (l->vis[C_SPARK])
 		se = l->x[C_SPARK] - 1;
 	attron(A_BOLD);
-	window_title(t, sizeof t, m, WIN_LONG, st);
 	if (lx >= 0)
-		mvaddnstr(1, lx, t, le - lx);
-	window_title(t, sizeof t, m, WIN_SHORT, st);
+		window_title_at(1, lx, le, 0, m, WIN_LONG, st->range);
 	if (sx >= 0)
-		mvaddnstr(1, sx, t, se - sx);
+		window_title_at(1, sx, se, sx, m, WIN_SHORT, st->range);
 	if (l->vis[C_SPARK])
 		mvaddnstr(1, l->x[C_SPARK], "CPU% each s", l->w[C_SPARK]);
 	attroff(A_BOLD);
@@ -430,7 +327,7 @@ static void footer_totals(const struct layout *l, int y, const struct model *m,
 	};
 	for (int i = 0; i < 2; i++) {
 		attr_t a = i ? A_BOLD : attr(PAIR_DIM, A_DIM);
-		char out[3][24];
+		char out[3][TEXT_CELL];
 		int w[3] = { cols[C_LA].width, cols[C_LB].width, 0 };
 		enum col_id cn = l->vis[C_NAME] ? C_NAME : C_ID;
 		put_left(y + i, l->x[cn], l->w[cn], rows[i].name, a);
@@ -438,7 +335,7 @@ static void footer_totals(const struct layout *l, int y, const struct model *m,
 		for (int win = WIN_LONG; win >= WIN_SHORT; win--) {
 			enum col_id ca = win == WIN_LONG ? C_LA : C_SA;
 			enum col_id cb = win == WIN_LONG ? C_LB : C_SB;
-			cells(m, &rows[i].s[win], win, M_GOTTEN, out, w);
+			text_cells(m, &rows[i].s[win], win, M_GOTTEN, out, w);
 			if (l->vis[ca])
 				put_right(y + i, l->x[ca], l->w[ca], out[0], a);
 			if (l->vis[cb])
@@ -450,13 +347,8 @@ static void footer_totals(const struct layout *l, int y, const struct model *m,
 
 static void lost_line(int y, const struct model *m)
 {
-	const struct win_info *wl = &m->win[WIN_LONG], *ws = &m->win[WIN_SHORT];
 	char b[256];
-	snprintf(b, sizeof b,
-		 " Records lost: %lld in %lld s (min %lld, max %lld per s) | "
-		 "%lld in the last second", (long long)wl->lost_records,
-		 (long long)wl->seconds, (long long)wl->lost_min,
-		 (long long)wl->lost_max, (long long)ws->lost_records);
+	text_lost(b, sizeof b, m);
 	attron(attr(PAIR_LOST, A_REVERSE | A_BOLD));
 	mvhline(y, 0, ' ', COLS);
 	mvaddnstr(y, 0, b, COLS);
@@ -486,6 +378,19 @@ static void status_line(int y, const struct layout *l, const struct draw_state *
 		mvaddstr(y, COLS - rl, right);
 }
 
+/* Columns of the widest name, up to TEXT_NAME_MAX. */
+static int longest_name(const struct model *m)
+{
+	char buf[256];
+	int most = 0;
+	for (size_t i = 0; i < m->nrows; i++) {
+		int w = text_name(m->rows[i].name, TEXT_NAME_MAX, buf, sizeof buf);
+		if (w > most)
+			most = w;
+	}
+	return most;
+}
+
 void draw_screen(const struct model *m, struct draw_state *st)
 {
 	struct layout l;
@@ -494,7 +399,7 @@ void draw_screen(const struct model *m, struct draw_state *st)
 	bool lost = m->win[WIN_LONG].lost_records > 0;
 
 	erase();
-	layout(&l, COLS, m->spark_len);
+	layout(&l, COLS, m->spark_len, longest_name(m));
 	title_line(m, st);
 	header_lines(&l, m, st);
 
@@ -522,7 +427,7 @@ void draw_screen(const struct model *m, struct draw_state *st)
 	refresh();
 }
 
-void draw_help(const struct draw_state *st)
+void draw_help(struct draw_state *st)
 {
 	static const char *const text[] = {
 		"xenmon: per-domain CPU, waiting, blocked time and I/O of a Xen host",
@@ -536,7 +441,7 @@ void draw_help(const struct draw_state *st)
 		"  L, End          back to live",
 		"  s / S           sort by the next / previous column; r reverses",
 		"  Up Down PgUp PgDn Home   scroll",
-		"  h, ?            this help (any key closes it)",
+		"  h, ?            this help (it scrolls too; other keys close it)",
 		"  q               quit",
 		"",
 		"Columns, for the last 10 s (left) and the last complete second:",
@@ -548,11 +453,41 @@ void draw_help(const struct draw_state *st)
 		"           per execution.  (sched) is time no vCPU ran.",
 		"Times are UTC.  Seconds with no data show as '-' and blank sparkline.",
 	};
-	(void)st;
+	int total = (int)(sizeof text / sizeof text[0]);
+	/* A screen too short for all of it scrolls, and says where it is. */
+	int shown = total > LINES ? LINES - 1 : total;
+	if (shown < 0)
+		shown = 0;
+	if (st->help_scroll > total - shown)
+		st->help_scroll = total - shown;
+	if (st->help_scroll < 0)
+		st->help_scroll = 0;
 	erase();
-	for (int i = 0; i < (int)(sizeof text / sizeof text[0]) && i < LINES; i++)
-		mvaddnstr(i, 0, text[i], COLS);
+	for (int i = 0; i < shown; i++)
+		mvaddnstr(i, 0, text[st->help_scroll + i], COLS);
+	if (shown < total && LINES > 0) {
+		char b[64];
+		snprintf(b, sizeof b, " lines %d-%d of %d  other keys close",
+			 st->help_scroll + 1, st->help_scroll + shown, total);
+		int len = (int)strlen(b);
+		mvaddnstr(LINES - 1, len < COLS ? COLS - len : 0, b, COLS);
+	}
 	refresh();
+}
+
+const char *draw_cannot(void)
+{
+	int err;
+	if (!isatty(STDOUT_FILENO))
+		return "standard output is not a terminal";
+	if (setupterm(NULL, STDOUT_FILENO, &err) != OK)
+		return "the terminal type (TERM) is unknown";
+	/* A terminal that cannot move the cursor (TERM=dumb, a printing
+	 * terminal) would get the screen as one long line of spaces. */
+	const char *cup = tigetstr("cup");
+	bool can = cup && cup != (const char *)-1;
+	del_curterm(cur_term);
+	return can ? NULL : "the terminal cannot move the cursor";
 }
 
 void draw_waiting(const char *msg, const char *notice)

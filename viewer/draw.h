@@ -12,10 +12,7 @@
 #include <stdint.h>
 
 #include "model.h"
-
-/* The per-domain rows of xenmon.py, each switchable by an option. */
-enum metric { M_GOTTEN, M_ALLOC, M_BLOCKED, M_WAITED, M_EXCOUNT, M_IOCOUNT,
-	      M_COUNT };
+#include "text.h"
 
 struct draw_state {
 	bool show[M_COUNT];       /* which metric rows */
@@ -25,15 +22,20 @@ struct draw_state {
 	enum sort_key sort;
 	bool sort_desc;
 	int scroll;               /* first body line shown; clamped by draw */
+	int help_scroll;          /* first help line shown; clamped by draw */
 	const char *message;      /* one-off note for the status line, or NULL */
 	const char *db_path;
 };
 
 void draw_init(bool color);
 void draw_screen(const struct model *m, struct draw_state *st);
-void draw_help(const struct draw_state *st);
+void draw_help(struct draw_state *st);
 /* A screen for "no data yet": MSG, and that we retry. */
 /* NOTICE: a message of the moment (may be NULL). */
 void draw_waiting(const char *msg, const char *notice);
+/* NULL when standard output is a terminal that can show the screen (it
+ * can move the cursor); else why not, for the plain table instead.  Call
+ * before initscr(). */
+const char *draw_cannot(void);
 
 #endif

@@ -47,7 +47,7 @@ struct win_info {
 
 struct dom_row {
 	int domid;
-	char name[48];
+	char name[128];          /* UTF-8 as stored, cut at a character */
 	struct dom_sums w[WIN_COUNT];
 	/* CPU% per second of the long window's last spark_len seconds, as a
 	 * level 0..8 of one CPU, or MODEL_SPARK_GAP for a second with no data. */

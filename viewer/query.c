@@ -30,6 +30,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <limits.h>
+#include <unistd.h>
 
 #include "schema.h"
 
@@ -38,6 +40,11 @@
 struct query {
 	sqlite3 *db;
 	sqlite3_stmt *bounds, *ncpus, *live, *seconds, *domains, *names;
+	/* The file opened, to tell when the path names another one. */
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	bool immutable;
 	char err[512];
 };
 
@@ -128,6 +135,21 @@ int query_open(const char *path, struct query **out, char *err, size_t errlen)
 		free(q);
 		return looks_empty(path) ? -EAGAIN : -EINVAL;
 	}
+	/* The file stat() saw may have been replaced before SQLite opened
+	 * the path: then which one is open is unknown; try again. */
+	struct stat now;
+	if (stat(path, &now) < 0 || now.st_dev != st.st_dev ||
+	    now.st_ino != st.st_ino) {
+		snprintf(err, errlen, "%s: replaced while being opened", path);
+		sqlite3_close(q->db);
+		free(q);
+		return -EAGAIN;
+	}
+	q->dev = st.st_dev;
+	q->ino = st.st_ino;
+	q->size = now.st_size;
+	q->immutable = sqlite3_uri_boolean(sqlite3_db_filename(q->db, "main"),
+					   "immutable", 0);
 	/* A reader that waits seconds for a lock would freeze the screen;
 	 * WAL readers almost never wait, and a retry comes next second. */
 	sqlite3_busy_timeout(q->db, 250);
@@ -140,6 +162,30 @@ int query_open(const char *path, struct query **out, char *err, size_t errlen)
 	}
 	*out = q;
 	return 0;
+}
+
+/*
+ * SQLite keeps reading the file it opened, deleted or not; a path that now
+ * names another file (a new recorder's, a copy moved into place), none, or
+ * the same file shorter than before (rewritten in place) means that file
+ * is not the one to show.  A database opened immutable (schema.c: a
+ * quiescent copy without its -shm) is read without locks, so a -shm that
+ * appears (a writer) means it must be opened again, with them.
+ */
+bool query_file_changed(struct query *q, const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) < 0 || st.st_dev != q->dev || st.st_ino != q->ino ||
+	    st.st_size < q->size)
+		return true;
+	q->size = st.st_size;
+	if (q->immutable) {
+		char shm[PATH_MAX];
+		snprintf(shm, sizeof shm, "%s-shm", path);
+		if (access(shm, F_OK) == 0)
+			return true;
+	}
+	return false;
 }
 
 void query_close(struct query *q)
@@ -354,6 +400,20 @@ static void spark_levels(struct model *m, const int64_t *obs)
 							  obs[s]);
 }
 
+/* NAME into OUT, cut if need be where a UTF-8 character begins: a cut
+ * inside one would turn its first bytes into an invalid sequence. */
+static void copy_name(char *out, size_t n, const char *name)
+{
+	size_t len = strlen(name);
+	if (len >= n) {
+		len = n - 1;
+		while (len > 0 && ((unsigned char)name[len] & 0xc0) == 0x80)
+			len--;
+	}
+	memcpy(out, name, len);
+	out[len] = 0;
+}
+
 /* Names as the domain_1s view gives them, at each domain's newest second
  * in the window (a domid can be reused by a later domain): one query per
  * distinct second, usually just the window's last. */
@@ -372,7 +432,8 @@ static int load_names(struct query *q, struct model *m)
 			for (size_t j = i; j < m->nrows && n; j++) {
 				struct dom_row *r = &m->rows[j];
 				if (r->domid == domid && r->last_t == t)
-					snprintf(r->name, sizeof r->name, "%s", n);
+					copy_name(r->name, sizeof r->name,
+						  (const char *)n);
 			}
 		}
 		if (rc != SQLITE_DONE)

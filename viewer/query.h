@@ -9,6 +9,7 @@
 #ifndef XENMON_QUERY_H
 #define XENMON_QUERY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,6 +28,12 @@ struct query;
 int query_open(const char *path, struct query **out, char *err, size_t errlen);
 /* Accepts NULL. */
 void query_close(struct query *q);
+/*
+ * True when PATH no longer names the file Q opened (deleted, replaced,
+ * truncated), or Q must be opened again to see a writer: the caller then
+ * closes Q and opens PATH again.  One stat() per call.
+ */
+bool query_file_changed(struct query *q, const char *path);
 
 /*
  * Fill M for CPU (-1: all CPUs summed) with the windows ending at T_END

@@ -5,8 +5,14 @@
  * getch with a timeout; SIGWINCH arrives as KEY_RESIZE, SIGINT/SIGTERM set a
  * flag that ends the loop), refresh the model from the database, paint.
  * The -n loop refreshes the same model per CPU and hands it to logmode.c.
- * Nothing here reads the database or paints directly: query.c, draw.c and
- * logmode.c do, and errors come back here to be reported once.
+ * Standard output that cannot show the screen (a pipe, TERM=dumb) gets the
+ * model once as a plain table (table.c) instead.
+ * Nothing here reads the database or paints directly: query.c, draw.c,
+ * table.c and logmode.c do, and errors come back here to be reported once.
+ *
+ * A range FROM..TO is half-open, [FROM, TO): FROM's second is in it, TO's
+ * is not, as in xenmon-export, so "--from 08:01:00 --to 08:01:30" is 30
+ * seconds.  Every loop and window below is built from that one rule.
  */
 #include <curses.h>
 #include <errno.h>
@@ -19,13 +25,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "draw.h"
 #include "logmode.h"
 #include "query.h"
-#include "timearg.h"
-#include "session.h"
 #include "schema.h"
+#include "session.h"
+#include "table.h"
+#include "timearg.h"
 
 #define DEFAULT_DB "/var/lib/xenmon/xenmon.db"
 #define LIVE_WINDOW_S 10
@@ -58,7 +66,7 @@ struct app {
 	int host;                 /* 1 all CPUs, 0 one CPU, -1 not decided */
 	int64_t t_end;            /* QUERY_LIVE or a fixed second */
 	int64_t long_s;
-	bool have_model, help, resolve_to;
+	bool have_model, help, resolve_to, reopened;
 	char wait_msg[600], msg[160];
 	int64_t msg_until_ms;
 };
@@ -89,15 +97,19 @@ static void usage(FILE *f)
 "  --iocount, --noiocount       I/O count rows (default off)\n"
 "  --ms_per_sample N  accepted for xenmon.py's scripts; buckets are 1 s\n"
 "  --from TIME, --to TIME\n"
-"                     show (or with -n, log) that range: Unix seconds, any\n"
-"                     date SQLite reads ('2024-05-01 14:00', UTC), now,\n"
-"                     today, yesterday, or relative: -2h, -30m, -90s, -1d\n"
+"                     show (or with -n, log) the seconds from FROM up to,\n"
+"                     not including, TO: Unix seconds, any date SQLite\n"
+"                     reads ('2024-05-01 14:00', UTC), now, today,\n"
+"                     yesterday, or relative: -2h, -30m, -90s, -1d\n"
 "  --no-color         no colours (also when NO_COLOR is set)\n"
 "  -h, --help         this text\n"
 "  --version          program and schema version\n"
 "\n"
 "Keys: c/n/p cycle CPUs, a all CPUs, Left/Right < > [ ] { } move 1 s, 10 s,\n"
 "1 min, 1 h, L back to live, s/S/r sort, h or ? help, q quit.\n"
+"When standard output cannot show the screen (not a terminal, or one that\n"
+"cannot move the cursor, such as TERM=dumb), the newest complete second\n"
+"(or the range) is printed once as a table.\n"
 "Exit status: 0 done, 1 runtime error, 2 usage error.\n");
 }
 
@@ -229,15 +241,27 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		return usage_error("--to: cannot read '%s' as a time (try Unix "
 				   "seconds, '2024-05-01 14:00', now or -1h)", o->to_s);
 	if (o->from_s && o->to_s && o->from > o->to)
-		return usage_error("--from is later than --to%s", "");
+		return usage_error("the range is inverted: --from is later than "
+				   "--to%s", "");
+	if (o->from_s && o->to_s && o->from == o->to)
+		return usage_error("the range is empty: --from equals --to (the "
+				   "range is FROM up to, not including, TO)%s", "");
 	if (o->to_s && !o->from_s)
-		o->from = o->to - LIVE_WINDOW_S + 1;
+		o->from = o->to - LIVE_WINDOW_S;
 	return -1;
 }
 
-/* Opens the database if needed; 0 when open, 1 to wait, -1 fatal (ERR). */
-static int ensure_open(struct query **q, const char *path, char *err, size_t n)
+/* Opens the database if needed, again when the path names another file
+ * than the one open (query_file_changed(); *REOPENED then says so); 0 when
+ * open, 1 to wait, -1 fatal (ERR). */
+static int ensure_open(struct query **q, const char *path, char *err, size_t n,
+		       bool *reopened)
 {
+	if (*q && query_file_changed(*q, path)) {
+		query_close(*q);
+		*q = NULL;
+		*reopened = true;
+	}
 	if (*q)
 		return 0;
 	int rc = query_open(path, q, err, n);
@@ -265,9 +289,14 @@ static void app_message(struct app *a, const char *msg)
 /* 0 with a fresh model, 1 waiting (wait_msg says why), -1 fatal. */
 static int app_refresh(struct app *a)
 {
-	int rc = ensure_open(&a->q, a->o->db, a->wait_msg, sizeof a->wait_msg);
+	int rc = ensure_open(&a->q, a->o->db, a->wait_msg, sizeof a->wait_msg,
+			     &a->reopened);
 	if (rc)
 		return rc;
+	if (a->reopened) {
+		a->reopened = false;
+		app_message(a, "the database file changed: reopened");
+	}
 	for (int pass = 0; pass < 2; pass++) {
 		int cpu = a->host == 1 ? -1 : a->cpu;
 		rc = query_refresh(a->q, &a->m, cpu, a->resolve_to ? QUERY_LIVE :
@@ -351,12 +380,21 @@ static bool app_key(struct app *a, int ch, bool *quit)
 	int page = LINES > 8 ? LINES - 8 : 1;
 
 	if (a->help) {
-		a->help = false;
-		return false;
+		/* The help scrolls with the main screen's keys; any other
+		 * key closes it. */
+		int hpage = LINES > 2 ? LINES - 2 : 1;
+		switch (ch) {
+		case KEY_UP: a->ds.help_scroll--; return false;
+		case KEY_DOWN: a->ds.help_scroll++; return false;
+		case KEY_PPAGE: a->ds.help_scroll -= hpage; return false;
+		case KEY_NPAGE: case ' ': a->ds.help_scroll += hpage; return false;
+		case KEY_HOME: a->ds.help_scroll = 0; return false;
+		default: a->help = false; return false;
+		}
 	}
 	switch (ch) {
 	case 'q': case 'Q': *quit = true; return false;
-	case 'h': case '?': a->help = true; return false;
+	case 'h': case '?': a->help = true; a->ds.help_scroll = 0; return false;
 	case 'c': case 'n':
 		a->cpu = a->host == 1 ? a->cpu : (a->cpu + 1) % ncpus;
 		a->host = 0;
@@ -399,31 +437,78 @@ static void app_paint(struct app *a, int state)
 		draw_screen(&a->m, &a->ds);
 }
 
-static int run_live(const struct opts *o)
+/* The view the options ask for; -1 when the database will never do. */
+static int app_init(struct app *a, const struct opts *o)
 {
-	struct app a = { .o = o, .cpu = (int)o->cpu, .host = o->cpu_given ? 0 : -1,
-			 .t_end = QUERY_LIVE, .long_s = LIVE_WINDOW_S };
+	*a = (struct app){ .o = o, .cpu = (int)o->cpu,
+			   .host = o->cpu_given ? 0 : -1,
+			   .t_end = QUERY_LIVE, .long_s = LIVE_WINDOW_S };
 	char err[600];
-	int rc = ensure_open(&a.q, o->db, err, sizeof err);
+	bool reopened = false;
+	int rc = ensure_open(&a->q, o->db, err, sizeof err, &reopened);
 	if (rc < 0) {
 		fprintf(stderr, "xenmon: %s\n", err);
-		return 1;
+		return -1;
 	}
 	if (rc > 0)
-		snprintf(a.wait_msg, sizeof a.wait_msg, "%s", err);
-	memcpy(a.ds.show, o->show, sizeof a.ds.show);
+		snprintf(a->wait_msg, sizeof a->wait_msg, "%s", err);
+	memcpy(a->ds.show, o->show, sizeof a->ds.show);
 	if (o->notice)
-		app_message(&a, o->notice);
-	a.ds.live = true;
-	a.ds.unicode = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
-	a.ds.db_path = o->db;
+		app_message(a, o->notice);
+	a->ds.live = true;
+	a->ds.unicode = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+	a->ds.db_path = o->db;
 	if (o->from_s || o->to_s) {
-		a.ds.live = false;
-		a.ds.range = true;
-		a.resolve_to = !o->to_s;
-		a.t_end = o->to;
-		a.long_s = o->to - o->from + 1;
+		a->ds.live = false;
+		a->ds.range = true;
+		a->resolve_to = !o->to_s;
+		a->t_end = o->to - 1;
+		a->long_s = o->to - o->from;
 	}
+	return 0;
+}
+
+static void app_free(struct app *a)
+{
+	query_close(a->q);
+	model_free(&a->m);
+}
+
+/*
+ * Standard output that cannot show the screen (WHY) gets the view once as
+ * a table.  On a terminal that cannot draw, that is said, lest the table
+ * look like the screen gone wrong; into a pipe or a file, it is the point.
+ */
+static int run_table(const struct opts *o, const char *why)
+{
+	struct app a;
+	if (isatty(STDOUT_FILENO)) {
+		const char *term = getenv("TERM");
+		fprintf(stderr, "xenmon: %s (TERM=%s): printing the %s as a table "
+			"instead of the live screen\n", why, term ? term : "",
+			o->from_s || o->to_s ? "range" : "last complete second");
+	}
+	if (app_init(&a, o) < 0)
+		return 1;
+	int rc = app_refresh(&a);
+	if (rc == 0 && table_write(stdout, &a.m, o->show, a.ds.live,
+				   a.ds.range) < 0) {
+		/* A reader that has read enough (| head) is no error. */
+		snprintf(a.wait_msg, sizeof a.wait_msg, "%s", errno == EPIPE ?
+			 "" : "cannot write the table to standard output");
+		rc = -1;
+	}
+	if (rc != 0 && a.wait_msg[0])
+		fprintf(stderr, "xenmon: %s\n", a.wait_msg);
+	app_free(&a);
+	return rc != 0;
+}
+
+static int run_live(const struct opts *o)
+{
+	struct app a;
+	if (app_init(&a, o) < 0)
+		return 1;
 
 	initscr();
 	cbreak();
@@ -457,8 +542,7 @@ static int run_live(const struct opts *o)
 	endwin();
 	if (state < 0)
 		fprintf(stderr, "xenmon: %s\n", a.wait_msg);
-	query_close(a.q);
-	model_free(&a.m);
+	app_free(&a);
 	return state < 0 ? 1 : 0;
 }
 
@@ -499,12 +583,13 @@ static int run_log(const struct opts *o)
 	struct model m = { 0 };
 	char err[600];
 	int64_t start = mono_ms(), win_s = (o->interval_ms + 500) / 1000;
-	bool said = false;
+	bool said = false, reopened = false;
 	int rc;
 
 	if (win_s < 1)
 		win_s = 1;
-	while ((rc = ensure_open(&q, o->db, err, sizeof err)) > 0 && !stop) {
+	while ((rc = ensure_open(&q, o->db, err, sizeof err, &reopened)) > 0 &&
+	       !stop) {
 		/* A range of history is what the file holds now: a missing
 		 * database will not grow one, so say so instead of waiting. */
 		if (o->from_s || o->to_s) {
@@ -531,17 +616,29 @@ static int run_log(const struct opts *o)
 	}
 	rc = 0;
 	if (o->from_s || o->to_s) {
+		/* [from, to); without --to, up to the last complete second. */
 		int64_t to = o->to;
 		if (!o->to_s && query_refresh(q, &m, 0, QUERY_LIVE, 1, 0) == 0)
-			to = m.t_live;
-		for (int64_t t = o->from + win_s - 1; t <= to && !rc && !stop; t += win_s)
+			to = m.t_live + 1;
+		for (int64_t t = o->from + win_s - 1; t < to && !rc && !stop; t += win_s)
 			rc = log_window(o, q, &m, lm, t, win_s,
 					(double)(t - o->from + 1) * 1000);
 	} else {
 		int64_t last = INT64_MIN;
 		while (!rc && !stop && (!o->duration_s ||
 		       mono_ms() - start < o->duration_s * 1000)) {
-			if (query_refresh(q, &m, 0, QUERY_LIVE, 1, 0) == 0 &&
+			/* A database deleted or replaced under us is followed,
+			 * as on the screen; while it is missing, nothing is
+			 * logged. */
+			int state = ensure_open(&q, o->db, err, sizeof err,
+						&reopened);
+			if (state < 0) {
+				fprintf(stderr, "xenmon: %s\n", err);
+				rc = -1;
+				break;
+			}
+			if (state == 0 &&
+			    query_refresh(q, &m, 0, QUERY_LIVE, 1, 0) == 0 &&
 			    m.t_live != last) {
 				last = m.t_live;
 				rc = log_window(o, q, &m, lm, last, win_s,
@@ -576,6 +673,9 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	const char *why = o.live ? draw_cannot() : NULL;
+	if (why)
+		return run_table(&o, why);
 	/* Like xenmon.py: watching live on a host nobody records, record it
 	 * for the session. */
 	struct session rec = { 0 };

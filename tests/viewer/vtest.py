@@ -1,10 +1,13 @@
 """Shared by the viewer's tests: a simulated host replayed into a database,
-its ground truth, and a TAP reporter.  The database is real (xenmon-sim's
-trace replayed by xenbaked); only the host is simulated."""
+its ground truth, a TAP reporter, the viewer in tmux, and the checks of
+shown figures against sums.  The database is real (xenmon-sim's trace
+replayed by xenbaked); only the host is simulated."""
 import csv
 import os
+import re
 import subprocess
 import sys
+import time
 
 START = 1700000000
 SIM_ARGS = ['--cpus', '4', '--domains', '6', '--vcpus', '2', '--seconds', '30',
@@ -132,3 +135,122 @@ class DbSums:
             'SELECT sum(o) FROM (SELECT sum(observed_ns) / count(*) AS o'
             ' FROM cpu_1s WHERE t BETWEEN ? AND ? AND (? IS NULL OR cpu = ?)'
             ' GROUP BY t)', (t0, t1, cpu, cpu)).fetchone()[0]
+
+
+class Tmux:
+    """The real viewer in a tmux pane.  Every start gets a server of its
+    own, so that one shutting down after its program quit cannot refuse
+    the next session; every wait polls capture-pane until a condition
+    holds or a generous timeout passes, never a fixed sleep."""
+
+    def __init__(self, name):
+        self.base = 'xenmon-%s-%d' % (name, os.getpid())
+        self.n = 0
+        self.sock = None
+
+    def run(self, *args):
+        return subprocess.run(['tmux', '-L', self.sock] + list(args),
+                              capture_output=True, text=True)
+
+    def start(self, cmd, width=80, height=24):
+        self.kill()
+        self.n += 1
+        self.sock = '%s-%d' % (self.base, self.n)
+        r = self.run('new-session', '-d', '-x', str(width), '-y', str(height),
+                     cmd)
+        if r.returncode:
+            raise RuntimeError('tmux new-session: ' + r.stderr)
+
+    def screen(self):
+        r = self.run('capture-pane', '-p')
+        return r.stdout if r.returncode == 0 else ''
+
+    def wait_for(self, pred, timeout=30):
+        end = time.time() + timeout
+        s = ''
+        while time.time() < end:
+            s = self.screen()
+            if pred(s):
+                return True, s
+            time.sleep(0.05)
+        return False, s
+
+    def wait_text(self, text, timeout=30):
+        return self.wait_for(lambda s: text in s, timeout)
+
+    def keys(self, *k):
+        self.run('send-keys', *k)
+
+    def resize(self, width, height):
+        self.run('resize-window', '-x', str(width), '-y', str(height))
+
+    def kill(self):
+        if self.sock:
+            self.run('kill-server')
+        self.sock = None
+
+
+def cells(text):
+    """Terminal columns of TEXT, as wcwidth() counts them."""
+    import unicodedata
+    n = 0
+    for c in text:
+        if unicodedata.combining(c) or unicodedata.category(c) in ('Mn', 'Me'):
+            continue
+        n += 2 if unicodedata.east_asian_width(c) in ('W', 'F') else 1
+    return n
+
+
+METRIC_ROW = re.compile(r'^\s*(\d+)\s.*?\b(Gotten|Alloc|Blocked|Waited|'
+                        r'ExCount|I/O)( +)(.*)$')
+
+
+def metric_rows(text, sep):
+    """{(domid, metric): (long cells, short cells)} of a screen or table
+    whose windows are split by SEP."""
+    out = {}
+    for line in text.splitlines():
+        m = METRIC_ROW.match(line)
+        if not m:
+            continue
+        halves = m.group(4).split(sep)
+        if len(halves) != 2:
+            continue
+        out[(int(m.group(1)), m.group(2))] = (halves[0].split(),
+                                               halves[1].split())
+    return out
+
+
+def check_windows(tap, src, text, sep, windows, cpu, what, least=12):
+    """Gotten/Blocked/Waited of every domain shown against SRC (a Truth or
+    DbSums), for WINDOWS: the long one and the short one as (t0, t1),
+    both inclusive."""
+    got = metric_rows(text, sep)
+    bad = []
+    seen = 0
+    for (dom, metric), cl in sorted(got.items()):
+        col = {'Gotten': 'cpu_ns', 'Blocked': 'blocked_ns',
+               'Waited': 'wait_ns'}.get(metric)
+        if not col:
+            continue
+        for idx, (t0, t1) in enumerate(windows):
+            c = cl[idx]
+            sums = src.sums(dom, t0, t1, cpu)
+            passed = src.passed_ns(t0, t1, cpu)
+            want_total = sums[col] * 1e9 / passed
+            want_pct = 100.0 * sums[col] / passed
+            if col == 'blocked_ns':
+                online = sums['cpu_ns'] + sums['wait_ns'] + sums['blocked_ns']
+                want_pct = 100.0 * sums[col] / online if online else 0
+            try:
+                good = len(c) >= 2 and close(c[0], want_total) and \
+                    close(c[1], want_pct)
+            except ValueError:  # not a figure: '-' for no data
+                good = False
+            if not good:
+                bad.append('%s dom %d %s %d..%d: shown %s, want %.0f ns/s '
+                           '%.4f%%' % (what, dom, metric, t0, t1, c,
+                                       want_total, want_pct))
+            seen += 1
+    return tap.ok(seen >= least and not bad, '%s: %d cells match' % (what, seen),
+                  '\n'.join(bad[:10]) + '\n' + text)
