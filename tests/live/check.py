@@ -18,18 +18,19 @@ import sqlite3
 import subprocess
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'golden'))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, '..', 'lib'))
+sys.path.insert(0, os.path.join(HERE, '..', 'golden'))
+from tap import Tap  # noqa: E402
 from xenalyze import parse_xenalyze  # noqa: E402
 
 XENBAKED, OUT = sys.argv[1], sys.argv[2]
-results = []
+tap = Tap()
 
 
 def ok(cond, what, detail=''):
-    results.append(bool(cond))
-    line = '%s %d - %s' % ('ok' if cond else 'not ok', len(results), what)
-    print(line + (' # ' + detail if detail else ''))
-    return cond
+    """DETAIL, the figures measured, is shown whether COND holds or not."""
+    return tap.ok(cond, what, note=detail)
 
 
 def read(name):
@@ -280,7 +281,6 @@ def main():
     check_full_disk()
     print('# after xentrace, a new recorder: exit %s %s' % (
         read('after-xt.rc').strip(), read('after-xt.err').strip().replace('\n', ' | ')))
-    print('1..%d' % len(results))
 
 
 def check_full_disk():
@@ -317,4 +317,4 @@ def check_full_disk():
 
 
 main()
-sys.exit(0 if results and all(results) else 1)
+sys.exit(tap.done())
