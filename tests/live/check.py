@@ -20,9 +20,9 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'lib'))
-sys.path.insert(0, os.path.join(HERE, '..', 'golden'))
+sys.path.insert(0, os.path.join(HERE, '..', '..', 'tools', 'sim'))
 from tap import Tap  # noqa: E402
-from xenalyze import parse_xenalyze  # noqa: E402
+import xenalyze_summary  # noqa: E402
 
 XENBAKED, OUT = sys.argv[1], sys.argv[2]
 tap = Tap()
@@ -150,7 +150,7 @@ def agrees_with_xenalyze(trace, dbpath, who, guests):
     p = subprocess.run([xenalyze, '--summary', '--cpu-hz=%.0f' % (mhz * 1e6), trace],
                        capture_output=True, text=True)
     xa = {}
-    for (dom, _), st in parse_xenalyze(p.stdout).items():
+    for (dom, _), st in xenalyze_summary.parse(p.stdout).items():
         t = xa.setdefault(dom, {'running': 0.0, 'runnable': 0.0})
         for k in t:
             t[k] += st.get(k, 0.0)
