@@ -12,9 +12,10 @@ shapes with one vCPU per domain are a per-vCPU comparison.
 Running time must agree directly.  For runnable and blocked time xenalyze
 books differently (it ignores a vCPU until the vCPU first runs, and at the
 end closes only the running vCPUs' states); the simulator writes its truth
-both ways (PREFIX-vcpu.csv as metrics.md defines it, PREFIX-vcpu-xenalyze.csv
-as xenalyze books), so we require ours - xenalyze == truth - truth-xenalyze
-to within xenalyze's printed resolution.
+both ways (PREFIX-vcpu.csv as docs/metrics.md defines it,
+PREFIX-vcpu-xenalyze.csv as xenalyze books), so we require
+ours - xenalyze == truth - truth-xenalyze to within xenalyze's printed
+resolution.
 """
 import argparse
 import csv

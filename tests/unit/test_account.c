@@ -1,7 +1,8 @@
 /*
  * The accounting engine against hand-written record sequences: one test per
- * rule of the metrics contract, the awkward cases included.  Records go
- * straight into acct_record; the decoder and the merge have their own tests.
+ * rule of the metrics contract (docs/metrics.md), the awkward cases
+ * included.  Records go straight into acct_record; the decoder and the
+ * merge have their own tests.
  */
 #include "recs.h"
 

@@ -97,7 +97,7 @@ def close(shown, want):
 class DbSums:
     """The same sums as Truth, read from the database itself with Python's
     sqlite3: for windows with lost records, where the daemon cannot know
-    what happened while records were lost (metrics.md), so the screen is
+    what happened while records were lost (docs/metrics.md), so the screen is
     held to the rows it reads rather than to what the simulator did."""
 
     def __init__(self, path):
