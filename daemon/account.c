@@ -1407,8 +1407,10 @@ void acct_free(struct acct *a)
 		free(d->bk);
 		free(d);
 	}
-	for (uint32_t id = 0; a->vcpu_seen && id < 65536; id++)
-		free(a->vcpu_seen[id]);
+	/* A domain has a vCPU bitmap only if its id is marked seen. */
+	for (uint32_t w = 0; a->vcpu_seen && w < 65536 / 64; w++)
+		for (uint64_t m = a->dom_seen[w]; m; m &= m - 1)
+			free(a->vcpu_seen[w * 64 + (uint32_t)__builtin_ctzll(m)]);
 	free(a->vcpu_seen);
 	free(a->ended);
 	free(a->ended_list);
