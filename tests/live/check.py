@@ -13,6 +13,7 @@ xl reports, and replaying the raw trace xenbaked saw (--tee) and the
 trace xentrace recorded must give the live run's figures.
 """
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -177,6 +178,29 @@ def replay(trace, dbpath, *args):
     return p
 
 
+def summary_fields(out):
+    """The summary's fields: each line's label and its words, numbers
+    taken out.  The database line is there only when a replay compacted
+    its database, a live run never does; the lines that name a host, a
+    source or what was measured hold values, not fields."""
+    fields, label = [], ''
+    for line in out.splitlines():
+        label = line[:11].strip() or label
+        if label == 'database':
+            continue
+        words = ''
+        if label not in ('host', 'trace', 'frequency', 'start', 'writes'):
+            words = re.sub(r' \(.*|-?\d[\d.]*', 'N', line[11:])
+        fields.append((label, words))
+    return fields
+
+
+def same_summary(live_out, replay_out):
+    a, b = summary_fields(live_out), summary_fields(replay_out)
+    ok(a and a == b, 'live and replay summaries print the same fields',
+       'live %s | replay %s' % ([x for x in a if x not in b], [x for x in b if x not in a]))
+
+
 def main():
     info, ids = xl_info(), xl_domids()
     print('# xl info: Xen %s, %s, %s CPUs, %s MHz; guests %s' % (
@@ -213,6 +237,12 @@ def main():
     names = dict(db.execute('SELECT domid, name FROM domain'))
     ok(names.get(ids['spin']) == 'spin' and names.get(ids['duty']) == 'duty' and
        names.get(0) == 'Domain-0', 'domain names from xenstore', repr(names))
+
+    seen = re.search(r'^seen +(\d+) CPUs, (\d+) domains', read('xenbaked.out'), re.M)
+    ndom = db.execute('SELECT count(DISTINCT domid) FROM domain').fetchone()[0]
+    ok(seen and seen.groups() == (info.get('nr_cpus'), str(ndom)),
+       'the summary has seen the CPUs and domains there are',
+       '%s vs %s CPUs, %d domains' % (seen and seen.group(0), info.get('nr_cpus'), ndom))
 
     ts = steady_seconds(db)
     ok(len(ts) >= 15, 'at least 15 complete seconds recorded', '%d' % len(ts))
@@ -253,6 +283,8 @@ def main():
            'worst relative difference %.4f%%' % (100 * worst))
         agrees_with_xenalyze(os.path.join(OUT, 'live.trace'), tee_db, 'the trace xenbaked saw',
                              (ids['spin'], ids['duty']))
+        p = replay(os.path.join(OUT, 'live.trace'), tee_db + '.summary')
+        same_summary(read('xenbaked.out'), p.stdout)
 
     # xentrace's own recording of the same guests, made right after.
     xt = os.path.join(OUT, 'xentrace.bin')
