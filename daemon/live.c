@@ -206,10 +206,6 @@ static int set_up(struct live *l)
 	input_open_pull(&l->p.in, l->p.input, pull, l);
 	if (xenhost_enable(&l->host) < 0)
 		return -1;
-	if (!l->o->quiet)
-		fprintf(l->err, "xenbaked: recording Xen %s (%s, %" PRIu32 " CPUs, "
-			"%.3f MHz) into %s\n", l->p.host.xen_version,
-			l->p.host.scheduler, l->p.host.cpus, l->p.mhz, l->o->db);
 	return 0;
 }
 
@@ -254,6 +250,12 @@ static int start(struct live *l)
 		return -1;
 	if (domnames_apply(&l->names, p->acct, true) < 0)
 		return pipeline_fail(l->err, "out of memory");
+	/* Said once the run is in the database, so that "recording" is true
+	 * (and a script may wait for it). */
+	if (!l->o->quiet)
+		fprintf(l->err, "xenbaked: recording Xen %s (%s, %" PRIu32 " CPUs, "
+			"%.3f MHz) into %s\n", l->p.host.xen_version,
+			l->p.host.scheduler, l->p.host.cpus, l->p.mhz, l->o->db);
 	return 0;
 }
 
