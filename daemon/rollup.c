@@ -104,14 +104,16 @@ struct rollup {
 	"  GROUP BY b ORDER BY b))"
 
 #define CPU_COLUMNS \
-	"t, cpu, seconds, observed_ns, sched_ns, busy_ns, lost_records"
+	"t, cpu, seconds, observed_ns, sched_ns, busy_ns, lost_records," \
+	" malformed_records"
 #define ADD_CPU \
 	" ON CONFLICT (t, cpu) DO UPDATE SET" \
 	"  seconds = seconds + excluded.seconds," \
 	"  observed_ns = observed_ns + excluded.observed_ns," \
 	"  sched_ns = sched_ns + excluded.sched_ns," \
 	"  busy_ns = busy_ns + excluded.busy_ns," \
-	"  lost_records = lost_records + excluded.lost_records"
+	"  lost_records = lost_records + excluded.lost_records," \
+	"  malformed_records = malformed_records + excluded.malformed_records"
 
 /* Ranges: per (second, domain) sums, then per (minute or hour, domain,
  * CPU% bin), then per (minute or hour, domain) with the bins as a JSON
@@ -158,7 +160,7 @@ static const char CPU_SQL[] =
 	"  sum(c.sched_ns),"
 	"  sum(coalesce((SELECT sum(s.cpu_ns) FROM sample_1s s"
 	"   WHERE s.t = c.t AND s.cpu = c.cpu AND s.domid <> 32767), 0)),"
-	"  sum(c.lost_records)"
+	"  sum(c.lost_records), sum(c.malformed_records)"
 	" FROM cpu_1s c WHERE c.t >= ?1 AND c.t < ?2 GROUP BY 1, 2"
 	ADD_CPU;
 
@@ -176,7 +178,7 @@ static const char SAMPLE_ONE_SQL[] =
 /* One second of one CPU: ?5 is its busy time. */
 static const char CPU_ONE_SQL[] =
 	"INSERT INTO %s (" CPU_COLUMNS ")"
-	" VALUES (?1 - ?1 %% %d, ?2, 1, ?3, ?4, ?5, ?6)"
+	" VALUES (?1 - ?1 %% %d, ?2, 1, ?3, ?4, ?5, ?6, ?7)"
 	ADD_CPU;
 
 /* The minute rows [?1, ?2) added to their hours: the sums of their
@@ -193,7 +195,7 @@ static const char HOUR_FROM_MINUTES_SQL[] =
 static const char HOUR_CPU_FROM_MINUTES_SQL[] =
 	"INSERT INTO cpu_1h (" CPU_COLUMNS ")"
 	" SELECT t - t % 3600, cpu, seconds, observed_ns, sched_ns, busy_ns,"
-	"  lost_records FROM cpu_1m WHERE t >= ?1 AND t < ?2"
+	"  lost_records, malformed_records FROM cpu_1m WHERE t >= ?1 AND t < ?2"
 	ADD_CPU;
 
 static const struct {
@@ -434,6 +436,7 @@ static int add_cpus(sqlite3_stmt *st, const struct second *sec)
 		sqlite3_bind_int64(st, 4, (sqlite3_int64)c->sched_ns);
 		sqlite3_bind_int64(st, 5, (sqlite3_int64)busy);
 		sqlite3_bind_int64(st, 6, c->lost_records);
+		sqlite3_bind_int64(st, 7, c->malformed_records);
 		if (step_one(st) < 0)
 			return -1;
 	}

@@ -100,6 +100,11 @@ const char *model_sort_name(enum sort_key key)
 	return key < SORT_COUNT ? names[key] : "?";
 }
 
+bool model_incomplete(const struct win_info *w)
+{
+	return w->lost_records + w->malformed_records > 0;
+}
+
 bool model_has_data(const struct win_info *w)
 {
 	return w->seconds_with_data > 0 && w->passed_ns > 0;

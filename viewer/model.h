@@ -43,6 +43,8 @@ struct win_info {
 	int64_t passed_ns;
 	int64_t sched_ns;         /* summed over the CPUs shown */
 	int64_t lost_records, lost_min, lost_max; /* min/max per second */
+	/* Malformed records of a damaged trace (006_malformed.sql) */
+	int64_t malformed_records;
 };
 
 struct dom_row {
@@ -86,6 +88,9 @@ const char *model_sort_name(enum sort_key key);
 /* Derived figures (metrics.md).  has_data() is false for a window that is
  * all gap; the others then return 0. */
 bool model_has_data(const struct win_info *w);
+/* The window misses records (METRICS_MISSING_RECORDS_FMT): its figures
+ * are what the records left tell. */
+bool model_incomplete(const struct win_info *w);
 double model_pct(const struct win_info *w, int64_t ns);
 /* NS or a count per second of observed time. */
 double model_per_s(const struct win_info *w, int64_t x);

@@ -63,7 +63,8 @@ static const char SQL_LIVE[] =
 	" ORDER BY t DESC LIMIT 1";
 
 static const char SQL_SECONDS[] =
-	"SELECT t, sum(observed_ns), count(*), sum(sched_ns), sum(lost_records)"
+	"SELECT t, sum(observed_ns), count(*), sum(sched_ns), sum(lost_records),"
+	"       sum(%s)"
 	"  FROM cpu_1s WHERE t BETWEEN ?1 AND ?2 AND (?3 < 0 OR cpu = ?3)"
 	" GROUP BY t ORDER BY t";
 
@@ -90,6 +91,15 @@ static int prepare(struct query *q, const char *sql, sqlite3_stmt **st)
 			       NULL) != SQLITE_OK)
 		return fail(q, "cannot prepare a query");
 	return 0;
+}
+
+/* SQL_SECONDS for the database's cpu_1s, malformed records or not. */
+static int prepare_seconds(struct query *q)
+{
+	char sql[sizeof SQL_SECONDS + 32];
+	snprintf(sql, sizeof sql, SQL_SECONDS,
+		 schema_malformed_sql(q->db, "cpu_1s"));
+	return prepare(q, sql, &q->seconds);
 }
 
 /* Tells "not yet initialised" from "never ours" after schema_open_ro()
@@ -154,7 +164,7 @@ int query_open(const char *path, struct query **out, char *err, size_t errlen)
 	 * WAL readers almost never wait, and a retry comes next second. */
 	sqlite3_busy_timeout(q->db, 250);
 	if (prepare(q, SQL_BOUNDS, &q->bounds) || prepare(q, SQL_NCPUS, &q->ncpus) ||
-	    prepare(q, SQL_LIVE, &q->live) || prepare(q, SQL_SECONDS, &q->seconds) ||
+	    prepare(q, SQL_LIVE, &q->live) || prepare_seconds(q) ||
 	    prepare(q, SQL_DOMAINS, &q->domains) || prepare(q, SQL_NAMES, &q->names)) {
 		snprintf(err, errlen, "%s: %s", path, q->err);
 		query_close(q);
@@ -260,8 +270,9 @@ static void win_init(struct win_info *w, int64_t first, int64_t last)
 }
 
 static void win_add_second(struct win_info *w, int64_t obs, int64_t sched,
-			   int64_t lost)
+			   int64_t lost, int64_t malformed)
 {
+	w->malformed_records += malformed;
 	w->seconds_with_data++;
 	w->passed_ns += obs;
 	w->sched_ns += sched;
@@ -287,9 +298,10 @@ static int load_seconds(struct query *q, struct model *m, int64_t spark_first,
 		 * CPU busy for the whole second, as in xentop. */
 		int64_t o = n ? col64(q->seconds, 1) / n : 0;
 		int64_t sched = col64(q->seconds, 3), lost = col64(q->seconds, 4);
-		win_add_second(wl, o, sched, lost);
+		int64_t bad = col64(q->seconds, 5);
+		win_add_second(wl, o, sched, lost, bad);
 		if (t >= ws->t_first)
-			win_add_second(ws, o, sched, lost);
+			win_add_second(ws, o, sched, lost, bad);
 		if (t >= spark_first)
 			obs[t - spark_first] = o;
 	}

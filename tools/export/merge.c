@@ -35,6 +35,8 @@
 #include "merge.h"
 #include "domains.h"
 #include "rows.h"
+#include "metrics.h"
+#include "schema.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -454,7 +456,7 @@ static const char SQL[] =
 	"WITH host AS (SELECT st, sum(hs) AS seconds, sum(hobs) AS observed,"
 	"  sum(lost) AS lost FROM"
 	"  (SELECT t - t %% ?3 AS st, max(seconds) AS hs, max(observed_ns) AS hobs,"
-	"   sum(lost_records) AS lost FROM %s"
+	"   sum(" METRICS_MISSING_RECORDS_FMT ") AS lost FROM %s"
 	"   WHERE t >= ?1 AND t < ?2 GROUP BY t) GROUP BY st)"
 	" SELECT r.t - r.t %% ?3 AS st, r.domid,"
 	"  r.t, r.seconds, r.exec_count, r.cpu_ns, r.wait_ns, r.blocked_ns,"
@@ -543,7 +545,9 @@ int merge_export(sqlite3 *db, int tier, const int64_t kept[MERGE_TIERS],
 		return -1;
 	m.hours_upto = hours_upto(db);
 	/* the table names are the constants above, never input */
-	snprintf(sql, sizeof sql, SQL, TIERS[tier].cpu, TIERS[tier].sample);
+	snprintf(sql, sizeof sql, SQL,
+		 schema_malformed_sql(db, TIERS[tier].cpu), TIERS[tier].cpu,
+		 TIERS[tier].sample);
 	if ((m.doms = domains_load(db, doms, ndoms)) &&
 	    ((wanted = domains_wanted_json(m.doms, &err)) || !err) &&
 	    sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&

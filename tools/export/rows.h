@@ -18,7 +18,7 @@ struct row {
 				   * observed (rows_per_second) */
 	double p50, p95, p99;     /* percent */
 	int64_t covered_ns;       /* time of the step the host was observed */
-	int64_t lost;
+	int64_t lost;             /* records missed: METRICS_MISSING_RECORDS_FMT */
 };
 
 /*
