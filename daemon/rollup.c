@@ -42,6 +42,7 @@
  */
 #include "rollup.h"
 
+#include "metrics.h"
 #include "trace.h"
 
 #include <stdbool.h>
@@ -72,28 +73,31 @@ struct rollup {
 	uint32_t slot[UINT16_MAX + 1];  /* domid -> index in sums + 1 */
 };
 
-/* The columns of a roll-up row, and how an upsert adds a new row's
- * (excluded) to an existing one: sums add, min and max widen (the scalar
- * min()/max() are NULL if either side is: keep the other), the peak
- * rises. */
+/* The SQL below is built from the metric table (schema/metrics.h) when
+ * compiled: one metric's column, its aggregate over rows (with AS, its
+ * column's name), and how an upsert adds a new row's (excluded) value to
+ * an existing one: sums add, min and max widen (the scalar min()/max()
+ * are NULL if either side is: keep the other). */
+#define AGG_SUM(n) ", sum(" #n ")"
+#define AGG_MIN(n) ", min(" #n ")"
+#define AGG_MAX(n) ", max(" #n ")"
+#define AGG(name, ctype, rollup, ...) AGG_##rollup(name)
+#define AGG_AS(name, ctype, rollup, ...) AGG_##rollup(name) " AS " #name
+#define ADD_SUM(n) ", " #n " = " #n " + excluded." #n
+#define ADD_MIN(n) \
+	", " #n " = coalesce(min(" #n ", excluded." #n "), " #n ", excluded." #n ")"
+#define ADD_MAX(n) \
+	", " #n " = coalesce(max(" #n ", excluded." #n "), " #n ", excluded." #n ")"
+#define ADD(name, ctype, rollup, ...) ADD_##rollup(name)
+#define ADD_CPU_COL(name, ...) ADD_SUM(name)
+
+/* The columns of a roll-up row; the peak rises. */
 #define SAMPLE_COLUMNS \
-	"t, domid, seconds, exec_count, cpu_ns, wait_ns, blocked_ns, alloc_ns," \
-	" alloc_min_ns, alloc_max_ns, alloc_unbounded, io_count, cpu_peak_ns," \
-	" cpu_pct_hist"
+	"t, domid, seconds" METRICS_SAMPLE(METRICS_COLUMN) \
+	", " METRICS_SAMPLE_ROLLUP_ONLY
 #define ADD_SAMPLE \
 	" ON CONFLICT (t, domid) DO UPDATE SET" \
-	"  seconds = seconds + excluded.seconds," \
-	"  exec_count = exec_count + excluded.exec_count," \
-	"  cpu_ns = cpu_ns + excluded.cpu_ns," \
-	"  wait_ns = wait_ns + excluded.wait_ns," \
-	"  blocked_ns = blocked_ns + excluded.blocked_ns," \
-	"  alloc_ns = alloc_ns + excluded.alloc_ns," \
-	"  alloc_min_ns = coalesce(min(alloc_min_ns, excluded.alloc_min_ns)," \
-	"                          alloc_min_ns, excluded.alloc_min_ns)," \
-	"  alloc_max_ns = coalesce(max(alloc_max_ns, excluded.alloc_max_ns)," \
-	"                          alloc_max_ns, excluded.alloc_max_ns)," \
-	"  alloc_unbounded = alloc_unbounded + excluded.alloc_unbounded," \
-	"  io_count = io_count + excluded.io_count," \
+	"  seconds = seconds + excluded.seconds" METRICS_SAMPLE(ADD) "," \
 	"  cpu_peak_ns = max(cpu_peak_ns, excluded.cpu_peak_ns),"
 /* TABLE's histogram and the new row's, merged bin by bin. */
 #define MERGE_HIST(table) \
@@ -103,17 +107,20 @@ struct rollup {
 	"   SELECT key, value FROM json_each(excluded.cpu_pct_hist))" \
 	"  GROUP BY b ORDER BY b))"
 
-#define CPU_COLUMNS \
-	"t, cpu, seconds, observed_ns, sched_ns, busy_ns, lost_records," \
-	" malformed_records"
+#define CPU_COLUMNS "t, cpu, seconds" METRICS_CPU(METRICS_COLUMN)
 #define ADD_CPU \
 	" ON CONFLICT (t, cpu) DO UPDATE SET" \
-	"  seconds = seconds + excluded.seconds," \
-	"  observed_ns = observed_ns + excluded.observed_ns," \
-	"  sched_ns = sched_ns + excluded.sched_ns," \
-	"  busy_ns = busy_ns + excluded.busy_ns," \
-	"  lost_records = lost_records + excluded.lost_records," \
-	"  malformed_records = malformed_records + excluded.malformed_records"
+	"  seconds = seconds + excluded.seconds" METRICS_CPU(ADD_CPU_COL)
+/* A CPU's column from its cpu_1s rows (c) in a range: the sum of its
+ * seconds', or of FROM_1S_<name> for a column only the roll-ups have. */
+#define CPU_AGG(name, ctype, in_1s, ...) CPU_AGG_##in_1s(name)
+#define CPU_AGG_1(n) ", sum(c." #n ")"
+#define CPU_AGG_0(n) ", sum(" FROM_1S_##n ")"
+/* busy_ns: the CPU time of every domain but the idle one on that CPU and
+ * second, found by the (t, cpu) prefix of sample_1s's key. */
+#define FROM_1S_busy_ns \
+	"coalesce((SELECT sum(s.cpu_ns) FROM sample_1s s" \
+	" WHERE s.t = c.t AND s.cpu = c.cpu AND s.domid <> 32767), 0)"
 
 /* Ranges: per (second, domain) sums, then per (minute or hour, domain,
  * CPU% bin), then per (minute or hour, domain) with the bins as a JSON
@@ -123,11 +130,7 @@ static const char SAMPLE_SQL[] =
 	" SELECT t, sum(observed_ns) / count(*) AS o FROM cpu_1s"
 	" WHERE t >= ?1 AND t < ?2 GROUP BY t),"
 	" sec AS ("
-	" SELECT t, domid, sum(exec_count) AS exec_count, sum(cpu_ns) AS cpu_ns,"
-	"  sum(wait_ns) AS wait_ns, sum(blocked_ns) AS blocked_ns,"
-	"  sum(alloc_ns) AS alloc_ns, min(alloc_min_ns) AS alloc_min_ns,"
-	"  max(alloc_max_ns) AS alloc_max_ns,"
-	"  sum(alloc_unbounded) AS alloc_unbounded, sum(io_count) AS io_count"
+	" SELECT t, domid" METRICS_SAMPLE(AGG_AS)
 	" FROM sample_1s WHERE t >= ?1 AND t < ?2 GROUP BY t, domid),"
 	/* per_second_ns() in SQL */
 	" pct AS ("
@@ -136,31 +139,19 @@ static const char SAMPLE_SQL[] =
 	"  ELSE cpu_ns END AS pct_ns"
 	" FROM sec LEFT JOIN obs USING (t)),"
 	" bin AS ("
-	" SELECT t - t %% ?3 AS t, domid, pct_ns / 10000000 AS b, count(*) AS n,"
-	"  sum(exec_count) AS exec_count, sum(cpu_ns) AS cpu_ns,"
-	"  sum(wait_ns) AS wait_ns, sum(blocked_ns) AS blocked_ns,"
-	"  sum(alloc_ns) AS alloc_ns, min(alloc_min_ns) AS alloc_min_ns,"
-	"  max(alloc_max_ns) AS alloc_max_ns,"
-	"  sum(alloc_unbounded) AS alloc_unbounded, sum(io_count) AS io_count,"
-	"  max(pct_ns) AS peak"
+	" SELECT t - t %% ?3 AS t, domid, pct_ns / 10000000 AS b, count(*) AS n"
+	METRICS_SAMPLE(AGG_AS) ", max(pct_ns) AS peak"
 	" FROM pct GROUP BY 1, 2, 3)"
 	" INSERT INTO %s (" SAMPLE_COLUMNS ")"
-	" SELECT t, domid, sum(n), sum(exec_count), sum(cpu_ns), sum(wait_ns),"
-	"  sum(blocked_ns), sum(alloc_ns), min(alloc_min_ns), max(alloc_max_ns),"
-	"  sum(alloc_unbounded), sum(io_count), max(peak), json_group_object(b, n)"
+	" SELECT t, domid, sum(n)" METRICS_SAMPLE(AGG)
+	", max(peak), json_group_object(b, n)"
 	" FROM bin WHERE true GROUP BY t, domid"
 	ADD_SAMPLE
 	"  cpu_pct_hist =" MERGE_HIST("%s");
 
-/* busy_ns: the CPU time of every domain but the idle one on that CPU and
- * second, found by the (t, cpu) prefix of sample_1s's key. */
 static const char CPU_SQL[] =
 	"INSERT INTO %s (" CPU_COLUMNS ")"
-	" SELECT c.t - c.t %% ?3, c.cpu, count(*), sum(c.observed_ns),"
-	"  sum(c.sched_ns),"
-	"  sum(coalesce((SELECT sum(s.cpu_ns) FROM sample_1s s"
-	"   WHERE s.t = c.t AND s.cpu = c.cpu AND s.domid <> 32767), 0)),"
-	"  sum(c.lost_records), sum(c.malformed_records)"
+	" SELECT c.t - c.t %% ?3, c.cpu, count(*)" METRICS_CPU(CPU_AGG)
 	" FROM cpu_1s c WHERE c.t >= ?1 AND c.t < ?2 GROUP BY 1, 2"
 	ADD_CPU;
 
@@ -175,27 +166,25 @@ static const char SAMPLE_ONE_SQL[] =
 	"  cpu_pct_hist = json_set(cpu_pct_hist, ?13,"
 	"   coalesce(json_extract(cpu_pct_hist, ?13), 0) + 1)";
 
-/* One second of one CPU: ?5 is its busy time. */
+/* One second of one CPU: its columns from ?3 on (add_cpus()). */
 static const char CPU_ONE_SQL[] =
 	"INSERT INTO %s (" CPU_COLUMNS ")"
-	" VALUES (?1 - ?1 %% %d, ?2, 1, ?3, ?4, ?5, ?6, ?7)"
+	" VALUES (?1 - ?1 %% %d, ?2, 1" METRICS_CPU(METRICS_PARAM) ")"
 	ADD_CPU;
 
 /* The minute rows [?1, ?2) added to their hours: the sums of their
  * seconds, so the hour gets exactly what reading the seconds would give. */
 static const char HOUR_FROM_MINUTES_SQL[] =
 	"INSERT INTO sample_1h (" SAMPLE_COLUMNS ")"
-	" SELECT t - t % 3600, domid, seconds, exec_count, cpu_ns, wait_ns,"
-	"  blocked_ns, alloc_ns, alloc_min_ns, alloc_max_ns, alloc_unbounded,"
-	"  io_count, cpu_peak_ns, cpu_pct_hist"
+	" SELECT t - t % 3600, domid, seconds" METRICS_SAMPLE(METRICS_COLUMN)
+	", " METRICS_SAMPLE_ROLLUP_ONLY
 	" FROM sample_1m WHERE t >= ?1 AND t < ?2"
 	ADD_SAMPLE
 	"  cpu_pct_hist =" MERGE_HIST("sample_1h");
 
 static const char HOUR_CPU_FROM_MINUTES_SQL[] =
 	"INSERT INTO cpu_1h (" CPU_COLUMNS ")"
-	" SELECT t - t % 3600, cpu, seconds, observed_ns, sched_ns, busy_ns,"
-	"  lost_records, malformed_records FROM cpu_1m WHERE t >= ?1 AND t < ?2"
+	" SELECT t - t % 3600, cpu, seconds" METRICS_CPU(METRICS_COLUMN) " FROM cpu_1m WHERE t >= ?1 AND t < ?2"
 	ADD_CPU;
 
 static const struct {

@@ -23,4 +23,62 @@
  */
 #define METRICS_MISSING_RECORDS_FMT "(lost_records + %s)"
 
+/*
+ * The stored metrics, one descriptor each.  The per-second tables' columns
+ * are these, in this order (a test holds a fresh database's columns equal
+ * to them), and the code that writes or rolls up rows builds its column
+ * lists and aggregations from them, so that adding a metric is a line
+ * here, a migration, the accounting that produces it and its
+ * documentation.  Migrations already released stay as they are.
+ *
+ * Per (second, physical CPU, domain): sample_1s after its key (t, cpu,
+ * domid); sample_1m and sample_1h after (t, domid, seconds), followed by
+ * METRICS_SAMPLE_ROLLUP_ONLY.
+ *
+ *   X(name, ctype, rollup, unit, help)
+ *   ctype   the C type of a one-second row's value (struct sample_row)
+ *   rollup  how seconds combine into a domain's second, minute or hour:
+ *           SUM adds; MIN and MAX keep the extreme of the bounded time
+ *           slices, and are NULL where there was none
+ *   unit    of the stored value
+ *   help    what it counts (metrics.md has the exact definition)
+ */
+#define METRICS_SAMPLE(X) \
+	X(exec_count, uint32_t, SUM, "count", \
+	  "executions: switch-ins of the domain's vCPUs") \
+	X(cpu_ns, uint64_t, SUM, "ns", "time running") \
+	X(wait_ns, uint64_t, SUM, "ns", "time runnable but not running") \
+	X(blocked_ns, uint64_t, SUM, "ns", "time blocked") \
+	X(alloc_ns, uint64_t, SUM, "ns", \
+	  "time slices given to the executions, bounded ones") \
+	X(alloc_min_ns, uint32_t, MIN, "ns", "shortest bounded time slice") \
+	X(alloc_max_ns, uint32_t, MAX, "ns", "longest bounded time slice") \
+	X(alloc_unbounded, uint32_t, SUM, "count", \
+	  "executions given no limit (a zero or negative slice)") \
+	X(io_count, uint32_t, SUM, "count", "grant map and transfer records")
+
+/* Columns only the roll-ups of the samples have, after the metrics. */
+#define METRICS_SAMPLE_ROLLUP_ONLY "cpu_peak_ns, cpu_pct_hist"
+
+/*
+ * Per (second, physical CPU): cpu_1s after its key (t, cpu), those whose
+ * IN_1S is 1; cpu_1m and cpu_1h after (t, cpu, seconds), all of them.
+ * Every one is summed by the roll-ups.
+ *
+ *   X(name, ctype, in_1s, unit, help)
+ */
+#define METRICS_CPU(X) \
+	X(observed_ns, uint64_t, 1, "ns", "time the trace covered the CPU") \
+	X(sched_ns, uint64_t, 1, "ns", "time no vCPU ran on the CPU") \
+	X(busy_ns, uint64_t, 0, "ns", \
+	  "CPU time of every domain but the idle one") \
+	X(lost_records, uint32_t, 1, "count", "trace records Xen lost") \
+	X(malformed_records, uint32_t, 1, "count", \
+	  "malformed records of a damaged trace")
+
+/* For X: ", name", to follow a table's key in a column list; ", ?", a
+ * parameter numbered after the last. */
+#define METRICS_COLUMN(name, ...) ", " #name
+#define METRICS_PARAM(name, ...) ", ?"
+
 #endif
