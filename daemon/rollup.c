@@ -120,7 +120,8 @@ struct rollup {
  * second, found by the (t, cpu) prefix of sample_1s's key. */
 #define FROM_1S_busy_ns \
 	"coalesce((SELECT sum(s.cpu_ns) FROM sample_1s s" \
-	" WHERE s.t = c.t AND s.cpu = c.cpu AND s.domid <> 32767), 0)"
+	" WHERE s.t = c.t AND s.cpu = c.cpu AND s.domid <> " METRICS_IDLE_DOMID_SQL \
+	"), 0)"
 
 /* Ranges: per (second, domain) sums, then per (minute or hour, domain,
  * CPU% bin), then per (minute or hour, domain) with the bins as a JSON
@@ -417,7 +418,7 @@ static int add_cpus(sqlite3_stmt *st, const struct second *sec)
 		while (j < sec->nsamples && sec->samples[j].cpu < c->cpu)
 			j++;
 		for (; j < sec->nsamples && sec->samples[j].cpu == c->cpu; j++)
-			if (sec->samples[j].domid != IDLE_DOMID)
+			if (sec->samples[j].domid != METRICS_IDLE_DOMID)
 				busy += sec->samples[j].cpu_ns;
 		sqlite3_bind_int64(st, 1, sec->t);
 		sqlite3_bind_int64(st, 2, c->cpu);

@@ -12,6 +12,26 @@
 #ifndef XENMON_METRICS_H
 #define XENMON_METRICS_H
 
+#include <stddef.h>
+
+#define METRICS_STR_(x) #x
+#define METRICS_STR(x) METRICS_STR_(x)
+
+/*
+ * The idle domain (Xen's DOMID_IDLE): its id, as a number and in SQL, and
+ * the name every program shows for it.  A domain the domain table does
+ * not name is shown as "dom" and its id (metrics_domain_name()).  The
+ * views of the released migrations spell the same rule in SQL.
+ */
+#define METRICS_IDLE_DOMID 32767
+#define METRICS_IDLE_DOMID_SQL METRICS_STR(METRICS_IDLE_DOMID)
+#define METRICS_IDLE_NAME "Idle"
+#define METRICS_UNNAMED_PREFIX "dom"
+
+/* DOMID's name when it has none of its own, in BUF of N bytes:
+ * snprintf()'s result. */
+int metrics_domain_name(char *buf, size_t n, long long domid);
+
 /*
  * The records a CPU-second (or a roll-up's CPU-step) misses, as a SQL
  * expression over a row of cpu_1s, cpu_1m or cpu_1h: those Xen lost, and
@@ -77,8 +97,13 @@
 	  "malformed records of a damaged trace")
 
 /* For X: ", name", to follow a table's key in a column list; ", ?", a
- * parameter numbered after the last. */
+ * parameter numbered after the last; the same for the CPU columns cpu_1s
+ * has. */
 #define METRICS_COLUMN(name, ...) ", " #name
 #define METRICS_PARAM(name, ...) ", ?"
+#define METRICS_IF_1(...) __VA_ARGS__
+#define METRICS_IF_0(...)
+#define METRICS_COLUMN_1S(name, ctype, in_1s, ...) METRICS_IF_##in_1s(", " #name)
+#define METRICS_PARAM_1S(name, ctype, in_1s, ...) METRICS_IF_##in_1s(", ?")
 
 #endif

@@ -62,7 +62,7 @@ static int64_t sort_value(const struct dom_row *r, enum sort_key key, int win)
 static int compare(const struct dom_row *a, const struct dom_row *b,
 		   enum sort_key key, int win, bool desc)
 {
-	int ai = a->domid == MODEL_IDLE_DOMID, bi = b->domid == MODEL_IDLE_DOMID;
+	int ai = a->domid == METRICS_IDLE_DOMID, bi = b->domid == METRICS_IDLE_DOMID;
 	if (ai != bi)
 		return ai - bi;
 	int c = 0;

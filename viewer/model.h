@@ -19,7 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MODEL_IDLE_DOMID 32767
+#include "metrics.h"   /* METRICS_IDLE_DOMID */
+
 #define MODEL_SPARK_MAX 60
 #define MODEL_SPARK_GAP (-1)
 

@@ -33,6 +33,7 @@
 #include <limits.h>
 #include <unistd.h>
 
+#include "metrics.h"
 #include "schema.h"
 
 #define LIVE_LOOKBACK_S 60
@@ -451,8 +452,9 @@ static int load_names(struct query *q, struct model *m)
 		if (rc != SQLITE_DONE)
 			return fail(q, "cannot read domain names");
 		if (!m->rows[i].name[0])
-			snprintf(m->rows[i].name, sizeof m->rows[i].name, "dom%d",
-				 m->rows[i].domid);
+			metrics_domain_name(m->rows[i].name,
+					    sizeof m->rows[i].name,
+					    m->rows[i].domid);
 	}
 	return 0;
 }

@@ -178,7 +178,7 @@ static double busy_pct(const struct model *m, int win)
 {
 	int64_t ns = 0;
 	for (size_t i = 0; i < m->nrows; i++)
-		if (m->rows[i].domid != MODEL_IDLE_DOMID)
+		if (m->rows[i].domid != METRICS_IDLE_DOMID)
 			ns += m->rows[i].w[win].cpu_ns;
 	return model_pct(&m->win[win], ns);
 }

@@ -38,6 +38,7 @@
 
 #include "rows.h"
 #include "merge.h"
+#include "metrics.h"
 #include "output.h"
 #include "schema.h"
 #include "seconds.h"
@@ -277,8 +278,9 @@ static int sql_fail(sqlite3 *db, const char *path, const char *what)
 #define DOMAIN_MATCH \
 	"(d.domid = CAST(a.value AS INTEGER) AND a.value NOT GLOB '*[^0-9]*'" \
 	" AND a.value <> '') OR d.name = a.value" \
-	" OR (d.domid = 32767 AND a.value = 'Idle')" \
-	" OR (d.name IS NULL AND a.value = 'dom' || d.domid)"
+	" OR (d.domid = " METRICS_IDLE_DOMID_SQL \
+	"     AND a.value = '" METRICS_IDLE_NAME "')" \
+	" OR (d.name IS NULL AND a.value = '" METRICS_UNNAMED_PREFIX "' || d.domid)"
 
 /* The --domain arguments as a JSON array of strings, built by SQLite's
  * json_insert() so that no argument is ever spliced into SQL text. */
