@@ -52,13 +52,16 @@
 
 enum { R_SAMPLE_1M, R_SAMPLE_1H, R_CPU_1M, R_CPU_1H, R_COUNT };
 
-/* One domain's second, summed over physical CPUs. */
+/* One domain's second, summed over physical CPUs: a field per metric,
+ * sums in 64 bits. */
+#define DOM_FIELD(name, ctype, rollup, ...) DOM_FIELD_##rollup(name, ctype);
+#define DOM_FIELD_SUM(n, ctype) uint64_t n
+#define DOM_FIELD_MIN(n, ctype) ctype n
+#define DOM_FIELD_MAX DOM_FIELD_MIN
 struct dom_sum {
 	uint16_t domid;
 	bool bounded;             /* some slice had a limit: min/max valid */
-	uint32_t alloc_min_ns, alloc_max_ns;
-	uint64_t exec_count, alloc_unbounded, io_count;
-	uint64_t cpu_ns, wait_ns, blocked_ns, alloc_ns;
+	METRICS_SAMPLE(DOM_FIELD)
 };
 
 struct rollup {
@@ -159,13 +162,16 @@ static const char CPU_SQL[] =
 /* One second's sums for one domain, from memory (%s the table, %d its
  * grain): ?14 is its CPU time per second observed, ?12 its CPU% bin as
  * text, ?13 the JSON path of that bin, which is the only one to change. */
+#define ONE(...) + 1
+enum { N_SAMPLE = 0 METRICS_SAMPLE(ONE) };
+enum { P_PEAK = N_SAMPLE + 3, P_BIN, P_PATH };  /* :peak, :bin, :path */
 static const char SAMPLE_ONE_SQL[] =
 	"INSERT INTO %s (" SAMPLE_COLUMNS ")"
-	" VALUES (?1 - ?1 %% %d, ?2, 1, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?14,"
-	"  json_object(?12, 1))"
+	" VALUES (?1 - ?1 %% %d, ?2, 1" METRICS_SAMPLE(METRICS_PARAM) ", :peak,"
+	"  json_object(:bin, 1))"
 	ADD_SAMPLE
-	"  cpu_pct_hist = json_set(cpu_pct_hist, ?13,"
-	"   coalesce(json_extract(cpu_pct_hist, ?13), 0) + 1)";
+	"  cpu_pct_hist = json_set(cpu_pct_hist, :path,"
+	"   coalesce(json_extract(cpu_pct_hist, :path), 0) + 1)";
 
 /* One second of one CPU: its columns from ?3 on (add_cpus()). */
 static const char CPU_ONE_SQL[] =
@@ -213,10 +219,17 @@ static int prepare(struct rollup *r, int i)
 		snprintf(one, sizeof one, CPU_ONE_SQL, TABLES[i].table,
 			 TABLES[i].grain_s);
 	}
-	return sqlite3_prepare_v3(r->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
-				  &r->st[i], NULL) == SQLITE_OK &&
-	       sqlite3_prepare_v3(r->db, one, -1, SQLITE_PREPARE_PERSISTENT,
-				  &r->one[i], NULL) == SQLITE_OK ? 0 : -1;
+	if (sqlite3_prepare_v3(r->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+			       &r->st[i], NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(r->db, one, -1, SQLITE_PREPARE_PERSISTENT,
+			       &r->one[i], NULL) != SQLITE_OK)
+		return -1;
+	/* add_domains() binds the named ones by number */
+	return !TABLES[i].sample ||
+	       (sqlite3_bind_parameter_index(r->one[i], ":peak") == P_PEAK &&
+		sqlite3_bind_parameter_index(r->one[i], ":bin") == P_BIN &&
+		sqlite3_bind_parameter_index(r->one[i], ":path") == P_PATH) ?
+	       0 : -1;
 }
 
 struct rollup *rollup_new(sqlite3 *db)
@@ -295,6 +308,15 @@ static int set_upto(struct rollup *r, int64_t upto)
 	return rc;
 }
 
+/* A row's metric into its domain's: sums add, the min and max of the
+ * bounded slices widen. */
+#define SUM_INTO(name, ctype, rollup, ...) SUM_INTO_##rollup(name);
+#define SUM_INTO_SUM(n) d->n += x->n
+#define SUM_INTO_MIN(n) \
+	if (x->alloc_n && (!d->bounded || x->n < d->n)) d->n = x->n
+#define SUM_INTO_MAX(n) \
+	if (x->alloc_n && (!d->bounded || x->n > d->n)) d->n = x->n
+
 /* Sum SEC's rows per domain into r->sums, in domid order; their count,
  * or -1 out of memory. */
 static long sum_domains(struct rollup *r, const struct second *sec)
@@ -318,20 +340,8 @@ static long sum_domains(struct rollup *r, const struct second *sec)
 			d->domid = x->domid;
 			r->slot[x->domid] = (uint32_t)n;
 		}
-		d->exec_count += x->exec_count;
-		d->cpu_ns += x->cpu_ns;
-		d->wait_ns += x->wait_ns;
-		d->blocked_ns += x->blocked_ns;
-		d->alloc_ns += x->alloc_ns;
-		d->alloc_unbounded += x->alloc_unbounded;
-		d->io_count += x->io_count;
-		if (x->alloc_n) {
-			if (!d->bounded || x->alloc_min_ns < d->alloc_min_ns)
-				d->alloc_min_ns = x->alloc_min_ns;
-			if (!d->bounded || x->alloc_max_ns > d->alloc_max_ns)
-				d->alloc_max_ns = x->alloc_max_ns;
-			d->bounded = true;
-		}
+		METRICS_SAMPLE(SUM_INTO)
+		d->bounded |= x->alloc_n > 0;
 	}
 	for (size_t i = 0; i < n; i++)
 		r->slot[r->sums[i].domid] = 0;
@@ -372,6 +382,15 @@ static uint64_t observed_ns(const struct second *sec)
 	return sec->ncpus ? sum / sec->ncpus : 0;
 }
 
+/* A domain's metric bound at the next parameter (K + 1; K a constant, so
+ * the compiler numbers them as by hand); a MIN or MAX is NULL without a
+ * bounded slice. */
+#define BIND_DOM(name, ctype, rollup, ...) BIND_DOM_##rollup(name);
+#define BIND_DOM_SUM(n) sqlite3_bind_int64(st, ++k, (sqlite3_int64)d->n)
+#define BIND_DOM_MIN(n) (d->bounded ? sqlite3_bind_int64(st, ++k, d->n) : \
+			 sqlite3_bind_null(st, ++k))
+#define BIND_DOM_MAX BIND_DOM_MIN
+
 static int add_domains(sqlite3_stmt *st, int64_t t, uint64_t observed,
 		       const struct dom_sum *sums, size_t n)
 {
@@ -382,25 +401,13 @@ static int add_domains(sqlite3_stmt *st, int64_t t, uint64_t observed,
 		snprintf(bin, sizeof bin, "%llu",
 			 (unsigned long long)(pct_ns / 10000000));
 		snprintf(path, sizeof path, "$.\"%s\"", bin);
+		int k = 2;
 		sqlite3_bind_int64(st, 1, t);
 		sqlite3_bind_int64(st, 2, d->domid);
-		sqlite3_bind_int64(st, 3, (sqlite3_int64)d->exec_count);
-		sqlite3_bind_int64(st, 4, (sqlite3_int64)d->cpu_ns);
-		sqlite3_bind_int64(st, 5, (sqlite3_int64)d->wait_ns);
-		sqlite3_bind_int64(st, 6, (sqlite3_int64)d->blocked_ns);
-		sqlite3_bind_int64(st, 7, (sqlite3_int64)d->alloc_ns);
-		if (d->bounded) {
-			sqlite3_bind_int64(st, 8, d->alloc_min_ns);
-			sqlite3_bind_int64(st, 9, d->alloc_max_ns);
-		} else {
-			sqlite3_bind_null(st, 8);
-			sqlite3_bind_null(st, 9);
-		}
-		sqlite3_bind_int64(st, 10, (sqlite3_int64)d->alloc_unbounded);
-		sqlite3_bind_int64(st, 11, (sqlite3_int64)d->io_count);
-		sqlite3_bind_text(st, 12, bin, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 13, path, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(st, 14, (sqlite3_int64)pct_ns);
+		METRICS_SAMPLE(BIND_DOM)
+		sqlite3_bind_text(st, P_BIN, bin, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, P_PATH, path, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, P_PEAK, (sqlite3_int64)pct_ns);
 		if (step_one(st) < 0)
 			return -1;
 	}
