@@ -136,7 +136,7 @@ static const char SAMPLE_SQL[] =
 	" sec AS ("
 	" SELECT t, domid" METRICS_SAMPLE(AGG_AS)
 	" FROM sample_1s WHERE t >= ?1 AND t < ?2 GROUP BY t, domid),"
-	/* per_second_ns() in SQL */
+	/* metrics_per_second_ns() in SQL */
 	" pct AS ("
 	" SELECT sec.*, CASE WHEN o > 0 AND o < 1000000000"
 	"  THEN cpu_ns / o * 1000000000 + cpu_ns %% o * 1000000000 / o"
@@ -194,30 +194,41 @@ static const char HOUR_CPU_FROM_MINUTES_SQL[] =
 	" SELECT t - t % 3600, cpu, seconds" METRICS_CPU(METRICS_COLUMN) " FROM cpu_1m WHERE t >= ?1 AND t < ?2"
 	ADD_CPU;
 
+/* The roll-up tables: of which tier (metrics_tiers[]), samples or CPUs. */
 static const struct {
-	const char *table;
-	int grain_s;
+	int tier;
 	bool sample;
 } TABLES[R_COUNT] = {
-	[R_SAMPLE_1M] = { "sample_1m", 60, true },
-	[R_SAMPLE_1H] = { "sample_1h", 3600, true },
-	[R_CPU_1M] = { "cpu_1m", 60, false },
-	[R_CPU_1H] = { "cpu_1h", 3600, false },
+	[R_SAMPLE_1M] = { METRICS_1M, true },
+	[R_SAMPLE_1H] = { METRICS_1H, true },
+	[R_CPU_1M] = { METRICS_1M, false },
+	[R_CPU_1H] = { METRICS_1H, false },
 };
+
+static const char *table_name(int i)
+{
+	const struct metrics_tier *t = &metrics_tiers[TABLES[i].tier];
+	return TABLES[i].sample ? t->sample : t->cpu;
+}
+
+static int grain_s(int i)
+{
+	return (int)metrics_tiers[TABLES[i].tier].grain_s;
+}
 
 static int prepare(struct rollup *r, int i)
 {
 	char sql[4096], one[2048];
 	/* The table names are the constants above, never input. */
 	if (TABLES[i].sample) {
-		snprintf(sql, sizeof sql, SAMPLE_SQL, TABLES[i].table,
-			 TABLES[i].table);
-		snprintf(one, sizeof one, SAMPLE_ONE_SQL, TABLES[i].table,
-			 TABLES[i].grain_s);
+		snprintf(sql, sizeof sql, SAMPLE_SQL, table_name(i),
+			 table_name(i));
+		snprintf(one, sizeof one, SAMPLE_ONE_SQL, table_name(i),
+			 grain_s(i));
 	} else {
-		snprintf(sql, sizeof sql, CPU_SQL, TABLES[i].table);
-		snprintf(one, sizeof one, CPU_ONE_SQL, TABLES[i].table,
-			 TABLES[i].grain_s);
+		snprintf(sql, sizeof sql, CPU_SQL, table_name(i));
+		snprintf(one, sizeof one, CPU_ONE_SQL, table_name(i),
+			 grain_s(i));
 	}
 	if (sqlite3_prepare_v3(r->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
 			       &r->st[i], NULL) != SQLITE_OK ||
@@ -274,12 +285,12 @@ void rollup_free(struct rollup *r)
 static int roll(struct rollup *r, int64_t from_t, int64_t to_t, int grain)
 {
 	for (int i = 0; i < R_COUNT; i++) {
-		if (grain && TABLES[i].grain_s != grain)
+		if (grain && grain_s(i) != grain)
 			continue;
 		sqlite3_stmt *st = r->st[i];
 		sqlite3_bind_int64(st, 1, from_t);
 		sqlite3_bind_int64(st, 2, to_t);
-		sqlite3_bind_int(st, 3, TABLES[i].grain_s);
+		sqlite3_bind_int(st, 3, grain_s(i));
 		int rc = sqlite3_step(st);
 		sqlite3_reset(st);
 		if (rc != SQLITE_DONE)
@@ -361,17 +372,6 @@ static int step_one(sqlite3_stmt *st)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* NS of a second observed for OBSERVED_NS, per whole second: the
- * second's CPU% times 1e7.  The same arithmetic as SAMPLE_SQL's, and as
- * xenmon-export's rows_per_second(). */
-static uint64_t per_second_ns(uint64_t ns, uint64_t observed_ns)
-{
-	const uint64_t S = 1000000000;
-	if (observed_ns == 0 || observed_ns >= S)
-		return ns;
-	return ns / observed_ns * S + ns % observed_ns * S / observed_ns;
-}
-
 /* The second's observed time: the mean of its CPUs', as cpu_1s gives it
  * to every reader. */
 static uint64_t observed_ns(const struct second *sec)
@@ -396,7 +396,8 @@ static int add_domains(sqlite3_stmt *st, int64_t t, uint64_t observed,
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct dom_sum *d = &sums[i];
-		uint64_t pct_ns = per_second_ns(d->cpu_ns, observed);
+		uint64_t pct_ns = (uint64_t)metrics_per_second_ns(
+			(long long)d->cpu_ns, (long long)observed);
 		char bin[24], path[32];
 		snprintf(bin, sizeof bin, "%llu",
 			 (unsigned long long)(pct_ns / 10000000));
@@ -628,7 +629,7 @@ static int drop_row(struct rollup *r, int table, int64_t t)
 	char sql[64];
 	sqlite3_stmt *st;
 	snprintf(sql, sizeof sql, "DELETE FROM %s WHERE t = ?1",
-		 TABLES[table].table);
+		 table_name(table));
 	if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_int64(st, 1, t);

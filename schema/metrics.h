@@ -33,6 +33,31 @@
 int metrics_domain_name(char *buf, size_t n, long long domid);
 
 /*
+ * The tiers of the history, finest first: one table for retention, the
+ * roll-ups, the viewer and xenmon-export.
+ */
+enum { METRICS_1S, METRICS_1M, METRICS_1H, METRICS_TIERS };
+struct metrics_tier {
+	const char *sample, *cpu;   /* its tables */
+	long long grain_s;          /* the seconds a row covers */
+	const char *pruned_key;     /* meta: its rows before this were pruned */
+	const char *retain_key;     /* xenbaked.conf's and the option's name */
+	long long keep_s;           /* kept this long by default */
+	const char *what;           /* its name in messages */
+};
+extern const struct metrics_tier metrics_tiers[METRICS_TIERS];
+
+/*
+ * NS of a second observed for OBSERVED_NS of it, as time per whole second:
+ * the one-second figures (a second's CPU% bin and peak in the roll-ups,
+ * the export's percentiles and maximum) of a second the trace covers in
+ * part, at its start or end, are over the time observed, as its mean is.
+ * A second observed whole (or of unknown observed time, 0) is NS itself.
+ * rollup.c's SAMPLE_SQL does the same in SQL.
+ */
+long long metrics_per_second_ns(long long ns, long long observed_ns);
+
+/*
  * The records a CPU-second (or a roll-up's CPU-step) misses, as a SQL
  * expression over a row of cpu_1s, cpu_1m or cpu_1h: those Xen lost, and
  * those damage to the trace made unreadable (006_malformed.sql).  A second,

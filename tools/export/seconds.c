@@ -20,7 +20,8 @@
  * key's prefix, no sort).  A step's means and rates are over the sum of
  * its seconds' times; its percentiles are the nearest rank over the
  * seconds the host has data for, each second's CPU% over its own time
- * (rows_per_second), a second without a row of the domain counting as 0%.
+ * (metrics_per_second_ns), a second without a row of the domain counting
+ * as 0%.
  * The caller holds one read transaction around it all.
  */
 #include "seconds.h"
@@ -243,7 +244,7 @@ static int flush_second(struct sec *s, int64_t t)
 		if (!domains_get(s->doms, id)->wanted)
 			continue;
 		struct acc *a = slot_of(&s->step, id);
-		int64_t pct_ns = rows_per_second(x->cpu_ns, obs);
+		int64_t pct_ns = metrics_per_second_ns(x->cpu_ns, obs);
 		if (!a || push_cpu(a, pct_ns) < 0)
 			return -1;
 		a->cpu_ns += x->cpu_ns;
