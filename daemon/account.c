@@ -186,6 +186,11 @@ struct acct {
 	struct vcpu **live;
 	uint32_t nlive, live_cap;
 
+	/* Which domain ids, and which of their vCPU numbers, any lifetime
+	 * had: what the summary counts as seen, a reused id once. */
+	uint64_t dom_seen[65536 / 64];
+	uint64_t **vcpu_seen;        /* by domid: a bitmap, its word count first */
+
 	uint32_t epoch;
 	struct sample_row *rows;
 	uint32_t nrows, rows_cap;
@@ -336,6 +341,33 @@ static void live_remove(struct acct *a, struct vcpu *v)
 	last->live_idx = v->live_idx;
 }
 
+static bool test_and_set(uint64_t *bits, uint32_t i)
+{
+	uint64_t m = 1ull << (i % 64);
+	bool was = bits[i / 64] & m;
+	bits[i / 64] |= m;
+	return was;
+}
+
+/* Count VCPU of DOMID in vcpus_seen unless a lifetime of it had it. */
+static int note_vcpu_seen(struct acct *a, uint16_t domid, uint32_t vcpu)
+{
+	uint64_t *b = a->vcpu_seen[domid];
+	uint32_t need = vcpu / 64 + 2, have = b ? (uint32_t)b[0] : 0;
+	if (need > have) {
+		b = realloc(b, need * sizeof *b);
+		if (!b)
+			return -1;
+		memset(b + (have ? have : 1), 0,
+		       (need - (have ? have : 1)) * sizeof *b);
+		b[0] = need;
+		a->vcpu_seen[domid] = b;
+	}
+	if (!test_and_set(b + 1, vcpu))
+		a->st.vcpus_seen++;
+	return 0;
+}
+
 static struct domain *dom_new(struct acct *a, uint16_t domid)
 {
 	struct domain *d = calloc(1, sizeof *d);
@@ -356,7 +388,8 @@ static struct domain *dom_new(struct acct *a, uint16_t domid)
 		old->nbk = 0;
 	}
 	a->dom_by_id[domid] = d;
-	a->st.domains_seen++;
+	if (!test_and_set(a->dom_seen, domid))
+		a->st.domains_seen++;
 	return d;
 }
 
@@ -444,7 +477,10 @@ static struct vcpu *vcpu_get_slow(struct acct *a, uint16_t domid, uint32_t id)
 		v->id = (uint16_t)id;
 		v->state = V_NEW;
 		d->v[id] = v;
-		a->st.vcpus_seen++;
+		if (note_vcpu_seen(a, domid, id) < 0) {
+			a->err = -1;
+			return NULL;
+		}
 	}
 	return d->v[id];
 }
@@ -1345,7 +1381,8 @@ struct acct *acct_new(const struct acct_config *cfg)
 	a->mul = (uint64_t)(1000.0 / cfg->cpu_mhz * 4503599627370496.0 + 0.5);
 	a->dom_by_id = calloc(65536, sizeof *a->dom_by_id);
 	a->ended = calloc(65536, sizeof *a->ended);
-	if (!a->dom_by_id || !a->ended || !(cfg->cpu_mhz > 0)) {
+	a->vcpu_seen = calloc(65536, sizeof *a->vcpu_seen);
+	if (!a->dom_by_id || !a->ended || !a->vcpu_seen || !(cfg->cpu_mhz > 0)) {
 		acct_free(a);
 		return NULL;
 	}
@@ -1371,6 +1408,11 @@ void acct_free(struct acct *a)
 		free(d->bk);
 		free(d);
 	}
+	/* A domain has a vCPU bitmap only if its id is marked seen. */
+	for (uint32_t w = 0; a->vcpu_seen && w < 65536 / 64; w++)
+		for (uint64_t m = a->dom_seen[w]; m; m &= m - 1)
+			free(a->vcpu_seen[w * 64 + (uint32_t)__builtin_ctzll(m)]);
+	free(a->vcpu_seen);
 	free(a->ended);
 	free(a->ended_list);
 	free(a->dom_by_id);

@@ -88,6 +88,8 @@ struct acct_stats {
 	uint64_t untimed;         /* no TSC and none before it on its CPU */
 	uint64_t resyncs;         /* record contradicting the tracked state */
 	uint64_t seconds_emitted;
+	/* Distinct CPUs, domain ids and (domain id, vCPU) pairs: a domain
+	 * id reused, or a vCPU of it in its next lifetime, counts once. */
 	uint32_t cpus_seen, domains_seen, vcpus_seen;
 	int64_t first_t, last_t;
 };

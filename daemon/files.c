@@ -14,6 +14,7 @@
  * fchmod() on the new descriptor.
  */
 #include "files.h"
+#include "test_hook.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -33,8 +34,8 @@
 
 const char *files_lock_path(void)
 {
-	const char *v = getenv("XENMON_LOCK");
-	return v && *v ? v : FILES_LOCK_DEFAULT;
+	const char *v = test_hook("XENMON_LOCK");
+	return v ? v : FILES_LOCK_DEFAULT;
 }
 
 int files_lock_open(const char *path, bool create)

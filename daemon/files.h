@@ -23,8 +23,8 @@
 
 #define FILES_SYMLINK_REFUSED "is a symbolic link; refusing to follow it"
 
-/* $XENMON_LOCK when set and not empty (so that a test can play a host
- * without touching /run), else FILES_LOCK_DEFAULT. */
+/* FILES_LOCK_DEFAULT, or in a build with test hooks $XENMON_LOCK (so that
+ * a test can play a host without touching /run; test_hook.h). */
 const char *files_lock_path(void);
 
 /*

@@ -1,6 +1,8 @@
 /*
  * Live capture: recording the host xenbaked runs on, from Xen's trace
- * buffers, into the same accounting and database as a replay.
+ * buffers, into the same accounting and database as a replay, through the
+ * same pipeline (pipeline.h): live.c the pull loop, xenhost.c the Xen
+ * side, domnames.c the domains' names.
  *
  * Built only with Xen's control libraries (libxenctrl,
  * libxenforeignmemory, libxenevtchn, libxenstore); without them live_run

@@ -1,7 +1,8 @@
 /*
  * Replaying a recorded trace (a file, or a stream on standard input) into
  * the database: look-ahead for the frequency and the vCPUs' initial states,
- * then input -> merge -> accounting -> store, and a summary at the end.
+ * then input -> merge -> accounting -> store, and a summary at the end
+ * (the pipeline live capture runs too, pipeline.h).
  */
 #ifndef XENMON_REPLAY_H
 #define XENMON_REPLAY_H

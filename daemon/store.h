@@ -1,6 +1,6 @@
 /*
- * The writer: one closed second at a time into the database, whole, in one
- * transaction.  A second already in the database (a replay of the same
+ * The store: one closed second at a time into the database, whole, in one
+ * transaction (writer.c is the thread that calls it).  A second already in the database (a replay of the same
  * trace, a restart) is left exactly as it is and reported as skipped, so
  * replaying twice gives the same rows and stored rows are never touched,
  * but for one case: a second stored in part, whose other part, observed

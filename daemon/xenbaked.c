@@ -21,6 +21,7 @@
 #include "retention.h"
 #include "schema.h"
 #include "store.h"
+#include "test_hook.h"
 #include "timearg.h"
 #include "writer.h"
 
@@ -241,7 +242,7 @@ int main(int argc, char **argv)
 		return usage_error("%s", err);
 	store_set_default_retention(&policy);
 	/* Tests shorten the minute between reports of a full disk. */
-	const char *every = getenv("XENBAKED_FULL_REPORT_S");
+	const char *every = test_hook("XENBAKED_FULL_REPORT_S");
 	o.full_report_s = every ? atof(every) : 60;
 
 	struct sigaction sa = { .sa_handler = on_signal };

@@ -1,5 +1,5 @@
 /*
- * Model storage, sorting and the derived figures of metrics.md.
+ * Model storage, sorting and the derived figures of docs/metrics.md.
  *
  * The derived figures live here, not in the painters, so that the screen
  * and the -n log files compute "per execution" and "%" the same way.
@@ -125,7 +125,7 @@ double model_ratio(int64_t a, int64_t n)
 	return n ? (double)a / (double)n : 0;
 }
 
-/* metrics.md: blocked % is per vCPU-second, so over the time the domain's
+/* docs/metrics.md: blocked % is per vCPU-second, so over the time the domain's
  * vCPUs were online (running, waiting or blocked) in the window, as the
  * database's domain_1s.blocked_pct. */
 double model_blocked_pct(const struct dom_sums *s)

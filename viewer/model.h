@@ -4,7 +4,7 @@
  *
  * Two windows end at the same second: the short one is that second alone,
  * the long one the ten seconds (or the --from/--to range) up to it.  For
- * each domain the model keeps the column sums of metrics.md over each
+ * each domain the model keeps the column sums of docs/metrics.md over each
  * window; every figure on screen is derived from those sums by the helpers
  * below, so the terminal, the log files and the tests cannot disagree about
  * what "waiting %" means.
@@ -86,7 +86,7 @@ struct dom_row *model_find(struct model *m, int domid);
 void model_sort(struct model *m, enum sort_key key, int win, bool descending);
 const char *model_sort_name(enum sort_key key);
 
-/* Derived figures (metrics.md).  has_data() is false for a window that is
+/* Derived figures (docs/metrics.md).  has_data() is false for a window that is
  * all gap; the others then return 0. */
 bool model_has_data(const struct win_info *w);
 /* The window misses records (METRICS_MISSING_RECORDS_FMT): its figures

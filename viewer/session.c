@@ -7,13 +7,14 @@
  * nobody does; a lock we may not open (xenbaked makes it 0600) means we
  * could not start a recorder anyway, so we start none.  The lock is
  * opened as xenbaked opens it, never through a symbolic link.  Which
- * xenbaked: $XENBAKED, else the installed one, else the one beside us in
- * a build tree.  The environment can point the first two at other files
- * (XENMON_XEN_CAPS, XENMON_LOCK) so that a test can play a host without
- * Xen; nothing else reads them.
+ * xenbaked: the installed one, else the one beside us in a build tree.
+ * In a build with test hooks (test_hook.h) the environment can point all
+ * three at other files (XENMON_XEN_CAPS, XENMON_LOCK, XENBAKED), so that
+ * a test can play a host without Xen.
  */
 #include "session.h"
 #include "files.h"
+#include "test_hook.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -33,16 +34,16 @@
 #define XENBAKED_PATH "/usr/local/sbin/xenbaked"
 #endif
 
-static const char *env_or(const char *name, const char *dflt)
+static const char *hook_or(const char *name, const char *dflt)
 {
-	const char *v = getenv(name);
-	return v && *v ? v : dflt;
+	const char *v = test_hook(name);
+	return v ? v : dflt;
 }
 
 static bool is_dom0(void)
 {
 	char buf[256] = "";
-	FILE *f = fopen(env_or("XENMON_XEN_CAPS", "/proc/xen/capabilities"), "r");
+	FILE *f = fopen(hook_or("XENMON_XEN_CAPS", "/proc/xen/capabilities"), "r");
 	if (!f)
 		return false;
 	size_t n = fread(buf, 1, sizeof buf - 1, f);
@@ -75,8 +76,8 @@ static enum recorder someone_records(char *msg, size_t n)
 
 static void find_xenbaked(char *out, size_t n)
 {
-	const char *e = getenv("XENBAKED");
-	if (e && *e) {
+	const char *e = test_hook("XENBAKED");
+	if (e) {
 		snprintf(out, n, "%s", e);
 		return;
 	}

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """The README's first command, as a user without a terminal runs it:
 `tools/start --demo --seconds 4 < /dev/null` builds (in build/ of the
-source tree, as the README says, without the tests, so with only the
-packages tools/install-deps installs for the build: a fresh machine has
-no cmocka), streams a simulated host into xenbaked
+source tree, as the README says; a new build/ without the tests, so with
+only the packages tools/install-deps installs for the build: a fresh
+machine has no cmocka; one made before with its own options), streams a simulated host into xenbaked
 and prints the newest second as a table; it must end with exit 0 and say
 where the database was kept.  Output is TAP.
 

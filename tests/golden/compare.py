@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Compare a xenmon database with the simulator's ground truth, and check the
-invariants of the metrics contract on the database.
+invariants of the metrics contract (docs/metrics.md) on the database.
 
     compare.py --db X.db --truth PREFIX [--tol-rel 0.001] [--tol-abs-ns 1000]
 

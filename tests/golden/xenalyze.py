@@ -12,14 +12,14 @@ shapes with one vCPU per domain are a per-vCPU comparison.
 Running time must agree directly.  For runnable and blocked time xenalyze
 books differently (it ignores a vCPU until the vCPU first runs, and at the
 end closes only the running vCPUs' states); the simulator writes its truth
-both ways (PREFIX-vcpu.csv as metrics.md defines it, PREFIX-vcpu-xenalyze.csv
-as xenalyze books), so we require ours - xenalyze == truth - truth-xenalyze
-to within xenalyze's printed resolution.
+both ways (PREFIX-vcpu.csv as docs/metrics.md defines it,
+PREFIX-vcpu-xenalyze.csv as xenalyze books), so we require
+ours - xenalyze == truth - truth-xenalyze to within xenalyze's printed
+resolution.
 """
 import argparse
 import csv
 import os
-import re
 import shutil
 import sqlite3
 import subprocess
@@ -28,6 +28,8 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
 from tap import report  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'tools', 'sim'))
+import xenalyze_summary  # noqa: E402
 
 SHAPES = {
     'one-vcpu-4cpu': ['--cpus', '4', '--domains', '6', '--vcpus', '1',
@@ -42,23 +44,6 @@ SHAPES = {
 }
 RES = 0.005  # xenalyze prints seconds with two decimals
 STATES = ('running', 'runnable', 'blocked')
-
-
-def parse_xenalyze(text):
-    out, dom, vcpu = {}, None, None
-    for line in text.splitlines():
-        m = re.match(r'\|-- Domain (\d+) --\|', line)
-        if m:
-            dom, vcpu = int(m.group(1)), None
-            continue
-        m = re.match(r'-- v(\d+) --', line)
-        if m:
-            vcpu = int(m.group(1))
-            continue
-        m = re.match(r'\s+(running|runnable|blocked):\s+\d+\s+([\d.]+)s', line)
-        if m and dom is not None and vcpu is not None:
-            out.setdefault((dom, vcpu), {})[m.group(1)] = float(m.group(2))
-    return out
 
 
 def per_domain_csv(path):
@@ -89,7 +74,7 @@ def main():
                            check=True)
             xa_run = subprocess.run([a.xenalyze, '--cpu-hz=%sM' % meta['mhz'], '--summary',
                                      trace], capture_output=True, text=True)
-            xa = parse_xenalyze(xa_run.stdout)
+            xa = xenalyze_summary.parse(xa_run.stdout)
             if xa_run.returncode != 0 or not xa:
                 results.append((name + ': xenalyze reads the trace', False,
                                 xa_run.stderr[-300:]))

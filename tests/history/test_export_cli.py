@@ -16,6 +16,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
+from tap import report  # noqa: E402
+
 EXPORT, SCHEMA = sys.argv[1:3]
 T0 = 1700006400                 # midnight UTC
 results = []
@@ -159,12 +162,7 @@ def main():
           p.returncode == 0 and len(list(csv.DictReader(io.StringIO(out)))) == 9,
           'exit %s: %r' % (p.returncode, out))
 
-    print('1..%d' % len(results))
-    for i, (name, ok, detail) in enumerate(results, 1):
-        print('%s %d - %s' % ('ok' if ok else 'not ok', i, name))
-        if not ok:
-            print('  # ' + detail[:1500].replace('\n', '\n  # '))
-    return 0 if all(ok for _, ok, _ in results) else 1
+    return report(results)
 
 
 if __name__ == '__main__':

@@ -30,6 +30,9 @@ import sys
 import tempfile
 from collections import defaultdict
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
+from tap import report  # noqa: E402
+
 SIM, BAKE, EXPORT, SCHEMA = sys.argv[1:5]
 # migration N is the file NNN_*.sql (schema/embed.py)
 CURRENT = len([f for f in os.listdir(SCHEMA) if f[:3].isdigit() and f.endswith('.sql')])
@@ -345,12 +348,7 @@ def main():
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
-    print('1..%d' % len(results))
-    for i, (name, ok, detail) in enumerate(results, 1):
-        print('%s %d - %s' % ('ok' if ok else 'not ok', i, name))
-        if not ok:
-            print('  # ' + detail[:2000].replace('\n', '\n  # '))
-    return 0 if all(ok for _, ok, _ in results) else 1
+    return report(results)
 
 
 if __name__ == '__main__':

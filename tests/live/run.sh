@@ -33,12 +33,14 @@ truncate -s 256M "$work/out.img"
 
 # -cpu qemu64: with -cpu max the PV dom0 faults at its first instruction
 # (SMEP/SMAP under emulation).  -no-reboot: dom0's reboot ends QEMU.
+# XQ_XEN_ARGS adds to Xen's command line, e.g. sched=credit for the
+# credit1 scheduler (Xen 4.17's default is credit2).
 say "booting Xen under qemu-system-x86_64 (TCG)"
 set +e
 timeout 900 qemu-system-x86_64 -accel tcg -machine q35 -cpu qemu64 -smp 2 -m 2048 \
   -nographic -no-reboot \
   -kernel "$work/xen" \
-  -append "console=com1 com1=115200,8n1 loglvl=all guest_loglvl=all dom0_mem=1024M,max:1024M dom0_max_vcpus=2" \
+  -append "console=com1 com1=115200,8n1 loglvl=all guest_loglvl=all dom0_mem=1024M,max:1024M dom0_max_vcpus=2${XQ_XEN_ARGS:+ $XQ_XEN_ARGS}" \
   -initrd "$work/root/boot/vmlinuz-$kver console=hvc0 earlyprintk=xen rdinit=/init xqlive=${XQ_LIVE_S:-25} xqtrace=${XQ_TRACE_S:-12},$work/dom0.cpio.gz" \
   -drive file="$work/out.img",format=raw,if=virtio \
   > "$work/console.log" 2>&1

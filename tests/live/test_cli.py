@@ -10,19 +10,18 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
+from tap import Tap  # noqa: E402
+
 BAKE, BUILD = sys.argv[1], sys.argv[2]
-n = 0
-failed = 0
+tap = Tap()
 
 
 def case(what, args, rc, needle):
-    global n, failed
-    n += 1
     p = subprocess.run([BAKE] + args, capture_output=True, text=True, timeout=30)
-    good = p.returncode == rc and needle in p.stderr
-    failed += not good
-    print('%s %d - %s # rc %d: %s' % ('ok' if good else 'not ok', n, what,
-                                       p.returncode, p.stderr.strip()[:300].replace('\n', ' | ')))
+    tap.ok(p.returncode == rc and needle in p.stderr, what,
+           note='rc %d: %s' % (p.returncode,
+                               p.stderr.strip()[:300].replace('\n', ' | ')))
 
 
 tmp = tempfile.mkdtemp()
@@ -45,9 +44,6 @@ case('--tee is live only', ['--input', db, '--tee', db], 2, 'not with --input')
 case('--start-time needs --input', ['--start-time', '0'], 2, 'need --input')
 case('--realtime needs --input', ['--realtime'], 2, 'need --input')
 p = subprocess.run([BAKE, '--help'], capture_output=True, text=True)
-n += 1
-good = '--tbuf-pages' in p.stdout and '--tee' in p.stdout
-failed += not good
-print('%s %d - --help lists the live options' % ('ok' if good else 'not ok', n))
-print('1..%d' % n)
-sys.exit(1 if failed else 0)
+tap.ok('--tbuf-pages' in p.stdout and '--tee' in p.stdout,
+       '--help lists the live options')
+sys.exit(tap.done())

@@ -262,7 +262,7 @@ def join_files(a, tmp):
     # Held to the truth but for the time between the files (each vCPU
     # lost it: three at most in one domain) and, per CPU, where a vCPU
     # not seen running yet in the second file waits or blocks: the CPU of
-    # its first record there, as at any trace's start (metrics.md), not
+    # its first record there, as at any trace's start (docs/metrics.md), not
     # the one it last ran on in the first file.  Per domain, exact.
     r = subprocess.run([sys.executable, COMPARE, '--db', db, '--truth', truth,
                         '--tol-abs-ns', str(3 * hole_ns + 1000)],

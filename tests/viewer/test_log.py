@@ -20,7 +20,7 @@ HEADER = ('# passed cpu dom cpu(tot) cpu(%) cpu/ex allocated/ex blocked(tot) '
 
 
 def blocked_pct(s):
-    """Per vCPU-second (metrics.md): of the vCPUs' online time."""
+    """Per vCPU-second (docs/metrics.md): of the vCPUs' online time."""
     online = s['cpu_ns'] + s['wait_ns'] + s['blocked_ns']
     return 100.0 * s['blocked_ns'] / online if online else 0
 

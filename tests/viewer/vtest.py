@@ -1,7 +1,8 @@
 """Shared by the viewer's tests: a simulated host replayed into a database,
-its ground truth, a TAP reporter, the viewer in tmux, and the checks of
-shown figures against sums.  The database is real (xenmon-sim's trace
-replayed by xenbaked); only the host is simulated."""
+its ground truth, the viewer in tmux, and the checks of shown figures
+against sums (TAP: tests/lib/tap.py's Tap, which the tests take from
+here).  The database is real (xenmon-sim's trace replayed by xenbaked);
+only the host is simulated."""
 import csv
 import os
 import re
@@ -9,31 +10,13 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
+from tap import Tap  # noqa: E402,F401
+
 START = 1700000000
 SIM_ARGS = ['--cpus', '4', '--domains', '6', '--vcpus', '2', '--seconds', '30',
             '--seed', '7', '--lost-bursts', '3', '--mhz', '2400',
             '--start-time', str(START)]
-
-
-class Tap:
-    def __init__(self):
-        self.n = 0
-        self.failed = 0
-
-    def ok(self, cond, name, detail=''):
-        self.n += 1
-        if not cond:
-            self.failed += 1
-        print('%s %d - %s' % ('ok' if cond else 'not ok', self.n, name))
-        if not cond and detail:
-            for line in str(detail).splitlines():
-                print('#   ' + line)
-        sys.stdout.flush()
-        return cond
-
-    def done(self):
-        print('1..%d' % self.n)
-        return 1 if self.failed else 0
 
 
 def make_db(tmp, sim, bake):
@@ -114,7 +97,7 @@ def close(shown, want):
 class DbSums:
     """The same sums as Truth, read from the database itself with Python's
     sqlite3: for windows with lost records, where the daemon cannot know
-    what happened while records were lost (metrics.md), so the screen is
+    what happened while records were lost (docs/metrics.md), so the screen is
     held to the rows it reads rather than to what the simulator did."""
 
     def __init__(self, path):

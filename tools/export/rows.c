@@ -60,7 +60,7 @@ static bool f_max(const struct row *r, int64_t s, int64_t *v)
 { (void)s; *v = ratio_cents(r->peak_ns, 10000000); return true; }
 static bool f_wait(const struct row *r, int64_t s, int64_t *v)
 { (void)s; return per_observed(r, r->wait_ns, 100, v); }
-/* per vCPU-second: blocked over online time (metrics.md) */
+/* per vCPU-second: blocked over online time (docs/metrics.md) */
 static bool f_blocked(const struct row *r, int64_t s, int64_t *v)
 {
 	(void)s;
@@ -74,7 +74,7 @@ static bool f_execs(const struct row *r, int64_t s, int64_t *v)
 { (void)s; return per_observed(r, r->exec_count, 1e9, v); }
 static bool f_io(const struct row *r, int64_t s, int64_t *v)
 { (void)s; return per_observed(r, r->io_count, 1e9, v); }
-/* alloc_ns / exec_count, as the viewer and metrics.md define it */
+/* alloc_ns / exec_count, as the viewer and docs/metrics.md define it */
 static bool f_alloc(const struct row *r, int64_t s, int64_t *v)
 {
 	(void)s;

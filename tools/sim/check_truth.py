@@ -20,9 +20,10 @@ the trace and the truth say the same thing.
 import collections
 import csv
 import heapq
-import re
 import struct
 import sys
+
+import xenalyze_summary
 
 NS = 10**9
 LOST, CPU_CHANGE = 0x1f001, 0x1f003
@@ -223,29 +224,10 @@ def compare(what, mine, path):
 
 
 def xenalyze(summary, prefix):
-    """Per-vCPU lines of `xenalyze --summary` look like
-         |-- Domain 3 --|          (domain-level runstates follow: skipped)
-         -- v0 --
-          Runstates:
-            running:    7329  0.77s 250542 {109865|315509|505140}
-           runnable:    7313  0.01s   4072 {  1836|  4361|674964}
-               wake:    7313  0.01s   4072 {  1836|  4361|674964}
-            blocked:    7313  1.22s 399862 {239371|746818|182476994}
-       i.e. "%8s: count seconds(%5.2f)s avg-cycles {p5|p50|p95}"; a state
-       with no time is not printed."""
-    xa, dom, vcpu = {}, None, None
-    for line in open(summary):
-        m = re.match(r'\|-- Domain (\d+) --\|', line)
-        if m:
-            dom, vcpu = int(m.group(1)), None
-            continue
-        m = re.match(r'-- v(\d+) --', line)
-        if m:
-            vcpu = int(m.group(1))
-            continue
-        m = re.match(r'\s+(running|runnable|blocked|offline):\s+\d+\s+([\d.]+)s', line)
-        if m and dom is not None and vcpu is not None:
-            xa.setdefault((dom, vcpu), {})[m.group(1)] = float(m.group(2))
+    """SUMMARY's per-vCPU runstate seconds (xenalyze_summary.py) against
+    PREFIX-vcpu-xenalyze.csv."""
+    with open(summary) as f:
+        xa = xenalyze_summary.parse(f.read())
     ok = True
     n = 0
     for r in csv.DictReader(open(prefix + '-vcpu-xenalyze.csv')):

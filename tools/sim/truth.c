@@ -25,7 +25,7 @@
  * Seconds are kept in a small deque of sparse tables (hash of (cpu, domid)
  * cells) and written, sorted, as soon as a second is over and no vCPU that
  * exists is still unnamed (bounded: every vCPU present at ns 0 is named
- * within its first simulated seconds).  The invariants of metrics.md are
+ * within its first simulated seconds).  The invariants of docs/metrics.md are
  * checked for every second; a violation aborts the simulator.
  */
 #define _POSIX_C_SOURCE 200809L
