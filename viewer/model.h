@@ -19,18 +19,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "metrics.h"   /* METRICS_IDLE_DOMID */
+#include "metrics.h"   /* METRICS_IDLE_DOMID, METRICS_SAMPLE */
 
 #define MODEL_SPARK_MAX 60
 #define MODEL_SPARK_GAP (-1)
 
 enum { WIN_SHORT = 0, WIN_LONG = 1, WIN_COUNT };
 
-/* Column sums of sample_1s over a window, for one domain. */
+/* Column sums of sample_1s over a window, for one domain: a field per
+ * metric of the table. */
+#define MODEL_SUM_FIELD(name, ...) int64_t name;
 struct dom_sums {
-	int64_t exec_count, cpu_ns, wait_ns, blocked_ns;
-	int64_t alloc_ns, alloc_min_ns, alloc_max_ns, alloc_unbounded;
-	int64_t io_count;
+	METRICS_SAMPLE(MODEL_SUM_FIELD)
 	bool has_alloc_range;     /* alloc_min/max_ns are meaningful */
 };
 

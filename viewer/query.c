@@ -73,8 +73,7 @@ static const char SQL_SECONDS[] =
  * and costs about twenty times the scan (7 ms for 16 CPUs x 50 domains x
  * 10 s, against 0.4 ms), which would break the 5 ms refresh budget. */
 static const char SQL_DOMAINS[] =
-	"SELECT domid, t, exec_count, cpu_ns, wait_ns, blocked_ns, alloc_ns,"
-	"       alloc_min_ns, alloc_max_ns, alloc_unbounded, io_count"
+	"SELECT domid, t" METRICS_SAMPLE(METRICS_COLUMN)
 	"  FROM sample_1s WHERE t BETWEEN ?1 AND ?2 AND (?3 < 0 OR cpu = ?3)";
 
 static const char SQL_NAMES[] =
@@ -312,36 +311,34 @@ static int load_seconds(struct query *q, struct model *m, int64_t spark_first,
 	return rc == SQLITE_DONE ? 0 : fail(q, "cannot read cpu_1s");
 }
 
+/* A row's metrics from column COL on, in the table's order; the range of
+ * the bounded slices is known when its MIN is not NULL. */
+#define READ(name, ctype, rollup, ...) READ_##rollup(name);
+#define READ_SUM(n) s->n = col64(st, col++)
+#define READ_MIN(n) \
+	(s->has_alloc_range = sqlite3_column_type(st, col) != SQLITE_NULL, \
+	 READ_SUM(n))
+#define READ_MAX READ_SUM
+
 static void read_sums(sqlite3_stmt *st, int col, struct dom_sums *s)
 {
-	s->exec_count = col64(st, col);
-	s->cpu_ns = col64(st, col + 1);
-	s->wait_ns = col64(st, col + 2);
-	s->blocked_ns = col64(st, col + 3);
-	s->alloc_ns = col64(st, col + 4);
-	s->has_alloc_range = sqlite3_column_type(st, col + 5) != SQLITE_NULL;
-	s->alloc_min_ns = col64(st, col + 5);
-	s->alloc_max_ns = col64(st, col + 6);
-	s->alloc_unbounded = col64(st, col + 7);
-	s->io_count = col64(st, col + 8);
+	METRICS_SAMPLE(READ)
 }
+
+/* Sums add; the min and max of the bounded slices widen. */
+#define ADD(name, ctype, rollup, ...) ADD_##rollup(name);
+#define ADD_SUM(n) acc->n += x->n
+#define ADD_MIN(n) \
+	if (x->has_alloc_range && (!acc->has_alloc_range || x->n < acc->n)) \
+		acc->n = x->n
+#define ADD_MAX(n) \
+	if (x->has_alloc_range && (!acc->has_alloc_range || x->n > acc->n)) \
+		acc->n = x->n
 
 static void sums_add(struct dom_sums *acc, const struct dom_sums *x)
 {
-	acc->exec_count += x->exec_count;
-	acc->cpu_ns += x->cpu_ns;
-	acc->wait_ns += x->wait_ns;
-	acc->blocked_ns += x->blocked_ns;
-	acc->alloc_ns += x->alloc_ns;
-	acc->alloc_unbounded += x->alloc_unbounded;
-	acc->io_count += x->io_count;
-	if (!x->has_alloc_range)
-		return;
-	if (!acc->has_alloc_range || x->alloc_min_ns < acc->alloc_min_ns)
-		acc->alloc_min_ns = x->alloc_min_ns;
-	if (!acc->has_alloc_range || x->alloc_max_ns > acc->alloc_max_ns)
-		acc->alloc_max_ns = x->alloc_max_ns;
-	acc->has_alloc_range = true;
+	METRICS_SAMPLE(ADD)
+	acc->has_alloc_range |= x->has_alloc_range;
 }
 
 static signed char spark_level(int64_t cpu_ns, int64_t obs)
