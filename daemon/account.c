@@ -38,6 +38,7 @@
  * its records go one by one through acct_record, which sees that record.
  */
 #include "account.h"
+#include "metrics.h"
 
 #include <stddef.h>
 #include <stdlib.h>
@@ -218,8 +219,8 @@ static const char *default_name(uint16_t domid)
 {
 	if (domid == 0)
 		return "Domain-0";
-	if (domid == IDLE_DOMID)
-		return "Idle";
+	if (domid == METRICS_IDLE_DOMID)
+		return METRICS_IDLE_NAME;
 	return NULL;
 }
 

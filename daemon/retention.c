@@ -30,19 +30,16 @@
 
 #define DAY_S INT64_C(86400)
 
-/* part: where the tier's partial CPU rows lie in their second, pruned with
- * them (NULL: none). */
+/* How each tier (metrics_tiers[]) is pruned: the first and largest span
+ * of a step; part: where its partial CPU rows lie in their second, pruned
+ * with them (NULL: none). */
 static const struct {
-	const char *key, *sample, *cpu, *meta;
-	int64_t grain_s, span0_s, span_max_s;
+	int64_t span0_s, span_max_s;
 	const char *part;
-} TIER[RET_TIERS] = {
-	[RET_1S] = { "retain-1s", "sample_1s", "cpu_1s", "pruned_before_1s",
-		     1, 60, DAY_S, "cpu_1s_part" },
-	[RET_1M] = { "retain-1m", "sample_1m", "cpu_1m", "pruned_before_1m",
-		     60, 3600, 30 * DAY_S },
-	[RET_1H] = { "retain-1h", "sample_1h", "cpu_1h", "pruned_before_1h",
-		     3600, DAY_S, 365 * DAY_S },
+} TIER[METRICS_TIERS] = {
+	[METRICS_1S] = { 60, DAY_S, "cpu_1s_part" },
+	[METRICS_1M] = { 3600, 30 * DAY_S, NULL },
+	[METRICS_1H] = { DAY_S, 365 * DAY_S, NULL },
 };
 
 /* Step timing targets (see the top of the file). */
@@ -51,14 +48,13 @@ static const struct {
 
 void retention_defaults(struct retention_policy *p)
 {
-	p->keep_s[RET_1S] = 7 * DAY_S;
-	p->keep_s[RET_1M] = 90 * DAY_S;
-	p->keep_s[RET_1H] = 5 * 365 * DAY_S;
+	for (int i = 0; i < METRICS_TIERS; i++)
+		p->keep_s[i] = metrics_tiers[i].keep_s;
 }
 
 const char *retention_key(int tier)
 {
-	return TIER[tier].key;
+	return metrics_tiers[tier].retain_key;
 }
 
 int retention_parse(const char *text, int64_t *seconds)
@@ -120,8 +116,8 @@ static int config_line(char *line, struct retention_policy *p,
 	*eq = 0;
 	key = trim(key);
 	char *value = trim(eq + 1);
-	for (int i = 0; i < RET_TIERS; i++) {
-		if (strcmp(key, TIER[i].key) != 0)
+	for (int i = 0; i < METRICS_TIERS; i++) {
+		if (strcmp(key, metrics_tiers[i].retain_key) != 0)
 			continue;
 		if (retention_parse(value, &p->keep_s[i]) == 0)
 			return 0;
@@ -159,7 +155,7 @@ int retention_read_config(const char *path, struct retention_policy *p,
 }
 
 int retention_configure(struct retention_policy *p, const char *config,
-			const bool set[RET_TIERS], const int64_t flags[RET_TIERS],
+			const bool set[METRICS_TIERS], const int64_t flags[METRICS_TIERS],
 			char *err, size_t errlen)
 {
 	retention_defaults(p);
@@ -171,7 +167,7 @@ int retention_configure(struct retention_policy *p, const char *config,
 	}
 	if (rc == -1)
 		return -1;
-	for (int i = 0; i < RET_TIERS; i++)
+	for (int i = 0; i < METRICS_TIERS; i++)
 		if (set[i])
 			p->keep_s[i] = flags[i];
 	return 0;
@@ -180,9 +176,9 @@ int retention_configure(struct retention_policy *p, const char *config,
 struct retention {
 	sqlite3 *db;
 	struct retention_policy policy;
-	int64_t span_s[RET_TIERS];
-	sqlite3_stmt *oldest[RET_TIERS], *del_sample[RET_TIERS],
-		*del_cpu[RET_TIERS], *del_part[RET_TIERS], *mark[RET_TIERS];
+	int64_t span_s[METRICS_TIERS];
+	sqlite3_stmt *oldest[METRICS_TIERS], *del_sample[METRICS_TIERS],
+		*del_cpu[METRICS_TIERS], *del_part[METRICS_TIERS], *mark[METRICS_TIERS];
 	struct retention_stats st;
 };
 
@@ -192,19 +188,20 @@ static int prep(sqlite3 *db, sqlite3_stmt **st, const char *sql)
 				  NULL) == SQLITE_OK ? 0 : -1;
 }
 
-/* The names put into the SQL are the constants of TIER[], never input. */
+/* The names put into the SQL are the constants of metrics_tiers[], never
+ * input. */
 static int prepare_tier(struct retention *r, int i)
 {
 	char oldest[256], del_sample[128], del_cpu[128], del_part[128], mark[256];
 	snprintf(oldest, sizeof oldest, "SELECT min((SELECT min(t) FROM %s), "
-		 "(SELECT min(t) FROM %s))", TIER[i].sample, TIER[i].cpu);
+		 "(SELECT min(t) FROM %s))", metrics_tiers[i].sample, metrics_tiers[i].cpu);
 	snprintf(del_sample, sizeof del_sample, "DELETE FROM %s WHERE t < ?1",
-		 TIER[i].sample);
+		 metrics_tiers[i].sample);
 	snprintf(del_cpu, sizeof del_cpu, "DELETE FROM %s WHERE t < ?1",
-		 TIER[i].cpu);
+		 metrics_tiers[i].cpu);
 	snprintf(mark, sizeof mark, "INSERT INTO meta (key, value) VALUES "
 		 "('%s', ?1) ON CONFLICT (key) DO UPDATE SET value = "
-		 "max(value, excluded.value)", TIER[i].meta);
+		 "max(value, excluded.value)", metrics_tiers[i].pruned_key);
 	snprintf(del_part, sizeof del_part, "DELETE FROM %s WHERE t < ?1",
 		 TIER[i].part ? TIER[i].part : "");
 	return prep(r->db, &r->oldest[i], oldest) ||
@@ -229,7 +226,7 @@ struct retention *retention_new(sqlite3 *db, const struct retention_policy *p)
 			 "PRAGMA journal_size_limit=67108864", NULL, NULL,
 			 NULL) != SQLITE_OK)
 		goto fail;
-	for (int i = 0; i < RET_TIERS; i++) {
+	for (int i = 0; i < METRICS_TIERS; i++) {
 		r->span_s[i] = TIER[i].span0_s;
 		if (prepare_tier(r, i) < 0)
 			goto fail;
@@ -244,7 +241,7 @@ void retention_free(struct retention *r)
 {
 	if (!r)
 		return;
-	for (int i = 0; i < RET_TIERS; i++) {
+	for (int i = 0; i < METRICS_TIERS; i++) {
 		sqlite3_finalize(r->oldest[i]);
 		sqlite3_finalize(r->del_sample[i]);
 		sqlite3_finalize(r->del_cpu[i]);
@@ -274,7 +271,7 @@ static int64_t mono_ns(void)
 /* Rows of tier I with t below this are out of retention. */
 static int64_t cut_of(const struct retention *r, int i, int64_t newest_t)
 {
-	int64_t g = TIER[i].grain_s;
+	int64_t g = metrics_tiers[i].grain_s;
 	return newest_t + 2 - r->policy.keep_s[i] - g;
 }
 
@@ -292,7 +289,7 @@ static int run(sqlite3_stmt *st, int64_t arg, int64_t *out)
 /* Delete tier I's rows with t < END in one transaction. */
 static int delete_below(struct retention *r, int i, int64_t end)
 {
-	int64_t g = TIER[i].grain_s;
+	int64_t g = metrics_tiers[i].grain_s;
 	/* the first row left is whole from the next multiple of the grain */
 	int64_t whole = end % g ? end - end % g + g : end;
 
@@ -335,7 +332,7 @@ static int step(struct retention *r, int i, int64_t newest_t)
 		r->st.max_hold_ns = held;
 	if (held < GROW_BELOW_NS && r->span_s[i] < TIER[i].span_max_s)
 		r->span_s[i] *= 2;
-	else if (held > SHRINK_ABOVE_NS && r->span_s[i] > TIER[i].grain_s)
+	else if (held > SHRINK_ABOVE_NS && r->span_s[i] > metrics_tiers[i].grain_s)
 		r->span_s[i] /= 2;
 	return 1;
 }
@@ -345,7 +342,7 @@ int retention_prune(struct retention *r, int64_t newest_t, int64_t budget_ns)
 	int64_t t0 = mono_ns();
 	for (;;) {
 		int busy = 0;
-		for (int i = 0; i < RET_TIERS; i++) {
+		for (int i = 0; i < METRICS_TIERS; i++) {
 			int rc = step(r, i, newest_t);
 			if (rc < 0)
 				return -1;

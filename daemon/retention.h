@@ -16,11 +16,11 @@
 #include <stdint.h>
 #include <sqlite3.h>
 
-enum { RET_1S, RET_1M, RET_1H, RET_TIERS };
+#include "metrics.h"   /* the tiers: metrics_tiers[] */
 
 /* Seconds each tier is kept; 0 = forever. */
 struct retention_policy {
-	int64_t keep_s[RET_TIERS];
+	int64_t keep_s[METRICS_TIERS];
 };
 
 #ifndef RETENTION_DEFAULT_CONFIG  /* set by the build from its sysconfdir */
@@ -51,7 +51,7 @@ int retention_read_config(const char *path, struct retention_policy *p,
  * 0, or -1 with the reason in ERR.
  */
 int retention_configure(struct retention_policy *p, const char *config,
-			const bool set[RET_TIERS], const int64_t flags[RET_TIERS],
+			const bool set[METRICS_TIERS], const int64_t flags[METRICS_TIERS],
 			char *err, size_t errlen);
 
 struct retention_stats {

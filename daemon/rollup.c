@@ -42,6 +42,7 @@
  */
 #include "rollup.h"
 
+#include "metrics.h"
 #include "trace.h"
 
 #include <stdbool.h>
@@ -51,13 +52,16 @@
 
 enum { R_SAMPLE_1M, R_SAMPLE_1H, R_CPU_1M, R_CPU_1H, R_COUNT };
 
-/* One domain's second, summed over physical CPUs. */
+/* One domain's second, summed over physical CPUs: a field per metric,
+ * sums in 64 bits. */
+#define DOM_FIELD(name, ctype, rollup, ...) DOM_FIELD_##rollup(name, ctype);
+#define DOM_FIELD_SUM(n, ctype) uint64_t n
+#define DOM_FIELD_MIN(n, ctype) ctype n
+#define DOM_FIELD_MAX DOM_FIELD_MIN
 struct dom_sum {
 	uint16_t domid;
 	bool bounded;             /* some slice had a limit: min/max valid */
-	uint32_t alloc_min_ns, alloc_max_ns;
-	uint64_t exec_count, alloc_unbounded, io_count;
-	uint64_t cpu_ns, wait_ns, blocked_ns, alloc_ns;
+	METRICS_SAMPLE(DOM_FIELD)
 };
 
 struct rollup {
@@ -72,28 +76,31 @@ struct rollup {
 	uint32_t slot[UINT16_MAX + 1];  /* domid -> index in sums + 1 */
 };
 
-/* The columns of a roll-up row, and how an upsert adds a new row's
- * (excluded) to an existing one: sums add, min and max widen (the scalar
- * min()/max() are NULL if either side is: keep the other), the peak
- * rises. */
+/* The SQL below is built from the metric table (schema/metrics.h) when
+ * compiled: one metric's column, its aggregate over rows (with AS, its
+ * column's name), and how an upsert adds a new row's (excluded) value to
+ * an existing one: sums add, min and max widen (the scalar min()/max()
+ * are NULL if either side is: keep the other). */
+#define AGG_SUM(n) ", sum(" #n ")"
+#define AGG_MIN(n) ", min(" #n ")"
+#define AGG_MAX(n) ", max(" #n ")"
+#define AGG(name, ctype, rollup, ...) AGG_##rollup(name)
+#define AGG_AS(name, ctype, rollup, ...) AGG_##rollup(name) " AS " #name
+#define ADD_SUM(n) ", " #n " = " #n " + excluded." #n
+#define ADD_MIN(n) \
+	", " #n " = coalesce(min(" #n ", excluded." #n "), " #n ", excluded." #n ")"
+#define ADD_MAX(n) \
+	", " #n " = coalesce(max(" #n ", excluded." #n "), " #n ", excluded." #n ")"
+#define ADD(name, ctype, rollup, ...) ADD_##rollup(name)
+#define ADD_CPU_COL(name, ...) ADD_SUM(name)
+
+/* The columns of a roll-up row; the peak rises. */
 #define SAMPLE_COLUMNS \
-	"t, domid, seconds, exec_count, cpu_ns, wait_ns, blocked_ns, alloc_ns," \
-	" alloc_min_ns, alloc_max_ns, alloc_unbounded, io_count, cpu_peak_ns," \
-	" cpu_pct_hist"
+	"t, domid, seconds" METRICS_SAMPLE(METRICS_COLUMN) \
+	", " METRICS_SAMPLE_ROLLUP_ONLY
 #define ADD_SAMPLE \
 	" ON CONFLICT (t, domid) DO UPDATE SET" \
-	"  seconds = seconds + excluded.seconds," \
-	"  exec_count = exec_count + excluded.exec_count," \
-	"  cpu_ns = cpu_ns + excluded.cpu_ns," \
-	"  wait_ns = wait_ns + excluded.wait_ns," \
-	"  blocked_ns = blocked_ns + excluded.blocked_ns," \
-	"  alloc_ns = alloc_ns + excluded.alloc_ns," \
-	"  alloc_min_ns = coalesce(min(alloc_min_ns, excluded.alloc_min_ns)," \
-	"                          alloc_min_ns, excluded.alloc_min_ns)," \
-	"  alloc_max_ns = coalesce(max(alloc_max_ns, excluded.alloc_max_ns)," \
-	"                          alloc_max_ns, excluded.alloc_max_ns)," \
-	"  alloc_unbounded = alloc_unbounded + excluded.alloc_unbounded," \
-	"  io_count = io_count + excluded.io_count," \
+	"  seconds = seconds + excluded.seconds" METRICS_SAMPLE(ADD) "," \
 	"  cpu_peak_ns = max(cpu_peak_ns, excluded.cpu_peak_ns),"
 /* TABLE's histogram and the new row's, merged bin by bin. */
 #define MERGE_HIST(table) \
@@ -103,15 +110,21 @@ struct rollup {
 	"   SELECT key, value FROM json_each(excluded.cpu_pct_hist))" \
 	"  GROUP BY b ORDER BY b))"
 
-#define CPU_COLUMNS \
-	"t, cpu, seconds, observed_ns, sched_ns, busy_ns, lost_records"
+#define CPU_COLUMNS "t, cpu, seconds" METRICS_CPU(METRICS_COLUMN)
 #define ADD_CPU \
 	" ON CONFLICT (t, cpu) DO UPDATE SET" \
-	"  seconds = seconds + excluded.seconds," \
-	"  observed_ns = observed_ns + excluded.observed_ns," \
-	"  sched_ns = sched_ns + excluded.sched_ns," \
-	"  busy_ns = busy_ns + excluded.busy_ns," \
-	"  lost_records = lost_records + excluded.lost_records"
+	"  seconds = seconds + excluded.seconds" METRICS_CPU(ADD_CPU_COL)
+/* A CPU's column from its cpu_1s rows (c) in a range: the sum of its
+ * seconds', or of FROM_1S_<name> for a column only the roll-ups have. */
+#define CPU_AGG(name, ctype, in_1s, ...) CPU_AGG_##in_1s(name)
+#define CPU_AGG_1(n) ", sum(c." #n ")"
+#define CPU_AGG_0(n) ", sum(" FROM_1S_##n ")"
+/* busy_ns: the CPU time of every domain but the idle one on that CPU and
+ * second, found by the (t, cpu) prefix of sample_1s's key. */
+#define FROM_1S_busy_ns \
+	"coalesce((SELECT sum(s.cpu_ns) FROM sample_1s s" \
+	" WHERE s.t = c.t AND s.cpu = c.cpu AND s.domid <> " METRICS_IDLE_DOMID_SQL \
+	"), 0)"
 
 /* Ranges: per (second, domain) sums, then per (minute or hour, domain,
  * CPU% bin), then per (minute or hour, domain) with the bins as a JSON
@@ -121,110 +134,113 @@ static const char SAMPLE_SQL[] =
 	" SELECT t, sum(observed_ns) / count(*) AS o FROM cpu_1s"
 	" WHERE t >= ?1 AND t < ?2 GROUP BY t),"
 	" sec AS ("
-	" SELECT t, domid, sum(exec_count) AS exec_count, sum(cpu_ns) AS cpu_ns,"
-	"  sum(wait_ns) AS wait_ns, sum(blocked_ns) AS blocked_ns,"
-	"  sum(alloc_ns) AS alloc_ns, min(alloc_min_ns) AS alloc_min_ns,"
-	"  max(alloc_max_ns) AS alloc_max_ns,"
-	"  sum(alloc_unbounded) AS alloc_unbounded, sum(io_count) AS io_count"
+	" SELECT t, domid" METRICS_SAMPLE(AGG_AS)
 	" FROM sample_1s WHERE t >= ?1 AND t < ?2 GROUP BY t, domid),"
-	/* per_second_ns() in SQL */
+	/* metrics_per_second_ns() in SQL */
 	" pct AS ("
 	" SELECT sec.*, CASE WHEN o > 0 AND o < 1000000000"
 	"  THEN cpu_ns / o * 1000000000 + cpu_ns %% o * 1000000000 / o"
 	"  ELSE cpu_ns END AS pct_ns"
 	" FROM sec LEFT JOIN obs USING (t)),"
 	" bin AS ("
-	" SELECT t - t %% ?3 AS t, domid, pct_ns / 10000000 AS b, count(*) AS n,"
-	"  sum(exec_count) AS exec_count, sum(cpu_ns) AS cpu_ns,"
-	"  sum(wait_ns) AS wait_ns, sum(blocked_ns) AS blocked_ns,"
-	"  sum(alloc_ns) AS alloc_ns, min(alloc_min_ns) AS alloc_min_ns,"
-	"  max(alloc_max_ns) AS alloc_max_ns,"
-	"  sum(alloc_unbounded) AS alloc_unbounded, sum(io_count) AS io_count,"
-	"  max(pct_ns) AS peak"
+	" SELECT t - t %% ?3 AS t, domid, pct_ns / 10000000 AS b, count(*) AS n"
+	METRICS_SAMPLE(AGG_AS) ", max(pct_ns) AS peak"
 	" FROM pct GROUP BY 1, 2, 3)"
 	" INSERT INTO %s (" SAMPLE_COLUMNS ")"
-	" SELECT t, domid, sum(n), sum(exec_count), sum(cpu_ns), sum(wait_ns),"
-	"  sum(blocked_ns), sum(alloc_ns), min(alloc_min_ns), max(alloc_max_ns),"
-	"  sum(alloc_unbounded), sum(io_count), max(peak), json_group_object(b, n)"
+	" SELECT t, domid, sum(n)" METRICS_SAMPLE(AGG)
+	", max(peak), json_group_object(b, n)"
 	" FROM bin WHERE true GROUP BY t, domid"
 	ADD_SAMPLE
 	"  cpu_pct_hist =" MERGE_HIST("%s");
 
-/* busy_ns: the CPU time of every domain but the idle one on that CPU and
- * second, found by the (t, cpu) prefix of sample_1s's key. */
 static const char CPU_SQL[] =
 	"INSERT INTO %s (" CPU_COLUMNS ")"
-	" SELECT c.t - c.t %% ?3, c.cpu, count(*), sum(c.observed_ns),"
-	"  sum(c.sched_ns),"
-	"  sum(coalesce((SELECT sum(s.cpu_ns) FROM sample_1s s"
-	"   WHERE s.t = c.t AND s.cpu = c.cpu AND s.domid <> 32767), 0)),"
-	"  sum(c.lost_records)"
+	" SELECT c.t - c.t %% ?3, c.cpu, count(*)" METRICS_CPU(CPU_AGG)
 	" FROM cpu_1s c WHERE c.t >= ?1 AND c.t < ?2 GROUP BY 1, 2"
 	ADD_CPU;
 
 /* One second's sums for one domain, from memory (%s the table, %d its
  * grain): ?14 is its CPU time per second observed, ?12 its CPU% bin as
  * text, ?13 the JSON path of that bin, which is the only one to change. */
+#define ONE(...) + 1
+enum { N_SAMPLE = 0 METRICS_SAMPLE(ONE) };
+enum { P_PEAK = N_SAMPLE + 3, P_BIN, P_PATH };  /* :peak, :bin, :path */
 static const char SAMPLE_ONE_SQL[] =
 	"INSERT INTO %s (" SAMPLE_COLUMNS ")"
-	" VALUES (?1 - ?1 %% %d, ?2, 1, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?14,"
-	"  json_object(?12, 1))"
+	" VALUES (?1 - ?1 %% %d, ?2, 1" METRICS_SAMPLE(METRICS_PARAM) ", :peak,"
+	"  json_object(:bin, 1))"
 	ADD_SAMPLE
-	"  cpu_pct_hist = json_set(cpu_pct_hist, ?13,"
-	"   coalesce(json_extract(cpu_pct_hist, ?13), 0) + 1)";
+	"  cpu_pct_hist = json_set(cpu_pct_hist, :path,"
+	"   coalesce(json_extract(cpu_pct_hist, :path), 0) + 1)";
 
-/* One second of one CPU: ?5 is its busy time. */
+/* One second of one CPU: its columns from ?3 on (add_cpus()). */
 static const char CPU_ONE_SQL[] =
 	"INSERT INTO %s (" CPU_COLUMNS ")"
-	" VALUES (?1 - ?1 %% %d, ?2, 1, ?3, ?4, ?5, ?6)"
+	" VALUES (?1 - ?1 %% %d, ?2, 1" METRICS_CPU(METRICS_PARAM) ")"
 	ADD_CPU;
 
 /* The minute rows [?1, ?2) added to their hours: the sums of their
  * seconds, so the hour gets exactly what reading the seconds would give. */
 static const char HOUR_FROM_MINUTES_SQL[] =
 	"INSERT INTO sample_1h (" SAMPLE_COLUMNS ")"
-	" SELECT t - t % 3600, domid, seconds, exec_count, cpu_ns, wait_ns,"
-	"  blocked_ns, alloc_ns, alloc_min_ns, alloc_max_ns, alloc_unbounded,"
-	"  io_count, cpu_peak_ns, cpu_pct_hist"
+	" SELECT t - t % 3600, domid, seconds" METRICS_SAMPLE(METRICS_COLUMN)
+	", " METRICS_SAMPLE_ROLLUP_ONLY
 	" FROM sample_1m WHERE t >= ?1 AND t < ?2"
 	ADD_SAMPLE
 	"  cpu_pct_hist =" MERGE_HIST("sample_1h");
 
 static const char HOUR_CPU_FROM_MINUTES_SQL[] =
 	"INSERT INTO cpu_1h (" CPU_COLUMNS ")"
-	" SELECT t - t % 3600, cpu, seconds, observed_ns, sched_ns, busy_ns,"
-	"  lost_records FROM cpu_1m WHERE t >= ?1 AND t < ?2"
+	" SELECT t - t % 3600, cpu, seconds" METRICS_CPU(METRICS_COLUMN) " FROM cpu_1m WHERE t >= ?1 AND t < ?2"
 	ADD_CPU;
 
+/* The roll-up tables: of which tier (metrics_tiers[]), samples or CPUs. */
 static const struct {
-	const char *table;
-	int grain_s;
+	int tier;
 	bool sample;
 } TABLES[R_COUNT] = {
-	[R_SAMPLE_1M] = { "sample_1m", 60, true },
-	[R_SAMPLE_1H] = { "sample_1h", 3600, true },
-	[R_CPU_1M] = { "cpu_1m", 60, false },
-	[R_CPU_1H] = { "cpu_1h", 3600, false },
+	[R_SAMPLE_1M] = { METRICS_1M, true },
+	[R_SAMPLE_1H] = { METRICS_1H, true },
+	[R_CPU_1M] = { METRICS_1M, false },
+	[R_CPU_1H] = { METRICS_1H, false },
 };
+
+static const char *table_name(int i)
+{
+	const struct metrics_tier *t = &metrics_tiers[TABLES[i].tier];
+	return TABLES[i].sample ? t->sample : t->cpu;
+}
+
+static int grain_s(int i)
+{
+	return (int)metrics_tiers[TABLES[i].tier].grain_s;
+}
 
 static int prepare(struct rollup *r, int i)
 {
 	char sql[4096], one[2048];
 	/* The table names are the constants above, never input. */
 	if (TABLES[i].sample) {
-		snprintf(sql, sizeof sql, SAMPLE_SQL, TABLES[i].table,
-			 TABLES[i].table);
-		snprintf(one, sizeof one, SAMPLE_ONE_SQL, TABLES[i].table,
-			 TABLES[i].grain_s);
+		snprintf(sql, sizeof sql, SAMPLE_SQL, table_name(i),
+			 table_name(i));
+		snprintf(one, sizeof one, SAMPLE_ONE_SQL, table_name(i),
+			 grain_s(i));
 	} else {
-		snprintf(sql, sizeof sql, CPU_SQL, TABLES[i].table);
-		snprintf(one, sizeof one, CPU_ONE_SQL, TABLES[i].table,
-			 TABLES[i].grain_s);
+		snprintf(sql, sizeof sql, CPU_SQL, table_name(i));
+		snprintf(one, sizeof one, CPU_ONE_SQL, table_name(i),
+			 grain_s(i));
 	}
-	return sqlite3_prepare_v3(r->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
-				  &r->st[i], NULL) == SQLITE_OK &&
-	       sqlite3_prepare_v3(r->db, one, -1, SQLITE_PREPARE_PERSISTENT,
-				  &r->one[i], NULL) == SQLITE_OK ? 0 : -1;
+	if (sqlite3_prepare_v3(r->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+			       &r->st[i], NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(r->db, one, -1, SQLITE_PREPARE_PERSISTENT,
+			       &r->one[i], NULL) != SQLITE_OK)
+		return -1;
+	/* add_domains() binds the named ones by number */
+	return !TABLES[i].sample ||
+	       (sqlite3_bind_parameter_index(r->one[i], ":peak") == P_PEAK &&
+		sqlite3_bind_parameter_index(r->one[i], ":bin") == P_BIN &&
+		sqlite3_bind_parameter_index(r->one[i], ":path") == P_PATH) ?
+	       0 : -1;
 }
 
 struct rollup *rollup_new(sqlite3 *db)
@@ -269,12 +285,12 @@ void rollup_free(struct rollup *r)
 static int roll(struct rollup *r, int64_t from_t, int64_t to_t, int grain)
 {
 	for (int i = 0; i < R_COUNT; i++) {
-		if (grain && TABLES[i].grain_s != grain)
+		if (grain && grain_s(i) != grain)
 			continue;
 		sqlite3_stmt *st = r->st[i];
 		sqlite3_bind_int64(st, 1, from_t);
 		sqlite3_bind_int64(st, 2, to_t);
-		sqlite3_bind_int(st, 3, TABLES[i].grain_s);
+		sqlite3_bind_int(st, 3, grain_s(i));
 		int rc = sqlite3_step(st);
 		sqlite3_reset(st);
 		if (rc != SQLITE_DONE)
@@ -303,6 +319,15 @@ static int set_upto(struct rollup *r, int64_t upto)
 	return rc;
 }
 
+/* A row's metric into its domain's: sums add, the min and max of the
+ * bounded slices widen. */
+#define SUM_INTO(name, ctype, rollup, ...) SUM_INTO_##rollup(name);
+#define SUM_INTO_SUM(n) d->n += x->n
+#define SUM_INTO_MIN(n) \
+	if (x->alloc_n && (!d->bounded || x->n < d->n)) d->n = x->n
+#define SUM_INTO_MAX(n) \
+	if (x->alloc_n && (!d->bounded || x->n > d->n)) d->n = x->n
+
 /* Sum SEC's rows per domain into r->sums, in domid order; their count,
  * or -1 out of memory. */
 static long sum_domains(struct rollup *r, const struct second *sec)
@@ -326,20 +351,8 @@ static long sum_domains(struct rollup *r, const struct second *sec)
 			d->domid = x->domid;
 			r->slot[x->domid] = (uint32_t)n;
 		}
-		d->exec_count += x->exec_count;
-		d->cpu_ns += x->cpu_ns;
-		d->wait_ns += x->wait_ns;
-		d->blocked_ns += x->blocked_ns;
-		d->alloc_ns += x->alloc_ns;
-		d->alloc_unbounded += x->alloc_unbounded;
-		d->io_count += x->io_count;
-		if (x->alloc_n) {
-			if (!d->bounded || x->alloc_min_ns < d->alloc_min_ns)
-				d->alloc_min_ns = x->alloc_min_ns;
-			if (!d->bounded || x->alloc_max_ns > d->alloc_max_ns)
-				d->alloc_max_ns = x->alloc_max_ns;
-			d->bounded = true;
-		}
+		METRICS_SAMPLE(SUM_INTO)
+		d->bounded |= x->alloc_n > 0;
 	}
 	for (size_t i = 0; i < n; i++)
 		r->slot[r->sums[i].domid] = 0;
@@ -359,17 +372,6 @@ static int step_one(sqlite3_stmt *st)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* NS of a second observed for OBSERVED_NS, per whole second: the
- * second's CPU% times 1e7.  The same arithmetic as SAMPLE_SQL's, and as
- * xenmon-export's rows_per_second(). */
-static uint64_t per_second_ns(uint64_t ns, uint64_t observed_ns)
-{
-	const uint64_t S = 1000000000;
-	if (observed_ns == 0 || observed_ns >= S)
-		return ns;
-	return ns / observed_ns * S + ns % observed_ns * S / observed_ns;
-}
-
 /* The second's observed time: the mean of its CPUs', as cpu_1s gives it
  * to every reader. */
 static uint64_t observed_ns(const struct second *sec)
@@ -380,35 +382,33 @@ static uint64_t observed_ns(const struct second *sec)
 	return sec->ncpus ? sum / sec->ncpus : 0;
 }
 
+/* A domain's metric bound at the next parameter (K + 1; K a constant, so
+ * the compiler numbers them as by hand); a MIN or MAX is NULL without a
+ * bounded slice. */
+#define BIND_DOM(name, ctype, rollup, ...) BIND_DOM_##rollup(name);
+#define BIND_DOM_SUM(n) sqlite3_bind_int64(st, ++k, (sqlite3_int64)d->n)
+#define BIND_DOM_MIN(n) (d->bounded ? sqlite3_bind_int64(st, ++k, d->n) : \
+			 sqlite3_bind_null(st, ++k))
+#define BIND_DOM_MAX BIND_DOM_MIN
+
 static int add_domains(sqlite3_stmt *st, int64_t t, uint64_t observed,
 		       const struct dom_sum *sums, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct dom_sum *d = &sums[i];
-		uint64_t pct_ns = per_second_ns(d->cpu_ns, observed);
+		uint64_t pct_ns = (uint64_t)metrics_per_second_ns(
+			(long long)d->cpu_ns, (long long)observed);
 		char bin[24], path[32];
 		snprintf(bin, sizeof bin, "%llu",
 			 (unsigned long long)(pct_ns / 10000000));
 		snprintf(path, sizeof path, "$.\"%s\"", bin);
+		int k = 2;
 		sqlite3_bind_int64(st, 1, t);
 		sqlite3_bind_int64(st, 2, d->domid);
-		sqlite3_bind_int64(st, 3, (sqlite3_int64)d->exec_count);
-		sqlite3_bind_int64(st, 4, (sqlite3_int64)d->cpu_ns);
-		sqlite3_bind_int64(st, 5, (sqlite3_int64)d->wait_ns);
-		sqlite3_bind_int64(st, 6, (sqlite3_int64)d->blocked_ns);
-		sqlite3_bind_int64(st, 7, (sqlite3_int64)d->alloc_ns);
-		if (d->bounded) {
-			sqlite3_bind_int64(st, 8, d->alloc_min_ns);
-			sqlite3_bind_int64(st, 9, d->alloc_max_ns);
-		} else {
-			sqlite3_bind_null(st, 8);
-			sqlite3_bind_null(st, 9);
-		}
-		sqlite3_bind_int64(st, 10, (sqlite3_int64)d->alloc_unbounded);
-		sqlite3_bind_int64(st, 11, (sqlite3_int64)d->io_count);
-		sqlite3_bind_text(st, 12, bin, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 13, path, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(st, 14, (sqlite3_int64)pct_ns);
+		METRICS_SAMPLE(BIND_DOM)
+		sqlite3_bind_text(st, P_BIN, bin, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, P_PATH, path, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, P_PEAK, (sqlite3_int64)pct_ns);
 		if (step_one(st) < 0)
 			return -1;
 	}
@@ -426,7 +426,7 @@ static int add_cpus(sqlite3_stmt *st, const struct second *sec)
 		while (j < sec->nsamples && sec->samples[j].cpu < c->cpu)
 			j++;
 		for (; j < sec->nsamples && sec->samples[j].cpu == c->cpu; j++)
-			if (sec->samples[j].domid != IDLE_DOMID)
+			if (sec->samples[j].domid != METRICS_IDLE_DOMID)
 				busy += sec->samples[j].cpu_ns;
 		sqlite3_bind_int64(st, 1, sec->t);
 		sqlite3_bind_int64(st, 2, c->cpu);
@@ -434,6 +434,7 @@ static int add_cpus(sqlite3_stmt *st, const struct second *sec)
 		sqlite3_bind_int64(st, 4, (sqlite3_int64)c->sched_ns);
 		sqlite3_bind_int64(st, 5, (sqlite3_int64)busy);
 		sqlite3_bind_int64(st, 6, c->lost_records);
+		sqlite3_bind_int64(st, 7, c->malformed_records);
 		if (step_one(st) < 0)
 			return -1;
 	}
@@ -628,7 +629,7 @@ static int drop_row(struct rollup *r, int table, int64_t t)
 	char sql[64];
 	sqlite3_stmt *st;
 	snprintf(sql, sizeof sql, "DELETE FROM %s WHERE t = ?1",
-		 TABLES[table].table);
+		 table_name(table));
 	if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_int64(st, 1, t);

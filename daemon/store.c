@@ -21,6 +21,7 @@
 #include "clock.h"
 #include "retention.h"
 #include "rollup.h"
+#include "metrics.h"
 #include "schema.h"
 
 #include <errno.h>
@@ -183,13 +184,12 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 	if (!s->db || take_writer_lock(s, err, errlen) < 0)
 		goto out;
 	if (prep(s, &s->exists, "SELECT 1 FROM cpu_1s WHERE t = ?1 LIMIT 1") ||
-	    prep(s, &s->ins_cpu, "INSERT INTO cpu_1s (t, cpu, observed_ns, "
-		 "sched_ns, lost_records, malformed_records) VALUES (?1, ?2, "
-		 "?3, ?4, ?5, ?6)") ||
-	    prep(s, &s->ins_sample, "INSERT INTO sample_1s (t, cpu, domid, "
-		 "exec_count, cpu_ns, wait_ns, blocked_ns, alloc_ns, "
-		 "alloc_min_ns, alloc_max_ns, alloc_unbounded, io_count) VALUES "
-		 "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)") ||
+	    prep(s, &s->ins_cpu, "INSERT INTO cpu_1s (t, cpu"
+		 METRICS_CPU(METRICS_COLUMN_1S) ") VALUES (?1, ?2"
+		 METRICS_CPU(METRICS_PARAM_1S) ")") ||
+	    prep(s, &s->ins_sample, "INSERT INTO sample_1s (t, cpu, domid"
+		 METRICS_SAMPLE(METRICS_COLUMN) ") VALUES (?1, ?2, ?3"
+		 METRICS_SAMPLE(METRICS_PARAM) ")") ||
 	    prep(s, &s->ins_domain, "INSERT INTO domain (domid, name, first_t, "
 		 "last_t) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (domid, first_t) "
 		 "DO UPDATE SET last_t = max(last_t, excluded.last_t), "
@@ -202,13 +202,11 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 		 "seconds + excluded.seconds") ||
 	    prep(s, &s->ins_part, "INSERT INTO cpu_1s_part (t, cpu, from_ns, "
 		 "to_ns) VALUES (?1, ?2, ?3, ?4)") ||
-	    prep(s, &s->sel_cpus, "SELECT c.cpu, c.observed_ns, c.sched_ns, "
-		 "c.lost_records, p.from_ns, p.to_ns, c.malformed_records "
-		 "FROM cpu_1s c LEFT JOIN "
-		 "cpu_1s_part p USING (t, cpu) WHERE c.t = ?1 ORDER BY c.cpu") ||
-	    prep(s, &s->sel_samples, "SELECT cpu, domid, exec_count, cpu_ns, "
-		 "wait_ns, blocked_ns, alloc_ns, alloc_min_ns, alloc_max_ns, "
-		 "alloc_unbounded, io_count FROM sample_1s WHERE t = ?1 "
+	    prep(s, &s->sel_cpus, "SELECT p.from_ns, p.to_ns, cpu"
+		 METRICS_CPU(METRICS_COLUMN_1S) " FROM cpu_1s LEFT JOIN "
+		 "cpu_1s_part p USING (t, cpu) WHERE t = ?1 ORDER BY cpu") ||
+	    prep(s, &s->sel_samples, "SELECT cpu, domid"
+		 METRICS_SAMPLE(METRICS_COLUMN) " FROM sample_1s WHERE t = ?1 "
 		 "ORDER BY cpu, domid") ||
 	    prep(s, &s->del_second[0], "DELETE FROM cpu_1s WHERE t = ?1") ||
 	    prep(s, &s->del_second[1], "DELETE FROM sample_1s WHERE t = ?1") ||
@@ -314,40 +312,45 @@ static int exec(struct store *s, const char *sql)
 	return 0;
 }
 
+/* A row's metrics bound from parameter K + 1 on, in the table's order (K
+ * a constant: the compiler numbers them as written by hand); a MIN or MAX
+ * is NULL without a bounded slice.  Read back the same way from column K
+ * on. */
+#define BIND_CPU(name, ctype, in_1s, ...) METRICS_IF_##in_1s( \
+	sqlite3_bind_int64(st, ++k, (sqlite3_int64)c->name);)
+#define BIND_SAMPLE(name, ctype, rollup, ...) BIND_##rollup(name);
+#define BIND_SUM(n) sqlite3_bind_int64(st, ++k, (sqlite3_int64)r->n)
+#define BIND_MIN(n) (r->alloc_n ? sqlite3_bind_int64(st, ++k, r->n) : \
+		     sqlite3_bind_null(st, ++k))
+#define BIND_MAX BIND_MIN
+#define READ_CPU(name, ctype, in_1s, ...) METRICS_IF_##in_1s( \
+	c->name = (ctype)sqlite3_column_int64(st, k++);)
+#define READ_SAMPLE(name, ctype, rollup, ...) READ_##rollup(name, ctype);
+#define READ_SUM(n, ctype) r->n = (ctype)sqlite3_column_int64(st, k++)
+#define READ_MIN(n, ctype) \
+	(r->alloc_n = sqlite3_column_type(st, k) != SQLITE_NULL, READ_SUM(n, ctype))
+#define READ_MAX READ_MIN
+
 static int write_rows(struct store *s, const struct second *sec)
 {
 	for (size_t i = 0; i < sec->ncpus; i++) {
 		const struct cpu_row *c = &sec->cpus[i];
 		sqlite3_stmt *st = s->ins_cpu;
+		int k = 2;
 		sqlite3_bind_int64(st, 1, sec->t);
 		sqlite3_bind_int64(st, 2, c->cpu);
-		sqlite3_bind_int64(st, 3, (sqlite3_int64)c->observed_ns);
-		sqlite3_bind_int64(st, 4, (sqlite3_int64)c->sched_ns);
-		sqlite3_bind_int64(st, 5, c->lost_records);
-		sqlite3_bind_int64(st, 6, c->malformed_records);
+		METRICS_CPU(BIND_CPU)
 		if (step(s, st, "cannot write cpu_1s") < 0)
 			return -1;
 	}
 	sqlite3_stmt *st = s->ins_sample;
 	for (size_t i = 0; i < sec->nsamples; i++) {
 		const struct sample_row *r = &sec->samples[i];
+		int k = 3;
 		sqlite3_bind_int64(st, 1, sec->t);
 		sqlite3_bind_int64(st, 2, r->cpu);
 		sqlite3_bind_int64(st, 3, r->domid);
-		sqlite3_bind_int64(st, 4, r->exec_count);
-		sqlite3_bind_int64(st, 5, (sqlite3_int64)r->cpu_ns);
-		sqlite3_bind_int64(st, 6, (sqlite3_int64)r->wait_ns);
-		sqlite3_bind_int64(st, 7, (sqlite3_int64)r->blocked_ns);
-		sqlite3_bind_int64(st, 8, (sqlite3_int64)r->alloc_ns);
-		if (r->alloc_n) {
-			sqlite3_bind_int64(st, 9, r->alloc_min_ns);
-			sqlite3_bind_int64(st, 10, r->alloc_max_ns);
-		} else {
-			sqlite3_bind_null(st, 9);
-			sqlite3_bind_null(st, 10);
-		}
-		sqlite3_bind_int64(st, 11, r->alloc_unbounded);
-		sqlite3_bind_int64(st, 12, r->io_count);
+		METRICS_SAMPLE(BIND_SAMPLE)
 		if (step(s, st, "cannot write sample_1s") < 0)
 			return -1;
 	}
@@ -441,18 +444,16 @@ static int read_stored(struct store *s, int64_t t)
 		}
 		struct cpu_row *c = &o->cpus[o->ncpus];
 		struct part *p = &o->parts[o->ncpus++];
+		int k = 3;
 		*c = (struct cpu_row){
-			.cpu = (uint32_t)sqlite3_column_int64(st, 0),
-			.observed_ns = (uint64_t)sqlite3_column_int64(st, 1),
-			.sched_ns = (uint64_t)sqlite3_column_int64(st, 2),
-			.lost_records = (uint32_t)sqlite3_column_int64(st, 3),
-			.malformed_records = (uint32_t)sqlite3_column_int64(st, 6),
+			.cpu = (uint32_t)sqlite3_column_int64(st, 2),
 		};
+		METRICS_CPU(READ_CPU)
 		*p = (struct part){ 0, NS_PER_S };
-		if (sqlite3_column_type(st, 4) != SQLITE_NULL)
+		if (sqlite3_column_type(st, 0) != SQLITE_NULL)
 			*p = (struct part){
-				(uint64_t)sqlite3_column_int64(st, 4),
-				(uint64_t)sqlite3_column_int64(st, 5) };
+				(uint64_t)sqlite3_column_int64(st, 0),
+				(uint64_t)sqlite3_column_int64(st, 1) };
 		c->from_ns = p->from_ns;
 	}
 	if (rc != SQLITE_DONE)
@@ -469,21 +470,12 @@ static int read_stored(struct store *s, int64_t t)
 			return out_of_memory(s);
 		}
 		struct sample_row *r = &o->samples[o->nsamples++];
-		bool bounded = sqlite3_column_type(st, 7) != SQLITE_NULL;
+		int k = 2;
 		*r = (struct sample_row){
 			.cpu = (uint16_t)sqlite3_column_int(st, 0),
 			.domid = (uint16_t)sqlite3_column_int(st, 1),
-			.exec_count = (uint32_t)sqlite3_column_int64(st, 2),
-			.cpu_ns = (uint64_t)sqlite3_column_int64(st, 3),
-			.wait_ns = (uint64_t)sqlite3_column_int64(st, 4),
-			.blocked_ns = (uint64_t)sqlite3_column_int64(st, 5),
-			.alloc_ns = (uint64_t)sqlite3_column_int64(st, 6),
-			.alloc_min_ns = (uint32_t)sqlite3_column_int64(st, 7),
-			.alloc_max_ns = (uint32_t)sqlite3_column_int64(st, 8),
-			.alloc_n = bounded,
-			.alloc_unbounded = (uint32_t)sqlite3_column_int64(st, 9),
-			.io_count = (uint32_t)sqlite3_column_int64(st, 10),
 		};
+		METRICS_SAMPLE(READ_SAMPLE)
 	}
 	if (rc != SQLITE_DONE)
 		fail(s, "cannot read sample_1s");
@@ -532,20 +524,23 @@ static uint32_t add_sat32(uint32_t a, uint32_t b)
 	return a + b < a ? UINT32_MAX : a + b;
 }
 
+/* Two parts of a second's metric added: 32-bit counts saturate, 64-bit
+ * times add; the min and max of the bounded slices widen. */
+#define ADD_PART(a, b) _Generic((a), uint32_t: add_sat32((a), (b)), \
+				default: (a) + (b))
+#define MERGE(name, ctype, rollup, ...) MERGE_##rollup(name);
+#define MERGE_SUM(n) m->n = ADD_PART(m->n, x->n)
+#define MERGE_MIN(n) \
+	if (x->alloc_n && (!m->alloc_n || x->n < m->n)) m->n = x->n
+#define MERGE_MAX(n) \
+	if (x->alloc_n && (!m->alloc_n || x->n > m->n)) m->n = x->n
+#define MERGE_CPU(name, ctype, in_1s, ...) \
+	METRICS_IF_##in_1s(c->name = ADD_PART(c->name, a->name);)
+
 static void add_sample(struct sample_row *m, const struct sample_row *x)
 {
-	if (x->alloc_n && (!m->alloc_n || x->alloc_min_ns < m->alloc_min_ns))
-		m->alloc_min_ns = x->alloc_min_ns;
-	if (x->alloc_n && (!m->alloc_n || x->alloc_max_ns > m->alloc_max_ns))
-		m->alloc_max_ns = x->alloc_max_ns;
+	METRICS_SAMPLE(MERGE)
 	m->alloc_n = add_sat32(m->alloc_n, x->alloc_n);
-	m->exec_count = add_sat32(m->exec_count, x->exec_count);
-	m->alloc_unbounded = add_sat32(m->alloc_unbounded, x->alloc_unbounded);
-	m->io_count = add_sat32(m->io_count, x->io_count);
-	m->cpu_ns += x->cpu_ns;
-	m->wait_ns += x->wait_ns;
-	m->blocked_ns += x->blocked_ns;
-	m->alloc_ns += x->alloc_ns;
 }
 
 static int sample_cmp(const struct sample_row *a, const struct sample_row *b)
@@ -593,11 +588,7 @@ static int merge_rows(struct store *s, const struct second *sec)
 				     pb.from_ns;
 			p->to_ns = pa->to_ns > pb.to_ns ? pa->to_ns : pb.to_ns;
 		}
-		c->observed_ns += a->observed_ns;
-		c->sched_ns += a->sched_ns;
-		c->lost_records = add_sat32(c->lost_records, a->lost_records);
-		c->malformed_records = add_sat32(c->malformed_records,
-						 a->malformed_records);
+		METRICS_CPU(MERGE_CPU)
 		c->from_ns = p->from_ns;
 	}
 	i = j = 0;

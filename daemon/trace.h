@@ -73,8 +73,6 @@ enum runstate {
 #define TRACE_RS_OLD(ev)      (((ev) >> 8) & 0xfu)
 #define TRACE_RS_NEW(ev)      (((ev) >> 4) & 0xfu)
 
-#define IDLE_DOMID 32767u
-
 /* Sanity bounds: Xen builds for at most a few thousand CPUs, and a trace
  * buffer is at most 65535 pages. */
 #define TRACE_MAX_CPUS 16384u

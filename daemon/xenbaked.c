@@ -109,7 +109,7 @@ int main(int argc, char **argv)
 	enum { OPT_DB = 256, OPT_INPUT, OPT_MHZ, OPT_START, OPT_REALTIME,
 	       OPT_QUIET, OPT_HELP, OPT_VERSION, OPT_TBUF_PAGES, OPT_TEE,
 	       OPT_BACKLOG,
-	       OPT_RETAIN, OPT_CONFIG = OPT_RETAIN + RET_TIERS };
+	       OPT_RETAIN, OPT_CONFIG = OPT_RETAIN + METRICS_TIERS };
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, OPT_DB },
 		{ "input", required_argument, NULL, OPT_INPUT },
@@ -121,9 +121,9 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ "tbuf-pages", required_argument, NULL, OPT_TBUF_PAGES },
 		{ "tee", required_argument, NULL, OPT_TEE },
-		{ "retain-1s", required_argument, NULL, OPT_RETAIN + RET_1S },
-		{ "retain-1m", required_argument, NULL, OPT_RETAIN + RET_1M },
-		{ "retain-1h", required_argument, NULL, OPT_RETAIN + RET_1H },
+		{ "retain-1s", required_argument, NULL, OPT_RETAIN + METRICS_1S },
+		{ "retain-1m", required_argument, NULL, OPT_RETAIN + METRICS_1M },
+		{ "retain-1h", required_argument, NULL, OPT_RETAIN + METRICS_1H },
 		{ "config", required_argument, NULL, OPT_CONFIG },
 		{ "backlog", required_argument, NULL, OPT_BACKLOG },
 		{ NULL, 0, NULL, 0 },
@@ -135,8 +135,8 @@ int main(int argc, char **argv)
 	double pages;
 	int c;
 	const char *config = NULL;
-	bool retain_set[RET_TIERS] = { 0 };
-	int64_t retain[RET_TIERS] = { 0 };
+	bool retain_set[METRICS_TIERS] = { 0 };
+	int64_t retain[METRICS_TIERS] = { 0 };
 	struct retention_policy policy;
 	char err[512];
 
@@ -188,9 +188,9 @@ int main(int argc, char **argv)
 				return usage_error("--tee needs a file%s", "");
 			lo.tee = optarg;
 			break;
-		case OPT_RETAIN + RET_1S:
-		case OPT_RETAIN + RET_1M:
-		case OPT_RETAIN + RET_1H:
+		case OPT_RETAIN + METRICS_1S:
+		case OPT_RETAIN + METRICS_1M:
+		case OPT_RETAIN + METRICS_1H:
 			if (retention_parse(optarg, &retain[c - OPT_RETAIN]) < 0) {
 				snprintf(err, sizeof err, "--%s: '%%s' is not an age "
 					 "(like 7d, 36h, 90m, 5y or forever)",

@@ -37,6 +37,20 @@ int schema_db_version(sqlite3 *db)
 	return pragma_int(db, "PRAGMA user_version", &v) == SQLITE_OK ? v : -1;
 }
 
+const char *schema_malformed_sql(sqlite3 *db, const char *table)
+{
+	sqlite3_stmt *st;
+	bool has = false;
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info(?1)"
+			       " WHERE name = 'malformed_records'", -1, &st,
+			       NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+		has = sqlite3_step(st) == SQLITE_ROW;
+		sqlite3_finalize(st);
+	}
+	return has ? "malformed_records" : "0";
+}
+
 static int table_count(sqlite3 *db, int *n)
 {
 	return pragma_int(db, "SELECT count(*) FROM sqlite_schema", n);

@@ -33,6 +33,13 @@ sqlite3 *schema_open_rw(const char *path, char *err, size_t errlen);
  */
 sqlite3 *schema_open_ro(const char *path, char *err, size_t errlen);
 
+/*
+ * TABLE's malformed_records column as SQL, or "0" in a database written
+ * before TABLE had one (version 6 for cpu_1s, 7 for its roll-ups), which a
+ * reader opens as it is.
+ */
+const char *schema_malformed_sql(sqlite3 *db, const char *table);
+
 /* The database's PRAGMA user_version, or -1 on error. */
 int schema_db_version(sqlite3 *db);
 

@@ -215,11 +215,11 @@ static void body_line(const struct layout *l, int y, const struct model *m,
 		      const struct draw_state *st)
 {
 	char id[16];
-	bool idle = r->domid == MODEL_IDLE_DOMID;
+	bool idle = r->domid == METRICS_IDLE_DOMID;
 	attr_t a = idle ? attr(PAIR_DIM, A_DIM) : 0;
 
 	if (idle && !l->vis[C_NAME])
-		snprintf(id, sizeof id, "Idle");
+		snprintf(id, sizeof id, METRICS_IDLE_NAME);
 	else
 		snprintf(id, sizeof id, "%d", r->domid);
 	put_right(y, l->x[C_ID], l->w[C_ID], id, a);
@@ -396,7 +396,7 @@ void draw_screen(const struct model *m, struct draw_state *st)
 	struct layout l;
 	enum metric list[M_COUNT];
 	int nm = metrics_shown(st, list);
-	bool lost = m->win[WIN_LONG].lost_records > 0;
+	bool lost = model_incomplete(&m->win[WIN_LONG]);
 
 	erase();
 	layout(&l, COLS, m->spark_len, longest_name(m));

@@ -71,7 +71,7 @@ static FILE *file_for(struct logmode *lm, int domid, char *err, size_t errlen)
 		lm->cap = cap;
 	}
 	char path[4096];
-	if (domid == MODEL_IDLE_DOMID)
+	if (domid == METRICS_IDLE_DOMID)
 		snprintf(path, sizeof path, "%s-idle.log", lm->prefix);
 	else
 		snprintf(path, sizeof path, "%s-dom%d.log", lm->prefix, domid);
@@ -91,7 +91,7 @@ static int write_line(FILE *f, const struct model *m, const struct dom_row *r,
 {
 	const struct win_info *w = &m->win[WIN_LONG];
 	const struct dom_sums *s = &r->w[WIN_LONG];
-	int dom = r->domid == MODEL_IDLE_DOMID ? -1 : r->domid;
+	int dom = r->domid == METRICS_IDLE_DOMID ? -1 : r->domid;
 
 	return fprintf(f, "%.3f %d %d %.3f %.3f %.3f %.3f %.3f %.3f %.3f %.3f "
 		       "%.3f %.3f %.3f %.3f %.3f\n", passed_ms, m->cpu, dom,
@@ -113,7 +113,7 @@ int logmode_write(struct logmode *lm, const struct model *m, double passed_ms,
 		return 0;
 	for (size_t i = 0; i < m->nrows; i++) {
 		const struct dom_row *r = &m->rows[i];
-		if (r->w[WIN_LONG].cpu_ns <= 0 && r->domid != MODEL_IDLE_DOMID)
+		if (r->w[WIN_LONG].cpu_ns <= 0 && r->domid != METRICS_IDLE_DOMID)
 			continue;
 		FILE *f = file_for(lm, r->domid, err, errlen);
 		if (!f)

@@ -62,7 +62,7 @@ static int64_t sort_value(const struct dom_row *r, enum sort_key key, int win)
 static int compare(const struct dom_row *a, const struct dom_row *b,
 		   enum sort_key key, int win, bool desc)
 {
-	int ai = a->domid == MODEL_IDLE_DOMID, bi = b->domid == MODEL_IDLE_DOMID;
+	int ai = a->domid == METRICS_IDLE_DOMID, bi = b->domid == METRICS_IDLE_DOMID;
 	if (ai != bi)
 		return ai - bi;
 	int c = 0;
@@ -98,6 +98,11 @@ const char *model_sort_name(enum sort_key key)
 		"id", "name", "cpu", "waited", "blocked", "exec", "i/o",
 	};
 	return key < SORT_COUNT ? names[key] : "?";
+}
+
+bool model_incomplete(const struct win_info *w)
+{
+	return w->lost_records + w->malformed_records > 0;
 }
 
 bool model_has_data(const struct win_info *w)

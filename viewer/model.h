@@ -19,17 +19,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MODEL_IDLE_DOMID 32767
+#include "metrics.h"   /* METRICS_IDLE_DOMID, METRICS_SAMPLE */
+
 #define MODEL_SPARK_MAX 60
 #define MODEL_SPARK_GAP (-1)
 
 enum { WIN_SHORT = 0, WIN_LONG = 1, WIN_COUNT };
 
-/* Column sums of sample_1s over a window, for one domain. */
+/* Column sums of sample_1s over a window, for one domain: a field per
+ * metric of the table. */
+#define MODEL_SUM_FIELD(name, ...) int64_t name;
 struct dom_sums {
-	int64_t exec_count, cpu_ns, wait_ns, blocked_ns;
-	int64_t alloc_ns, alloc_min_ns, alloc_max_ns, alloc_unbounded;
-	int64_t io_count;
+	METRICS_SAMPLE(MODEL_SUM_FIELD)
 	bool has_alloc_range;     /* alloc_min/max_ns are meaningful */
 };
 
@@ -43,6 +44,8 @@ struct win_info {
 	int64_t passed_ns;
 	int64_t sched_ns;         /* summed over the CPUs shown */
 	int64_t lost_records, lost_min, lost_max; /* min/max per second */
+	/* Malformed records of a damaged trace (006_malformed.sql) */
+	int64_t malformed_records;
 };
 
 struct dom_row {
@@ -86,6 +89,9 @@ const char *model_sort_name(enum sort_key key);
 /* Derived figures (docs/metrics.md).  has_data() is false for a window that is
  * all gap; the others then return 0. */
 bool model_has_data(const struct win_info *w);
+/* The window misses records (METRICS_MISSING_RECORDS_FMT): its figures
+ * are what the records left tell. */
+bool model_incomplete(const struct win_info *w);
 double model_pct(const struct win_info *w, int64_t ns);
 /* NS or a count per second of observed time. */
 double model_per_s(const struct win_info *w, int64_t x);

@@ -33,6 +33,7 @@
 #include <limits.h>
 #include <unistd.h>
 
+#include "metrics.h"
 #include "schema.h"
 
 #define LIVE_LOOKBACK_S 60
@@ -63,7 +64,8 @@ static const char SQL_LIVE[] =
 	" ORDER BY t DESC LIMIT 1";
 
 static const char SQL_SECONDS[] =
-	"SELECT t, sum(observed_ns), count(*), sum(sched_ns), sum(lost_records)"
+	"SELECT t, sum(observed_ns), count(*), sum(sched_ns), sum(lost_records),"
+	"       sum(%s)"
 	"  FROM cpu_1s WHERE t BETWEEN ?1 AND ?2 AND (?3 < 0 OR cpu = ?3)"
 	" GROUP BY t ORDER BY t";
 
@@ -71,8 +73,7 @@ static const char SQL_SECONDS[] =
  * and costs about twenty times the scan (7 ms for 16 CPUs x 50 domains x
  * 10 s, against 0.4 ms), which would break the 5 ms refresh budget. */
 static const char SQL_DOMAINS[] =
-	"SELECT domid, t, exec_count, cpu_ns, wait_ns, blocked_ns, alloc_ns,"
-	"       alloc_min_ns, alloc_max_ns, alloc_unbounded, io_count"
+	"SELECT domid, t" METRICS_SAMPLE(METRICS_COLUMN)
 	"  FROM sample_1s WHERE t BETWEEN ?1 AND ?2 AND (?3 < 0 OR cpu = ?3)";
 
 static const char SQL_NAMES[] =
@@ -90,6 +91,15 @@ static int prepare(struct query *q, const char *sql, sqlite3_stmt **st)
 			       NULL) != SQLITE_OK)
 		return fail(q, "cannot prepare a query");
 	return 0;
+}
+
+/* SQL_SECONDS for the database's cpu_1s, malformed records or not. */
+static int prepare_seconds(struct query *q)
+{
+	char sql[sizeof SQL_SECONDS + 32];
+	snprintf(sql, sizeof sql, SQL_SECONDS,
+		 schema_malformed_sql(q->db, "cpu_1s"));
+	return prepare(q, sql, &q->seconds);
 }
 
 /* Tells "not yet initialised" from "never ours" after schema_open_ro()
@@ -154,7 +164,7 @@ int query_open(const char *path, struct query **out, char *err, size_t errlen)
 	 * WAL readers almost never wait, and a retry comes next second. */
 	sqlite3_busy_timeout(q->db, 250);
 	if (prepare(q, SQL_BOUNDS, &q->bounds) || prepare(q, SQL_NCPUS, &q->ncpus) ||
-	    prepare(q, SQL_LIVE, &q->live) || prepare(q, SQL_SECONDS, &q->seconds) ||
+	    prepare(q, SQL_LIVE, &q->live) || prepare_seconds(q) ||
 	    prepare(q, SQL_DOMAINS, &q->domains) || prepare(q, SQL_NAMES, &q->names)) {
 		snprintf(err, errlen, "%s: %s", path, q->err);
 		query_close(q);
@@ -260,8 +270,9 @@ static void win_init(struct win_info *w, int64_t first, int64_t last)
 }
 
 static void win_add_second(struct win_info *w, int64_t obs, int64_t sched,
-			   int64_t lost)
+			   int64_t lost, int64_t malformed)
 {
+	w->malformed_records += malformed;
 	w->seconds_with_data++;
 	w->passed_ns += obs;
 	w->sched_ns += sched;
@@ -287,9 +298,10 @@ static int load_seconds(struct query *q, struct model *m, int64_t spark_first,
 		 * CPU busy for the whole second, as in xentop. */
 		int64_t o = n ? col64(q->seconds, 1) / n : 0;
 		int64_t sched = col64(q->seconds, 3), lost = col64(q->seconds, 4);
-		win_add_second(wl, o, sched, lost);
+		int64_t bad = col64(q->seconds, 5);
+		win_add_second(wl, o, sched, lost, bad);
 		if (t >= ws->t_first)
-			win_add_second(ws, o, sched, lost);
+			win_add_second(ws, o, sched, lost, bad);
 		if (t >= spark_first)
 			obs[t - spark_first] = o;
 	}
@@ -299,36 +311,34 @@ static int load_seconds(struct query *q, struct model *m, int64_t spark_first,
 	return rc == SQLITE_DONE ? 0 : fail(q, "cannot read cpu_1s");
 }
 
+/* A row's metrics from column COL on, in the table's order; the range of
+ * the bounded slices is known when its MIN is not NULL. */
+#define READ(name, ctype, rollup, ...) READ_##rollup(name);
+#define READ_SUM(n) s->n = col64(st, col++)
+#define READ_MIN(n) \
+	(s->has_alloc_range = sqlite3_column_type(st, col) != SQLITE_NULL, \
+	 READ_SUM(n))
+#define READ_MAX READ_SUM
+
 static void read_sums(sqlite3_stmt *st, int col, struct dom_sums *s)
 {
-	s->exec_count = col64(st, col);
-	s->cpu_ns = col64(st, col + 1);
-	s->wait_ns = col64(st, col + 2);
-	s->blocked_ns = col64(st, col + 3);
-	s->alloc_ns = col64(st, col + 4);
-	s->has_alloc_range = sqlite3_column_type(st, col + 5) != SQLITE_NULL;
-	s->alloc_min_ns = col64(st, col + 5);
-	s->alloc_max_ns = col64(st, col + 6);
-	s->alloc_unbounded = col64(st, col + 7);
-	s->io_count = col64(st, col + 8);
+	METRICS_SAMPLE(READ)
 }
+
+/* Sums add; the min and max of the bounded slices widen. */
+#define ADD(name, ctype, rollup, ...) ADD_##rollup(name);
+#define ADD_SUM(n) acc->n += x->n
+#define ADD_MIN(n) \
+	if (x->has_alloc_range && (!acc->has_alloc_range || x->n < acc->n)) \
+		acc->n = x->n
+#define ADD_MAX(n) \
+	if (x->has_alloc_range && (!acc->has_alloc_range || x->n > acc->n)) \
+		acc->n = x->n
 
 static void sums_add(struct dom_sums *acc, const struct dom_sums *x)
 {
-	acc->exec_count += x->exec_count;
-	acc->cpu_ns += x->cpu_ns;
-	acc->wait_ns += x->wait_ns;
-	acc->blocked_ns += x->blocked_ns;
-	acc->alloc_ns += x->alloc_ns;
-	acc->alloc_unbounded += x->alloc_unbounded;
-	acc->io_count += x->io_count;
-	if (!x->has_alloc_range)
-		return;
-	if (!acc->has_alloc_range || x->alloc_min_ns < acc->alloc_min_ns)
-		acc->alloc_min_ns = x->alloc_min_ns;
-	if (!acc->has_alloc_range || x->alloc_max_ns > acc->alloc_max_ns)
-		acc->alloc_max_ns = x->alloc_max_ns;
-	acc->has_alloc_range = true;
+	METRICS_SAMPLE(ADD)
+	acc->has_alloc_range |= x->has_alloc_range;
 }
 
 static signed char spark_level(int64_t cpu_ns, int64_t obs)
@@ -439,8 +449,9 @@ static int load_names(struct query *q, struct model *m)
 		if (rc != SQLITE_DONE)
 			return fail(q, "cannot read domain names");
 		if (!m->rows[i].name[0])
-			snprintf(m->rows[i].name, sizeof m->rows[i].name, "dom%d",
-				 m->rows[i].domid);
+			metrics_domain_name(m->rows[i].name,
+					    sizeof m->rows[i].name,
+					    m->rows[i].domid);
 	}
 	return 0;
 }

@@ -178,7 +178,7 @@ static double busy_pct(const struct model *m, int win)
 {
 	int64_t ns = 0;
 	for (size_t i = 0; i < m->nrows; i++)
-		if (m->rows[i].domid != MODEL_IDLE_DOMID)
+		if (m->rows[i].domid != METRICS_IDLE_DOMID)
 			ns += m->rows[i].w[win].cpu_ns;
 	return model_pct(&m->win[win], ns);
 }
@@ -231,9 +231,19 @@ void text_window_title(char *b, size_t n, const struct model *m, int win,
 void text_lost(char *b, size_t n, const struct model *m)
 {
 	const struct win_info *wl = &m->win[WIN_LONG], *ws = &m->win[WIN_SHORT];
-	snprintf(b, n,
-		 " Records lost: %lld in %lld s (min %lld, max %lld per s) | "
-		 "%lld in the last second", (long long)wl->lost_records,
-		 (long long)wl->seconds, (long long)wl->lost_min,
-		 (long long)wl->lost_max, (long long)ws->lost_records);
+	int k = 0;
+	b[0] = '\0';
+	if (wl->lost_records > 0)
+		k = snprintf(b, n,
+			     " Records lost: %lld in %lld s (min %lld, max %lld "
+			     "per s) | %lld in the last second",
+			     (long long)wl->lost_records, (long long)wl->seconds,
+			     (long long)wl->lost_min, (long long)wl->lost_max,
+			     (long long)ws->lost_records);
+	if (wl->malformed_records > 0 && k >= 0 && (size_t)k < n)
+		snprintf(b + k, n - (size_t)k,
+			 "%s Records malformed (damaged trace): %lld in %lld s | "
+			 "%lld in the last second", k ? " |" : "",
+			 (long long)wl->malformed_records, (long long)wl->seconds,
+			 (long long)ws->malformed_records);
 }

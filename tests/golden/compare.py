@@ -51,9 +51,10 @@ def load_db(path):
     for r in db.execute('SELECT t, cpu, domid, %s FROM sample_1s' % ', '.join(COLS)):
         rows[(r[0], r[1], r[2])] = dict(zip(COLS, r[3:]))
     cpus = {}
-    for r in db.execute('SELECT t, cpu, observed_ns, sched_ns, lost_records FROM cpu_1s'):
+    for r in db.execute('SELECT t, cpu, observed_ns, sched_ns, lost_records,'
+                        ' malformed_records FROM cpu_1s'):
         cpus[(r[0], r[1])] = {'observed_ns': r[2], 'sched_ns': r[3],
-                              'lost_records': r[4]}
+                              'lost_records': r[4], 'malformed_records': r[5]}
     return db, rows, cpus
 
 
@@ -96,6 +97,12 @@ def compare_rows(rep, what, ours, truth, cols_time, cols_exact, rel, abs_ns, ski
                 rep.fail('%s %s %s: ours %s truth %s' % (what, key, c, o.get(c), t.get(c)))
 
 
+def incomplete(c):
+    """A CPU-second missing records, lost or malformed (schema/metrics.h's
+    METRICS_MISSING_RECORDS_SQL); the truth has no malformed ones."""
+    return c['lost_records'] + c.get('malformed_records', 0) > 0
+
+
 def check_invariants(rep, rows, cpus, lost_from):
     """Invariants 1 and 5 on the database alone."""
     running = defaultdict(int)
@@ -110,7 +117,7 @@ def check_invariants(rep, rows, cpus, lost_from):
         total = running[(t, cpu)] + c['sched_ns']
         if c['observed_ns'] > NS or c['sched_ns'] < 0:
             rep.fail('invariant: cpu_1s out of bounds at %s' % ((t, cpu),))
-        if c['lost_records'] or (lost_from is not None and t >= lost_from):
+        if incomplete(c) or (lost_from is not None and t >= lost_from):
             if total > c['observed_ns'] + 1000:
                 rep.fail('invariant 5: cpu %s second %s accounts %d ns of %d'
                          % (cpu, t, total, c['observed_ns']))
@@ -135,7 +142,8 @@ def main():
         have = {t for t, _ in ocpus}
         trows = {k: v for k, v in trows.items() if k[0] in have}
         tcpus = {k: v for k, v in tcpus.items() if k[0] in have}
-    lost = sorted(t for (t, _c), v in tcpus.items() if v['lost_records'])
+    lost = sorted(t for (t, _c), v in list(tcpus.items()) + list(ocpus.items())
+                  if incomplete(v))
     lost_from = lost[0] if lost else None
 
     def skip(t):

@@ -191,7 +191,7 @@ static int prune(const char *path, int64_t keep_s)
 	sqlite3_exec(db, "PRAGMA wal_autocheckpoint = 0", NULL, NULL, NULL);
 	struct retention_policy p;
 	retention_defaults(&p);
-	p.keep_s[RET_1S] = keep_s;
+	p.keep_s[METRICS_1S] = keep_s;
 	struct retention *r = retention_new(db, &p);
 	sqlite3_stmt *st;
 	sqlite3_prepare_v2(db, "SELECT max(t) FROM cpu_1s", -1, &st, NULL);

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "account.h"
+#include "metrics.h"
 #include "trace.h"
 
 #define MHZ 2000.0

@@ -6,7 +6,7 @@
  */
 #include "recs.h"
 
-#define IDLE IDLE_DOMID
+#define IDLE METRICS_IDLE_DOMID
 #define RUN RS_RUNNING
 #define RNB RS_RUNNABLE
 #define BLK RS_BLOCKED

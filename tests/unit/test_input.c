@@ -135,19 +135,19 @@ static void two_cpu_trace(struct buf *c0, struct buf *c1)
 {
 	memset(c0, 0, sizeof *c0);
 	memset(c1, 0, sizeof *c1);
-	put_rs(c1, 0, IDLE_DOMID, 1, RS_RUNNING, RS_RUNNABLE);
+	put_rs(c1, 0, METRICS_IDLE_DOMID, 1, RS_RUNNING, RS_RUNNABLE);
 	put_rs(c1, 100, 1, 0, RS_RUNNABLE, RS_RUNNING);
 	put_rs(c1, 300 * MS, 1, 0, RS_RUNNING, RS_BLOCKED);
-	put_rs(c1, 300 * MS + 100, IDLE_DOMID, 1, RS_RUNNABLE, RS_RUNNING);
-	put_rs(c0, 1, IDLE_DOMID, 0, RS_RUNNING, RS_RUNNING + 1);
-	put_rs(c0, 2, IDLE_DOMID, 0, RS_RUNNABLE, RS_RUNNING);
+	put_rs(c1, 300 * MS + 100, METRICS_IDLE_DOMID, 1, RS_RUNNABLE, RS_RUNNING);
+	put_rs(c0, 1, METRICS_IDLE_DOMID, 0, RS_RUNNING, RS_RUNNING + 1);
+	put_rs(c0, 2, METRICS_IDLE_DOMID, 0, RS_RUNNABLE, RS_RUNNING);
 	put_rs(c0, 700 * MS, 1, 0, RS_BLOCKED, RS_RUNNABLE);
-	put_rs(c1, 800 * MS, IDLE_DOMID, 1, RS_RUNNING, RS_RUNNABLE);
+	put_rs(c1, 800 * MS, METRICS_IDLE_DOMID, 1, RS_RUNNING, RS_RUNNABLE);
 	put_rs(c1, 800 * MS + 100, 1, 0, RS_RUNNABLE, RS_RUNNING);
 	put_rs(c1, 1200 * MS, 1, 0, RS_RUNNING, RS_BLOCKED);
-	put_rs(c1, 1200 * MS + 100, IDLE_DOMID, 1, RS_RUNNABLE, RS_RUNNING);
-	put_rs(c0, 1500 * MS, IDLE_DOMID, 0, RS_RUNNING, RS_RUNNABLE);
-	put_rs(c0, 1500 * MS + 10, IDLE_DOMID, 0, RS_RUNNABLE, RS_RUNNING);
+	put_rs(c1, 1200 * MS + 100, METRICS_IDLE_DOMID, 1, RS_RUNNABLE, RS_RUNNING);
+	put_rs(c0, 1500 * MS, METRICS_IDLE_DOMID, 0, RS_RUNNING, RS_RUNNABLE);
+	put_rs(c0, 1500 * MS + 10, METRICS_IDLE_DOMID, 0, RS_RUNNABLE, RS_RUNNING);
 }
 
 static void check_two_cpu_result(void)
@@ -259,7 +259,7 @@ static void test_every_record_form(void **state)
 	/* a runstate change without TSC: at the previous record's time */
 	put_rec(&c0, TRC_SCHED_RUNSTATE_CHANGE | RS_RUNNING << 8 | RS_BLOCKED << 4,
 		0, 0, 1, &w);
-	put_rs(&c0, 900 * MS, IDLE_DOMID, 0, RS_RUNNABLE, RS_RUNNING);
+	put_rs(&c0, 900 * MS, METRICS_IDLE_DOMID, 0, RS_RUNNABLE, RS_RUNNING);
 	memset(&out, 0, sizeof out);
 	put_window(&out, 0, c0.b, c0.n);
 	write_file(&out);
@@ -458,10 +458,10 @@ static void test_starved_cpu_holds_others_back(void **state)
 	memset(&a, 0, sizeof a);
 	memset(&b1, 0, sizeof b1);
 	memset(&b2, 0, sizeof b2);
-	put_rs(&b1, 0, IDLE_DOMID, 1, RS_RUNNING, RS_RUNNABLE);
+	put_rs(&b1, 0, METRICS_IDLE_DOMID, 1, RS_RUNNING, RS_RUNNABLE);
 	put_rs(&b1, 100 * MS, 2, 0, RS_RUNNABLE, RS_RUNNING);
 	put_rec(&b1, TRC_SCHED_SWITCH, 1, 500 * MS, 4, w);
-	put_rs(&a0, 1, IDLE_DOMID, 0, RS_RUNNING, RS_RUNNABLE);
+	put_rs(&a0, 1, METRICS_IDLE_DOMID, 0, RS_RUNNING, RS_RUNNABLE);
 	for (uint64_t t = 200; t <= 900; t += 100)
 		put_rs(&a, t * MS, 1, 0, (t / 100) % 2 ? RS_RUNNABLE : RS_RUNNING,
 		       (t / 100) % 2 ? RS_RUNNING : RS_RUNNABLE);
@@ -509,7 +509,7 @@ static void equal_tsc_trace(unsigned first)
 	memset(&c1, 0, sizeof c1);
 	memset(&out, 0, sizeof out);
 	put_rs(&c1, 10, 1, 0, RS_RUNNABLE, RS_RUNNING);
-	put_rs(&c0, 20, IDLE_DOMID, 0, RS_RUNNABLE, RS_RUNNING);
+	put_rs(&c0, 20, METRICS_IDLE_DOMID, 0, RS_RUNNABLE, RS_RUNNING);
 	put_rs(first ? &c1 : &c0, 500, 2, 0, RS_BLOCKED, RS_RUNNABLE);
 	put_rs(&c0, 505, 1, 0, RS_RUNNING, RS_BLOCKED);
 	put_rs(&c1, 505, 1, 0, RS_BLOCKED, RS_RUNNABLE);
@@ -538,8 +538,8 @@ static void test_zeros_in_a_window(void **state)
 	char err[400];
 	memset(&c0, 0, sizeof c0);
 	memset(&c1, 0, sizeof c1);
-	put_rs(&c1, 0, IDLE_DOMID, 1, RS_RUNNING, RS_RUNNING);
-	put_rs(&c1, 1500 * MS, IDLE_DOMID, 1, RS_RUNNING, RS_RUNNING);
+	put_rs(&c1, 0, METRICS_IDLE_DOMID, 1, RS_RUNNING, RS_RUNNING);
+	put_rs(&c1, 1500 * MS, METRICS_IDLE_DOMID, 1, RS_RUNNING, RS_RUNNING);
 	put_rs(&c0, 1, 1, 0, RS_RUNNABLE, RS_RUNNING);
 	put_rs(&c0, 200 * MS, 1, 0, RS_RUNNING, RS_BLOCKED);
 	size_t zeros = c0.n;

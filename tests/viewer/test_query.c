@@ -65,7 +65,7 @@ static void insert_second(sqlite3 *db, sqlite3_stmt *cpu_st,
 	const int64_t rows[2][10] = {
 		{ 1, 10, d1, 5 * MS, 1 * MS, 300 * MS, 30 * MS, 30 * MS, 0,
 		  cpu == 0 ? 4 : 0 },
-		{ MODEL_IDLE_DOMID, 11, obs - d1 - sched, d1, 0, 0, -1, -1, 11, 0 },
+		{ METRICS_IDLE_DOMID, 11, obs - d1 - sched, d1, 0, 0, -1, -1, 11, 0 },
 	};
 	for (int r = 0; r < 2; r++) {
 		sqlite3_reset(s_st);
@@ -192,7 +192,7 @@ static void test_one_cpu_windows(void **state)
 	assert_true(fabs(model_alloc_avg_ns(&r->w[WIN_LONG]) - 30e6) < 1e-6);
 	assert_int_equal(wl->lost_records, 0);
 
-	const struct dom_row *idle = row(&m, MODEL_IDLE_DOMID);
+	const struct dom_row *idle = row(&m, METRICS_IDLE_DOMID);
 	assert_string_equal(idle->name, "Idle");
 	assert_false(idle->w[WIN_LONG].has_alloc_range);
 	/* Utilisation adds up to 100% of the CPU, scheduler time included. */
@@ -224,7 +224,7 @@ static void test_all_cpus(void **state)
 	assert_int_equal(wl->lost_max, 7);
 	assert_int_equal(wl->lost_min, 0);
 	assert_int_equal(ws->lost_records, 0);
-	const struct dom_row *idle = row(&m, MODEL_IDLE_DOMID);
+	const struct dom_row *idle = row(&m, METRICS_IDLE_DOMID);
 	assert_int_equal(r->w[WIN_SHORT].cpu_ns + idle->w[WIN_SHORT].cpu_ns +
 			 ws->sched_ns, 2000 * MS);
 	model_free(&m);
@@ -267,7 +267,7 @@ static void test_sort(void **state)
 	assert_int_equal(query_refresh(q, &m, 0, QUERY_LIVE, 10, 0), 0);
 	model_sort(&m, SORT_CPU, WIN_LONG, true);
 	/* Idle stays last whatever the order. */
-	assert_int_equal(m.rows[m.nrows - 1].domid, MODEL_IDLE_DOMID);
+	assert_int_equal(m.rows[m.nrows - 1].domid, METRICS_IDLE_DOMID);
 	assert_int_equal(m.rows[0].domid, 1);
 	model_free(&m);
 	query_close(q);

@@ -27,13 +27,13 @@
  * domain, made on first use, with the id ndoms + domid.
  */
 #include "domains.h"
+#include "metrics.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define IDLE_DOMID 32767
 
 struct segment {
 	int64_t domid;
@@ -58,12 +58,9 @@ struct domains {
 
 static char *fallback_name(int64_t domid, bool json)
 {
-	char buf[32];
-	if (domid == IDLE_DOMID)
-		snprintf(buf, sizeof buf, json ? "\"Idle\"" : "Idle");
-	else
-		snprintf(buf, sizeof buf, json ? "\"dom%lld\"" : "dom%lld",
-			 (long long)domid);
+	char name[32], buf[34];
+	metrics_domain_name(name, sizeof name, (long long)domid);
+	snprintf(buf, sizeof buf, json ? "\"%s\"" : "%s", name);
 	return strdup(buf);
 }
 
@@ -221,8 +218,7 @@ static void finish(struct domains *ds)
 		if (ds->lo[domid] != ds->lo[domid + 1])
 			continue;
 		char name[32];
-		snprintf(name, sizeof name, domid == IDLE_DOMID ? "Idle" : "dom%lld",
-			 (long long)domid);
+		metrics_domain_name(name, sizeof name, (long long)domid);
 		ds->domid_wanted[domid] = is_wanted(ds, domid, name);
 	}
 }

@@ -35,6 +35,8 @@
 #include "merge.h"
 #include "domains.h"
 #include "rows.h"
+#include "metrics.h"
+#include "schema.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -42,16 +44,6 @@
 #define NBINS 65536
 #define MAX_MIXED 16             /* domains of a domid in one row */
 
-/* The tables a row can be split into, finest first (as SRC_* of
- * xenmon-export.c). */
-static const struct tier {
-	const char *sample, *cpu;
-	int64_t grain_s;
-} TIERS[MERGE_TIERS] = {
-	{ "sample_1s", "cpu_1s", 1 },
-	{ "sample_1m", "cpu_1m", 60 },
-	{ "sample_1h", "cpu_1h", 3600 },
-};
 
 /* A roll-up row, or a second, of one domid. */
 struct part {
@@ -75,7 +67,7 @@ struct step_acc {
 struct merge {
 	sqlite3 *db;
 	struct domains *doms;
-	const int64_t *kept;      /* [MERGE_TIERS] */
+	const int64_t *kept;      /* [METRICS_TIERS] */
 	sqlite3_stmt *split[2];   /* rows of one domid from seconds, minutes */
 	sqlite3_stmt *quote;
 	struct step_acc *acc;     /* the step's domains of one domid */
@@ -362,11 +354,11 @@ static int split(struct merge *m, int tier, int64_t domid, const struct part *p)
 			v = q;
 		}
 		struct part *x = &v[n++];
-		part_read(x, st, 0, TIERS[tier].grain_s);
+		part_read(x, st, 0, metrics_tiers[tier].grain_s);
 		if (tier == 0) {
 			/* a second: its CPU% over the time observed */
-			x->peak_ns = rows_per_second(x->cpu_ns,
-						     sqlite3_column_int64(st, 9));
+			x->peak_ns = metrics_per_second_ns(
+				x->cpu_ns, sqlite3_column_int64(st, 9));
 		} else {
 			const char *h = (const char *)sqlite3_column_text(st, 9);
 			if (!(x->hist = strdup(h ? h : ""))) {
@@ -454,7 +446,7 @@ static const char SQL[] =
 	"WITH host AS (SELECT st, sum(hs) AS seconds, sum(hobs) AS observed,"
 	"  sum(lost) AS lost FROM"
 	"  (SELECT t - t %% ?3 AS st, max(seconds) AS hs, max(observed_ns) AS hobs,"
-	"   sum(lost_records) AS lost FROM %s"
+	"   sum(" METRICS_MISSING_RECORDS_FMT ") AS lost FROM %s"
 	"   WHERE t >= ?1 AND t < ?2 GROUP BY t) GROUP BY st)"
 	" SELECT r.t - r.t %% ?3 AS st, r.domid,"
 	"  r.t, r.seconds, r.exec_count, r.cpu_ns, r.wait_ns, r.blocked_ns,"
@@ -506,7 +498,7 @@ static int run_chunks(struct merge *m, sqlite3_stmt *st, int tier,
 				m->host_lost = sqlite3_column_int64(st, 14);
 			}
 			struct part p;
-			part_read(&p, st, 2, TIERS[tier].grain_s);
+			part_read(&p, st, 2, metrics_tiers[tier].grain_s);
 			p.hist = (char *)sqlite3_column_text(st, 11);
 			if (!p.hist)
 				p.hist = "";
@@ -526,7 +518,7 @@ static int run_chunks(struct merge *m, sqlite3_stmt *st, int tier,
 	return rc == SQLITE_DONE && !*stop ? 0 : -1;
 }
 
-int merge_export(sqlite3 *db, int tier, const int64_t kept[MERGE_TIERS],
+int merge_export(sqlite3 *db, int tier, const int64_t kept[METRICS_TIERS],
 		 const char *const *doms, size_t ndoms, int64_t from, int64_t to,
 		 int64_t step_s, bool json, FILE *f, struct merge_note *note,
 		 const volatile sig_atomic_t *stop)
@@ -539,11 +531,13 @@ int merge_export(sqlite3 *db, int tier, const int64_t kept[MERGE_TIERS],
 	bool err = true;
 	int rc = -1;
 
-	if (tier < 1 || tier >= MERGE_TIERS)
+	if (tier < 1 || tier >= METRICS_TIERS)
 		return -1;
 	m.hours_upto = hours_upto(db);
 	/* the table names are the constants above, never input */
-	snprintf(sql, sizeof sql, SQL, TIERS[tier].cpu, TIERS[tier].sample);
+	snprintf(sql, sizeof sql, SQL,
+		 schema_malformed_sql(db, metrics_tiers[tier].cpu), metrics_tiers[tier].cpu,
+		 metrics_tiers[tier].sample);
 	if ((m.doms = domains_load(db, doms, ndoms)) &&
 	    ((wanted = domains_wanted_json(m.doms, &err)) || !err) &&
 	    sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&

@@ -11,8 +11,7 @@
 #include <stdio.h>
 #include <sqlite3.h>
 
-/* Tables: 0 seconds, 1 minutes, 2 hours. */
-#define MERGE_TIERS 3
+#include "metrics.h"   /* the tables: metrics_tiers[] */
 
 /* Rows no table could split by domain (merge.c), for a warning. */
 struct merge_note {
@@ -27,7 +26,7 @@ struct merge_note {
  * INT64_MAX: none), for rows that must be split.  0, or -1 with
  * sqlite3_errmsg(DB) saying why (or *STOP set, or out of memory).
  */
-int merge_export(sqlite3 *db, int tier, const int64_t kept[MERGE_TIERS],
+int merge_export(sqlite3 *db, int tier, const int64_t kept[METRICS_TIERS],
 		 const char *const *doms, size_t ndoms, int64_t from, int64_t to,
 		 int64_t step_s, bool json, FILE *f, struct merge_note *note,
 		 const volatile sig_atomic_t *stop);

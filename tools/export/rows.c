@@ -115,15 +115,6 @@ static const struct column {
 };
 #define NCOLUMNS (sizeof COLUMNS / sizeof COLUMNS[0])
 
-int64_t rows_per_second(int64_t ns, int64_t observed_ns)
-{
-	const int64_t S = 1000000000;
-	if (observed_ns <= 0 || observed_ns >= S)
-		return ns;
-	/* ns * S / observed_ns without overflowing: ns may be 256 CPUs' */
-	return ns / observed_ns * S + ns % observed_ns * S / observed_ns;
-}
-
 void rows_csv_header(FILE *f)
 {
 	for (size_t i = 0; i < NCOLUMNS; i++)

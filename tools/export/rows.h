@@ -15,20 +15,12 @@ struct row {
 	const char *name;         /* text, or for JSON already a JSON string */
 	int64_t cpu_ns, wait_ns, blocked_ns, exec_count, io_count, alloc_ns;
 	int64_t peak_ns;          /* largest one-second CPU time, per second
-				   * observed (rows_per_second) */
+				   * observed (metrics_per_second_ns) */
 	double p50, p95, p99;     /* percent */
 	int64_t covered_ns;       /* time of the step the host was observed */
-	int64_t lost;
+	int64_t lost;             /* records missed: METRICS_MISSING_RECORDS_FMT */
 };
 
-/*
- * NS of a second the host was observed for OBSERVED_NS of, as time per
- * whole second: the one-second figures (percentiles, maximum) of a second
- * observed in part are over the time observed, as its mean is.  A second
- * observed whole (or of unknown observed time, 0) is NS itself; the
- * daemon's roll-ups bin a second's CPU% the same way (daemon/rollup.c).
- */
-int64_t rows_per_second(int64_t ns, int64_t observed_ns);
 
 void rows_csv_header(FILE *f);
 

@@ -20,13 +20,17 @@
  * key's prefix, no sort).  A step's means and rates are over the sum of
  * its seconds' times; its percentiles are the nearest rank over the
  * seconds the host has data for, each second's CPU% over its own time
- * (rows_per_second), a second without a row of the domain counting as 0%.
+ * (metrics_per_second_ns), a second without a row of the domain counting
+ * as 0%.
  * The caller holds one read transaction around it all.
  */
 #include "seconds.h"
 #include "domains.h"
 #include "rows.h"
+#include "metrics.h"
+#include "schema.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -240,7 +244,7 @@ static int flush_second(struct sec *s, int64_t t)
 		if (!domains_get(s->doms, id)->wanted)
 			continue;
 		struct acc *a = slot_of(&s->step, id);
-		int64_t pct_ns = rows_per_second(x->cpu_ns, obs);
+		int64_t pct_ns = metrics_per_second_ns(x->cpu_ns, obs);
 		if (!a || push_cpu(a, pct_ns) < 0)
 			return -1;
 		a->cpu_ns += x->cpu_ns;
@@ -319,13 +323,15 @@ int seconds_export(sqlite3 *db, const char *const *doms, size_t ndoms,
 	s->f = f;
 	s->step_s = step_s;
 	/* GROUP BY t on the key's prefix: no sort */
+	char sql[256];
+	snprintf(sql, sizeof sql, "SELECT t, sum(observed_ns) / count(*), sum("
+		 METRICS_MISSING_RECORDS_FMT ") FROM cpu_1s WHERE t >= ?1 AND"
+		 " t < ?2 GROUP BY t ORDER BY t",
+		 schema_malformed_sql(db, "cpu_1s"));
 	if ((s->doms = domains_load(db, doms, ndoms)) &&
 	    table_init(&s->sec, DOMAINS_NDOMIDS) == 0 &&
 	    table_init(&s->step, domains_nids(s->doms)) == 0 &&
-	    sqlite3_prepare_v2(db, "SELECT t, sum(observed_ns) / count(*), "
-			       "sum(lost_records) FROM cpu_1s "
-			       "WHERE t >= ?1 AND t < ?2 GROUP BY t ORDER BY t",
-			       -1, &s->host.st, NULL) == SQLITE_OK)
+	    sqlite3_prepare_v2(db, sql, -1, &s->host.st, NULL) == SQLITE_OK)
 		rc = scan(s, from, to, stop);
 	sqlite3_finalize(s->host.st);
 	domains_free(s->doms);

@@ -38,41 +38,30 @@
 
 #include "rows.h"
 #include "merge.h"
+#include "metrics.h"
 #include "output.h"
 #include "schema.h"
 #include "seconds.h"
 #include "timearg.h"
 
-enum { SRC_1S, SRC_1M, SRC_1H, SRC_COUNT };
-
-/* The tables a step can be read from; HIST: percentiles from histograms. */
-static const struct source {
-	const char *sample, *cpu, *pruned_key, *what;
-	int64_t grain_s;
-	bool hist;
-} SOURCES[SRC_COUNT] = {
-	[SRC_1S] = { "sample_1s", "cpu_1s", "pruned_before_1s",
-		     "one-second samples", 1, false },
-	[SRC_1M] = { "sample_1m", "cpu_1m", "pruned_before_1m",
-		     "one-minute roll-ups", 60, true },
-	[SRC_1H] = { "sample_1h", "cpu_1h", "pruned_before_1h",
-		     "one-hour roll-ups", 3600, true },
-};
-
-/* merge.c splits rows by the same tables, by the same numbers */
-_Static_assert(SRC_COUNT == MERGE_TIERS, "SOURCES and merge.c's TIERS");
+/* The tables a step can be read from are metrics_tiers[]; the roll-ups
+ * (grain over a second) give percentiles from histograms. */
+static bool has_hist(int tier)
+{
+	return metrics_tiers[tier].grain_s > 1;
+}
 
 /* Steps, and the tables that can serve each, preferred first. */
 static const struct step {
 	const char *name;
 	int64_t s;
-	int src[SRC_COUNT + 1];    /* ends with -1 */
+	int src[METRICS_TIERS + 1];    /* ends with -1 */
 } STEPS[] = {
-	{ "1s", 1, { SRC_1S, -1 } },
-	{ "10s", 10, { SRC_1S, -1 } },
-	{ "1m", 60, { SRC_1S, SRC_1M, -1 } },
-	{ "1h", 3600, { SRC_1H, SRC_1M, SRC_1S, -1 } },
-	{ "1d", 86400, { SRC_1H, SRC_1M, SRC_1S, -1 } },
+	{ "1s", 1, { METRICS_1S, -1 } },
+	{ "10s", 10, { METRICS_1S, -1 } },
+	{ "1m", 60, { METRICS_1S, METRICS_1M, -1 } },
+	{ "1h", 3600, { METRICS_1H, METRICS_1M, METRICS_1S, -1 } },
+	{ "1d", 86400, { METRICS_1H, METRICS_1M, METRICS_1S, -1 } },
 };
 
 struct opts {
@@ -277,8 +266,9 @@ static int sql_fail(sqlite3 *db, const char *path, const char *what)
 #define DOMAIN_MATCH \
 	"(d.domid = CAST(a.value AS INTEGER) AND a.value NOT GLOB '*[^0-9]*'" \
 	" AND a.value <> '') OR d.name = a.value" \
-	" OR (d.domid = 32767 AND a.value = 'Idle')" \
-	" OR (d.name IS NULL AND a.value = 'dom' || d.domid)"
+	" OR (d.domid = " METRICS_IDLE_DOMID_SQL \
+	"     AND a.value = '" METRICS_IDLE_NAME "')" \
+	" OR (d.name IS NULL AND a.value = '" METRICS_UNNAMED_PREFIX "' || d.domid)"
 
 /* The --domain arguments as a JSON array of strings, built by SQLite's
  * json_insert() so that no argument is ever spliced into SQL text. */
@@ -353,18 +343,18 @@ static int64_t meta_int(sqlite3 *db, const char *key, int64_t dflt)
 /* What a run has said on standard error, so that --follow does not say
  * it again every step (a cron job mails whatever it is told). */
 struct said {
-	const struct source *reading;
+	const struct metrics_tier *reading;
 	bool pruned, mixed;
 };
 
 /* From which second each table holds every row (INT64_MIN: all, INT64_MAX:
  * none, a roll-up whose back-fill is pending). */
-static void tables_kept(sqlite3 *db, int64_t kept[SRC_COUNT])
+static void tables_kept(sqlite3 *db, int64_t kept[METRICS_TIERS])
 {
 	bool backfill = meta_int(db, "history_backfill", -1) != -1;
-	for (int i = 0; i < SRC_COUNT; i++)
-		kept[i] = SOURCES[i].hist && backfill ? INT64_MAX :
-			  meta_int(db, SOURCES[i].pruned_key, INT64_MIN);
+	for (int i = 0; i < METRICS_TIERS; i++)
+		kept[i] = has_hist(i) && backfill ? INT64_MAX :
+			  meta_int(db, metrics_tiers[i].pruned_key, INT64_MIN);
 }
 
 static void say_time(char *buf, size_t len, int64_t t)
@@ -378,7 +368,7 @@ static void say_time(char *buf, size_t len, int64_t t)
  * nothing of it pruned after FROM, and for a roll-up no back-fill pending.
  * If none does, the one that keeps the oldest rows, with a warning.
  */
-static int choose_source(const struct step *step, const int64_t kept[SRC_COUNT],
+static int choose_source(const struct step *step, const int64_t kept[METRICS_TIERS],
 			 int64_t from, struct said *said)
 {
 	int best = -1;
@@ -394,14 +384,14 @@ static int choose_source(const struct step *step, const int64_t kept[SRC_COUNT],
 		char when[32];
 		say_time(when, sizeof when, kept[best]);
 		errmsg("warning: no table holds the start of the range any more; "
-		       "%s are kept from %s", SOURCES[best].what, when);
+		       "%s are kept from %s", metrics_tiers[best].what, when);
 		said->pruned = true;
 	}
 	return best;
 }
 
 /* Which table is read: once, and again only if that changes. */
-static void describe(const struct source *src, const struct opts *o,
+static void describe(const struct metrics_tier *src, const struct opts *o,
 		     int64_t from, int64_t to, struct said *said)
 {
 	char a[32], b[32];
@@ -430,7 +420,7 @@ static void warn_mixed(const struct merge_note *note, struct said *said)
 static int read_range(sqlite3 *db, const struct opts *o, int64_t from,
 		      int64_t to, FILE *f, struct said *said)
 {
-	int64_t kept[SRC_COUNT];
+	int64_t kept[METRICS_TIERS];
 	struct merge_note note = { 0 };
 	tables_kept(db, kept);
 	int i = choose_source(o->step, kept, from, said);
@@ -438,8 +428,8 @@ static int read_range(sqlite3 *db, const struct opts *o, int64_t from,
 		errmsg("%s: no table can give %s steps", o->db, o->step->name);
 		return 1;
 	}
-	describe(&SOURCES[i], o, from, to, said);
-	int rc = SOURCES[i].hist ?
+	describe(&metrics_tiers[i], o, from, to, said);
+	int rc = has_hist(i) ?
 		 merge_export(db, i, kept, o->doms, o->ndoms, from, to,
 			      o->step->s, o->json, f, &note, &stop) :
 		 seconds_export(db, o->doms, o->ndoms, from, to, o->step->s,
