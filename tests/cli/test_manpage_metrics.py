@@ -4,7 +4,7 @@ lists sample_1s's and cpu_1s's columns as schema/metrics.h has them, in
 order, and every CPU column of the roll-ups.  A metric added to the table
 and not to the page (or the other way) fails here.  Output is TAP.
 
-    test_metrics_doc.py SOURCE_ROOT
+    test_manpage_metrics.py SOURCE_ROOT
 """
 import os
 import re
