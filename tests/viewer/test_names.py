@@ -68,6 +68,12 @@ def name_cells(s, width=8):
     return out
 
 
+def all_rows(s, domids):
+    """The screen S is drawn: its header and a row for every domain."""
+    got = name_cells(s)
+    return 'All 4 CPUs' in s and all(d in got for d in domids)
+
+
 def check_names(tap, s, shown, width, what):
     got = name_cells(s, width)
     bad = ['dom %d: %r at column %d, want %r at column %d' %
@@ -110,7 +116,8 @@ def main():
         for locale, shown in (('C.UTF-8', SHOWN_UTF8), ('C', SHOWN_C)):
             tm.start('env LC_ALL=%s TERM=screen NO_COLOR=1 %s --db %s %s'
                      % (locale, xenmon, db, opts), 80, 24)
-            ok, s = tm.wait_text('All 4 CPUs')
+            # The header can be on screen before the rows: wait for them.
+            ok, s = tm.wait_for(lambda s: all_rows(s, shown))
             check_names(tap, s, shown, 8, 'screen, %s locale, 80 columns'
                         % locale)
             if locale == 'C':
@@ -132,7 +139,7 @@ def main():
         # a wide terminal gives the names its spare columns
         tm.start('env LC_ALL=C.UTF-8 TERM=screen NO_COLOR=1 %s --db %s %s'
                  % (xenmon, wide, opts), 220, 24)
-        ok, s = tm.wait_text('All 4 CPUs')
+        ok, s = tm.wait_for(lambda s: all_rows(s, range(1, 7)))
         check_names(tap, s, dict(zip(range(1, 7), WIDE)), 15,
                     'screen, 220 columns')
         tm.resize(80, 24)
