@@ -10,8 +10,9 @@ secs=${FUZZ_SECONDS:-180}
 out=${FUZZ_OUT:-$(mktemp -d /tmp/xenmon-fuzz.XXXXXX)}
 bin=$out/fuzz_replay
 clang -g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
-  -fno-sanitize-recover=undefined -I"$src/daemon" -o "$bin" \
-  "$src/tests/fuzz/fuzz_replay.c" "$src"/daemon/{account,decode,input,merge,prescan}.c -lm
+  -fno-sanitize-recover=undefined -I"$src/daemon" -I"$src/schema" -o "$bin" \
+  "$src/tests/fuzz/fuzz_replay.c" "$src"/daemon/{account,decode,input,merge,prescan}.c \
+  "$src/schema/metrics.c" -lm
 mkdir -p "$out/corpus"
 cp "$src"/tests/fuzz/seeds/* "$src"/tests/fuzz/regressions/* "$out/corpus/"
 cd "$out"
