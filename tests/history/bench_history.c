@@ -51,6 +51,27 @@ static int exec1(sqlite3 *db, const char *sql)
 	return 0;
 }
 
+/* TABLE's columns but t, as the schema has them (it gains columns). */
+static int columns_but_t(sqlite3 *db, const char *table, char *buf, size_t n)
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(db, "SELECT group_concat(name, ', ') FROM "
+				    "pragma_table_info(?1) WHERE name != 't'",
+				    -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) ?
+		     SQLITE_OK : SQLITE_ERROR;
+		if (rc == SQLITE_OK)
+			snprintf(buf, n, "%s", sqlite3_column_text(st, 0));
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_OK)
+		fprintf(stderr, "bench_history: cannot read the columns of %s\n",
+			table);
+	return rc != SQLITE_OK;
+}
+
 static int exec_range(sqlite3 *db, const char *fmt, int64_t a, int64_t b)
 {
 	char sql[4096];
@@ -148,15 +169,12 @@ static int build(const char *path, int days)
 		const char *tables[] = { "sample_1m", "sample_1h", "cpu_1m", "cpu_1h" };
 		for (int i = 0; i < 4; i++) {
 			/* the first day's rows, moved SHIFT seconds back */
-			char fixed[640];
-			snprintf(fixed, sizeof fixed, "INSERT INTO %s SELECT * FROM "
-				 "(SELECT t - %" PRId64 " AS t, %s FROM %s WHERE t >= 1700006400 AND t < %"
-				 PRId64 ")", tables[i], shift,
-				 i < 2 ? "domid, seconds, exec_count, cpu_ns, wait_ns, "
-				 "blocked_ns, alloc_ns, alloc_min_ns, alloc_max_ns, "
-				 "alloc_unbounded, io_count, cpu_peak_ns, cpu_pct_hist" :
-				 "cpu, seconds, observed_ns, sched_ns, busy_ns, lost_records",
-				 tables[i], T0 + DAY);
+			char cols[512], fixed[1400];
+			if (columns_but_t(db, tables[i], cols, sizeof cols))
+				return 1;
+			snprintf(fixed, sizeof fixed, "INSERT INTO %s (t, %s) SELECT "
+				 "t - %" PRId64 ", %s FROM %s WHERE t >= 1700006400 AND t < %"
+				 PRId64, tables[i], cols, shift, cols, tables[i], T0 + DAY);
 			if (exec1(db, fixed))
 				return 1;
 		}
