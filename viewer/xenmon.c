@@ -35,7 +35,7 @@
 #include "table.h"
 #include "timearg.h"
 
-#define DEFAULT_DB "/var/lib/xenmon/xenmon.db"
+#define DEFAULT_DB SCHEMA_DEFAULT_DB
 #define LIVE_WINDOW_S 10
 
 static volatile sig_atomic_t stop;
@@ -103,7 +103,7 @@ static void usage(FILE *f)
 "                     yesterday, or relative: -2h, -30m, -90s, -1d\n"
 "  --no-color         no colours (also when NO_COLOR is set)\n"
 "  -h, --help         this text\n"
-"  --version          program and schema version\n"
+"  -V, --version      program and schema version\n"
 "\n"
 "Keys: c/n/p cycle CPUs, a all CPUs, Left/Right < > [ ] { } move 1 s, 10 s,\n"
 "1 min, 1 h, L back to live, s/S/r sort, h or ? help, q quit.\n"
@@ -141,7 +141,7 @@ static int64_t mono_ms(void)
 
 static int parse_args(int argc, char **argv, struct opts *o)
 {
-	enum { O_MSPS = 256, O_CPU, O_DB, O_FROM, O_TO, O_NOCOLOR, O_VERSION,
+	enum { O_MSPS = 256, O_CPU, O_DB, O_FROM, O_TO, O_NOCOLOR,
 	       O_SHOW, O_HIDE = O_SHOW + M_COUNT };
 	static const struct option lopts[] = {
 		{ "live", no_argument, NULL, 'l' },
@@ -157,7 +157,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "to", required_argument, NULL, O_TO },
 		{ "no-color", no_argument, NULL, O_NOCOLOR },
 		{ "no-colour", no_argument, NULL, O_NOCOLOR },
-		{ "version", no_argument, NULL, O_VERSION },
+		{ "version", no_argument, NULL, 'V' },
 		{ "allocated", no_argument, NULL, O_SHOW + M_ALLOC },
 		{ "noallocated", no_argument, NULL, O_HIDE + M_ALLOC },
 		{ "blocked", no_argument, NULL, O_SHOW + M_BLOCKED },
@@ -174,7 +174,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":lnp:t:i:h", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":lnp:t:i:hV", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'l': o->live = true; break;
 		case 'n': o->live = false; break;
@@ -213,7 +213,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case O_FROM: o->from_s = optarg; break;
 		case O_TO: o->to_s = optarg; break;
 		case O_NOCOLOR: o->no_color = true; break;
-		case O_VERSION:
+		case 'V':
 			printf("xenmon %s (database schema %d)\n", XENMON_VERSION,
 			       schema_version);
 			return 0;
@@ -272,6 +272,38 @@ static int ensure_open(struct query **q, const char *path, char *err, size_t n,
 		return 1;
 	}
 	return rc < 0 ? -1 : 0;
+}
+
+/*
+ * --cpu N of a host that has no CPU N is a usage error, said before the
+ * screen is taken: an empty view would look like an idle CPU.  Told only
+ * when the database has a second to count its CPUs by; otherwise the
+ * viewer waits for one as it would anyway.  2 when refused, else -1.
+ */
+static int check_cpu(const struct opts *o)
+{
+	struct query *q = NULL;
+	struct model m = { 0 };
+	char err[600];
+	bool reopened = false;
+	int rc = -1;
+
+	if (!o->cpu_given || ensure_open(&q, o->db, err, sizeof err, &reopened))
+		return -1;
+	if (query_refresh(q, &m, 0, QUERY_LIVE, 1, 0) == 0 &&
+	    m.ncpus > 0 && o->cpu >= m.ncpus) {
+		char msg[96];
+		if (m.ncpus == 1)
+			snprintf(msg, sizeof msg, "--cpu %ld: the host has only "
+				 "CPU 0 (%%s)", o->cpu);
+		else
+			snprintf(msg, sizeof msg, "--cpu %ld: the host has CPUs 0 "
+				 "to %d (%%s)", o->cpu, m.ncpus - 1);
+		rc = usage_error(msg, o->db);
+	}
+	query_close(q);
+	model_free(&m);
+	return rc;
 }
 
 static int spark_len(int64_t long_s)
@@ -664,6 +696,8 @@ int main(int argc, char **argv)
 		.show = { [M_GOTTEN] = true, [M_BLOCKED] = true, [M_WAITED] = true },
 	};
 	int rc = parse_args(argc, argv, &o);
+	if (rc < 0)
+		rc = check_cpu(&o);
 	if (rc >= 0)
 		return rc;
 

@@ -91,6 +91,9 @@ static void errmsg(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The exit status of an export whose range holds no data. */
+#define EXPORT_NO_DATA 3
+
 static int usage_error(const char *fmt, const char *arg)
 {
 	fputs("xenmon-export: ", stderr);
@@ -102,7 +105,7 @@ static int usage_error(const char *fmt, const char *arg)
 static void usage(FILE *f)
 {
 	fprintf(f,
-"Usage: xenmon-export --db PATH --from TIME --to TIME [--step STEP]\n"
+"Usage: xenmon-export [--db PATH] --from TIME --to TIME [--step STEP]\n"
 "                     [--domain ID_OR_NAME]... [--format csv|json] [-o FILE]\n"
 "                     [--follow] [--quiet]\n"
 "\n"
@@ -111,7 +114,8 @@ static void usage(FILE *f)
 "blocked %%, executions and I/O per second, average allocation, lost records,\n"
 "and the share of the step covered by data.\n"
 "\n"
-"  --db PATH          the database (opened read-only)\n"
+"  --db PATH          the database (opened read-only; default\n"
+"                     " SCHEMA_DEFAULT_DB ")\n"
 "  --from TIME        start of the range (inclusive), widened to a whole step\n"
 "  --to TIME          end of the range (exclusive), widened to a whole step\n"
 "  --step STEP        1s, 10s, 1m, 1h (default) or 1d; steps are aligned\n"
@@ -127,13 +131,13 @@ static void usage(FILE *f)
 "                     (until --to if given, or SIGINT/SIGTERM)\n"
 "  -q, --quiet        no line saying which table is read (warnings and\n"
 "                     errors are still said)\n"
-"  --help, --version\n"
+"  -h, --help, -V, --version\n"
 "\n"
 "TIME: Unix seconds, any date SQLite reads ('2024-05-01 14:00', UTC), now,\n"
 "today, yesterday, or relative to now: -2h, -30m, -90s, -1d, -1w.\n"
 "The table read (one-second samples, one-minute or one-hour roll-ups) is\n"
 "reported on standard error, once.  Exit status: 0 done, 1 runtime error,\n"
-"2 usage error.\n");
+"2 usage error, 3 the range holds no data (the header alone is written).\n");
 }
 
 static const struct step *find_step(const char *name)
@@ -165,7 +169,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:q", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:qhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case O_DB: o->db = optarg; break;
 		case O_FROM: o->from_s = optarg; break;
@@ -188,9 +192,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			/* resolved against the database once it is open */
 			o->doms[o->ndoms++] = optarg;
 			break;
+		case 'h':
 		case O_HELP:
 			usage(stdout);
 			return 0;
+		case 'V':
 		case O_VERSION:
 			printf("xenmon-export %s (database schema %d)\n",
 			       XENMON_VERSION, schema_version);
@@ -204,8 +210,6 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
-	if (!o->db)
-		return usage_error("--db PATH is required%s", "");
 	if (!o->from_s)
 		return usage_error("--from TIME is required%s", "");
 	if (!o->to_s && !o->follow)
@@ -439,6 +443,30 @@ static int read_range(sqlite3 *db, const struct opts *o, int64_t from,
 	return rc;
 }
 
+/*
+ * Does any tier hold a step of [FROM, TO)?  A range with no data is worth
+ * saying (a time typed in the wrong zone, a host that was not recording):
+ * a file of one header row looks like success.  An index seek per tier.
+ */
+static bool range_has_data(sqlite3 *db, int64_t from, int64_t to)
+{
+	bool found = false;
+	for (int i = 0; i < METRICS_TIERS && !found; i++) {
+		char sql[160];
+		sqlite3_stmt *st;
+		snprintf(sql, sizeof sql, "SELECT 1 FROM %s WHERE t > ?1 - %lld "
+			 "AND t < ?2 LIMIT 1", metrics_tiers[i].cpu,
+			 metrics_tiers[i].grain_s);
+		if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+			continue;   /* an older schema without the roll-ups */
+		sqlite3_bind_int64(st, 1, from);
+		sqlite3_bind_int64(st, 2, to);
+		found = sqlite3_step(st) == SQLITE_ROW;
+		sqlite3_finalize(st);
+	}
+	return found;
+}
+
 /* Export [FROM, TO) to F, in one read transaction: 0, or -1 (reported). */
 static int export_range(sqlite3 *db, const struct opts *o, int64_t from,
 			int64_t to, FILE *f, struct said *said)
@@ -556,6 +584,14 @@ static int run(const struct opts *o)
 	if (o->follow && follow(db, o, to, out.f, &said) < 0)
 		goto done;
 	status = 0;
+	if (!o->follow && !range_has_data(db, o->from, to)) {
+		char a[32], b[32];
+		say_time(a, sizeof a, o->from);
+		say_time(b, sizeof b, to);
+		errmsg("%s: no data from %s to %s (only the header was written)",
+		       o->db, a, b);
+		status = EXPORT_NO_DATA;
+	}
 done:
 	if (stop && status == 1 && !o->follow)
 		errmsg(out.whole ? "interrupted; no output file written" :
@@ -567,7 +603,7 @@ done:
 
 int main(int argc, char **argv)
 {
-	struct opts o = { 0 };
+	struct opts o = { .db = SCHEMA_DEFAULT_DB };
 	o.doms = calloc((size_t)argc, sizeof *o.doms);
 	if (!o.doms) {
 		errmsg("out of memory");
