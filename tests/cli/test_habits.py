@@ -78,6 +78,21 @@ def main():
         tap.ok(not bad, 'every step (1s to 1d) and format names unnamed domains domN, '
                'never null', repr(bad))
 
+        # --domain takes shell globs, in every step's code path
+        bad = []
+        for step in ('1s', '1m', '1h'):
+            for pat, want in (('dom*', {'dom1', 'dom2'}), ('Dom*', {'Domain-0'}),
+                              ('dom[2]', {'dom2'})):
+                r = run(a.export, *rng, '--step', step, '--domain', pat, '-q')
+                got = {line.split(',')[3] for line in r.stdout.splitlines()[1:]}
+                if r.returncode or got != want:
+                    bad.append((step, pat, r.returncode, got, r.stderr[-200:]))
+        tap.ok(not bad, "--domain 'dom*', 'Dom*', 'dom[2]' select by shell glob "
+               "(1s, 1m, 1h steps)", repr(bad))
+        r = run(a.export, *rng, '--domain', 'web-*')
+        tap.ok(r.returncode == 1 and "no domain matches 'web-*'" in r.stderr,
+               "--domain 'web-*' that matches nothing: exit 1, said", repr(r.stderr))
+
         # CSV for pipelines: LF line ends, so awk compares the last field
         # (bytes: text mode would turn CRLF into LF before the check)
         raw = subprocess.run([a.export] + [str(x) for x in rng] + ['--step', '1h', '-q'],

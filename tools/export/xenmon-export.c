@@ -68,8 +68,9 @@ struct opts {
 	const char *db, *from_s, *to_s, *output;
 	const struct step *step;
 	bool json, follow, quiet;
-	const char **doms;        /* --domain arguments, as given */
+	const char **doms;        /* --domain arguments, as globs (patterns()) */
 	size_t ndoms;
+	char **owned;             /* the patterns made by patterns() */
 	int64_t from, to;
 };
 
@@ -120,7 +121,8 @@ static void usage(FILE *f)
 "  --to TIME          end of the range (exclusive), widened to a whole step\n"
 "  --step STEP        1s, 10s, 1m, 1h (default) or 1d; steps are aligned\n"
 "                     to UTC (a 1d step starts at midnight UTC)\n"
-"  --domain D         only the domains with domid D or named D (repeatable);\n"
+"  --domain D         only the domains with domid D, named D, or whose name\n"
+"                     matches the shell glob D ('web-*'; repeatable);\n"
 "                     a domid reused by another guest is another domain\n"
 "  --format F         csv (RFC 4180, one header row; default) or json (one\n"
 "                     object per line)\n"
@@ -269,10 +271,53 @@ static int sql_fail(sqlite3 *db, const char *path, const char *what)
 /* How --domain D matches a lifetime in the domain table. */
 #define DOMAIN_MATCH \
 	"(d.domid = CAST(a.value AS INTEGER) AND a.value NOT GLOB '*[^0-9]*'" \
-	" AND a.value <> '') OR d.name = a.value" \
+	" AND a.value <> '') OR d.name GLOB a.value" \
 	" OR (d.domid = " METRICS_IDLE_DOMID_SQL \
-	"     AND a.value = '" METRICS_IDLE_NAME "')" \
-	" OR (d.name IS NULL AND a.value = '" METRICS_UNNAMED_PREFIX "' || d.domid)"
+	"     AND '" METRICS_IDLE_NAME "' GLOB a.value)" \
+	" OR (d.name IS NULL AND '" METRICS_UNNAMED_PREFIX "' || d.domid GLOB a.value)"
+
+/*
+ * The --domain arguments as shell globs (SQLite's GLOB; fnmatch() in
+ * domains.c): an argument that is some domain's exact name, or its
+ * shown name, selects that name alone, its *, ? and [ made literal, so
+ * that a guest really named 'web[1]' or '*' is not a pattern; any other
+ * is a glob.  The exact names win because they were the rule before
+ * globs, and a name is what a script has at hand.
+ */
+static int patterns(sqlite3 *db, struct opts *o)
+{
+	sqlite3_stmt *st;
+	int rc = 0;
+
+	if (!o->ndoms)
+		return 0;
+	if (!(o->owned = calloc(o->ndoms, sizeof *o->owned))) {
+		errmsg("out of memory");
+		return -1;
+	}
+	if (sqlite3_prepare_v2(db, "SELECT CASE WHEN EXISTS (SELECT 1 FROM domain d"
+		" WHERE d.name = ?1 OR (d.domid = " METRICS_IDLE_DOMID_SQL
+		" AND ?1 = '" METRICS_IDLE_NAME "') OR (d.name IS NULL AND"
+		" ?1 = '" METRICS_UNNAMED_PREFIX "' || d.domid))"
+		" THEN replace(replace(replace(?1, '[', '[[]'), '*', '[*]'),"
+		" '?', '[?]') ELSE ?1 END", -1, &st, NULL) != SQLITE_OK)
+		return sql_fail(db, o->db, "cannot read domains");
+	for (size_t i = 0; i < o->ndoms && !rc; i++) {
+		sqlite3_bind_text(st, 1, o->doms[i], -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_ROW)
+			rc = sql_fail(db, o->db, "cannot read domains");
+		else if (!(o->owned[i] = strdup((const char *)
+						sqlite3_column_text(st, 0)))) {
+			errmsg("out of memory");
+			rc = -1;
+		}
+		else
+			o->doms[i] = o->owned[i];
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
 
 /* The --domain arguments as a JSON array of strings, built by SQLite's
  * json_insert() so that no argument is ever spliced into SQL text. */
@@ -317,8 +362,9 @@ static int check_domains(sqlite3 *db, const struct opts *o)
 	sqlite3_bind_text(st, 1, args, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (sqlite3_column_int(st, 1) == 0) {
-			errmsg("%s: no domain '%s' (give a domid or a name from "
-			       "the domain table)", o->db, sqlite3_column_text(st, 0));
+			errmsg("%s: no domain matches '%s' (give a domid, a name "
+			       "from the domain table or a shell glob such as "
+			       "'web-*')", o->db, sqlite3_column_text(st, 0));
 			break;
 		}
 	}
@@ -556,7 +602,7 @@ static int follow(sqlite3 *db, const struct opts *o, int64_t cursor, FILE *f,
 	return 0;
 }
 
-static int run(const struct opts *o)
+static int run(struct opts *o)
 {
 	sqlite3 *db = NULL;
 	struct out out = { 0 };
@@ -566,7 +612,7 @@ static int run(const struct opts *o)
 	/* -o /dev/fd/N names a descriptor we inherited, which the
 	 * database's could otherwise take */
 	if (out_claim_fd(&out, o->output) < 0 || open_db(o->db, &db) < 0 ||
-	    check_domains(db, o) < 0 || out_open(&out, o->output) < 0)
+	    patterns(db, o) < 0 || check_domains(db, o) < 0 || out_open(&out, o->output) < 0)
 		goto done;
 	/* --follow writes only whole steps, the rest as they complete */
 	int64_t to = o->to;
@@ -618,6 +664,9 @@ int main(int argc, char **argv)
 		signal(SIGPIPE, SIG_IGN);
 		rc = run(&o);
 	}
+	for (size_t i = 0; o.owned && i < o.ndoms; i++)
+		free(o.owned[i]);
+	free(o.owned);
 	free(o.doms);
 	return rc;
 }
