@@ -10,15 +10,27 @@
 #include <stddef.h>
 #include <sqlite3.h>
 
+/* ?3 is 1 for UTC, 0 for local time: LOC takes a UTC time to the local
+ * wall clock, UTC takes a wall-clock time back (SQLite's 'localtime' and
+ * 'utc' modifiers, by the C library's zone rules, TZ included); in UTC
+ * both are no-ops. */
+#define LOC "CASE WHEN ?3 THEN '+0 seconds' ELSE 'localtime' END"
+#define UTC "CASE WHEN ?3 THEN '+0 seconds' ELSE 'utc' END"
+
 static const char SQL[] =
 	"SELECT CASE"
 	/* Unix seconds, maybe with a fraction */
 	" WHEN ?1 GLOB '[0-9]*' AND ?1 NOT GLOB '*[^0-9.]*'"
 	"  AND ?1 NOT GLOB '*.*.*' THEN CAST(?1 AS INTEGER)"
 	" WHEN lower(?1) = 'now' THEN ?2"
+	/* midnight on the wall clock: a day of 23 or 25 hours is one */
 	" WHEN lower(?1) IN ('today', 'yesterday')"
-	"  THEN unixepoch(?2, 'unixepoch', 'start of day')"
-	"       - CASE lower(?1) WHEN 'today' THEN 0 ELSE 86400 END"
+	"  THEN unixepoch(?2, 'unixepoch', " LOC ", 'start of day',"
+	"       CASE lower(?1) WHEN 'today' THEN '+0 days' ELSE '-1 days' END, "
+	UTC ")"
+	/* a bare HH:MM or HH:MM:SS is today's, as at(1) and sar -s read it */
+	" WHEN ?1 GLOB '[0-2][0-9]:[0-5][0-9]' OR ?1 GLOB '[0-2][0-9]:[0-5][0-9]:[0-5][0-9]'"
+	"  THEN unixepoch(date(?2, 'unixepoch', " LOC ") || ' ' || ?1, " UTC ")"
 	/* +N or -N and one unit letter, N digits only */
 	" WHEN ?1 GLOB '[-+][0-9]*[smhdw]'"
 	"  AND substr(?1, 2, length(?1) - 2) NOT GLOB '*[^0-9]*'"
@@ -26,7 +38,11 @@ static const char SQL[] =
 	"   * CAST(substr(?1, 2, length(?1) - 2) AS INTEGER)"
 	"   * CASE substr(?1, -1) WHEN 's' THEN 1 WHEN 'm' THEN 60"
 	"      WHEN 'h' THEN 3600 WHEN 'd' THEN 86400 ELSE 604800 END"
-	" ELSE coalesce(unixepoch(?1), unixepoch(?2, 'unixepoch', ?1))"
+	/* a time string: on the wall clock unless it names its zone (Z,
+	 * +02:00), which SQLite's 'utc' then leaves alone; or a modifier
+	 * ('start of month') applied to now on the wall clock */
+	" ELSE coalesce(unixepoch(?1, " UTC "),"
+	"               unixepoch(?2, 'unixepoch', " LOC ", ?1, " UTC "))"
 	" END";
 
 /* CAST clamps a string of 4000 digits to INT64_MAX, which callers would
@@ -37,7 +53,7 @@ static int in_range(int64_t t)
 	return t >= 0 && t <= TIMEARG_MAX;
 }
 
-int timearg_parse(const char *text, int64_t now, int64_t *out)
+int timearg_parse(const char *text, int64_t now, bool utc, int64_t *out)
 {
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
@@ -47,6 +63,7 @@ int timearg_parse(const char *text, int64_t now, int64_t *out)
 	    sqlite3_prepare_v2(db, SQL, -1, &st, NULL) == SQLITE_OK) {
 		sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, now);
+		sqlite3_bind_int(st, 3, utc);
 		if (sqlite3_step(st) == SQLITE_ROW &&
 		    sqlite3_column_type(st, 0) == SQLITE_INTEGER &&
 		    in_range(sqlite3_column_int64(st, 0))) {

@@ -5,18 +5,21 @@
 #ifndef XENMON_TIMEARG_H
 #define XENMON_TIMEARG_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /*
  * TEXT as Unix seconds: Unix seconds (a fraction is dropped), any time
- * string SQLite reads ('2024-05-01 14:00', '2024-05-01T14:00:00Z', UTC),
- * 'now', 'today', 'yesterday', NOW plus or minus an amount ('-2h', '+30m',
- * '-90s', '-1d', '-2w'), or an SQLite modifier applied to NOW ('-90
- * minutes', 'start of month').  0, or -1 when TEXT is none of those or
- * is outside 0 .. TIMEARG_MAX.
+ * string SQLite reads ('2024-05-01 14:00', '2024-05-01T14:00:00Z'), a bare
+ * 'HH:MM' or 'HH:MM:SS' (today's), 'now', 'today', 'yesterday' (their
+ * midnight), NOW plus or minus an amount ('-2h', '+30m', '-90s', '-1d',
+ * '-2w'), or an SQLite modifier applied to NOW ('-90 minutes', 'start of
+ * month').  A time without a zone of its own is on the local wall clock
+ * (TZ, as sar and journalctl read it), or in UTC when UTC is true.  0, or
+ * -1 when TEXT is none of those or is outside 0 .. TIMEARG_MAX.
  */
 #define TIMEARG_MAX INT64_C(32503680000)  /* 3000-01-01 00:00:00 UTC */
 
-int timearg_parse(const char *text, int64_t now, int64_t *out);
+int timearg_parse(const char *text, int64_t now, bool utc, int64_t *out);
 
 #endif

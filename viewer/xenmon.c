@@ -53,7 +53,7 @@ struct opts {
 	const char *notice;      /* said once on the first screen */
 	long duration_s, interval_ms, cpu;
 	long frames;             /* batch mode: tables to print, 0 = no end */
-	bool cpu_given, no_color, batch;
+	bool cpu_given, no_color, batch, utc;
 	bool show[M_COUNT];
 	int64_t from, to;
 };
@@ -155,6 +155,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "time", required_argument, NULL, 't' },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "batch", no_argument, NULL, 'b' },
+		{ "utc", no_argument, NULL, 'u' },
 		{ "count", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "ms_per_sample", required_argument, NULL, O_MSPS },
@@ -181,7 +182,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":lnp:t:i:hVbc:", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":lnp:t:i:hVbc:u", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'l': o->live = true; break;
 		case 'n': o->live = false; break;
@@ -201,6 +202,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 						   "milliseconds (1 to 3600000)", optarg);
 			break;
 		case 'b': o->batch = true; break;
+		case 'u': o->utc = true; break;
 		case 'c':
 			if (parse_long(optarg, 0, LONG_MAX, &o->frames) < 0)
 				return usage_error("--count: '%s' is not a number of "
@@ -247,11 +249,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
 	int64_t now = (int64_t)time(NULL);
-	if (o->from_s && timearg_parse(o->from_s, now, &o->from) < 0)
+	if (o->from_s && timearg_parse(o->from_s, now, o->utc, &o->from) < 0)
 		return usage_error("--from: cannot read '%s' as a time (try Unix "
 				   "seconds, '2024-05-01 14:00', today or -2h)",
 				   o->from_s);
-	if (o->to_s && timearg_parse(o->to_s, now, &o->to) < 0)
+	if (o->to_s && timearg_parse(o->to_s, now, o->utc, &o->to) < 0)
 		return usage_error("--to: cannot read '%s' as a time (try Unix "
 				   "seconds, '2024-05-01 14:00', now or -1h)", o->to_s);
 	if (o->from_s && o->to_s && o->from > o->to)

@@ -67,7 +67,7 @@ static const struct step {
 struct opts {
 	const char *db, *from_s, *to_s, *output;
 	const struct step *step;
-	bool json, follow, quiet;
+	bool json, follow, quiet, utc;
 	const char **doms;        /* --domain arguments, as globs (patterns()) */
 	size_t ndoms;
 	char **owned;             /* the patterns made by patterns() */
@@ -164,6 +164,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "output", required_argument, NULL, 'o' },
 		{ "follow", no_argument, NULL, O_FOLLOW },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "utc", no_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, O_HELP },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -171,7 +172,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:qhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:qhVu", longopts, NULL)) != -1) {
 		switch (c) {
 		case O_DB: o->db = optarg; break;
 		case O_FROM: o->from_s = optarg; break;
@@ -179,6 +180,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case 'o': o->output = optarg; break;
 		case O_FOLLOW: o->follow = true; break;
 		case 'q': o->quiet = true; break;
+		case 'u': o->utc = true; break;
 		case O_STEP:
 			if (!(o->step = find_step(optarg)))
 				return usage_error("--step: '%s' is not one of 1s, 10s, "
@@ -220,12 +222,12 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		o->step = find_step("1h");
 
 	int64_t now = (int64_t)time(NULL);
-	if (timearg_parse(o->from_s, now, &o->from) < 0)
+	if (timearg_parse(o->from_s, now, o->utc, &o->from) < 0)
 		return usage_error("--from: cannot read '%s' as a time (try Unix "
 				   "seconds, '2024-05-01 14:00', today or -2h)",
 				   o->from_s);
 	o->to = INT64_MAX;
-	if (o->to_s && timearg_parse(o->to_s, now, &o->to) < 0)
+	if (o->to_s && timearg_parse(o->to_s, now, o->utc, &o->to) < 0)
 		return usage_error("--to: cannot read '%s' as a time (try Unix "
 				   "seconds, '2024-05-01 14:00', now or -1h)", o->to_s);
 	if (o->from > o->to)
