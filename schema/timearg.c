@@ -7,7 +7,11 @@
  */
 #include "timearg.h"
 
+#include <stdio.h>
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 #include <sqlite3.h>
 
 /* ?3 is 1 for UTC, 0 for local time: LOC takes a UTC time to the local
@@ -74,4 +78,52 @@ int timearg_parse(const char *text, int64_t now, bool utc, int64_t *out)
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 	return rc;
+}
+
+static bool broken_down(int64_t t, bool utc, struct tm *tm)
+{
+	time_t tt = (time_t)t;
+	return utc ? gmtime_r(&tt, tm) != NULL : localtime_r(&tt, tm) != NULL;
+}
+
+void timearg_strftime(char *buf, size_t n, int64_t t, bool utc,
+		      const char *format)
+{
+	struct tm tm;
+	char f[128];
+	/* gmtime_r()'s zone is "GMT"; the tools say UTC */
+	size_t k = 0;
+	for (const char *p = format; *p && k + 4 < sizeof f; p++) {
+		if (utc && p[0] == '%' && p[1] == 'Z') {
+			memcpy(f + k, "UTC", 3);
+			k += 3;
+			p++;
+		} else if (p[0] == '%' && p[1] == '%') {
+			f[k++] = *p++;
+			f[k++] = *p;
+		} else {
+			f[k++] = *p;
+		}
+	}
+	f[k] = 0;
+	if (!broken_down(t, utc, &tm) || !strftime(buf, n, f, &tm))
+		snprintf(buf, n, "%lld", (long long)t);
+}
+
+void timearg_iso(char *buf, size_t n, int64_t t, bool utc)
+{
+	struct tm tm;
+	size_t k;
+	if (!broken_down(t, utc, &tm) ||
+	    !(k = strftime(buf, n, "%Y-%m-%dT%H:%M:%S", &tm))) {
+		snprintf(buf, n, "%lld", (long long)t);
+		return;
+	}
+	/* an offset of 0 is written Z: the same instant as UTC's */
+	long off = utc ? 0 : tm.tm_gmtoff / 60;
+	if (off)
+		snprintf(buf + k, n - k, "%c%02ld:%02ld", off < 0 ? '-' : '+',
+			 labs(off) / 60, labs(off) % 60);
+	else
+		snprintf(buf + k, n - k, "Z");
 }

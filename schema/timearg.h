@@ -6,6 +6,7 @@
 #define XENMON_TIMEARG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /*
@@ -21,5 +22,16 @@
 #define TIMEARG_MAX INT64_C(32503680000)  /* 3000-01-01 00:00:00 UTC */
 
 int timearg_parse(const char *text, int64_t now, bool utc, int64_t *out);
+
+/*
+ * Times shown, on the same clock as they are read: the local wall clock,
+ * or UTC when UTC is true.  timearg_strftime() writes T in strftime()'s
+ * FORMAT (%Z names the zone: CET, UTC); timearg_iso() as ISO 8601 with
+ * the offset (2023-11-15T01:13:20+01:00, or ...Z in UTC), as scripts and
+ * spreadsheets read it.  Both write T's digits if it cannot be shown.
+ */
+void timearg_strftime(char *buf, size_t n, int64_t t, bool utc,
+		      const char *format);
+void timearg_iso(char *buf, size_t n, int64_t t, bool utc);
 
 #endif

@@ -101,8 +101,9 @@ static void usage(FILE *f)
 "  --from TIME, --to TIME\n"
 "                     show (or with -n, log) the seconds from FROM up to,\n"
 "                     not including, TO: Unix seconds, any date SQLite\n"
-"                     reads ('2024-05-01 14:00', UTC), now, today,\n"
-"                     yesterday, or relative: -2h, -30m, -90s, -1d\n"
+"                     reads ('2024-05-01 14:00'), HH:MM (today), now,\n"
+"                     today, yesterday, or relative: -2h, -30m, -90s, -1d\n"
+"  -u, --utc          read and show times in UTC (default: local time, TZ)\n"
 "  -b, --batch        print the figures as plain-text tables, one per\n"
 "                     interval, instead of the screen (as xentop -b)\n"
 "  -c, --count N      with -b: N tables, 0 = until interrupted (default 1)\n"
@@ -756,6 +757,7 @@ int main(int argc, char **argv)
 		.show = { [M_GOTTEN] = true, [M_BLOCKED] = true, [M_WAITED] = true },
 	};
 	int rc = parse_args(argc, argv, &o);
+	text_set_utc(o.utc);
 	if (rc < 0)
 		rc = check_cpu(&o);
 	if (rc >= 0)
