@@ -1,5 +1,6 @@
 #include "writer.h"
 #include "clock.h"
+#include "log.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -62,15 +63,15 @@ static void report_full(struct writer *w, double now)
 	if (!w->o.log)
 		return;
 	if (!w->full)
-		fprintf(w->o.log, "xenbaked: %s; keeping up to %u seconds in "
-			"memory and retrying every second\n",
+		log_msg(w->o.log, LOG_LEVEL_WARNING, "%s; keeping up to %u "
+			"seconds in memory and retrying every second",
 			store_error(w->store), w->o.backlog);
 	else
-		fprintf(w->o.log, "xenbaked: %s: disk still full after %.0f s; "
-			"%u seconds wait in memory, %" PRIu64 " dropped so far\n",
+		log_msg(w->o.log, LOG_LEVEL_WARNING, "%s: disk still full after "
+			"%.0f s; %u seconds wait in memory, %" PRIu64 " dropped "
+			"so far",
 			store_path(w->store), now - w->full_since, w->count,
 			w->st.dropped);
-	fflush(w->o.log);
 	w->last_report = now;
 }
 
@@ -78,11 +79,12 @@ static void report_recovered(struct writer *w, double now)
 {
 	if (!w->o.log)
 		return;
-	fprintf(w->o.log, "xenbaked: %s: writing again after %.0f s of full "
-		"disk; %u seconds from memory follow, %" PRIu64 " were dropped "
-		"(recorded in table gap)\n", store_path(w->store),
-		now - w->full_since, w->count, w->st.dropped);
-	fflush(w->o.log);
+	/* Seconds dropped stay a warning; a wait that lost none is news. */
+	log_msg(w->o.log, w->st.dropped ? LOG_LEVEL_WARNING : LOG_LEVEL_INFO,
+		"%s: writing again after %.0f s of full disk; %u seconds from "
+		"memory follow, %" PRIu64 " were dropped (recorded in table gap)",
+		store_path(w->store), now - w->full_since, w->count,
+		w->st.dropped);
 }
 
 /* Store the dropped ranges; on failure they stay pending for next time. */
@@ -205,9 +207,9 @@ static void abandon(struct writer *w)
 		w->count--;
 	}
 	if (w->o.log && w->full)
-		fprintf(w->o.log, "xenbaked: %s: disk still full at exit: %" PRIu64
-			" seconds held in memory are lost\n", store_path(w->store),
-			w->st.dropped);
+		log_msg(w->o.log, LOG_LEVEL_ERR, "%s: disk still full at exit: "
+			"%" PRIu64 " seconds held in memory are lost",
+			store_path(w->store), w->st.dropped);
 }
 
 static void *run(void *arg)
