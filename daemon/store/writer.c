@@ -1,6 +1,7 @@
 #include "writer.h"
 #include "clock.h"
 #include "log.h"
+#include "notify.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -228,6 +229,11 @@ static void *run(void *arg)
 		bool failed = w->failed;
 		pthread_mutex_unlock(&w->lock);
 		int rc = failed ? -1 : write_current(w);
+		/* A second is in the database (written now or before): the
+		 * service is ready (notify.h). */
+		if (rc == STORE_WRITTEN || rc == STORE_SKIPPED ||
+		    rc == STORE_COMPLETED || rc == STORE_OVERLAP)
+			notify_ready("READY=1\nSTATUS=recording");
 		pthread_mutex_lock(&w->lock);
 		if (rc == STORE_WRITTEN)
 			w->st.written++;

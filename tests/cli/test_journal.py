@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
-"""xenbaked under systemd, without systemd: what the unit relies on, read from
-real runs.
+"""xenbaked under systemd, without systemd: the two things the unit relies on,
+read from real runs.
 
 * Messages the journal can rank: with $JOURNAL_STREAM naming the file
   stderr is (as systemd sets it for a service), every line xenbaked writes
   there starts with its syslog priority, <3> for errors and <4> for
   warnings such as a full disk; without it, or with it naming another
   stream (a shell started from a service), the text is as it always was.
+* Readiness (Type=notify): "READY=1" arrives on $NOTIFY_SOCKET, and only
+  once a second is in the database.
 
 Output is TAP.  The full-disk case mounts a 2 MiB tmpfs (root; CI runs as
 root).
@@ -16,9 +18,12 @@ root).
 import argparse
 import os
 import re
+import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'lib'))
@@ -100,6 +105,57 @@ def messages(tap, bake, tmp, trace):
                'full disk without the journal: no prefix', plain)
 
 
+def readiness(tap, bake, tmp, trace):
+    """READY=1 only once a second is stored: the trace is fed in two
+    halves with a pause between; when READY comes the database has rows."""
+    sock_path = os.path.join(tmp, 'notify')
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    s.bind(sock_path)
+    s.settimeout(120)
+    db = os.path.join(tmp, 'ready.db')
+    env = dict(os.environ, NOTIFY_SOCKET=sock_path)
+    p = subprocess.Popen([bake, '--input', '-', '--db', db, '--cpu-mhz', '2400',
+                          '--start-time', str(START), '--quiet'],
+                         stdin=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    data = open(trace, 'rb').read()
+    # The head only: too little for a whole second of every CPU.
+    p.stdin.write(data[:4096])
+    p.stdin.flush()
+    s.settimeout(2)
+    try:
+        early = s.recv(4096)
+    except socket.timeout:
+        early = None
+    tap.ok(early is None, 'no READY before a second is stored', repr(early))
+    p.stdin.write(data[4096:len(data) // 2])
+    p.stdin.flush()
+    s.settimeout(120)
+    try:
+        msg = s.recv(4096).decode()
+    except socket.timeout:
+        msg = ''
+    rows = 0
+    if os.path.exists(db):
+        c = sqlite3.connect('file:%s?mode=ro' % db, uri=True)
+        rows = c.execute('SELECT count(*) FROM domain_1s').fetchone()[0]
+        c.close()
+    tap.ok('READY=1' in msg.split('\n') and rows > 0,
+           'READY=1 on $NOTIFY_SOCKET, with a second in the database',
+           'message %r, %d rows' % (msg, rows))
+    p.stdin.write(data[len(data) // 2:])
+    p.stdin.close()
+    err = p.stderr.read().decode()
+    rc = p.wait(timeout=300)
+    s.settimeout(1)
+    try:
+        again = s.recv(4096)
+    except socket.timeout:
+        again = None
+    tap.ok(rc == 0 and again is None, 'READY sent once, the run ends well',
+           'exit %d, again %r: %s' % (rc, again, err))
+    s.close()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--sim', required=True)
@@ -112,6 +168,7 @@ def main():
                         '--seconds', '60', '--seed', '2', '-o', trace],
                        check=True, capture_output=True)
         messages(tap, a.bake, tmp, trace)
+        readiness(tap, a.bake, tmp, trace)
     return tap.done()
 
 
