@@ -82,6 +82,10 @@ static int need_root(struct live *l)
 static int take_lock(struct live *l)
 {
 	const char *path = files_lock_path();
+	int rc = files_lock_dir(path);
+	if (rc < 0)
+		return pipeline_fail(l->err, "%s: cannot create its directory: %s",
+				     path, strerror(-rc));
 	l->lock_fd = files_lock_open(path, true);
 	if (l->lock_fd < 0)
 		return pipeline_fail(l->err, "%s: cannot open the lock file: %s",
@@ -89,6 +93,11 @@ static int take_lock(struct live *l)
 	if (flock(l->lock_fd, LOCK_EX | LOCK_NB) < 0)
 		return pipeline_fail(l->err, "another xenbaked is already "
 				     "recording this host (it holds %s)", path);
+	/* An older xenbaked, still running from before an upgrade. */
+	const char *old = files_lock_legacy_path();
+	if (old && files_lock_held(old) == 1)
+		return pipeline_fail(l->err, "another xenbaked is already "
+				     "recording this host (it holds %s)", old);
 	char pid[32];
 	int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
 	if (ftruncate(l->lock_fd, 0) < 0 || write(l->lock_fd, pid, (size_t)n) < 0)

@@ -66,6 +66,16 @@ def main():
                     got + r.stderr))
     holder.close()
 
+    # An older xenbaked, running since before an upgrade, holds the lock
+    # where it kept it (/run/xenbaked.lock; here a file of the test's).
+    old = tmp + '/old.lock'
+    holder = open(old, 'w')
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    r, got = run_log_mode(dict(env, XENMON_LOCK_LEGACY=old))
+    results.append(('an older xenbaked holding the old lock is left alone', got == '',
+                    got + r.stderr))
+    holder.close()
+
     r, got = run_log_mode(dict(env, XENMON_XEN_CAPS=tmp + '/none'))
     results.append(('not on Xen: nothing started', got == '', got))
 
