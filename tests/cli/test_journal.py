@@ -105,13 +105,21 @@ def messages(tap, bake, tmp, trace):
                'full disk without the journal: no prefix', plain)
 
 
+def receive(s, timeout):
+    """A datagram from S within TIMEOUT seconds, or None."""
+    s.settimeout(timeout)
+    try:
+        return s.recv(4096)
+    except socket.timeout:
+        return None
+
+
 def readiness(tap, bake, tmp, trace):
     """READY=1 only once a second is stored: the trace is fed in two
     halves with a pause between; when READY comes the database has rows."""
     sock_path = os.path.join(tmp, 'notify')
     s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     s.bind(sock_path)
-    s.settimeout(120)
     db = os.path.join(tmp, 'ready.db')
     env = dict(os.environ, NOTIFY_SOCKET=sock_path)
     p = subprocess.Popen([bake, '--input', '-', '--db', db, '--cpu-mhz', '2400',
@@ -121,19 +129,11 @@ def readiness(tap, bake, tmp, trace):
     # The head only: too little for a whole second of every CPU.
     p.stdin.write(data[:4096])
     p.stdin.flush()
-    s.settimeout(2)
-    try:
-        early = s.recv(4096)
-    except socket.timeout:
-        early = None
+    early = receive(s, 2)
     tap.ok(early is None, 'no READY before a second is stored', repr(early))
     p.stdin.write(data[4096:len(data) // 2])
     p.stdin.flush()
-    s.settimeout(120)
-    try:
-        msg = s.recv(4096).decode()
-    except socket.timeout:
-        msg = ''
+    msg = (receive(s, 120) or b'').decode()
     rows = 0
     if os.path.exists(db):
         c = sqlite3.connect('file:%s?mode=ro' % db, uri=True)
@@ -146,11 +146,7 @@ def readiness(tap, bake, tmp, trace):
     p.stdin.close()
     err = p.stderr.read().decode()
     rc = p.wait(timeout=300)
-    s.settimeout(1)
-    try:
-        again = s.recv(4096)
-    except socket.timeout:
-        again = None
+    again = receive(s, 1)
     tap.ok(rc == 0 and again is None, 'READY sent once, the run ends well',
            'exit %d, again %r: %s' % (rc, again, err))
     s.close()
