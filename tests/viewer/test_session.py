@@ -87,14 +87,15 @@ def main():
         caps, lock, fake, xenmon, db)
     subprocess.run(['tmux', '-L', sock, 'new-session', '-d', '-x', '100', '-y', '24', cmd])
     seen = ''
-    for _ in range(60):
+    # Generous: on a loaded machine the viewer's first screen took over 6 s.
+    for _ in range(300):
         seen = subprocess.run(['tmux', '-L', sock, 'capture-pane', '-p'],
                               capture_output=True, text=True).stdout
         if 'started' in seen:
             break
         time.sleep(0.1)
     subprocess.run(['tmux', '-L', sock, 'send-keys', 'q'])
-    for _ in range(50):
+    for _ in range(300):
         if os.path.exists(log) and 'stopped' in open(log).read():
             break
         time.sleep(0.1)
