@@ -18,15 +18,14 @@
 #include <time.h>
 
 #include "clock.h"
+#include "log.h"
 #include "peak_rss.h"
 
 int pipeline_fail(FILE *err, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(err, "xenbaked: ");
-	vfprintf(err, fmt, ap);
-	fprintf(err, "\n");
+	log_vmsg(err, LOG_LEVEL_ERR, fmt, ap);
 	va_end(ap);
 	return -1;
 }
