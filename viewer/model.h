@@ -64,6 +64,12 @@ struct model {
 	int ncpus;                /* CPUs of the host */
 	int64_t t_oldest, t_newest; /* data in the database */
 	int64_t t_live;           /* the last complete second (query.c) */
+	/* Following the newest second: how long ago it ended, when that is
+	 * longer than a recorder takes to store one (0: fresh), and whether
+	 * a recorder holds the lock (1), none does (0), or we cannot tell
+	 * (-1).  Set by the program, which knows the clock and the lock. */
+	int64_t stale_s;
+	int recorder;
 	struct win_info win[WIN_COUNT];
 	struct dom_row *rows;
 	size_t nrows, cap;

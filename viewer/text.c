@@ -190,10 +190,37 @@ static double busy_pct(const struct model *m, int win)
 	return model_pct(&m->win[win], ns);
 }
 
+/* An age as its largest unit: 40s, 12m, 5h, 3d, 2y. */
+static void age_text(char *b, size_t n, int64_t s)
+{
+	static const struct { int64_t s; char unit; } U[] = {
+		{ 365 * 86400, 'y' }, { 86400, 'd' }, { 3600, 'h' }, { 60, 'm' },
+	};
+	for (size_t i = 0; i < sizeof U / sizeof U[0]; i++)
+		if (s >= 2 * U[i].s) {
+			snprintf(b, n, "%lld%c", (long long)(s / U[i].s), U[i].unit);
+			return;
+		}
+	snprintf(b, n, "%llds", (long long)s);
+}
+
+/* LIVE, or what keeps the newest second from being live: no recorder,
+ * or one that stores nothing. */
+static const char *live_state(char *b, size_t n, const struct model *m)
+{
+	char age[24];
+	if (!m->stale_s)
+		return "LIVE";
+	age_text(age, sizeof age, m->stale_s);
+	snprintf(b, n, "%s, last data %s ago:", m->recorder == 0 ?
+		 "NOT RECORDING" : m->recorder > 0 ? "STALLED" : "STALE", age);
+	return b;
+}
+
 void text_title(char *b, size_t n, const struct model *m, bool live,
 		enum sort_key sort, bool desc)
 {
-	char when[48], which[48];
+	char when[48], which[48], state[64];
 
 	text_time(when, sizeof when, m->win[WIN_SHORT].t_last,
 		 "%Y-%m-%d %H:%M:%S %Z");
@@ -202,8 +229,8 @@ void text_title(char *b, size_t n, const struct model *m, bool live,
 	else
 		snprintf(which, sizeof which, "CPU %d of %d", m->cpu, m->ncpus);
 	snprintf(b, n, " %s | %s %s | sort %s%s", which,
-		 live ? "LIVE" : "HISTORY", when, model_sort_name(sort),
-		 desc ? " desc" : "");
+		 live ? live_state(state, sizeof state, m) : "HISTORY", when,
+		 model_sort_name(sort), desc ? " desc" : "");
 }
 
 void text_window_title(char *b, size_t n, const struct model *m, int win,
