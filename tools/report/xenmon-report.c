@@ -17,7 +17,7 @@
  * and the gaps are computed from them in the browser, so that they are
  * defined once, beside the charts that show them.
  *
- * This file parses the arguments, reads the two facts the rows do not
+ * This file finds the export (find_export()), parses the arguments, reads the two facts the rows do not
  * carry (how many physical CPUs the host has, and the range actually
  * read), and writes the file: a regular file whole or not at all (a
  * temporary file renamed over it).
@@ -488,6 +488,31 @@ static int output(const struct opts *o, int ncpus, const struct buf *rows)
 	return rc;
 }
 
+/*
+ * The xenmon-export to run: the one beside this program (installed
+ * together, wherever the prefix put them), the build tree's (tools/report
+ * beside tools/export), else the configured bindir's.  Never a PATH
+ * search: the report must not pick up another version by accident.
+ */
+static const char *find_export(char *buf, size_t len)
+{
+	static const char *const rel[] = { "xenmon-export", "../export/xenmon-export" };
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		char *slash = strrchr(self, '/');
+		if (slash)
+			slash[1] = '\0';
+		for (size_t i = 0; slash && i < sizeof rel / sizeof rel[0]; i++) {
+			snprintf(buf, len, "%s%s", self, rel[i]);
+			if (access(buf, X_OK) == 0)
+				return buf;
+		}
+	}
+	return REPORT_EXPORT;
+}
+
 static int run(const struct opts *o)
 {
 	struct buf rows = { 0 };
@@ -505,13 +530,10 @@ static int run(const struct opts *o)
 
 int main(int argc, char **argv)
 {
+	char exe[4200];
 	struct opts o = { .db = SCHEMA_DEFAULT_DB, .sort = "p95",
-			  .chartjs = REPORT_CHARTJS, .export = REPORT_EXPORT };
-#ifdef XENMON_TEST_HOOKS
-	/* the tests run the export of the build tree, not an installed one */
-	if (getenv("XENMON_EXPORT"))
-		o.export = getenv("XENMON_EXPORT");
-#endif
+			  .chartjs = REPORT_CHARTJS,
+			  .export = find_export(exe, sizeof exe) };
 	if (!(o.doms = calloc((size_t)argc, sizeof *o.doms))) {
 		errmsg("out of memory");
 		return 1;
