@@ -471,8 +471,10 @@ static int output(const struct opts *o, int ncpus, const struct buf *rows)
 	int rc = -1;
 	if (!f)
 		errmsg("%s: %s", o->output, strerror(errno));
-	else if (write_report(f, o, ncpus, rows) == 0 && fchmod(fd, 0644) == 0 &&
-		 fflush(f) == 0 && !ferror(f) && rename(tmp, o->output) == 0)
+	else if (write_report(f, o, ncpus, rows) < 0)
+		;   /* said */
+	else if (fchmod(fd, 0644) == 0 && fflush(f) == 0 && !ferror(f) &&
+		 rename(tmp, o->output) == 0)
 		rc = 0;
 	else
 		errmsg("%s: cannot write: %s", o->output, strerror(errno));
