@@ -114,8 +114,8 @@ class Dom(HTMLParser):
             self.row[self.cell] = self.row.get(self.cell, '') + data
 
 
-def load(tmp, html):
-    out, err = chromium(tmp, '--dump-dom', 'file://' + html + '#check')
+def load(tmp, html, check=True):
+    out, err = chromium(tmp, '--dump-dom', 'file://' + html + ('#check' if check else ''))
     d = Dom()
     d.feed(out)
     return d, err
@@ -257,6 +257,12 @@ def test_page(tmp, db):
            all(near(num(h['used']), used[int(h['data-t'])]) for h in d.headroom),
            'the steps of least headroom are those the export adds up to the most',
            '%s\n%s' % (d.headroom, top))
+
+    plain, err = load(tmp, html, check=False)
+    tap.ok(plain.root.get('data-ready') == '1' and 'data-error' not in plain.root and
+           int(plain.root.get('data-charts', 0)) >= 1 + 2 * min(6, len(doms)),
+           'as a reader opens it (charts drawn as they are scrolled to): ready, no error',
+           '%r\n%s' % (plain.root, err[-1000:]))
 
     png = os.path.join(tmp, 'r.png')
     chromium(tmp, '--window-size=1300,1500', '--screenshot=' + png, 'file://' + html)
