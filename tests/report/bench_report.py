@@ -6,8 +6,9 @@
 tests/history's benchmark host (16 CPUs, 50 domains; one day of seconds
 and 30 days of roll-ups, built by bench_history), reported over 30 days
 at one-hour steps: the time to make the file, its size, and the time
-headless Chromium takes from navigation to the page's last chart (the
-page's own performance.now(), written into the DOM as data-render-ms).
+headless Chromium takes from navigation to the first screen's charts
+drawn (the page's own performance.now(), written into the DOM as
+data-render-ms; the others are drawn as they are scrolled near).
 A figure, not an assertion: the machine may be busy.
 """
 import os
@@ -59,7 +60,7 @@ try:
         root = root.group(0) if root else ''
         ms = re.search(r'data-render-ms="(\d+)"', root)
         ok = 'data-ready="1"' in root and 'data-error' not in root
-        print('report      render %d: %s ms in the page (navigation to last chart), '
+        print('report      render %d: %s ms in the page (navigation to the first screen's charts drawn), '
               '%.1f s for chromium from start to exit%s'
               % (run_no, ms.group(1) if ms else '?', wall, '' if ok else ', NOT READY'))
         if not ok:
