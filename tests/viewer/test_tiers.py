@@ -5,13 +5,13 @@ with ragged ends, for the whole host and one CPU, shows the same figures
 as over the seconds alone; where seconds were pruned it widens the range
 to whole minutes and says so; and the per-CPU roll-ups (schema 8) hold
 exactly the sums of their seconds, written as the daemon stores seconds
-and back-filled for a database of schema 7.  Output is TAP.
+and back-filled for a database of the release before.  Output is TAP.
 
 The oracle "over the seconds alone" is the same database with meta
 'history_backfill' set: the viewer then trusts no roll-up.  A copy whose
 roll-up rows are poisoned shows that the roll-ups were really read.
 
-    test_tiers.py XENMON XENBAKED XENMON_SIM
+    test_tiers.py XENMON XENBAKED XENMON_SIM SCHEMA_DIR
 """
 import os
 import shutil
@@ -19,6 +19,8 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+
+APP_ID = 0x58656e4d
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from vtest import DbSums, Tap, Tmux, check_windows, metric_rows  # noqa: E402
@@ -70,8 +72,32 @@ def rollups_exact(con, grain, table_):
     return bad
 
 
+def before_cpu_rollups(schema, src, path):
+    """A database of the schema before the per-CPU roll-ups (the migrations
+    sorted before *_cpu_rollups.sql, as a release made it), holding SRC's
+    rows of its tables."""
+    files = sorted(f for f in os.listdir(schema) if f.endswith('.sql'))
+    mine = [i for i, f in enumerate(files) if f.endswith('_cpu_rollups.sql')][0]
+    con = sqlite3.connect(path, isolation_level=None)
+    con.executescript('BEGIN;' + ''.join(open(os.path.join(schema, f)).read()
+                                         for f in files[:mine]) + 'COMMIT;')
+    con.execute('PRAGMA application_id=%d' % APP_ID)
+    con.execute('PRAGMA user_version=%d' % mine)
+    con.execute("ATTACH 'file:%s?mode=ro' AS src" % src)
+    con.execute('BEGIN')
+    for (t,) in con.execute("SELECT name FROM sqlite_schema WHERE type = 'table'"
+                            " AND name NOT LIKE 'sqlite%'").fetchall():
+        cols = ', '.join(r[1] for r in con.execute('PRAGMA main.table_info(%s)' % t))
+        con.execute('INSERT INTO main.%s (%s) SELECT %s FROM src.%s' % (t, cols, cols, t))
+    con.execute("DELETE FROM main.meta WHERE key LIKE 'cpu_rollup%'")
+    con.execute('COMMIT')
+    con.execute('DETACH src')
+    con.close()
+    return path
+
+
 def main():
-    xenmon, bake, sim = sys.argv[1:4]
+    xenmon, bake, sim, schema = sys.argv[1:5]
     tap = Tap()
     tmp = tempfile.mkdtemp(prefix='xenmon-tiers-')
     tm = Tmux('tiers')
@@ -170,11 +196,9 @@ def main():
                       0, 'screen, a minute back ([), CPU 0', least=6)
         tm.keys('q')
 
-        # schema 7 -> 8: the per-CPU roll-ups back-filled from the seconds
-        v7 = copy(db, tmp + '/v7.db', 'DROP TABLE sample_cpu_1m',
-                  'DROP TABLE sample_cpu_1h',
-                  "DELETE FROM meta WHERE key LIKE 'cpu_rollup%'",
-                  'PRAGMA user_version=7')
+        # a database of the release before: the per-CPU roll-ups
+        # back-filled from the seconds when xenbaked first opens it
+        v7 = before_cpu_rollups(schema, db, tmp + '/v7.db')
         subprocess.run(bake_argv[:4] + [v7] + bake_argv[5:], check=True,
                        capture_output=True)
         con = sqlite3.connect('file:%s?mode=ro' % v7, uri=True)
@@ -182,12 +206,12 @@ def main():
                            "'cpu_rollup_backfill%'").fetchone()[0]
         for grain, t in ((60, 'sample_cpu_1m'), (3600, 'sample_cpu_1h')):
             bad = rollups_exact(con, grain, t)
-            tap.ok(not bad and not left, 'migrated from schema 7: %s back-filled '
+            tap.ok(not bad and not left, 'migrated: %s back-filled '
                    'with the sums of its seconds' % t, repr(bad[:5]))
         con.close()
         rc, out, err = table(xenmon, v7, H - 3600, S + 650, 1)
         rc2, want, err2 = table(xenmon, secs, H - 3600, S + 650, 1)
-        tap.ok(rc == 0 and out == want, 'migrated from schema 7: CPU 1 over a '
+        tap.ok(rc == 0 and out == want, 'migrated: CPU 1 over a '
                'whole hour as from the seconds', err + out + '\n---\n' + want)
     finally:
         tm.kill()
