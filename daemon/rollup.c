@@ -40,11 +40,15 @@
  *
  *  - The per-CPU roll-ups (sample_cpu_1m and _1h, per CPU and domain, sums
  *    only: 008_cpu_rollups.sql) follow the hours' watermark, not the
- *    seconds: when the hours catch up, the seconds since the watermark are
- *    read back from sample_1s into their minutes (one range statement a
- *    minute, so the writer's second is not twice as long), and those
- *    minutes into their hours.  A second stored below the watermark goes
- *    into both at once, from sample_1s.
+ *    seconds: an upsert per (CPU, domain) every second would double the
+ *    writer's rows.  The seconds since the watermark are summed in memory
+ *    per (CPU, domain) as they are stored, and when the hours catch up the
+ *    sums go into their minute, and the minute into its hour.  Anything
+ *    else (a second rolled back or rewritten, a minute whose seconds did
+ *    not all pass here, a close) drops the sums and reads the seconds back
+ *    from sample_1s instead (reading them every minute cost a replay a
+ *    fifth more CPU).  A second stored below the watermark goes into both
+ *    tables at once, from sample_1s.
  *
  * The tests check every path against the simulator's truth.
  */
@@ -81,8 +85,22 @@ struct dom_sum {
 	METRICS_SAMPLE(DOM_FIELD)
 };
 
+/* One (CPU, domain)'s seconds of the minute gathered in memory. */
+struct cpu_dom_sum {
+	uint32_t key;             /* cpu << 16 | domid: the samples' order */
+	uint32_t seconds;
+	struct dom_sum s;
+};
+
 struct rollup {
 	sqlite3 *db;
+	/* The seconds since the watermark, of minute acc_minute, when
+	 * acc_ok: every one stored since the watermark is in them. */
+	struct cpu_dom_sum *acc;
+	size_t nacc, acc_cap;
+	int64_t acc_minute;
+	bool acc_ok;
+	sqlite3_stmt *acc_flush;
 	sqlite3_stmt *st[R_COUNT];      /* ranges, in SQL */
 	sqlite3_stmt *one[R_COUNT];     /* one second, from memory */
 	sqlite3_stmt *hour_sample, *hour_cpu, *hour_scpu; /* minutes to hours */
@@ -223,6 +241,12 @@ static const char HOUR_CPU_FROM_MINUTES_SQL[] =
 	" SELECT t - t % 3600, cpu, seconds" METRICS_CPU(METRICS_COLUMN) " FROM cpu_1m WHERE t >= ?1 AND t < ?2"
 	ADD_CPU;
 
+/* One (CPU, domain)'s sums of the minute ?1, from memory. */
+static const char SCPU_ONE_SQL[] =
+	"INSERT INTO sample_cpu_1m (" SCPU_COLUMNS ")"
+	" VALUES (?1, ?2, ?3, ?4" METRICS_SAMPLE(METRICS_PARAM) ")"
+	ADD_SCPU;
+
 static const char HOUR_SCPU_FROM_MINUTES_SQL[] =
 	"INSERT INTO sample_cpu_1h (" SCPU_COLUMNS ")"
 	" SELECT t - t % 3600, cpu, domid, seconds" METRICS_SAMPLE(METRICS_COLUMN)
@@ -311,7 +335,9 @@ struct rollup *rollup_new(sqlite3 *db)
 			       NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(db, HOUR_SCPU_FROM_MINUTES_SQL, -1,
 			       SQLITE_PREPARE_PERSISTENT, &r->hour_scpu,
-			       NULL) != SQLITE_OK) {
+			       NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(db, SCPU_ONE_SQL, -1, SQLITE_PREPARE_PERSISTENT,
+			       &r->acc_flush, NULL) != SQLITE_OK) {
 		rollup_free(r);
 		return NULL;
 	}
@@ -329,6 +355,8 @@ void rollup_free(struct rollup *r)
 	sqlite3_finalize(r->hour_sample);
 	sqlite3_finalize(r->hour_cpu);
 	sqlite3_finalize(r->hour_scpu);
+	sqlite3_finalize(r->acc_flush);
+	free(r->acc);
 	free(r->sums);
 	free(r);
 }
@@ -493,6 +521,95 @@ static int add_cpus(sqlite3_stmt *st, const struct second *sec)
 	return 0;
 }
 
+/* The per-CPU sums are dropped: the seconds will be read back. */
+static void acc_drop(struct rollup *r)
+{
+	r->nacc = 0;
+	r->acc_ok = false;
+}
+
+/* The watermark moves on: nothing is stored after it yet. */
+static void acc_restart(struct rollup *r)
+{
+	r->nacc = 0;
+	r->acc_ok = true;
+	r->acc_minute = INT64_MIN;
+}
+
+/* The sums of KEY, found at or after *J (the samples come in key order)
+ * or made there; NULL out of memory. */
+static struct cpu_dom_sum *acc_slot(struct rollup *r, uint32_t key, size_t *j)
+{
+	while (*j < r->nacc && r->acc[*j].key < key)
+		(*j)++;
+	if (*j < r->nacc && r->acc[*j].key == key)
+		return &r->acc[*j];
+	if (r->nacc == r->acc_cap) {
+		size_t cap = r->acc_cap ? 2 * r->acc_cap : 256;
+		struct cpu_dom_sum *p = realloc(r->acc, cap * sizeof *p);
+		if (!p)
+			return NULL;
+		r->acc = p;
+		r->acc_cap = cap;
+	}
+	memmove(&r->acc[*j + 1], &r->acc[*j], (r->nacc - *j) * sizeof *r->acc);
+	r->nacc++;
+	struct cpu_dom_sum *c = &r->acc[*j];
+	memset(c, 0, sizeof *c);
+	c->key = key;
+	c->s.domid = (uint16_t)(key & 0xffff);
+	return c;
+}
+
+/* SEC, stored after the watermark, into the per-CPU sums of its minute;
+ * a second of another minute (the end of the last one was never stored)
+ * drops them. */
+static void acc_add(struct rollup *r, const struct second *sec)
+{
+	int64_t minute = sec->t - sec->t % 60;
+	if (r->acc_ok && r->acc_minute == INT64_MIN)
+		r->acc_minute = minute;
+	if (!r->acc_ok || minute != r->acc_minute) {
+		acc_drop(r);
+		return;
+	}
+	size_t j = 0;
+	for (size_t i = 0; i < sec->nsamples; i++) {
+		const struct sample_row *x = &sec->samples[i];
+		struct cpu_dom_sum *c = acc_slot(r, (uint32_t)x->cpu << 16 |
+						 x->domid, &j);
+		if (!c) {
+			acc_drop(r);
+			return;
+		}
+		struct dom_sum *d = &c->s;
+		METRICS_SAMPLE(SUM_INTO)
+		d->bounded |= x->alloc_n > 0;
+		c->seconds++;
+	}
+}
+
+/* The per-CPU sums into their minute: 1, or 0 when they were dropped (the
+ * seconds are to be read back), -1 on error. */
+static int acc_flush(struct rollup *r)
+{
+	sqlite3_stmt *st = r->acc_flush;
+	if (!r->acc_ok)
+		return 0;
+	for (size_t i = 0; i < r->nacc; i++) {
+		const struct dom_sum *d = &r->acc[i].s;
+		int k = 4;
+		sqlite3_bind_int64(st, 1, r->acc_minute);
+		sqlite3_bind_int64(st, 2, r->acc[i].key >> 16);
+		sqlite3_bind_int64(st, 3, d->domid);
+		sqlite3_bind_int64(st, 4, r->acc[i].seconds);
+		METRICS_SAMPLE(BIND_DOM)
+		if (step_one(st) < 0)
+			return -1;
+	}
+	return 1;
+}
+
 /* Add SEC to the tables of GRAIN seconds. */
 static int add_second(struct rollup *r, const struct second *sec,
 		      const struct dom_sum *sums, size_t n, int grain)
@@ -519,9 +636,12 @@ static int step_range(sqlite3_stmt *st, int64_t from_t, int64_t to_t)
  * so its part after FROM_T is read from the seconds. */
 static int hours_from_minutes(struct rollup *r, int64_t from_t, int64_t to_t)
 {
-	/* The per-CPU minutes hold the seconds before FROM_T alone. */
-	if (roll(r, from_t, to_t, BIT(R_SCPU_1M)) < 0)
+	/* The per-CPU minutes hold the seconds before FROM_T alone: those
+	 * from FROM_T on are in memory, or read back. */
+	int rc = acc_flush(r);
+	if (rc < 0 || (rc == 0 && roll(r, from_t, to_t, BIT(R_SCPU_1M)) < 0))
 		return -1;
+	acc_restart(r);
 	if (from_t % 60) {
 		int64_t cut = from_t - from_t % 60 + 60;
 		if (roll(r, from_t, cut < to_t ? cut : to_t, HOURS) < 0)
@@ -548,6 +668,7 @@ int rollup_second(struct rollup *r, const struct second *sec)
 	if (t < r->hours_upto)
 		return add_second(r, sec, r->sums, (size_t)n, 3600) < 0 ? -1 :
 		       roll(r, t, t + 1, PER_CPU);
+	acc_add(r, sec);
 	if ((t + 1) % 60 != 0)
 		return 0;
 	if (hours_from_minutes(r, r->hours_upto, t + 1) < 0)
@@ -602,6 +723,7 @@ void rollup_committed(struct rollup *r)
 
 void rollup_rolled_back(struct rollup *r)
 {
+	acc_drop(r);
 	r->hours_upto = r->upto_committed;
 }
 
@@ -733,6 +855,7 @@ int rollup_can_redo(struct rollup *r, int64_t t)
 
 int rollup_redo(struct rollup *r, int64_t t)
 {
+	acc_drop(r);
 	int64_t m = t - t % 60, h = t - t % 3600;
 	/* The per-CPU minute holds its seconds before the watermark. */
 	int64_t m_end = r->hours_upto < m + 60 ? r->hours_upto : m + 60;
