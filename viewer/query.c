@@ -28,8 +28,9 @@
  * and hour roll-ups where they hold it whole (plan.c), the rest and the
  * sparkline's seconds from the seconds.  The roll-ups' rows are sums of
  * their seconds, so the sums are the same; what they do not keep is each
- * second's lost records (the window's min and max per second are then
- * unknown, and said so) and each second's observed time: the host's is
+ * second's lost records (the window's min and max per second are read back
+ * from the seconds of the few rows that lost some, else said unknown) and
+ * each second's observed time: the host's is
  * the mean over its CPUs of their observed time, which for a second whose
  * CPUs' times do not divide evenly differs by a nanosecond.  The per-CPU
  * view reads sample_cpu_1m/_1h (008_cpu_rollups.sql), one seek per row of
@@ -169,12 +170,13 @@ static int prepare_seconds(struct query *q)
 	return prepare(q, sql, &q->seconds);
 }
 
+/* A table, or a view over a more compact layout. */
 static bool has_table(sqlite3 *db, const char *name)
 {
 	sqlite3_stmt *st;
 	bool has = false;
 	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_schema WHERE"
-			       " type = 'table' AND name = ?1", -1, &st,
+			       " type IN ('table', 'view') AND name = ?1", -1, &st,
 			       NULL) == SQLITE_OK) {
 		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 		has = sqlite3_step(st) == SQLITE_ROW;

@@ -41,15 +41,22 @@ static double now_ms(clockid_t clk)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-static int build(const char *path, long seconds, int domains, int cpus)
+/* A new database at PATH, or NULL (said). */
+static sqlite3 *fresh_db(const char *path)
 {
 	char err[512];
 	unlink(path);
 	sqlite3 *db = schema_open_rw(path, err, sizeof err);
-	if (!db) {
+	if (!db)
 		fprintf(stderr, "bench_viewer: %s\n", err);
+	return db;
+}
+
+static int build(const char *path, long seconds, int domains, int cpus)
+{
+	sqlite3 *db = fresh_db(path);
+	if (!db)
 		return -1;
-	}
 	sqlite3_stmt *c, *s;
 	sqlite3_exec(db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; BEGIN",
 		     NULL, NULL, NULL);
@@ -161,7 +168,7 @@ static int fill_seconds(sqlite3 *db, int64_t from, int64_t to)
 			if (step1(c) < 0)
 				goto out;
 		}
-		for (int d = 0; d <= R_DOMS * 2; d++) {
+		for (int d = 0; d < R_DOMS * 2; d++) {
 			int dom = d / 2 + 1, v = d % 2;
 			int64_t h = (t * 2654435761LL + dom * 40503 + v * 977) % 1000003;
 			int64_t cpu = (2 * dom + v + t / 600) % R_CPUS;
@@ -169,8 +176,6 @@ static int fill_seconds(sqlite3 *db, int64_t from, int64_t to)
 					   (h % 500) * 1000000, (h % 37) * 100000,
 					   (1000 - h % 500) * 900000,
 					   30000000 * (1 + h % 40), h % 2, h % 100 };
-			if (d == R_DOMS * 2)
-				continue;
 			for (int k = 0; k < 10; k++)
 				sqlite3_bind_int64(s, k + 1, vals[k]);
 			if (step1(s) < 0)
@@ -218,7 +223,10 @@ static int copy_steps(sqlite3 *db, const char *table, int64_t grain,
 	return cols[0] ? exec1(db, sql) : -1;
 }
 
-static int64_t floor_to(int64_t t, int64_t g) { return t - t % g; }
+static int64_t floor_to(int64_t t, int64_t g)
+{
+	return t - t % g;
+}
 
 static double file_mb(const char *path)
 {
@@ -231,13 +239,9 @@ static int build_ranges(const char *path)
 {
 	static const char *const HOURS[] = { "sample_1h", "cpu_1h", "sample_cpu_1h" };
 	static const char *const MINUTES[] = { "sample_1m", "cpu_1m", "sample_cpu_1m" };
-	char err[512];
-	unlink(path);
-	sqlite3 *db = schema_open_rw(path, err, sizeof err);
-	if (!db) {
-		fprintf(stderr, "bench_viewer: %s\n", err);
+	sqlite3 *db = fresh_db(path);
+	if (!db)
 		return -1;
-	}
 	int rc = exec1(db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; BEGIN");
 	/* the last hour and a bit, and each range's first seconds */
 	rc = rc ? rc : fill_seconds(db, R_H - 3600, R_END);
