@@ -87,7 +87,7 @@ struct dom_sum {
 
 /* One (CPU, domain)'s seconds of the minute gathered in memory. */
 struct cpu_dom_sum {
-	uint32_t key;             /* cpu << 16 | domid: the samples' order */
+	uint32_t key;             /* cpu << 16 | domid */
 	uint32_t seconds;
 	struct dom_sum s;
 };
@@ -98,6 +98,8 @@ struct rollup {
 	 * acc_ok: every one stored since the watermark is in them. */
 	struct cpu_dom_sum *acc;
 	size_t nacc, acc_cap;
+	uint32_t *acc_index;            /* open addressing: key -> acc + 1 */
+	size_t index_cap;               /* a power of two, >= 2 * acc_cap */
 	int64_t acc_minute;
 	bool acc_ok;
 	sqlite3_stmt *acc_flush;
@@ -357,6 +359,7 @@ void rollup_free(struct rollup *r)
 	sqlite3_finalize(r->hour_scpu);
 	sqlite3_finalize(r->acc_flush);
 	free(r->acc);
+	free(r->acc_index);
 	free(r->sums);
 	free(r);
 }
@@ -521,40 +524,72 @@ static int add_cpus(sqlite3_stmt *st, const struct second *sec)
 	return 0;
 }
 
+static void acc_empty(struct rollup *r)
+{
+	r->nacc = 0;
+	if (r->acc_index)
+		memset(r->acc_index, 0, r->index_cap * sizeof *r->acc_index);
+}
+
 /* The per-CPU sums are dropped: the seconds will be read back. */
 static void acc_drop(struct rollup *r)
 {
-	r->nacc = 0;
+	acc_empty(r);
 	r->acc_ok = false;
 }
 
 /* The watermark moves on: nothing is stored after it yet. */
 static void acc_restart(struct rollup *r)
 {
-	r->nacc = 0;
+	acc_empty(r);
 	r->acc_ok = true;
 	r->acc_minute = INT64_MIN;
 }
 
-/* The sums of KEY, found at or after *J (the samples come in key order)
- * or made there; NULL out of memory. */
-static struct cpu_dom_sum *acc_slot(struct rollup *r, uint32_t key, size_t *j)
+static size_t acc_hash(const struct rollup *r, uint32_t key)
 {
-	while (*j < r->nacc && r->acc[*j].key < key)
-		(*j)++;
-	if (*j < r->nacc && r->acc[*j].key == key)
-		return &r->acc[*j];
-	if (r->nacc == r->acc_cap) {
-		size_t cap = r->acc_cap ? 2 * r->acc_cap : 256;
-		struct cpu_dom_sum *p = realloc(r->acc, cap * sizeof *p);
-		if (!p)
-			return NULL;
-		r->acc = p;
-		r->acc_cap = cap;
+	return (key * UINT32_C(2654435761)) & (r->index_cap - 1);
+}
+
+/* Room for one more (CPU, domain): -1 out of memory. */
+static int acc_grow(struct rollup *r)
+{
+	if (r->nacc < r->acc_cap)
+		return 0;
+	size_t cap = r->acc_cap ? 2 * r->acc_cap : 256;
+	struct cpu_dom_sum *p = realloc(r->acc, cap * sizeof *p);
+	uint32_t *index = calloc(2 * cap, sizeof *index);
+	if (!p || !index) {
+		if (p)
+			r->acc = p;
+		free(index);
+		return -1;
 	}
-	memmove(&r->acc[*j + 1], &r->acc[*j], (r->nacc - *j) * sizeof *r->acc);
-	r->nacc++;
-	struct cpu_dom_sum *c = &r->acc[*j];
+	r->acc = p;
+	r->acc_cap = cap;
+	free(r->acc_index);
+	r->acc_index = index;
+	r->index_cap = 2 * cap;
+	for (size_t i = 0; i < r->nacc; i++) {
+		size_t h = acc_hash(r, r->acc[i].key);
+		while (index[h])
+			h = (h + 1) & (r->index_cap - 1);
+		index[h] = (uint32_t)i + 1;
+	}
+	return 0;
+}
+
+/* The sums of KEY, found or made; NULL out of memory. */
+static struct cpu_dom_sum *acc_slot(struct rollup *r, uint32_t key)
+{
+	if (acc_grow(r) < 0)
+		return NULL;
+	size_t h = acc_hash(r, key);
+	for (uint32_t e; (e = r->acc_index[h]); h = (h + 1) & (r->index_cap - 1))
+		if (r->acc[e - 1].key == key)
+			return &r->acc[e - 1];
+	struct cpu_dom_sum *c = &r->acc[r->nacc++];
+	r->acc_index[h] = (uint32_t)r->nacc;
 	memset(c, 0, sizeof *c);
 	c->key = key;
 	c->s.domid = (uint16_t)(key & 0xffff);
@@ -573,11 +608,10 @@ static void acc_add(struct rollup *r, const struct second *sec)
 		acc_drop(r);
 		return;
 	}
-	size_t j = 0;
 	for (size_t i = 0; i < sec->nsamples; i++) {
 		const struct sample_row *x = &sec->samples[i];
 		struct cpu_dom_sum *c = acc_slot(r, (uint32_t)x->cpu << 16 |
-						 x->domid, &j);
+						 x->domid);
 		if (!c) {
 			acc_drop(r);
 			return;
