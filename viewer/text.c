@@ -240,9 +240,12 @@ void text_window_title(char *b, size_t n, const struct model *m, int win,
 	char label[64], z[32], pct[32] = "", gap[64] = "";
 
 	if (win == WIN_LONG && range) {
+		/* widened where its seconds were pruned: to whole rows */
 		text_time(z, sizeof z, w->t_first, "%H:%M:%S");
-		snprintf(label, sizeof label, "%lld s from %s",
-			 (long long)w->seconds, z);
+		snprintf(label, sizeof label, "%lld s from %s%s",
+			 (long long)w->seconds, z,
+			 w->widened_s >= 3600 ? " to the hour" :
+			 w->widened_s >= 60 ? " to the minute" : "");
 	} else if (win == WIN_LONG && w->seconds == 10 && model_has_data(w)) {
 		snprintf(label, sizeof label, "Last 10 s");
 	} else {
@@ -267,7 +270,13 @@ void text_lost(char *b, size_t n, const struct model *m)
 	const struct win_info *wl = &m->win[WIN_LONG], *ws = &m->win[WIN_SHORT];
 	int k = 0;
 	b[0] = '\0';
-	if (wl->lost_records > 0)
+	if (wl->lost_records > 0 && !wl->lost_range_known)
+		k = snprintf(b, n,
+			     " Records lost: %lld in %lld s (per-second min and "
+			     "max not kept by the roll-ups) | %lld in the last "
+			     "second", (long long)wl->lost_records,
+			     (long long)wl->seconds, (long long)ws->lost_records);
+	else if (wl->lost_records > 0)
 		k = snprintf(b, n,
 			     " Records lost: %lld in %lld s (min %lld, max %lld "
 			     "per s) | %lld in the last second",
