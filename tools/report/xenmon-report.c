@@ -63,6 +63,7 @@ struct opts {
 	const char **doms;
 	size_t ndoms;
 	int64_t from, to;
+	bool utc;
 };
 
 struct buf {
@@ -110,9 +111,10 @@ static void usage(FILE *f)
 "  --sort FIGURE      order of the domains: p95 (default), mean, peak,\n"
 "                     wait, trend, name or domid\n"
 "  -o, --output FILE  the HTML file (default: standard output)\n"
+"  -u, --utc          read times in UTC (default: local time, TZ)\n"
 "  -h, --help, -V, --version\n"
 "\n"
-"TIME as for xenmon-export: Unix seconds, '2024-05-01 14:00' (UTC), now,\n"
+"TIME as for xenmon-export: Unix seconds, '2024-05-01 14:00' (local), now,\n"
 "today, yesterday, -2h, -1d, -1w.  Exit status: 0 done, 1 runtime error,\n"
 "2 usage error, 3 the range holds no data (the report says so).\n");
 }
@@ -149,11 +151,11 @@ static int check_times(struct opts *o)
 		return usage_error("--from TIME is required%s", "");
 	if (!o->to_s)
 		return usage_error("--to TIME is required%s", "");
-	if (timearg_parse(o->from_s, now, &o->from) < 0)
+	if (timearg_parse(o->from_s, now, o->utc, &o->from) < 0)
 		return usage_error("--from: cannot read '%s' as a time (try Unix "
 				   "seconds, '2024-05-01 14:00', today or -2h)",
 				   o->from_s);
-	if (timearg_parse(o->to_s, now, &o->to) < 0)
+	if (timearg_parse(o->to_s, now, o->utc, &o->to) < 0)
 		return usage_error("--to: cannot read '%s' as a time (try Unix "
 				   "seconds, '2024-05-01 14:00', now or -1h)", o->to_s);
 	if (o->from >= o->to)
@@ -175,6 +177,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "domain", required_argument, NULL, O_DOMAIN },
 		{ "sort", required_argument, NULL, O_SORT },
 		{ "output", required_argument, NULL, 'o' },
+		{ "utc", no_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, O_HELP },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -182,12 +185,13 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:hVu", longopts, NULL)) != -1) {
 		switch (c) {
 		case O_DB: o->db = optarg; break;
 		case O_FROM: o->from_s = optarg; break;
 		case O_TO: o->to_s = optarg; break;
 		case 'o': o->output = optarg; break;
+		case 'u': o->utc = true; break;
 		case O_DOMAIN: o->doms[o->ndoms++] = optarg; break;
 		case O_STEP:
 			if (!(o->step = find_step(optarg)))
@@ -266,7 +270,7 @@ static int slurp(int fd, struct buf *b)
  * same instant for both programs. */
 static char **export_argv(const struct opts *o, char from[24], char to[24])
 {
-	char **av = calloc(12 + 2 * o->ndoms, sizeof *av);
+	char **av = calloc(13 + 2 * o->ndoms, sizeof *av);
 	size_t n = 0;
 	if (!av)
 		return NULL;
@@ -276,6 +280,8 @@ static char **export_argv(const struct opts *o, char from[24], char to[24])
 				to, "--step", o->step->name, "--format", "json" };
 	for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
 		av[n++] = (char *)fixed[i];
+	if (o->utc)
+		av[n++] = (char *)"-u";
 	for (size_t i = 0; i < o->ndoms; i++) {
 		av[n++] = (char *)"--domain";
 		av[n++] = (char *)o->doms[i];
