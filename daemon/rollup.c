@@ -42,6 +42,7 @@
  */
 #include "rollup.h"
 
+#include "hist.h"
 #include "metrics.h"
 #include "trace.h"
 
@@ -102,13 +103,10 @@ struct rollup {
 	" ON CONFLICT (t, domid) DO UPDATE SET" \
 	"  seconds = seconds + excluded.seconds" METRICS_SAMPLE(ADD) "," \
 	"  cpu_peak_ns = max(cpu_peak_ns, excluded.cpu_peak_ns),"
-/* TABLE's histogram and the new row's, merged bin by bin. */
+/* TABLE's histogram and the new row's, merged bin by bin (schema/hist.h:
+ * packed, merged by the connection's function). */
 #define MERGE_HIST(table) \
-	" (SELECT json_group_object(b, n) FROM (" \
-	"  SELECT CAST(key AS INTEGER) AS b, sum(value) AS n FROM (" \
-	"   SELECT key, value FROM json_each(" table ".cpu_pct_hist) UNION ALL" \
-	"   SELECT key, value FROM json_each(excluded.cpu_pct_hist))" \
-	"  GROUP BY b ORDER BY b))"
+	" xenmon_hist_merge(" table ".cpu_pct_hist, excluded.cpu_pct_hist)"
 
 #define CPU_COLUMNS "t, cpu, seconds" METRICS_CPU(METRICS_COLUMN)
 #define ADD_CPU \
@@ -127,8 +125,8 @@ struct rollup {
 	"), 0)"
 
 /* Ranges: per (second, domain) sums, then per (minute or hour, domain,
- * CPU% bin), then per (minute or hour, domain) with the bins as a JSON
- * object.  %s is the table. */
+ * CPU% bin), then per (minute or hour, domain) with the bins packed into
+ * a histogram.  %s is the table. */
 static const char SAMPLE_SQL[] =
 	"WITH obs AS ("
 	" SELECT t, sum(observed_ns) / count(*) AS o FROM cpu_1s"
@@ -148,7 +146,7 @@ static const char SAMPLE_SQL[] =
 	" FROM pct GROUP BY 1, 2, 3)"
 	" INSERT INTO %s (" SAMPLE_COLUMNS ")"
 	" SELECT t, domid, sum(n)" METRICS_SAMPLE(AGG)
-	", max(peak), json_group_object(b, n)"
+	", max(peak), xenmon_hist_group(b, n)"
 	" FROM bin WHERE true GROUP BY t, domid"
 	ADD_SAMPLE
 	"  cpu_pct_hist =" MERGE_HIST("%s");
@@ -160,18 +158,17 @@ static const char CPU_SQL[] =
 	ADD_CPU;
 
 /* One second's sums for one domain, from memory (%s the table, %d its
- * grain): ?14 is its CPU time per second observed, ?12 its CPU% bin as
- * text, ?13 the JSON path of that bin, which is the only one to change. */
+ * grain): :peak is its CPU time per second observed, :hist the histogram
+ * of its one second. */
 #define ONE(...) + 1
 enum { N_SAMPLE = 0 METRICS_SAMPLE(ONE) };
-enum { P_PEAK = N_SAMPLE + 3, P_BIN, P_PATH };  /* :peak, :bin, :path */
+enum { P_PEAK = N_SAMPLE + 3, P_HIST };  /* :peak, :hist */
 static const char SAMPLE_ONE_SQL[] =
 	"INSERT INTO %s (" SAMPLE_COLUMNS ")"
 	" VALUES (?1 - ?1 %% %d, ?2, 1" METRICS_SAMPLE(METRICS_PARAM) ", :peak,"
-	"  json_object(:bin, 1))"
+	"  :hist)"
 	ADD_SAMPLE
-	"  cpu_pct_hist = json_set(cpu_pct_hist, :path,"
-	"   coalesce(json_extract(cpu_pct_hist, :path), 0) + 1)";
+	"  cpu_pct_hist =" MERGE_HIST("%s");
 
 /* One second of one CPU: its columns from ?3 on (add_cpus()). */
 static const char CPU_ONE_SQL[] =
@@ -224,7 +221,7 @@ static int prepare(struct rollup *r, int i)
 		snprintf(sql, sizeof sql, SAMPLE_SQL, table_name(i),
 			 table_name(i));
 		snprintf(one, sizeof one, SAMPLE_ONE_SQL, table_name(i),
-			 grain_s(i));
+			 grain_s(i), table_name(i));
 	} else {
 		snprintf(sql, sizeof sql, CPU_SQL, table_name(i));
 		snprintf(one, sizeof one, CPU_ONE_SQL, table_name(i),
@@ -238,8 +235,7 @@ static int prepare(struct rollup *r, int i)
 	/* add_domains() binds the named ones by number */
 	return !TABLES[i].sample ||
 	       (sqlite3_bind_parameter_index(r->one[i], ":peak") == P_PEAK &&
-		sqlite3_bind_parameter_index(r->one[i], ":bin") == P_BIN &&
-		sqlite3_bind_parameter_index(r->one[i], ":path") == P_PATH) ?
+		sqlite3_bind_parameter_index(r->one[i], ":hist") == P_HIST) ?
 	       0 : -1;
 }
 
@@ -398,16 +394,14 @@ static int add_domains(sqlite3_stmt *st, int64_t t, uint64_t observed,
 		const struct dom_sum *d = &sums[i];
 		uint64_t pct_ns = (uint64_t)metrics_per_second_ns(
 			(long long)d->cpu_ns, (long long)observed);
-		char bin[24], path[32];
-		snprintf(bin, sizeof bin, "%llu",
-			 (unsigned long long)(pct_ns / 10000000));
-		snprintf(path, sizeof path, "$.\"%s\"", bin);
+		struct hist_bin bin = { (uint32_t)(pct_ns / 10000000), 1 };
+		unsigned char hist[HIST_MAX_BYTES(1)];
+		size_t len = hist_encode(&bin, 1, hist);
 		int k = 2;
 		sqlite3_bind_int64(st, 1, t);
 		sqlite3_bind_int64(st, 2, d->domid);
 		METRICS_SAMPLE(BIND_DOM)
-		sqlite3_bind_text(st, P_BIN, bin, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, P_PATH, path, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_blob(st, P_HIST, hist, (int)len, SQLITE_TRANSIENT);
 		sqlite3_bind_int64(st, P_PEAK, (sqlite3_int64)pct_ns);
 		if (step_one(st) < 0)
 			return -1;
