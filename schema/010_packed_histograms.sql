@@ -37,86 +37,32 @@ CREATE VIEW domain_1m AS
 SELECT r.t, r.domid, r.name, r.host_seconds, r.seconds, r.exec_count,
        r.cpu_ns, r.wait_ns, r.blocked_ns, r.alloc_ns, r.alloc_min_ns,
        r.alloc_max_ns, r.alloc_unbounded, r.io_count, r.cpu_peak_ns,
-       (WITH RECURSIVE d(pos, y, w, sh, nb, b, n) AS (
-          SELECT 1, (instr('0123456789ABCDEF', substr(hex(substr(r.packed, 1, 1)), 1, 1)) * 16 +
-                instr('0123456789ABCDEF', substr(hex(substr(r.packed, 1, 1)), 2, 1)) - 17), 0, 1, 0, 0, 0
-          UNION ALL
-          SELECT pos + 1, (instr('0123456789ABCDEF', substr(hex(substr(r.packed, pos + 1, 1)), 1, 1)) * 16 +
-                instr('0123456789ABCDEF', substr(hex(substr(r.packed, pos + 1, 1)), 2, 1)) - 17),
-                 CASE WHEN y >= 128 THEN w + (y - 128) * sh ELSE 0 END,
-                 CASE WHEN y >= 128 THEN sh * 128 ELSE 1 END,
-                 CASE WHEN y >= 128 THEN nb
-                      WHEN (w + y * sh) % 2 THEN nb + (w + y * sh) / 2
-                      ELSE nb + 1 END,
-                 nb,
-                 CASE WHEN y < 128 AND (w + y * sh) % 2 = 0
-                      THEN (w + y * sh) / 2 ELSE 0 END
-            FROM d WHERE pos <= length(r.packed))
-        SELECT json_group_object(b, n) FROM d WHERE n > 0) AS cpu_pct_hist,
+       r.cpu_pct_hist,
        round(r.cpu_ns / 1e7 / (nullif(r.host_observed_ns, 0) / 1e9), 2)  AS cpu_pct,
        round(r.wait_ns / 1e7 / (nullif(r.host_observed_ns, 0) / 1e9), 2) AS wait_pct,
        round(100.0 * r.blocked_ns /
              nullif(r.cpu_ns + r.wait_ns + r.blocked_ns, 0), 2) AS blocked_pct,
        round(r.cpu_peak_ns / 1e7, 2)                    AS cpu_peak_pct,
-       (WITH RECURSIVE d(pos, y, w, sh, nb, b, n) AS (
-          SELECT 1, (instr('0123456789ABCDEF', substr(hex(substr(r.packed, 1, 1)), 1, 1)) * 16 +
-                instr('0123456789ABCDEF', substr(hex(substr(r.packed, 1, 1)), 2, 1)) - 17), 0, 1, 0, 0, 0
-          UNION ALL
-          SELECT pos + 1, (instr('0123456789ABCDEF', substr(hex(substr(r.packed, pos + 1, 1)), 1, 1)) * 16 +
-                instr('0123456789ABCDEF', substr(hex(substr(r.packed, pos + 1, 1)), 2, 1)) - 17),
-                 CASE WHEN y >= 128 THEN w + (y - 128) * sh ELSE 0 END,
-                 CASE WHEN y >= 128 THEN sh * 128 ELSE 1 END,
-                 CASE WHEN y >= 128 THEN nb
-                      WHEN (w + y * sh) % 2 THEN nb + (w + y * sh) / 2
-                      ELSE nb + 1 END,
-                 nb,
-                 CASE WHEN y < 128 AND (w + y * sh) % 2 = 0
-                      THEN (w + y * sh) / 2 ELSE 0 END
-            FROM d WHERE pos <= length(r.packed))
-        SELECT CASE WHEN k <= r.host_seconds - r.seconds THEN 0.0 ELSE
+       (SELECT CASE WHEN k <= r.host_seconds - r.seconds THEN 0.0 ELSE
                min(min(b) + 0.5, r.cpu_peak_ns / 1e7) END
           FROM (SELECT (50 * r.host_seconds + 99) / 100 AS k),
-               (SELECT b, sum(n) OVER (ORDER BY b) AS c FROM d WHERE n > 0)
+               (SELECT CAST(key AS INTEGER) AS b,
+                       sum(value) OVER (ORDER BY CAST(key AS INTEGER)) AS c
+                  FROM json_each(r.cpu_pct_hist))
          WHERE c >= k - (r.host_seconds - r.seconds))   AS cpu_p50_pct,
-       (WITH RECURSIVE d(pos, y, w, sh, nb, b, n) AS (
-          SELECT 1, (instr('0123456789ABCDEF', substr(hex(substr(r.packed, 1, 1)), 1, 1)) * 16 +
-                instr('0123456789ABCDEF', substr(hex(substr(r.packed, 1, 1)), 2, 1)) - 17), 0, 1, 0, 0, 0
-          UNION ALL
-          SELECT pos + 1, (instr('0123456789ABCDEF', substr(hex(substr(r.packed, pos + 1, 1)), 1, 1)) * 16 +
-                instr('0123456789ABCDEF', substr(hex(substr(r.packed, pos + 1, 1)), 2, 1)) - 17),
-                 CASE WHEN y >= 128 THEN w + (y - 128) * sh ELSE 0 END,
-                 CASE WHEN y >= 128 THEN sh * 128 ELSE 1 END,
-                 CASE WHEN y >= 128 THEN nb
-                      WHEN (w + y * sh) % 2 THEN nb + (w + y * sh) / 2
-                      ELSE nb + 1 END,
-                 nb,
-                 CASE WHEN y < 128 AND (w + y * sh) % 2 = 0
-                      THEN (w + y * sh) / 2 ELSE 0 END
-            FROM d WHERE pos <= length(r.packed))
-        SELECT CASE WHEN k <= r.host_seconds - r.seconds THEN 0.0 ELSE
+       (SELECT CASE WHEN k <= r.host_seconds - r.seconds THEN 0.0 ELSE
                min(min(b) + 0.5, r.cpu_peak_ns / 1e7) END
           FROM (SELECT (95 * r.host_seconds + 99) / 100 AS k),
-               (SELECT b, sum(n) OVER (ORDER BY b) AS c FROM d WHERE n > 0)
+               (SELECT CAST(key AS INTEGER) AS b,
+                       sum(value) OVER (ORDER BY CAST(key AS INTEGER)) AS c
+                  FROM json_each(r.cpu_pct_hist))
          WHERE c >= k - (r.host_seconds - r.seconds))   AS cpu_p95_pct,
-       (WITH RECURSIVE d(pos, y, w, sh, nb, b, n) AS (
-          SELECT 1, (instr('0123456789ABCDEF', substr(hex(substr(r.packed, 1, 1)), 1, 1)) * 16 +
-                instr('0123456789ABCDEF', substr(hex(substr(r.packed, 1, 1)), 2, 1)) - 17), 0, 1, 0, 0, 0
-          UNION ALL
-          SELECT pos + 1, (instr('0123456789ABCDEF', substr(hex(substr(r.packed, pos + 1, 1)), 1, 1)) * 16 +
-                instr('0123456789ABCDEF', substr(hex(substr(r.packed, pos + 1, 1)), 2, 1)) - 17),
-                 CASE WHEN y >= 128 THEN w + (y - 128) * sh ELSE 0 END,
-                 CASE WHEN y >= 128 THEN sh * 128 ELSE 1 END,
-                 CASE WHEN y >= 128 THEN nb
-                      WHEN (w + y * sh) % 2 THEN nb + (w + y * sh) / 2
-                      ELSE nb + 1 END,
-                 nb,
-                 CASE WHEN y < 128 AND (w + y * sh) % 2 = 0
-                      THEN (w + y * sh) / 2 ELSE 0 END
-            FROM d WHERE pos <= length(r.packed))
-        SELECT CASE WHEN k <= r.host_seconds - r.seconds THEN 0.0 ELSE
+       (SELECT CASE WHEN k <= r.host_seconds - r.seconds THEN 0.0 ELSE
                min(min(b) + 0.5, r.cpu_peak_ns / 1e7) END
           FROM (SELECT (99 * r.host_seconds + 99) / 100 AS k),
-               (SELECT b, sum(n) OVER (ORDER BY b) AS c FROM d WHERE n > 0)
+               (SELECT CAST(key AS INTEGER) AS b,
+                       sum(value) OVER (ORDER BY CAST(key AS INTEGER)) AS c
+                  FROM json_each(r.cpu_pct_hist))
          WHERE c >= k - (r.host_seconds - r.seconds))   AS cpu_p99_pct,
        r.host_observed_ns
   FROM (SELECT s.t, s.domid,
@@ -132,94 +78,58 @@ SELECT r.t, r.domid, r.name, r.host_seconds, r.seconds, r.exec_count,
                         s.seconds * 1000000000) AS host_observed_ns,
                s.seconds, s.exec_count, s.cpu_ns, s.wait_ns, s.blocked_ns,
                s.alloc_ns, s.alloc_min_ns, s.alloc_max_ns, s.alloc_unbounded,
-               s.io_count, s.cpu_peak_ns, s.cpu_pct_hist AS packed
+               s.io_count, s.cpu_peak_ns,
+               (WITH RECURSIVE d(pos, y, w, sh, nb, b, n) AS (
+                 SELECT 1, (instr('0123456789ABCDEF', substr(hex(substr(s.cpu_pct_hist, 1, 1)), 1, 1)) * 16 +
+                   instr('0123456789ABCDEF', substr(hex(substr(s.cpu_pct_hist, 1, 1)), 2, 1)) - 17), 0, 1, 0, 0, 0
+                 UNION ALL
+                 SELECT pos + 1, (instr('0123456789ABCDEF', substr(hex(substr(s.cpu_pct_hist, pos + 1, 1)), 1, 1)) * 16 +
+                   instr('0123456789ABCDEF', substr(hex(substr(s.cpu_pct_hist, pos + 1, 1)), 2, 1)) - 17),
+                        CASE WHEN y >= 128 THEN w + (y - 128) * sh ELSE 0 END,
+                        CASE WHEN y >= 128 THEN sh * 128 ELSE 1 END,
+                        CASE WHEN y >= 128 THEN nb
+                             WHEN (w + y * sh) % 2 THEN nb + (w + y * sh) / 2
+                             ELSE nb + 1 END,
+                        nb,
+                        CASE WHEN y < 128 AND (w + y * sh) % 2 = 0
+                             THEN (w + y * sh) / 2 ELSE 0 END
+                   FROM d WHERE pos <= length(s.cpu_pct_hist))
+                SELECT json_group_object(b, n) FROM d WHERE n > 0)
+                 AS cpu_pct_hist
           FROM sample_1m s) r;
+
 
 DROP VIEW domain_1h;
 CREATE VIEW domain_1h AS
 SELECT r.t, r.domid, r.name, r.host_seconds, r.seconds, r.exec_count,
        r.cpu_ns, r.wait_ns, r.blocked_ns, r.alloc_ns, r.alloc_min_ns,
        r.alloc_max_ns, r.alloc_unbounded, r.io_count, r.cpu_peak_ns,
-       (WITH RECURSIVE d(pos, y, w, sh, nb, b, n) AS (
-          SELECT 1, (instr('0123456789ABCDEF', substr(hex(substr(r.packed, 1, 1)), 1, 1)) * 16 +
-                instr('0123456789ABCDEF', substr(hex(substr(r.packed, 1, 1)), 2, 1)) - 17), 0, 1, 0, 0, 0
-          UNION ALL
-          SELECT pos + 1, (instr('0123456789ABCDEF', substr(hex(substr(r.packed, pos + 1, 1)), 1, 1)) * 16 +
-                instr('0123456789ABCDEF', substr(hex(substr(r.packed, pos + 1, 1)), 2, 1)) - 17),
-                 CASE WHEN y >= 128 THEN w + (y - 128) * sh ELSE 0 END,
-                 CASE WHEN y >= 128 THEN sh * 128 ELSE 1 END,
-                 CASE WHEN y >= 128 THEN nb
-                      WHEN (w + y * sh) % 2 THEN nb + (w + y * sh) / 2
-                      ELSE nb + 1 END,
-                 nb,
-                 CASE WHEN y < 128 AND (w + y * sh) % 2 = 0
-                      THEN (w + y * sh) / 2 ELSE 0 END
-            FROM d WHERE pos <= length(r.packed))
-        SELECT json_group_object(b, n) FROM d WHERE n > 0) AS cpu_pct_hist,
+       r.cpu_pct_hist,
        round(r.cpu_ns / 1e7 / (nullif(r.host_observed_ns, 0) / 1e9), 2)  AS cpu_pct,
        round(r.wait_ns / 1e7 / (nullif(r.host_observed_ns, 0) / 1e9), 2) AS wait_pct,
        round(100.0 * r.blocked_ns /
              nullif(r.cpu_ns + r.wait_ns + r.blocked_ns, 0), 2) AS blocked_pct,
        round(r.cpu_peak_ns / 1e7, 2)                    AS cpu_peak_pct,
-       (WITH RECURSIVE d(pos, y, w, sh, nb, b, n) AS (
-          SELECT 1, (instr('0123456789ABCDEF', substr(hex(substr(r.packed, 1, 1)), 1, 1)) * 16 +
-                instr('0123456789ABCDEF', substr(hex(substr(r.packed, 1, 1)), 2, 1)) - 17), 0, 1, 0, 0, 0
-          UNION ALL
-          SELECT pos + 1, (instr('0123456789ABCDEF', substr(hex(substr(r.packed, pos + 1, 1)), 1, 1)) * 16 +
-                instr('0123456789ABCDEF', substr(hex(substr(r.packed, pos + 1, 1)), 2, 1)) - 17),
-                 CASE WHEN y >= 128 THEN w + (y - 128) * sh ELSE 0 END,
-                 CASE WHEN y >= 128 THEN sh * 128 ELSE 1 END,
-                 CASE WHEN y >= 128 THEN nb
-                      WHEN (w + y * sh) % 2 THEN nb + (w + y * sh) / 2
-                      ELSE nb + 1 END,
-                 nb,
-                 CASE WHEN y < 128 AND (w + y * sh) % 2 = 0
-                      THEN (w + y * sh) / 2 ELSE 0 END
-            FROM d WHERE pos <= length(r.packed))
-        SELECT CASE WHEN k <= r.host_seconds - r.seconds THEN 0.0 ELSE
+       (SELECT CASE WHEN k <= r.host_seconds - r.seconds THEN 0.0 ELSE
                min(min(b) + 0.5, r.cpu_peak_ns / 1e7) END
           FROM (SELECT (50 * r.host_seconds + 99) / 100 AS k),
-               (SELECT b, sum(n) OVER (ORDER BY b) AS c FROM d WHERE n > 0)
+               (SELECT CAST(key AS INTEGER) AS b,
+                       sum(value) OVER (ORDER BY CAST(key AS INTEGER)) AS c
+                  FROM json_each(r.cpu_pct_hist))
          WHERE c >= k - (r.host_seconds - r.seconds))   AS cpu_p50_pct,
-       (WITH RECURSIVE d(pos, y, w, sh, nb, b, n) AS (
-          SELECT 1, (instr('0123456789ABCDEF', substr(hex(substr(r.packed, 1, 1)), 1, 1)) * 16 +
-                instr('0123456789ABCDEF', substr(hex(substr(r.packed, 1, 1)), 2, 1)) - 17), 0, 1, 0, 0, 0
-          UNION ALL
-          SELECT pos + 1, (instr('0123456789ABCDEF', substr(hex(substr(r.packed, pos + 1, 1)), 1, 1)) * 16 +
-                instr('0123456789ABCDEF', substr(hex(substr(r.packed, pos + 1, 1)), 2, 1)) - 17),
-                 CASE WHEN y >= 128 THEN w + (y - 128) * sh ELSE 0 END,
-                 CASE WHEN y >= 128 THEN sh * 128 ELSE 1 END,
-                 CASE WHEN y >= 128 THEN nb
-                      WHEN (w + y * sh) % 2 THEN nb + (w + y * sh) / 2
-                      ELSE nb + 1 END,
-                 nb,
-                 CASE WHEN y < 128 AND (w + y * sh) % 2 = 0
-                      THEN (w + y * sh) / 2 ELSE 0 END
-            FROM d WHERE pos <= length(r.packed))
-        SELECT CASE WHEN k <= r.host_seconds - r.seconds THEN 0.0 ELSE
+       (SELECT CASE WHEN k <= r.host_seconds - r.seconds THEN 0.0 ELSE
                min(min(b) + 0.5, r.cpu_peak_ns / 1e7) END
           FROM (SELECT (95 * r.host_seconds + 99) / 100 AS k),
-               (SELECT b, sum(n) OVER (ORDER BY b) AS c FROM d WHERE n > 0)
+               (SELECT CAST(key AS INTEGER) AS b,
+                       sum(value) OVER (ORDER BY CAST(key AS INTEGER)) AS c
+                  FROM json_each(r.cpu_pct_hist))
          WHERE c >= k - (r.host_seconds - r.seconds))   AS cpu_p95_pct,
-       (WITH RECURSIVE d(pos, y, w, sh, nb, b, n) AS (
-          SELECT 1, (instr('0123456789ABCDEF', substr(hex(substr(r.packed, 1, 1)), 1, 1)) * 16 +
-                instr('0123456789ABCDEF', substr(hex(substr(r.packed, 1, 1)), 2, 1)) - 17), 0, 1, 0, 0, 0
-          UNION ALL
-          SELECT pos + 1, (instr('0123456789ABCDEF', substr(hex(substr(r.packed, pos + 1, 1)), 1, 1)) * 16 +
-                instr('0123456789ABCDEF', substr(hex(substr(r.packed, pos + 1, 1)), 2, 1)) - 17),
-                 CASE WHEN y >= 128 THEN w + (y - 128) * sh ELSE 0 END,
-                 CASE WHEN y >= 128 THEN sh * 128 ELSE 1 END,
-                 CASE WHEN y >= 128 THEN nb
-                      WHEN (w + y * sh) % 2 THEN nb + (w + y * sh) / 2
-                      ELSE nb + 1 END,
-                 nb,
-                 CASE WHEN y < 128 AND (w + y * sh) % 2 = 0
-                      THEN (w + y * sh) / 2 ELSE 0 END
-            FROM d WHERE pos <= length(r.packed))
-        SELECT CASE WHEN k <= r.host_seconds - r.seconds THEN 0.0 ELSE
+       (SELECT CASE WHEN k <= r.host_seconds - r.seconds THEN 0.0 ELSE
                min(min(b) + 0.5, r.cpu_peak_ns / 1e7) END
           FROM (SELECT (99 * r.host_seconds + 99) / 100 AS k),
-               (SELECT b, sum(n) OVER (ORDER BY b) AS c FROM d WHERE n > 0)
+               (SELECT CAST(key AS INTEGER) AS b,
+                       sum(value) OVER (ORDER BY CAST(key AS INTEGER)) AS c
+                  FROM json_each(r.cpu_pct_hist))
          WHERE c >= k - (r.host_seconds - r.seconds))   AS cpu_p99_pct,
        r.host_observed_ns
   FROM (SELECT s.t, s.domid,
@@ -235,5 +145,23 @@ SELECT r.t, r.domid, r.name, r.host_seconds, r.seconds, r.exec_count,
                         s.seconds * 1000000000) AS host_observed_ns,
                s.seconds, s.exec_count, s.cpu_ns, s.wait_ns, s.blocked_ns,
                s.alloc_ns, s.alloc_min_ns, s.alloc_max_ns, s.alloc_unbounded,
-               s.io_count, s.cpu_peak_ns, s.cpu_pct_hist AS packed
+               s.io_count, s.cpu_peak_ns,
+               (WITH RECURSIVE d(pos, y, w, sh, nb, b, n) AS (
+                 SELECT 1, (instr('0123456789ABCDEF', substr(hex(substr(s.cpu_pct_hist, 1, 1)), 1, 1)) * 16 +
+                   instr('0123456789ABCDEF', substr(hex(substr(s.cpu_pct_hist, 1, 1)), 2, 1)) - 17), 0, 1, 0, 0, 0
+                 UNION ALL
+                 SELECT pos + 1, (instr('0123456789ABCDEF', substr(hex(substr(s.cpu_pct_hist, pos + 1, 1)), 1, 1)) * 16 +
+                   instr('0123456789ABCDEF', substr(hex(substr(s.cpu_pct_hist, pos + 1, 1)), 2, 1)) - 17),
+                        CASE WHEN y >= 128 THEN w + (y - 128) * sh ELSE 0 END,
+                        CASE WHEN y >= 128 THEN sh * 128 ELSE 1 END,
+                        CASE WHEN y >= 128 THEN nb
+                             WHEN (w + y * sh) % 2 THEN nb + (w + y * sh) / 2
+                             ELSE nb + 1 END,
+                        nb,
+                        CASE WHEN y < 128 AND (w + y * sh) % 2 = 0
+                             THEN (w + y * sh) / 2 ELSE 0 END
+                   FROM d WHERE pos <= length(s.cpu_pct_hist))
+                SELECT json_group_object(b, n) FROM d WHERE n > 0)
+                 AS cpu_pct_hist
           FROM sample_1h s) r;
+
