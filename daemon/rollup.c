@@ -38,6 +38,11 @@
  *    of an unfinished minute), and rolls up the part of a minute after a
  *    watermark that a close left in its middle.
  *
+ * Histograms are packed (schema/hist.h) and merged by the connection's
+ * SQL functions.  Rows a database migrated from before 010 holds as JSON
+ * text are packed once, after opening, a day per transaction
+ * (rollup_pack()); until then the merges read either form.
+ *
  * The tests check every path against the simulator's truth.
  */
 #include "rollup.h"
@@ -615,6 +620,74 @@ static int meta_int(sqlite3 *db, const char *key, int64_t dflt, int64_t *out)
 	*out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : dflt;
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Histograms written before 010 are JSON text until packed here, a day
+ * of rows per transaction (%s the table). */
+static const char PACK_SQL[] =
+	"UPDATE %s SET cpu_pct_hist = xenmon_hist_pack(cpu_pct_hist)"
+	" WHERE t >= ?1 AND t < ?2 AND typeof(cpu_pct_hist) = 'text'";
+
+/* Both histogram tables' rows [FROM, FROM + a day) packed, and the
+ * progress kept (its end, or done after LAST), in one transaction. */
+static int pack_chunk(struct rollup *r, int64_t from, int64_t last)
+{
+	int64_t to = from + 86400;
+	sqlite3_stmt *st = NULL;
+	char sql[256];
+	int rc = -1;
+
+	if (sqlite3_exec(r->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return -1;
+	for (int i = R_SAMPLE_1M; i <= R_SAMPLE_1H; i++) {
+		snprintf(sql, sizeof sql, PACK_SQL, table_name(i));
+		if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK ||
+		    step_range(st, from, to) < 0)
+			goto out;
+		sqlite3_finalize(st);
+		st = NULL;
+	}
+	if (sqlite3_prepare_v2(r->db, to > last ?
+		"DELETE FROM meta WHERE key = 'hist_packing'" :
+		"UPDATE meta SET value = ?1 WHERE key = 'hist_packing'",
+		-1, &st, NULL) != SQLITE_OK)
+		goto out;
+	if (sqlite3_bind_parameter_count(st))
+		sqlite3_bind_int64(st, 1, to);
+	if (step_one(st) == 0 &&
+	    sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+		rc = 0;
+out:
+	sqlite3_finalize(st);
+	if (rc < 0)
+		sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+int rollup_pack(struct rollup *r)
+{
+	int64_t next, last;
+	sqlite3_stmt *st;
+	if (meta_int(r->db, "hist_packing", INT64_MIN, &next) < 0)
+		return -1;
+	if (next == INT64_MIN)
+		return 0;
+	if (sqlite3_prepare_v2(r->db, "SELECT max("
+			       "coalesce((SELECT max(t) FROM sample_1m), 0),"
+			       " coalesce((SELECT max(t) FROM sample_1h), 0))",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	int rc = sqlite3_step(st);
+	last = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return -1;
+	do {
+		if (pack_chunk(r, next, last) < 0)
+			return -1;
+		next += 86400;
+	} while (next <= last);
+	return 0;
 }
 
 /* The rows of TABLE (a roll-up) at T go. */

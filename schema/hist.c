@@ -131,18 +131,51 @@ static void result(sqlite3_context *cx, struct bins *b)
 	*b = (struct bins){ 0 };
 }
 
-/* A packed histogram argument's bins added to B: 0, or an error set on
- * CX. */
+/* {"12":30,"13":25}, as version 2 wrote it: the numbers in pairs, added
+ * to B.  0, SQLITE_NOMEM, or SQLITE_MISMATCH for a bin out of range. */
+static int add_json(const char *h, struct bins *b)
+{
+	bool key = true;
+	unsigned long long bin = 0;
+	while (h && *h) {
+		if (*h < '0' || *h > '9') {
+			h++;
+			continue;
+		}
+		char *end;
+		unsigned long long v = strtoull(h, &end, 10);
+		h = end;
+		if (key && v > UINT32_MAX)
+			return SQLITE_MISMATCH;
+		if (key)
+			bin = v;
+		else if (push(b, (uint32_t)bin, v))
+			return SQLITE_NOMEM;
+		key = !key;
+	}
+	return 0;
+}
+
+/* A histogram argument's bins added to B: packed, or the JSON text of a
+ * row not packed yet (rollup.c packs them after the migration); 0, or an
+ * error set on CX. */
 static int add_arg(sqlite3_context *cx, sqlite3_value *v, struct bins *b)
 {
-	if (sqlite3_value_type(v) == SQLITE_NULL)
+	int rc;
+	switch (sqlite3_value_type(v)) {
+	case SQLITE_NULL:
 		return 0;
-	const unsigned char *p = sqlite3_value_blob(v);
-	int rc = hist_each(p, (size_t)sqlite3_value_bytes(v), push, b);
+	case SQLITE_TEXT:
+		rc = add_json((const char *)sqlite3_value_text(v), b);
+		break;
+	default:
+		rc = hist_each(sqlite3_value_blob(v),
+			       (size_t)sqlite3_value_bytes(v), push, b);
+	}
 	if (rc == SQLITE_NOMEM)
 		sqlite3_result_error_nomem(cx);
 	else if (rc)
-		sqlite3_result_error(cx, "xenmon: not a packed histogram", -1);
+		sqlite3_result_error(cx, "xenmon: not a histogram", -1);
 	return rc;
 }
 
@@ -182,34 +215,6 @@ static void group_final(sqlite3_context *cx)
 		result(cx, b);
 }
 
-/* {"12":30,"13":25}, as version 2 wrote it: the numbers in pairs. */
-static void from_json_fn(sqlite3_context *cx, int argc, sqlite3_value **argv)
-{
-	(void)argc;
-	const char *h = (const char *)sqlite3_value_text(argv[0]);
-	struct bins b = { 0 };
-	bool key = true;
-	unsigned long long bin = 0;
-	while (h && *h) {
-		if (*h < '0' || *h > '9') {
-			h++;
-			continue;
-		}
-		char *end;
-		unsigned long long v = strtoull(h, &end, 10);
-		h = end;
-		if (key) {
-			bin = v;
-		} else if (bin > UINT32_MAX || push(&b, (uint32_t)bin, v)) {
-			free(b.v);
-			sqlite3_result_error(cx, "xenmon: bad histogram", -1);
-			return;
-		}
-		key = !key;
-	}
-	result(cx, &b);
-}
-
 int hist_register(sqlite3 *db)
 {
 	int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY;
@@ -219,7 +224,7 @@ int hist_register(sqlite3 *db)
 		rc = sqlite3_create_function(db, "xenmon_hist_group", 2, flags,
 					     NULL, NULL, group_step, group_final);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_create_function(db, "xenmon_hist_from_json", 1, flags,
-					     NULL, from_json_fn, NULL, NULL);
+		rc = sqlite3_create_function(db, "xenmon_hist_pack", 1, flags,
+					     NULL, merge_fn, NULL, NULL);
 	return rc;
 }

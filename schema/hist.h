@@ -16,8 +16,8 @@
  * So a bin and its count usually take one byte, a gap one more, and a
  * histogram has one encoding only: two rows hold the same bins exactly
  * when their BLOBs are equal.  The views decode it in plain SQL (so the
- * sqlite3 shell needs nothing of ours); the daemon and the migration
- * merge it with the SQL functions hist_register() adds to a connection.
+ * sqlite3 shell needs nothing of ours); the daemon merges it with the SQL
+ * functions hist_register() adds to its connection.
  */
 #ifndef XENMON_HIST_H
 #define XENMON_HIST_H
@@ -45,12 +45,14 @@ typedef int hist_fn(void *ctx, uint32_t bin, uint64_t n);
 int hist_each(const unsigned char *p, size_t len, hist_fn *fn, void *ctx);
 
 /*
- * On DB, for the daemon's writes and the migration:
- *   xenmon_hist_merge(A, B)     the sum of two packed histograms (NULL is
- *                               empty)
+ * On DB, for the daemon's writes:
+ *   xenmon_hist_merge(A, B)     the sum of two histograms, packed (NULL
+ *                               is empty; either may be the JSON text of
+ *                               a row written before 010 and not packed
+ *                               yet)
+ *   xenmon_hist_pack(A)         A packed (the same for a packed one)
  *   xenmon_hist_group(BIN, N)   aggregate: the histogram of N seconds in
  *                               each BIN, the same BIN added up
- *   xenmon_hist_from_json(T)    version 2's JSON text, packed
  * SQLITE_OK or an error code.
  */
 int hist_register(sqlite3 *db);

@@ -1,7 +1,8 @@
 /*
  * Packed histograms (schema/hist.h): the codec round trip, its one
  * encoding per histogram, damage refused, the daemon's SQL functions, and
- * the views' plain-SQL decoder against the C one on a fresh database,
+ * the views' plain-SQL decoder against the C one on a fresh database
+ * (and their reading of a row still JSON text),
  * with bins and counts that take several bytes (an hour of one bin, a
  * 64-CPU idle domain's 6400% bin).
  */
@@ -119,11 +120,14 @@ static void sql_functions(void **state)
 	assert_string_equal(text(
 		"SELECT hex(xenmon_hist_group(column1, column2)) FROM (VALUES (130, 3000),"
 		" (3, 64), (130, 600), (0, 59))"),
-		text("SELECT hex(xenmon_hist_merge(xenmon_hist_from_json("
-		     "'{\"130\":3600,\"0\":59}'), xenmon_hist_from_json("
+		text("SELECT hex(xenmon_hist_merge(xenmon_hist_pack("
+		     "'{\"130\":3600,\"0\":59}'), xenmon_hist_pack("
 		     "'{\"3\":64}')))"));
 	assert_string_equal(text("SELECT hex(xenmon_hist_merge(NULL, NULL))"), "");
-	assert_string_equal(text("SELECT hex(xenmon_hist_from_json('{}'))"), "");
+	assert_string_equal(text("SELECT hex(xenmon_hist_pack('{}'))"), "");
+	/* a row not packed yet merged with a packed one */
+	assert_string_equal(text("SELECT hex(xenmon_hist_merge('{\"3\":64}',"
+				 " xenmon_hist_pack('{\"0\":59}')))"), "76058001");
 	/* 0:59 is 118; skip 2 is 5; 3:64 is 128 = 80 01 */
 	assert_string_equal(text("SELECT hex(xenmon_hist_group(column1, column2)) FROM"
 				 " (VALUES (0, 59), (3, 64))"), "76058001");
@@ -147,6 +151,14 @@ static void view_decodes(void **state)
 			    "{\"0\":59,\"1\":1,\"3\":64,\"130\":3400,\"131\":75,"
 			    "\"6400\":1}");
 	/* ranks 1800 and 3420 fall in bin 130, rank 3564 in bin 131 */
+	assert_string_equal(text("SELECT cpu_p50_pct || ' ' || cpu_p95_pct || ' ' ||"
+				 " cpu_p99_pct FROM domain_1h"), "130.5 130.5 131.5");
+	/* a row still JSON text (written before 010, not packed yet) reads
+	 * the same */
+	assert_int_equal(sqlite3_exec(db, "UPDATE sample_1h SET cpu_pct_hist ="
+				      " (SELECT cpu_pct_hist FROM domain_1h)",
+				      NULL, NULL, &err), SQLITE_OK);
+	assert_string_equal(text("SELECT typeof(cpu_pct_hist) FROM sample_1h"), "text");
 	assert_string_equal(text("SELECT cpu_p50_pct || ' ' || cpu_p95_pct || ' ' ||"
 				 " cpu_p99_pct FROM domain_1h"), "130.5 130.5 131.5");
 }
