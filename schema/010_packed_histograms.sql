@@ -87,12 +87,13 @@ SELECT r.t, r.domid, r.name, r.host_seconds, r.seconds, r.exec_count,
                s.alloc_ns, s.alloc_min_ns, s.alloc_max_ns, s.alloc_unbounded,
                s.io_count, s.cpu_peak_ns,
                CASE typeof(s.cpu_pct_hist) WHEN 'text' THEN s.cpu_pct_hist ELSE
-               (WITH RECURSIVE d(pos, y, w, sh, nb, b, n) AS (
-                 SELECT 1, (instr('0123456789ABCDEF', substr(hex(substr(s.cpu_pct_hist, 1, 1)), 1, 1)) * 16 +
-                   instr('0123456789ABCDEF', substr(hex(substr(s.cpu_pct_hist, 1, 1)), 2, 1)) - 17), 0, 1, 0, 0, 0
+               (WITH RECURSIVE d(x, pos, y, w, sh, nb, b, n) AS (
+                 SELECT x, 1, instr('0123456789ABCDEF', substr(x, 1, 1)) * 16 +
+                           instr('0123456789ABCDEF', substr(x, 2, 1)) - 17,
+                        0, 1, 0, 0, 0 FROM (SELECT hex(s.cpu_pct_hist) AS x)
                  UNION ALL
-                 SELECT pos + 1, (instr('0123456789ABCDEF', substr(hex(substr(s.cpu_pct_hist, pos + 1, 1)), 1, 1)) * 16 +
-                   instr('0123456789ABCDEF', substr(hex(substr(s.cpu_pct_hist, pos + 1, 1)), 2, 1)) - 17),
+                 SELECT x, pos + 1, instr('0123456789ABCDEF', substr(x, 2 * pos + 1, 1)) * 16 +
+                                  instr('0123456789ABCDEF', substr(x, 2 * pos + 2, 1)) - 17,
                         CASE WHEN y >= 128 THEN w + (y - 128) * sh ELSE 0 END,
                         CASE WHEN y >= 128 THEN sh * 128 ELSE 1 END,
                         CASE WHEN y >= 128 THEN nb
@@ -101,7 +102,7 @@ SELECT r.t, r.domid, r.name, r.host_seconds, r.seconds, r.exec_count,
                         nb,
                         CASE WHEN y < 128 AND (w + y * sh) % 2 = 0
                              THEN (w + y * sh) / 2 ELSE 0 END
-                   FROM d WHERE pos <= length(s.cpu_pct_hist))
+                   FROM d WHERE pos <= length(x) / 2)
                 SELECT json_group_object(b, n) FROM d WHERE n > 0)
                END AS cpu_pct_hist
           FROM sample_1m s) r;
@@ -155,12 +156,13 @@ SELECT r.t, r.domid, r.name, r.host_seconds, r.seconds, r.exec_count,
                s.alloc_ns, s.alloc_min_ns, s.alloc_max_ns, s.alloc_unbounded,
                s.io_count, s.cpu_peak_ns,
                CASE typeof(s.cpu_pct_hist) WHEN 'text' THEN s.cpu_pct_hist ELSE
-               (WITH RECURSIVE d(pos, y, w, sh, nb, b, n) AS (
-                 SELECT 1, (instr('0123456789ABCDEF', substr(hex(substr(s.cpu_pct_hist, 1, 1)), 1, 1)) * 16 +
-                   instr('0123456789ABCDEF', substr(hex(substr(s.cpu_pct_hist, 1, 1)), 2, 1)) - 17), 0, 1, 0, 0, 0
+               (WITH RECURSIVE d(x, pos, y, w, sh, nb, b, n) AS (
+                 SELECT x, 1, instr('0123456789ABCDEF', substr(x, 1, 1)) * 16 +
+                           instr('0123456789ABCDEF', substr(x, 2, 1)) - 17,
+                        0, 1, 0, 0, 0 FROM (SELECT hex(s.cpu_pct_hist) AS x)
                  UNION ALL
-                 SELECT pos + 1, (instr('0123456789ABCDEF', substr(hex(substr(s.cpu_pct_hist, pos + 1, 1)), 1, 1)) * 16 +
-                   instr('0123456789ABCDEF', substr(hex(substr(s.cpu_pct_hist, pos + 1, 1)), 2, 1)) - 17),
+                 SELECT x, pos + 1, instr('0123456789ABCDEF', substr(x, 2 * pos + 1, 1)) * 16 +
+                                  instr('0123456789ABCDEF', substr(x, 2 * pos + 2, 1)) - 17,
                         CASE WHEN y >= 128 THEN w + (y - 128) * sh ELSE 0 END,
                         CASE WHEN y >= 128 THEN sh * 128 ELSE 1 END,
                         CASE WHEN y >= 128 THEN nb
@@ -169,7 +171,7 @@ SELECT r.t, r.domid, r.name, r.host_seconds, r.seconds, r.exec_count,
                         nb,
                         CASE WHEN y < 128 AND (w + y * sh) % 2 = 0
                              THEN (w + y * sh) / 2 ELSE 0 END
-                   FROM d WHERE pos <= length(s.cpu_pct_hist))
+                   FROM d WHERE pos <= length(x) / 2)
                 SELECT json_group_object(b, n) FROM d WHERE n > 0)
                END AS cpu_pct_hist
           FROM sample_1h s) r;
