@@ -60,7 +60,9 @@ int hist_each(const unsigned char *p, size_t len, hist_fn *fn, void *ctx)
 		if (get_varint(p, len, &i, &v) < 0)
 			return -1;
 		if (v & 1) {
-			bin += v >> 1;
+			bin += v >> 1;   /* a bin past 2^32 fails below */
+			if (bin > UINT32_MAX)
+				return -1;
 		} else {
 			if (bin > UINT32_MAX || v == 0)
 				return -1;

@@ -70,6 +70,9 @@ static void damage_refused(void **state)
 	assert_int_equal(hist_each(cut, sizeof cut, collect, &c), -1);
 	assert_int_equal(hist_each(zero, sizeof zero, collect, &c), -1);
 	assert_int_equal(hist_each(long_, sizeof long_, collect, &c), -1);
+	/* a skip past bin 2^32 - 1, then a bin */
+	static const unsigned char far[] = { 0xff, 0xff, 0xff, 0xff, 0x7f, 0x02 };
+	assert_int_equal(hist_each(far, sizeof far, collect, &c), -1);
 	assert_int_equal(c.n, 0);
 }
 
