@@ -567,33 +567,39 @@ static int backfill_next(sqlite3 *db, int64_t *next, int64_t *last)
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? found : -1;
 }
 
+/* A pass of chunks, one transaction each, records how far it got in meta
+ * KEY: TO, or, past LAST, that it is done; then commits.  0, or -1 (the
+ * caller rolls back). */
+static int chunk_commit(sqlite3 *db, const char *key, int64_t to, int64_t last)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db, to > last ?
+		"DELETE FROM meta WHERE key = ?2" :
+		"UPDATE meta SET value = ?1 WHERE key = ?2",
+		-1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, to);
+	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st) == SQLITE_DONE &&
+		 sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+	sqlite3_finalize(st);
+	return rc;
+}
+
 /* One hour (aligned, so its minute and hour rows are whole) per
  * transaction, with the progress in meta, so an interrupted back-fill
  * resumes where it stopped and never counts a second twice. */
 static int backfill_chunk(struct rollup *r, int64_t from, int64_t last)
 {
 	int64_t to = from - from % 3600 + 3600;
-	sqlite3_stmt *st = NULL;
-	int rc = -1;
 
 	if (sqlite3_exec(r->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return -1;
-	if (rollup_range(r, from, to) < 0 ||
-	    sqlite3_prepare_v2(r->db, to > last ?
-		"DELETE FROM meta WHERE key = 'history_backfill'" :
-		"UPDATE meta SET value = ?1 WHERE key = 'history_backfill'",
-		-1, &st, NULL) != SQLITE_OK)
-		goto out;
-	if (sqlite3_bind_parameter_count(st))
-		sqlite3_bind_int64(st, 1, to);
-	if (sqlite3_step(st) == SQLITE_DONE &&
-	    sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
-		rc = 0;
-out:
-	sqlite3_finalize(st);
-	if (rc < 0)
-		sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
-	return rc;
+	if (rollup_range(r, from, to) == 0 &&
+	    chunk_commit(r->db, "history_backfill", to, last) == 0)
+		return 0;
+	sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
 }
 
 int rollup_backfill(struct rollup *r)
@@ -633,35 +639,25 @@ static const char PACK_SQL[] =
 static int pack_chunk(struct rollup *r, int64_t from, int64_t last)
 {
 	int64_t to = from + 86400;
-	sqlite3_stmt *st = NULL;
 	char sql[256];
-	int rc = -1;
 
 	if (sqlite3_exec(r->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return -1;
 	for (int i = R_SAMPLE_1M; i <= R_SAMPLE_1H; i++) {
+		sqlite3_stmt *st;
 		snprintf(sql, sizeof sql, PACK_SQL, table_name(i));
-		if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK ||
-		    step_range(st, from, to) < 0)
-			goto out;
+		if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK)
+			goto fail;
+		int rc = step_range(st, from, to);
 		sqlite3_finalize(st);
-		st = NULL;
+		if (rc < 0)
+			goto fail;
 	}
-	if (sqlite3_prepare_v2(r->db, to > last ?
-		"DELETE FROM meta WHERE key = 'hist_packing'" :
-		"UPDATE meta SET value = ?1 WHERE key = 'hist_packing'",
-		-1, &st, NULL) != SQLITE_OK)
-		goto out;
-	if (sqlite3_bind_parameter_count(st))
-		sqlite3_bind_int64(st, 1, to);
-	if (step_one(st) == 0 &&
-	    sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
-		rc = 0;
-out:
-	sqlite3_finalize(st);
-	if (rc < 0)
-		sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
-	return rc;
+	if (chunk_commit(r->db, "hist_packing", to, last) == 0)
+		return 0;
+fail:
+	sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
 }
 
 int rollup_pack(struct rollup *r)
