@@ -8,6 +8,7 @@
  * rows, and a crash during a migration leaves the previous version intact.
  */
 #include "schema.h"
+#include "hist.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -141,6 +142,12 @@ sqlite3 *schema_open_rw(const char *path, char *err, size_t errlen)
 	keep_wal_files(db);
 	if (check_ours(db, path, err, errlen) < 0)
 		goto fail;
+	/* The writer's merges of packed histograms, and the migration's. */
+	if ((rc = hist_register(db)) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: cannot add SQL functions: %s", path,
+			 sqlite3_errstr(rc));
+		goto fail;
+	}
 	/* Page size only matters for a new file; 8 KiB pages fill better
 	 * with our ~40-byte rows and halve the interior pages. */
 	if (sqlite3_exec(db, "PRAGMA page_size=8192; PRAGMA journal_mode=WAL;"

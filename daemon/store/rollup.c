@@ -50,10 +50,16 @@
  *    fifth more CPU).  A second stored below the watermark goes into both
  *    tables at once, from sample_1s.
  *
+ * Histograms are packed (schema/hist.h) and merged by the connection's
+ * SQL functions.  Rows a database migrated from before 010 holds as JSON
+ * text are packed once, after opening, a day per transaction
+ * (rollup_pack()); until then the merges read either form.
+ *
  * The tests check every path against the simulator's truth.
  */
 #include "rollup.h"
 
+#include "hist.h"
 #include "metrics.h"
 #include "trace.h"
 
@@ -139,13 +145,10 @@ struct rollup {
 	" ON CONFLICT (t, domid) DO UPDATE SET" \
 	"  seconds = seconds + excluded.seconds" METRICS_SAMPLE(ADD) "," \
 	"  cpu_peak_ns = max(cpu_peak_ns, excluded.cpu_peak_ns),"
-/* TABLE's histogram and the new row's, merged bin by bin. */
+/* TABLE's histogram and the new row's, merged bin by bin (schema/hist.h:
+ * packed, merged by the connection's function). */
 #define MERGE_HIST(table) \
-	" (SELECT json_group_object(b, n) FROM (" \
-	"  SELECT CAST(key AS INTEGER) AS b, sum(value) AS n FROM (" \
-	"   SELECT key, value FROM json_each(" table ".cpu_pct_hist) UNION ALL" \
-	"   SELECT key, value FROM json_each(excluded.cpu_pct_hist))" \
-	"  GROUP BY b ORDER BY b))"
+	" xenmon_hist_merge(" table ".cpu_pct_hist, excluded.cpu_pct_hist)"
 
 #define CPU_COLUMNS "t, cpu, seconds" METRICS_CPU(METRICS_COLUMN)
 #define ADD_CPU \
@@ -164,8 +167,8 @@ struct rollup {
 	"), 0)"
 
 /* Ranges: per (second, domain) sums, then per (minute or hour, domain,
- * CPU% bin), then per (minute or hour, domain) with the bins as a JSON
- * object.  %s is the table. */
+ * CPU% bin), then per (minute or hour, domain) with the bins packed into
+ * a histogram.  %s is the table. */
 static const char SAMPLE_SQL[] =
 	"WITH obs AS ("
 	" SELECT t, sum(observed_ns) / count(*) AS o FROM cpu_1s"
@@ -185,7 +188,7 @@ static const char SAMPLE_SQL[] =
 	" FROM pct GROUP BY 1, 2, 3)"
 	" INSERT INTO %s (" SAMPLE_COLUMNS ")"
 	" SELECT t, domid, sum(n)" METRICS_SAMPLE(AGG)
-	", max(peak), json_group_object(b, n)"
+	", max(peak), xenmon_hist_group(b, n)"
 	" FROM bin WHERE true GROUP BY t, domid"
 	ADD_SAMPLE
 	"  cpu_pct_hist =" MERGE_HIST("%s");
@@ -209,18 +212,17 @@ static const char SCPU_SQL[] =
 	ADD_SCPU;
 
 /* One second's sums for one domain, from memory (%s the table, %d its
- * grain): ?14 is its CPU time per second observed, ?12 its CPU% bin as
- * text, ?13 the JSON path of that bin, which is the only one to change. */
+ * grain): :peak is its CPU time per second observed, :hist the histogram
+ * of its one second. */
 #define ONE(...) + 1
 enum { N_SAMPLE = 0 METRICS_SAMPLE(ONE) };
-enum { P_PEAK = N_SAMPLE + 3, P_BIN, P_PATH };  /* :peak, :bin, :path */
+enum { P_PEAK = N_SAMPLE + 3, P_HIST };  /* :peak, :hist */
 static const char SAMPLE_ONE_SQL[] =
 	"INSERT INTO %s (" SAMPLE_COLUMNS ")"
 	" VALUES (?1 - ?1 %% %d, ?2, 1" METRICS_SAMPLE(METRICS_PARAM) ", :peak,"
-	"  json_object(:bin, 1))"
+	"  :hist)"
 	ADD_SAMPLE
-	"  cpu_pct_hist = json_set(cpu_pct_hist, :path,"
-	"   coalesce(json_extract(cpu_pct_hist, :path), 0) + 1)";
+	"  cpu_pct_hist =" MERGE_HIST("%s");
 
 /* One second of one CPU: its columns from ?3 on (add_cpus()). */
 static const char CPU_ONE_SQL[] =
@@ -298,7 +300,7 @@ static int prepare(struct rollup *r, int i)
 		snprintf(sql, sizeof sql, SAMPLE_SQL, table_name(i),
 			 table_name(i));
 		snprintf(one, sizeof one, SAMPLE_ONE_SQL, table_name(i),
-			 grain_s(i));
+			 grain_s(i), table_name(i));
 	} else {
 		snprintf(sql, sizeof sql, CPU_SQL, table_name(i));
 		snprintf(one, sizeof one, CPU_ONE_SQL, table_name(i),
@@ -312,8 +314,7 @@ static int prepare(struct rollup *r, int i)
 	/* add_domains() binds the named ones by number */
 	return TABLES[i].kind != K_SAMPLE ||
 	       (sqlite3_bind_parameter_index(r->one[i], ":peak") == P_PEAK &&
-		sqlite3_bind_parameter_index(r->one[i], ":bin") == P_BIN &&
-		sqlite3_bind_parameter_index(r->one[i], ":path") == P_PATH) ?
+		sqlite3_bind_parameter_index(r->one[i], ":hist") == P_HIST) ?
 	       0 : -1;
 }
 
@@ -481,16 +482,14 @@ static int add_domains(sqlite3_stmt *st, int64_t t, uint64_t observed,
 		const struct dom_sum *d = &sums[i];
 		uint64_t pct_ns = (uint64_t)metrics_per_second_ns(
 			(long long)d->cpu_ns, (long long)observed);
-		char bin[24], path[32];
-		snprintf(bin, sizeof bin, "%llu",
-			 (unsigned long long)(pct_ns / 10000000));
-		snprintf(path, sizeof path, "$.\"%s\"", bin);
+		struct hist_bin bin = { (uint32_t)(pct_ns / 10000000), 1 };
+		unsigned char hist[HIST_MAX_BYTES(1)];
+		size_t len = hist_encode(&bin, 1, hist);
 		int k = 2;
 		sqlite3_bind_int64(st, 1, t);
 		sqlite3_bind_int64(st, 2, d->domid);
 		METRICS_SAMPLE(BIND_DOM)
-		sqlite3_bind_text(st, P_BIN, bin, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, P_PATH, path, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_blob(st, P_HIST, hist, (int)len, SQLITE_TRANSIENT);
 		sqlite3_bind_int64(st, P_PEAK, (sqlite3_int64)pct_ns);
 		if (step_one(st) < 0)
 			return -1;
@@ -800,6 +799,25 @@ static int backfill_next(sqlite3 *db, const struct backfill *b, int64_t *next,
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? found : -1;
 }
 
+/* A pass of chunks, one transaction each, records how far it got in meta
+ * KEY: TO, or, past LAST, that it is done; then commits.  0, or -1 (the
+ * caller rolls back). */
+static int chunk_commit(sqlite3 *db, const char *key, int64_t to, int64_t last)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db, to > last ?
+		"DELETE FROM meta WHERE key = ?2" :
+		"UPDATE meta SET value = ?1 WHERE key = ?2",
+		-1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, to);
+	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st) == SQLITE_DONE &&
+		 sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+	sqlite3_finalize(st);
+	return rc;
+}
+
 /* One hour (aligned, so its minute and hour rows are whole) per
  * transaction, with the progress in meta, so an interrupted back-fill
  * resumes where it stopped and never counts a second twice. */
@@ -857,6 +875,64 @@ static int meta_int(sqlite3 *db, const char *key, int64_t dflt, int64_t *out)
 	*out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : dflt;
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Histograms written before 010 are JSON text until packed here, a day
+ * of rows per transaction (%s the table). */
+static const char PACK_SQL[] =
+	"UPDATE %s SET cpu_pct_hist = xenmon_hist_pack(cpu_pct_hist)"
+	" WHERE t >= ?1 AND t < ?2 AND typeof(cpu_pct_hist) = 'text'";
+
+/* Both histogram tables' rows [FROM, FROM + a day) packed, and the
+ * progress kept (its end, or done after LAST), in one transaction. */
+static int pack_chunk(struct rollup *r, int64_t from, int64_t last)
+{
+	int64_t to = from + 86400;
+	char sql[256];
+
+	if (sqlite3_exec(r->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return -1;
+	for (int i = R_SAMPLE_1M; i <= R_SAMPLE_1H; i++) {
+		sqlite3_stmt *st;
+		snprintf(sql, sizeof sql, PACK_SQL, table_name(i));
+		if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK)
+			goto fail;
+		int rc = step_range(st, from, to);
+		sqlite3_finalize(st);
+		if (rc < 0)
+			goto fail;
+	}
+	if (chunk_commit(r->db, "hist_packing", to, last) == 0)
+		return 0;
+fail:
+	sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+int rollup_pack(struct rollup *r)
+{
+	int64_t next, last;
+	sqlite3_stmt *st;
+	if (meta_int(r->db, "hist_packing", INT64_MIN, &next) < 0)
+		return -1;
+	if (next == INT64_MIN)
+		return 0;
+	if (sqlite3_prepare_v2(r->db, "SELECT max("
+			       "coalesce((SELECT max(t) FROM sample_1m), 0),"
+			       " coalesce((SELECT max(t) FROM sample_1h), 0))",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	int rc = sqlite3_step(st);
+	last = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return -1;
+	do {
+		if (pack_chunk(r, next, last) < 0)
+			return -1;
+		next += 86400;
+	} while (next <= last);
+	return 0;
 }
 
 /* The rows of TABLE (a roll-up) at T go. */

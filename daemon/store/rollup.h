@@ -56,4 +56,10 @@ int rollup_catch_up(struct rollup *r);
  * interrupted and resumed.  0 (nothing pending or done) or -1. */
 int rollup_backfill(struct rollup *r);
 
+/* Pack the histograms a migration from before 010 left as JSON text
+ * (meta 'hist_packing'), a day of rows per transaction so that the WAL
+ * stays small and an interrupted pass resumes where it stopped.  0
+ * (nothing pending or done) or -1. */
+int rollup_pack(struct rollup *r);
+
 #endif

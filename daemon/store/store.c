@@ -114,6 +114,8 @@ static int open_history(struct store *s)
 		retention_defaults(&p);
 	if (!(s->rollup = rollup_new(s->db)))
 		return fail(s, "cannot prepare the roll-ups");
+	if (rollup_pack(s->rollup) < 0)
+		return fail(s, "cannot pack the roll-ups' histograms");
 	if (rollup_backfill(s->rollup) < 0 || rollup_catch_up(s->rollup) < 0)
 		return fail(s, "cannot roll up the seconds already stored");
 	if (!(s->retention = retention_new(s->db, &p)))

@@ -11,6 +11,9 @@
  *       the default retention.
  *   bench_history prune DB KEEP_S  prune the seconds to KEEP_S with the
  *       daemon's code; prints steps, rows and the longest write lock.
+ *   bench_history append DB HOURS  the size as the daemon appends: HOURS
+ *       of seconds stored one by one through the daemon's store, nothing
+ *       pruned; bytes per row and per day of each table, in pages.
  *   bench_history steady DB        the daemon's store at work: seconds of
  *       the same host stored one by one for 3 h with retention scaled down
  *       (seconds 10 min, minutes 30 min, hours 1 h), the file size printed
@@ -316,6 +319,89 @@ static int steady(const char *path)
 	return 0;
 }
 
+/* TABLE's rows, and its bytes in pages and in use (dbstat), in *ROWS,
+ * *ALLOC, *USED. */
+static int table_bytes(sqlite3 *db, const char *table, double *rows,
+		       double *alloc, double *used)
+{
+	sqlite3_stmt *st;
+	char sql[256];
+	snprintf(sql, sizeof sql, "SELECT (SELECT count(*) FROM %s),"
+		 " sum(pgsize), sum(pgsize - unused) FROM dbstat WHERE name = '%s'",
+		 table, table);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	int rc = sqlite3_step(st) == SQLITE_ROW ? 0 : -1;
+	*rows = sqlite3_column_double(st, 0);
+	*alloc = sqlite3_column_double(st, 1);
+	*used = sqlite3_column_double(st, 2);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/*
+ * The size as the daemon appends, not as a bulk build or a VACUUM leaves
+ * it: HOURS of the host's seconds stored one by one through the daemon's
+ * store, nothing pruned; per table, the bytes of a row and of a day, as
+ * allocated in pages (what the file grows by) and as used in them.
+ */
+static int append(const char *path, int hours)
+{
+	static const char *const tables[METRICS_TIERS][2] = {
+		{ "sample_1s", "cpu_1s" }, { "sample_1m", "cpu_1m" },
+		{ "sample_1h", "cpu_1h" } };
+	static const double keep_days[METRICS_TIERS] = { 7, 90, 1825 };
+	char err[512];
+	remove(path);
+	struct store *s = store_open(path, err, sizeof err);
+	if (!s) {
+		fprintf(stderr, "bench_history: %s\n", err);
+		return 1;
+	}
+	struct retention_policy p = { .keep_s = { INT64_MAX / 2, INT64_MAX / 2,
+						  INT64_MAX / 2 } };
+	store_set_retention(s, &p);
+	double t = now_s();
+	for (int64_t i = 0; i < (int64_t)hours * 3600; i++) {
+		if (store_synthetic(s, T0 + i) < 0) {
+			fprintf(stderr, "bench_history: %s\n", store_error(s));
+			return 1;
+		}
+	}
+	double took = now_s() - t;
+	store_close(s);
+	sqlite3 *db = schema_open_rw(path, err, sizeof err);
+	if (!db) {
+		fprintf(stderr, "bench_history: %s\n", err);
+		return 1;
+	}
+	printf("appended    %d h through the daemon's store in %.1f s; per table: "
+	       "bytes per row allocated (used), MB per day:\n", hours, took);
+	double total = 0;
+	for (int i = 0; i < METRICS_TIERS; i++) {
+		double day = 0;
+		for (int k = 0; k < 2; k++) {
+			double rows, alloc, used;
+			if (table_bytes(db, tables[i][k], &rows, &alloc, &used) < 0)
+				return 1;
+			/* every table gains rows at a steady rate */
+			double per_day = rows / hours * 24;
+			printf("            %-10s %8.0f rows %6.1f (%5.1f) B/row %8.2f MB/day\n",
+			       tables[i][k], rows, alloc / rows, used / rows,
+			       alloc / rows * per_day / 1e6);
+			day += alloc / rows * per_day / 1e6;
+		}
+		printf("            %s: %.2f MB per day, %.1f kB per domain-day; "
+		       "%.0f days: %.0f MB\n", metrics_tiers[i].what, day,
+		       day * 1e3 / (DOMS + 1), keep_days[i], day * keep_days[i]);
+		total += day * keep_days[i];
+	}
+	printf("appended    default retention (7 d, 90 d, 5 y) as appended: "
+	       "%.2f GB\n", total / 1e3);
+	sqlite3_close(db);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 4 && strcmp(argv[1], "build") == 0)
@@ -324,7 +410,9 @@ int main(int argc, char **argv)
 		return prune(argv[2], atoll(argv[3]));
 	if (argc == 3 && strcmp(argv[1], "steady") == 0)
 		return steady(argv[2]);
+	if (argc == 4 && strcmp(argv[1], "append") == 0)
+		return append(argv[2], atoi(argv[3]));
 	fprintf(stderr, "usage: bench_history build DB DAYS | prune DB KEEP_S | "
-		"steady DB\n");
+		"steady DB | append DB HOURS\n");
 	return 2;
 }

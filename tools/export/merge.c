@@ -34,6 +34,7 @@
  */
 #include "merge.h"
 #include "domains.h"
+#include "hist.h"
 #include "rows.h"
 #include "metrics.h"
 #include "schema.h"
@@ -50,7 +51,9 @@ struct part {
 	int64_t t, grain_s, seconds;
 	int64_t exec_count, cpu_ns, wait_ns, blocked_ns, alloc_ns, io_count;
 	int64_t peak_ns;
-	char *hist;               /* NULL: one second, in bin peak_ns / 1e7 */
+	unsigned char *hist;      /* NULL: one second, in bin peak_ns / 1e7 */
+	size_t hist_len;
+	bool hist_json;           /* written before 010_packed_histograms */
 };
 
 struct step_acc {
@@ -82,7 +85,6 @@ struct merge {
 	struct merge_note *note;
 };
 
-/* The histogram text the daemon writes: {"12":30,"13":25}. */
 static void add_bin(struct step_acc *a, unsigned long bin, unsigned long n)
 {
 	if (bin >= NBINS || !n)
@@ -92,8 +94,23 @@ static void add_bin(struct step_acc *a, unsigned long bin, unsigned long n)
 	a->bins[bin] += (uint32_t)n;
 }
 
-static void add_hist(struct step_acc *a, const char *h)
+static int add_packed_bin(void *a, uint32_t bin, uint64_t n)
 {
+	add_bin(a, bin, (unsigned long)n);
+	return 0;
+}
+
+/* A roll-up row's histogram: packed (schema/hist.h), or, in a database
+ * this program reads without migrating it, the JSON text of versions 2
+ * to 9, {"12":30,"13":25}.  A damaged one adds the bins before the
+ * damage. */
+static void add_hist(struct step_acc *a, const struct part *p)
+{
+	if (!p->hist_json) {
+		hist_each(p->hist, p->hist_len, add_packed_bin, a);
+		return;
+	}
+	const char *h = (const char *)p->hist;
 	while (h && *h) {
 		while (*h && (*h < '0' || *h > '9'))
 			h++;
@@ -192,7 +209,7 @@ static void acc_add(struct step_acc *a, const struct part *p)
 	if (p->peak_ns > a->r.peak_ns)
 		a->r.peak_ns = p->peak_ns;
 	if (p->hist)
-		add_hist(a, p->hist);
+		add_hist(a, p);
 	else
 		add_bin(a, (unsigned long)(p->peak_ns / 10000000), 1);
 }
@@ -204,7 +221,8 @@ static void acc_merge(struct step_acc *a, const struct step_acc *b)
 		.seconds = b->seen, .exec_count = b->r.exec_count,
 		.cpu_ns = b->r.cpu_ns, .wait_ns = b->r.wait_ns,
 		.blocked_ns = b->r.blocked_ns, .alloc_ns = b->r.alloc_ns,
-		.io_count = b->r.io_count, .peak_ns = b->r.peak_ns, .hist = "",
+		.io_count = b->r.io_count, .peak_ns = b->r.peak_ns,
+		.hist = (unsigned char *)"",
 	};
 	acc_add(a, &p);
 	for (size_t i = 0; i < b->ntouched; i++)
@@ -330,6 +348,28 @@ static void part_read(struct part *p, sqlite3_stmt *st, int col,
 	p->hist = NULL;
 }
 
+/* P's histogram from column COL: its bytes where SQLite keeps them until
+ * the next step, or a copy (COPY; -1 out of memory).  JSON text (a
+ * database not migrated) ends in a NUL, as add_hist() reads it. */
+static int hist_read(struct part *p, sqlite3_stmt *st, int col, bool copy)
+{
+	static unsigned char none[1];
+	p->hist_json = sqlite3_column_type(st, col) == SQLITE_TEXT;
+	const void *h = p->hist_json ? (const void *)sqlite3_column_text(st, col) :
+		sqlite3_column_blob(st, col);
+	p->hist_len = (size_t)sqlite3_column_bytes(st, col);
+	p->hist = h ? (unsigned char *)h : none;
+	if (!copy)
+		return 0;
+	unsigned char *c = malloc(p->hist_len + 1);
+	if (!c)
+		return -1;
+	memcpy(c, p->hist, p->hist_len);
+	c[p->hist_len] = 0;
+	p->hist = c;
+	return 0;
+}
+
 /*
  * P's domid's rows of table TIER over P's time, in place of P: read first,
  * then added only if they hold exactly P's seconds (1, done; 0, they do
@@ -360,8 +400,7 @@ static int split(struct merge *m, int tier, int64_t domid, const struct part *p)
 			x->peak_ns = metrics_per_second_ns(
 				x->cpu_ns, sqlite3_column_int64(st, 9));
 		} else {
-			const char *h = (const char *)sqlite3_column_text(st, 9);
-			if (!(x->hist = strdup(h ? h : ""))) {
+			if (hist_read(x, st, 9, true) < 0) {
 				n--;
 				break;
 			}
@@ -499,9 +538,7 @@ static int run_chunks(struct merge *m, sqlite3_stmt *st, int tier,
 			}
 			struct part p;
 			part_read(&p, st, 2, metrics_tiers[tier].grain_s);
-			p.hist = (char *)sqlite3_column_text(st, 11);
-			if (!p.hist)
-				p.hist = "";
+			hist_read(&p, st, 11, false);
 			if (add_part(m, tier, &p) < 0)
 				break;
 		}

@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""A database made by the release before the compact store, migrated in
+place by this xenbaked: every figure it held reads the same.  Output is TAP.
+
+    test_migrate_release.py XENBAKED EXPORT FIXTURE_DB
+
+FIXTURE_DB (tests/fixtures/schema-v7/, whose README says how it was made)
+is schema version 7, written by the released xenbaked: roll-up histograms
+as JSON text.  Its figures are read through its own views first, and
+xenmon-export's output from it unmigrated; then xenbaked opens a copy,
+which migrates it, and the same must come out of the copy: every row of
+the tables and of the views domain_1s, domain_1m, domain_1h and host_1s
+(a histogram compared as bins, not as text), and the export's output byte
+for byte.  The migrated histograms must be packed (xenbaked packs them
+after the migration, a day per transaction), and equal byte for byte to
+what this xenbaked rolls up afresh from the copy's seconds.
+"""
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
+from tap import Tap  # noqa: E402
+
+BAKE, EXPORT, FIXTURE = sys.argv[1:4]
+TABLES = ('sample_1s', 'cpu_1s', 'cpu_1s_part', 'domain', 'cpu_1m', 'cpu_1h', 'gap')
+VIEWS = ('domain_1s', 'host_1s', 'domain_1m', 'domain_1h')
+tap = Tap()
+
+
+def rows(db, what):
+    con = sqlite3.connect('file:%s?mode=ro' % db, uri=True)
+    cur = con.execute('SELECT * FROM %s ORDER BY 1, 2' % what)
+    names = [d[0] for d in cur.description]
+    out = [dict(zip(names, r)) for r in cur]
+    con.close()
+    for r in out:
+        if isinstance(r.get('cpu_pct_hist'), str):   # the views give JSON
+            r['cpu_pct_hist'] = {int(b): n for b, n in json.loads(r['cpu_pct_hist']).items()}
+    return out
+
+
+def one(db, sql):
+    con = sqlite3.connect('file:%s?mode=ro' % db, uri=True)
+    v = con.execute(sql).fetchone()[0]
+    con.close()
+    return v
+
+
+def export(db, *args):
+    r = subprocess.run([EXPORT, '--db', db, '-q'] + list(args), capture_output=True,
+                       text=True, timeout=300)
+    return r.returncode, r.stdout, r.stderr
+
+
+def open_with_bake(db, tmp):
+    """xenbaked opens DB (migrating it, back-filling what is pending) and
+    stops at its empty input."""
+    empty = os.path.join(tmp, 'empty.bin')
+    open(empty, 'wb').close()
+    return subprocess.run([BAKE, '--input', empty, '--db', db, '--quiet'],
+                          capture_output=True, text=True, timeout=300)
+
+
+def figures(db):
+    return {w: rows(db, w) for w in TABLES + VIEWS}
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix='xenmon-migrate-')
+    try:
+        old = os.path.join(tmp, 'old.db')
+        new = os.path.join(tmp, 'new.db')
+        shutil.copy(FIXTURE, old)
+        shutil.copy(FIXTURE, new)
+        version = one(old, 'PRAGMA user_version')
+        tap.ok(version == 7 and os.path.getsize(FIXTURE) < 1 << 20,
+               'the fixture is a schema 7 database, under 1 MB', 'version %s' % version)
+        before = figures(old)
+        tap.ok(all(before[v] for v in ('sample_1s', 'domain_1m', 'domain_1h')),
+               'it holds seconds, minutes and hours',
+               str({k: len(v) for k, v in before.items()}))
+        first = one(old, 'SELECT min(t) FROM cpu_1s')
+        span = ('--from', str(first - first % 3600),
+                '--to', str(one(old, 'SELECT max(t) FROM cpu_1s') + 3600))
+        steps = ('1s', '1m', '1h')
+        exported = [export(old, '--step', s, *span) for s in steps]
+
+        r = open_with_bake(new, tmp)
+        want = int(subprocess.run([BAKE, '--version'], capture_output=True, text=True)
+                   .stdout.split('schema ')[1].rstrip(')\n'))
+        got = one(new, 'PRAGMA user_version')
+        tap.ok(got == want, 'xenbaked migrates it to schema %d' % want,
+               'user_version %s; xenbaked: %s' % (got, r.stderr[-800:]))
+        after = figures(new)
+        for w in TABLES + VIEWS:
+            diff = [(a, b) for a, b in zip(before[w], after[w]) if a != b]
+            tap.ok(before[w] == after[w], '%s: the same %d rows after the migration'
+                   % (w, len(before[w])),
+                   'rows %d -> %d; first difference %s'
+                   % (len(before[w]), len(after[w]), diff[:1]))
+        left = one(new, "SELECT count(*) FROM meta WHERE key = 'hist_packing'")
+        tap.ok(left == 0, 'the packing of the old histograms is done', 'meta left %s' % left)
+        for t in ('sample_1m', 'sample_1h'):
+            kinds = one(new, "SELECT group_concat(DISTINCT typeof(cpu_pct_hist)) FROM %s" % t)
+            b = one(old, 'SELECT sum(length(cpu_pct_hist)) FROM %s' % t)
+            a = one(new, 'SELECT sum(length(cpu_pct_hist)) FROM %s' % t)
+            tap.ok(kinds == 'blob', '%s: histograms packed' % t, kinds,
+                   note='%d bytes of JSON -> %d packed' % (b, a))
+        for s, (rc0, out0, err0) in zip(steps, exported):
+            rc1, out1, err1 = export(new, '--step', s, *span)
+            tap.ok(rc0 == rc1 == 0 and out0 == out1 and out0.count('\n') > 1,
+                   'xenmon-export --step %s: the same output (%d lines)'
+                   % (s, out0.count('\n')), err0 + err1)
+
+        fresh = os.path.join(tmp, 'fresh.db')
+        con = sqlite3.connect(new)
+        con.execute('VACUUM INTO ?', (fresh,))
+        con.close()
+        con = sqlite3.connect(fresh)
+        for t in ('sample_1m', 'sample_1h', 'cpu_1m', 'cpu_1h'):
+            con.execute('DELETE FROM %s' % t)
+        con.execute("DELETE FROM meta WHERE key = 'rollup_1h_upto'")
+        con.execute("INSERT INTO meta VALUES ('history_backfill', 'pending')")
+        con.commit()
+        con.close()
+        open_with_bake(fresh, tmp)
+        for t in ('sample_1m', 'sample_1h'):
+            a, b = rows(new, t), rows(fresh, t)
+            tap.ok(a == b and a, '%s: the migrated rows equal those rolled up afresh '
+                   'from the seconds, histograms byte for byte' % t,
+                   str([(x, y) for x, y in zip(a, b) if x != y][:1]))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return tap.done()
+
+
+sys.exit(main())
