@@ -24,7 +24,7 @@ cp "$root/bin/busybox" "$work/busy" "$u/bin/"
 cat > "$u/init" <<'EOI'
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
-mount -t proc proc /proc; mount -t sysfs sys /sys
+mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
 wl=$(sed -n 's/.* wl=\([a-z0-9_]*\).*/\1/p' /proc/cmdline)
 echo "guest workload $wl starting"
 case "$wl" in

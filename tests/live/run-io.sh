@@ -6,7 +6,8 @@
 # counts and bytes follow the traffic on the patched one and are almost
 # none on the stock one (check_io.py).
 #   tests/live/run-io.sh XENBAKED WORK
-# About 3 minutes per boot on 2 cores, plus the first build (2.5 minutes)
+# About 5 minutes per boot on 2 cores (xl create of a guest with a
+# device takes 1-2 minutes under TCG), up to 40 on a loaded machine, plus the first build (2.5 minutes)
 # and run.sh's one-time download.
 set -euo pipefail
 xenbaked=$1; work=$2
@@ -15,6 +16,6 @@ mkdir -p "$work"; work=$(realpath "$work")
 "$here/fetch.sh" "$work" | sed 's/^/# /'
 xen=$("$here/patched-xen.sh" "$work" 2> >(sed 's/^/# /' >&2))
 echo "# run-io: patched hypervisor $xen"
-XQ_MODE=io XQ_XEN=$xen XQ_OUT=$work/out-io-patched "$here/run.sh" "$xenbaked" "$work"
-XQ_MODE=io XQ_OUT=$work/out-io-stock "$here/run.sh" "$xenbaked" "$work"
+XQ_TIMEOUT_S=2400 XQ_MODE=io XQ_XEN=$xen XQ_OUT=$work/out-io-patched "$here/run.sh" "$xenbaked" "$work"
+XQ_TIMEOUT_S=2400 XQ_MODE=io XQ_OUT=$work/out-io-stock "$here/run.sh" "$xenbaked" "$work"
 python3 "$here/check_io.py" "$work/out-io-patched" "$work/out-io-stock"

@@ -27,6 +27,7 @@ say "building the initramfs images"
 "$here/build.sh" "$work" "$xenbaked" | sed 's/^/# /'
 
 kver=$(cat "$work/kernel-version")
+# XQ_TIMEOUT_S: QEMU's time limit (default 900 s).
 # XQ_XEN: another hypervisor image (run-io.sh's patched one); XQ_MODE=io:
 # init0's I/O test, with a second disk for the blkback guest; XQ_OUT: where
 # the results go (default WORK/out).
@@ -45,7 +46,7 @@ fi
 # credit1 scheduler (Xen 4.17's default is credit2).
 say "booting Xen under qemu-system-x86_64 (TCG)"
 set +e
-timeout 900 qemu-system-x86_64 -accel tcg -machine q35 -cpu qemu64 -smp 2 -m 2048 \
+timeout "${XQ_TIMEOUT_S:-900}" qemu-system-x86_64 -accel tcg -machine q35 -cpu qemu64 -smp 2 -m 2048 \
   -nographic -no-reboot \
   -kernel "$work/xen" \
   -append "console=com1 com1=115200,8n1 loglvl=all guest_loglvl=all dom0_mem=1024M,max:1024M dom0_max_vcpus=2${XQ_XEN_ARGS:+ $XQ_XEN_ARGS}" \
