@@ -199,12 +199,14 @@ static void print_records(const struct pipeline *p, FILE *out)
 		" continue-running, %" PRIu64 " infprev, %" PRIu64 " infnext, %"
 		PRIu64 " switch,\n           %" PRIu64 " wake/sleep/block, %" PRIu64
 		" domain add, %" PRIu64 " domain remove, %" PRIu64 " grant map, %"
-		PRIu64 " grant transfer,\n           %" PRIu64 " lost-records, %"
+		PRIu64 " grant transfer,\n           %" PRIu64 " grant copy, %"
+		PRIu64 " evtchn notify, %" PRIu64 " lost-records, %"
 		PRIu64 " wrap padding, %" PRIu64 " other scheduler/memory, %" PRIu64
 		" of unused classes (skipped)\n",
 		s->records, s->runstate, s->continue_running, s->infprev,
 		s->infnext, s->sched_switch, s->wake_sleep_block, s->dom_add,
-		s->dom_rem, s->grant_map, s->grant_transfer,
+		s->dom_rem, s->grant_map, s->grant_transfer, s->grant_copy,
+		s->evtchn_notify,
 		s->lost_record_records, s->wrap, s->other_known, s->unused_class);
 	fprintf(out, "malformed  %" PRIu64 " (skipped)", s->malformed);
 	if (p->merge.malformed_seen)

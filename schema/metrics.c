@@ -4,7 +4,9 @@
  */
 #include "metrics.h"
 
+#include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 #define DAY_S 86400LL
 
@@ -31,4 +33,43 @@ int metrics_domain_name(char *buf, size_t n, long long domid)
 	if (domid == METRICS_IDLE_DOMID)
 		return snprintf(buf, n, "%s", METRICS_IDLE_NAME);
 	return snprintf(buf, n, METRICS_UNNAMED_PREFIX "%lld", domid);
+}
+
+static const char *const io_source_names[] = {
+	"grant-map", "grant-copy", "evtchn",
+};
+#define IO_SOURCES (sizeof io_source_names / sizeof *io_source_names)
+
+int metrics_io_sources_text(char *buf, size_t n, unsigned mask)
+{
+	int k = 0;
+	if (n)
+		buf[0] = '\0';
+	for (unsigned i = 0; i < IO_SOURCES; i++) {
+		if (!(mask & 1u << i))
+			continue;
+		bool room = (size_t)k < n;
+		k += snprintf(room ? buf + k : NULL, room ? n - (size_t)k : 0,
+			      "%s%s", k ? "," : "", io_source_names[i]);
+	}
+	return k;
+}
+
+unsigned metrics_io_sources_parse(const char *text)
+{
+	unsigned mask = 0;
+	for (const char *p = text; p && *p;) {
+		size_t len = strcspn(p, ",");
+		for (unsigned i = 0; i < IO_SOURCES; i++)
+			if (strlen(io_source_names[i]) == len &&
+			    !strncmp(p, io_source_names[i], len))
+				mask |= 1u << i;
+		p += len + (p[len] == ',');
+	}
+	return mask;
+}
+
+int metrics_io_unavailable(const char *io_sources)
+{
+	return io_sources && !metrics_io_sources_parse(io_sources);
 }

@@ -100,7 +100,35 @@ long long metrics_per_second_ns(long long ns, long long observed_ns);
 	X(alloc_max_ns, uint32_t, MAX, "ns", "longest bounded time slice") \
 	X(alloc_unbounded, uint32_t, SUM, "count", \
 	  "executions given no limit (a zero or negative slice)") \
-	X(io_count, uint32_t, SUM, "count", "grant map and transfer records")
+	X(io_count, uint32_t, SUM, "count", \
+	  "I/O operations: grant maps and transfers, grant copies, " \
+	  "event-channel notifications") \
+	X(io_bytes, uint64_t, SUM, "bytes", "bytes copied by grant copies")
+
+/*
+ * The I/O the host's trace shows, a set of sources: stock Xen traces grant
+ * maps and transfers only, which modern back-ends hardly do; the patched
+ * Xen (patches/xen-4.17) adds grant copies and event-channel
+ * notifications.  The daemon records the sources its records showed in
+ * meta METRICS_IO_SOURCES_KEY, as their names joined by commas ("" for
+ * none).  The rule for readers (docs/metrics.md, "I/O sources"): when that
+ * key is there and names no source, the trace showed no I/O of any kind,
+ * so the I/O figures are unavailable, not zero; absent (a database
+ * written before schema 9), they are shown as stored.
+ */
+enum {
+	METRICS_IO_GRANT_MAP = 1,     /* "grant-map": map and transfer */
+	METRICS_IO_GRANT_COPY = 2,    /* "grant-copy" */
+	METRICS_IO_EVTCHN = 4,        /* "evtchn" */
+};
+#define METRICS_IO_SOURCES_KEY "io_sources"
+
+/* MASK as the meta value, in BUF of N bytes: snprintf()'s result. */
+int metrics_io_sources_text(char *buf, size_t n, unsigned mask);
+/* The mask a meta value names (names it does not know are left out). */
+unsigned metrics_io_sources_parse(const char *text);
+/* Are the I/O figures unavailable, by meta's value (NULL: absent)? */
+int metrics_io_unavailable(const char *io_sources);
 
 /* Columns only the roll-ups of the samples have, after the metrics. */
 #define METRICS_SAMPLE_ROLLUP_ONLY "cpu_peak_ns, cpu_pct_hist"

@@ -80,6 +80,9 @@ struct model {
 	struct dom_row *rows;
 	size_t nrows, cap;
 	int spark_len;
+	/* Issue 17: the traces showed no I/O record at all (meta io_sources,
+	 * metrics_io_unavailable): the I/O figures are shown as unavailable. */
+	bool io_unavailable;
 };
 
 enum sort_key {

@@ -76,7 +76,9 @@ static const char SQL_BOUNDS[] =
 static const char SQL_NCPUS[] =
 	"SELECT max(coalesce((SELECT CAST(value AS INTEGER) FROM meta"
 	"                      WHERE key = 'cpus'), 0),"
-	"           (SELECT count(*) FROM cpu_1s WHERE t = ?1))";
+	"           (SELECT count(*) FROM cpu_1s WHERE t = ?1)),"
+	/* issue 17: which I/O the traces showed (metrics.h) */
+	"       (SELECT value FROM meta WHERE key = '" METRICS_IO_SOURCES_KEY "')";
 
 static const char SQL_LIVE[] =
 	"SELECT t FROM cpu_1s WHERE t BETWEEN ?1 - ?3 AND ?1"
@@ -372,6 +374,8 @@ static int load_bounds(struct query *q, struct model *m)
 	if (sqlite3_step(q->ncpus) != SQLITE_ROW)
 		return fail(q, "cannot count CPUs");
 	m->ncpus = sqlite3_column_int(q->ncpus, 0);
+	m->io_unavailable = metrics_io_unavailable(
+		(const char *)sqlite3_column_text(q->ncpus, 1));
 
 	sqlite3_reset(q->live);
 	sqlite3_bind_int64(q->live, 1, m->t_newest);

@@ -55,6 +55,12 @@ static void fmt_rate(char *b, size_t n, double v, const char *unit, int width)
 	}
 }
 
+/* Issue 17: I/O the hypervisor did not trace is said so, not shown as 0. */
+static void fmt_unavailable(char *b, size_t n, int width)
+{
+	snprintf(b, n, "%s", width >= 11 ? "unavailable" : "n/a");
+}
+
 void text_cells(const struct model *m, const struct dom_sums *s, int win,
 		enum metric met, char out[3][TEXT_CELL], const int w[3])
 {
@@ -86,7 +92,9 @@ void text_cells(const struct model *m, const struct dom_sums *s, int win,
 	case M_BLOCKED:
 		fmt_time(out[0], n, model_per_s(wi, s->blocked_ns), w[0]);
 		fmt_pct(out[1], n, model_blocked_pct(s), w[1]);
-		if (s->io_count)
+		if (m->io_unavailable)
+			fmt_unavailable(out[2], n, w[2]);
+		else if (s->io_count)
 			fmt_time(out[2], n, model_ratio(s->blocked_ns, s->io_count), w[2]);
 		break;
 	case M_WAITED:
@@ -99,6 +107,10 @@ void text_cells(const struct model *m, const struct dom_sums *s, int win,
 		fmt_rate(out[0], n, model_per_s(wi, s->exec_count), "/s", w[0]);
 		break;
 	case M_IOCOUNT:
+		if (m->io_unavailable) {
+			fmt_unavailable(out[0], n, w[0]);
+			break;
+		}
 		fmt_rate(out[0], n, model_per_s(wi, s->io_count), "/s", w[0]);
 		if (s->exec_count)
 			fmt_rate(out[2], n, model_ratio(s->io_count, s->exec_count),

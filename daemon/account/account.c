@@ -113,6 +113,7 @@ enum rec_kind {
 	RK_COUNT,        /* only counted, in *counter */
 	RK_INFNEXT,
 	RK_GRANT,        /* counted in *counter, booked as I/O */
+	RK_IO,           /* the patched Xen's I/O records: the same */
 	RK_ORDERED,      /* needs the global order: acct_record */
 	RK_MALFORMED,    /* needs it too, and ends the run */
 };
@@ -124,6 +125,7 @@ enum rec_action {
 	ACT_CONTINUE,
 	ACT_INFNEXT,
 	ACT_GRANT,       /* counted in *counter, booked as I/O */
+	ACT_IO,          /* the same, for the patched Xen's records */
 	ACT_DOM,         /* domain created or destroyed */
 	ACT_LOST,
 	ACT_MALFORMED,
@@ -703,6 +705,14 @@ static int dom_cmp(const void *x, const void *y)
 	return (p->domid > q->domid) - (p->domid < q->domid);
 }
 
+/* The I/O sources the records so far showed (METRICS_IO_*). */
+static unsigned io_sources(const struct acct_stats *st)
+{
+	return (st->grant_map || st->grant_transfer ? METRICS_IO_GRANT_MAP : 0) |
+	       (st->grant_copy ? METRICS_IO_GRANT_COPY : 0) |
+	       (st->evtchn_notify ? METRICS_IO_EVTCHN : 0);
+}
+
 /* Close the open second at END (its end, or the trace's end inside it). */
 static void close_second(struct acct *a, uint64_t end, bool complete)
 {
@@ -742,6 +752,7 @@ static void close_second(struct acct *a, uint64_t end, bool complete)
 		.cpus = a->cpu_rows, .ncpus = a->ncpu_list,
 		.samples = a->sorted, .nsamples = a->nrows,
 		.doms = a->doms, .ndoms = a->ndoms,
+		.io_sources = io_sources(&a->st),
 	};
 	if (!a->err && a->cfg.emit) {
 		int r = a->cfg.emit(a->cfg.ctx, &s);
@@ -996,6 +1007,57 @@ RECORD_PATH void book_grant(struct acct *a, unsigned cpu, uint32_t hdr,
 		r->io_count++;
 }
 
+/*
+ * The guest of an event-channel notification between SEND and RECV.  The
+ * record does not say which side is the back-end: dom0 is taken to be
+ * one, so the guest is the other side.  Between two other domains (a
+ * driver domain and its guest, or two guests over vchan) it is the higher
+ * domid: a driver domain is started before the guests it serves, and
+ * domids are given in increasing order.  A domain notifying itself is its
+ * own guest.
+ */
+static inline uint16_t notify_guest(uint32_t pair)
+{
+	uint16_t recv = (uint16_t)pair, send = (uint16_t)(pair >> 16);
+	if (recv == 0 || send == 0)
+		return recv | send;
+	return recv > send ? recv : send;
+}
+
+/*
+ * The I/O records of the patched Xen (trace.h, docs/trace-format.md):
+ * io_count gains a grant copy's operations or the notifications counted,
+ * io_bytes the bytes copied, booked to the guest the I/O is for, on the
+ * CPU that wrote the record and in the record's second.  The guest of a
+ * grant copy is its foreign domain (word 0's low half): the caller, in
+ * the high half, is the back-end that copies.  Notifications are booked
+ * when the coalesced record is written, not when each was sent (at most
+ * one coalescing window, 10 ms by default, later, or more for a pair that
+ * fell silent): spreading them by the record's ages would book into
+ * seconds already closed.
+ */
+RECORD_PATH void book_io(struct acct *a, unsigned cpu, uint32_t hdr,
+			 const uint8_t *w, uint64_t *counter)
+{
+	uint32_t pair = trace_load32(w), n = trace_load32(w + 4);
+	uint32_t bytes = 0;
+	uint16_t guest = notify_guest(pair);
+	(*counter)++;
+	if (TRACE_HDR_EVENT(hdr) == TRC_MEM_GRANT_COPY) {
+		guest = (uint16_t)pair;
+		n = trace_load32(w + 8);
+		bytes = trace_load32(w + 12);
+	}
+	if (n == 0 && bytes == 0)
+		return;
+	struct sample_row *r = dom_bucket(a, cpu, guest);
+	if (!r)
+		return;
+	r->io_count = r->io_count + n < r->io_count ? UINT32_MAX :
+		      r->io_count + n;
+	r->io_bytes += bytes;
+}
+
 static void on_dom(struct acct *a, unsigned cpu, uint32_t hdr,
 		   const uint8_t *w, uint64_t tsc)
 {
@@ -1046,7 +1108,8 @@ static void on_continue(struct acct *a, unsigned cpu, uint32_t hdr,
 /*
  * How a record with header HDR is taken: by account_run (kind) and by
  * acct_record (action), and which counter counts it.  The kinds that need
- * no order are the records only counted, INFNEXT and grants; the other
+ * no order are the records only counted, INFNEXT, grants and the
+ * patched Xen's I/O records; the other
  * records of the classes used are ordered, and so are malformed ones.
  */
 static struct kind_memo classify(struct acct *a, uint32_t hdr)
@@ -1080,6 +1143,13 @@ static struct kind_memo classify(struct acct *a, uint32_t hdr)
 		k.action = ACT_GRANT;
 		k.counter = type == TT_GRANT_MAP ? &a->st.grant_map :
 			    &a->st.grant_transfer;
+		break;
+	case TT_GRANT_COPY:
+	case TT_EVTCHN_NOTIFY:
+		k.kind = RK_IO;
+		k.action = ACT_IO;
+		k.counter = type == TT_GRANT_COPY ? &a->st.grant_copy :
+			    &a->st.evtchn_notify;
 		break;
 	case TT_OTHER:
 		k.kind = RK_ORDERED;
@@ -1153,6 +1223,10 @@ RECORD_PATH void take_ordered(struct acct *a, unsigned cpu, uint64_t tsc,
 		advance(a, tsc);
 		book_grant(a, cpu, hdr, w, k->counter);
 		break;
+	case ACT_IO:
+		advance(a, tsc);
+		book_io(a, cpu, hdr, w, k->counter);
+		break;
 	case ACT_DOM:
 		on_dom(a, cpu, hdr, w, tsc);
 		break;
@@ -1196,7 +1270,7 @@ void acct_record(struct acct *a, unsigned cpu, uint64_t tsc, uint32_t hdr,
 
 /*
  * Records that change no vCPU's state need no global order: most are only
- * counted, and INFNEXT and grant records only add into their own CPU's
+ * counted, and INFNEXT, grant and I/O records only add into their own CPU's
  * bucket for their second.  The merge offers each CPU's records here first
  * and only merges those refused, so the tree sees a fraction of the trace.  A
  * record is refused before accounting starts (it may be the trace's first)
@@ -1290,9 +1364,12 @@ RECORD_PATH int account_run(struct acct *a, unsigned cpu, const uint8_t **pp,
 			} else if (k->kind == RK_INFNEXT) {
 				book_infnext(a, cpu, rec.hdr,
 					     trace_words(p, rec.hdr));
-			} else {
+			} else if (k->kind == RK_GRANT) {
 				book_grant(a, cpu, rec.hdr,
 					   trace_words(p, rec.hdr), k->counter);
+			} else {
+				book_io(a, cpu, rec.hdr, trace_words(p, rec.hdr),
+					k->counter);
 			}
 			taken++;
 			last = rec.tsc;

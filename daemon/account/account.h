@@ -24,6 +24,7 @@ struct sample_row {
 	uint32_t alloc_max_ns;
 	uint32_t alloc_n;       /* bounded slices counted in alloc_ns */
 	uint64_t cpu_ns, wait_ns, blocked_ns, alloc_ns;
+	uint64_t io_bytes;
 };
 
 struct cpu_row {
@@ -58,6 +59,9 @@ struct second {
 	size_t nsamples;
 	const struct dom_row *doms;        /* domains with activity in t */
 	size_t ndoms;
+	/* The I/O sources (METRICS_IO_*) the run's records showed up to the
+	 * end of t: the store records them in meta. */
+	unsigned io_sources;
 };
 
 /* Returns 0 when the second was taken, -1 on failure, 1 when no later
@@ -82,6 +86,7 @@ struct acct_stats {
 	uint64_t records;
 	uint64_t runstate, continue_running, infprev, infnext, sched_switch;
 	uint64_t wake_sleep_block, dom_add, dom_rem, grant_map, grant_transfer;
+	uint64_t grant_copy, evtchn_notify;   /* records of the patched Xen */
 	uint64_t lost_record_records, lost_records, wrap, other_known;
 	uint64_t unused_class, malformed;
 	uint64_t late;            /* record older than one already processed */

@@ -40,11 +40,19 @@
  * records (MIN: runstates) and VERBOSE (switches, wake/block, domains),
  * not the per-scheduler CLASS records (credit2 alone writes more of those
  * than of all the others); memory records carry subclass 0xf, so they pass
- * with any subclass bit.
+ * with any subclass bit, and the patched Xen's I/O records (subclass 0x8,
+ * docs/trace-format.md) pass with VERBOSE's bit 0x8: the mask is 0x00129000.
  */
 #define SUBCLASS_BITS (0xfu << TRC_SUBCLS_SHIFT)
 #define EVENT_MASK (((TRC_SCHED | TRC_MEM) & ~SUBCLASS_BITS) | \
 		    ((TRC_SCHED_MIN | TRC_SCHED_VERBOSE) & SUBCLASS_BITS))
+/* Xen selects a record when both its class and its subclass share a bit
+ * with the mask. */
+#define MASK_SELECTS(ev) (((EVENT_MASK >> 16) & ((ev) >> 16) & 0xfffu) && \
+			  ((EVENT_MASK >> 12) & ((ev) >> 12) & 0xfu))
+_Static_assert(MASK_SELECTS(TRC_MEM_GRANT_COPY) &&
+	       MASK_SELECTS(TRC_MEM_EVTCHN_NOTIFY),
+	       "the live mask selects the patched Xen's I/O records");
 #define WATCH_MS 300            /* how long cons is watched for a consumer */
 #define ANCHOR_TRIES 16
 #define ANCHOR_SANITY_S 5.0     /* dom0 TSC this far from the records: not Xen's */

@@ -51,6 +51,10 @@ enum trace_type trace_type(uint32_t hdr)
 		return fits(n == 1, TT_GRANT_MAP);
 	case TRC_MEM_PAGE_GRANT_TRANSFER:
 		return fits(n == 1, TT_GRANT_TRANSFER);
+	case TRC_MEM_GRANT_COPY:
+		return fits(n == 4, TT_GRANT_COPY);
+	case TRC_MEM_EVTCHN_NOTIFY:
+		return fits(n == 4, TT_EVTCHN_NOTIFY);
 	case TRC_LOST_RECORDS:
 		return fits(n == 4, TT_LOST);
 	case TRC_TRACE_WRAP_BUFFER:

@@ -148,6 +148,8 @@ enum trace_type {
 	TT_DOM_REM,
 	TT_GRANT_MAP,     /* 1 word */
 	TT_GRANT_TRANSFER,
+	TT_GRANT_COPY,    /* 4 words (patched Xen, trace.h) */
+	TT_EVTCHN_NOTIFY, /* 4 words (patched Xen) */
 	TT_LOST,          /* 4 words */
 	TT_WRAP,          /* padding */
 };

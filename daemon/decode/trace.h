@@ -73,6 +73,20 @@ enum runstate {
 #define TRACE_RS_OLD(ev)      (((ev) >> 8) & 0xfu)
 #define TRACE_RS_NEW(ev)      (((ev) >> 4) & 0xfu)
 
+/*
+ * The I/O records of the xenmon Xen patch series (patches/xen-4.17,
+ * docs/trace-format.md): not in Debian's xen/trace.h, so defined here.
+ * Both have 4 words; domids are packed two to word 0.
+ *   GRANT_COPY     foreign (guest) | caller << 16, direction, ops, bytes
+ *   EVTCHN_NOTIFY  receiver | sender << 16, notifications, two ages
+ */
+#ifndef TRC_MEM_GRANT_COPY
+#define TRC_MEM_GRANT_COPY 0x00108e01u
+#endif
+#ifndef TRC_MEM_EVTCHN_NOTIFY
+#define TRC_MEM_EVTCHN_NOTIFY 0x00108e02u
+#endif
+
 /* Sanity bounds: Xen builds for at most a few thousand CPUs, and a trace
  * buffer is at most 65535 pages. */
 #define TRACE_MAX_CPUS 16384u

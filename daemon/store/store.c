@@ -65,6 +65,10 @@ struct store {
 	struct retention *retention;
 	int64_t newest_t;         /* newest stored second: retention's clock */
 	bool was_empty;           /* no second stored when opened */
+	/* meta io_sources: the sources stored before this run, and as last
+	 * committed by it (-1: not yet); see note_io_sources. */
+	unsigned io_before;
+	int io_written, io_pending;
 	char err[512];
 };
 
@@ -169,6 +173,23 @@ static int close_stale_runs(struct store *s)
 	return 0;
 }
 
+/* The I/O sources earlier runs recorded: this run's are added to them,
+ * since a database's hosts may have traced them only for a while. */
+static int read_io_sources(struct store *s)
+{
+	sqlite3_stmt *st;
+	s->io_written = -1;
+	if (prep(s, &st, "SELECT value FROM meta WHERE key = '"
+		 METRICS_IO_SOURCES_KEY "'") < 0)
+		return -1;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		s->io_before = metrics_io_sources_parse(
+			(const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(s, "cannot read meta");
+}
+
 struct store *store_open(const char *path, char *err, size_t errlen)
 {
 	struct store *s = calloc(1, sizeof *s);
@@ -214,6 +235,10 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 	    prep(s, &s->del_second[1], "DELETE FROM sample_1s WHERE t = ?1") ||
 	    prep(s, &s->del_second[2], "DELETE FROM cpu_1s_part WHERE t = ?1") ||
 	    open_history(s) || close_stale_runs(s)) {
+		snprintf(err, errlen, "%s", s->err);
+		goto out;
+	}
+	if (read_io_sources(s) < 0) {
 		snprintf(err, errlen, "%s", s->err);
 		goto out;
 	}
@@ -662,6 +687,22 @@ static int stored_again(struct store *s, const struct second *sec)
 	return complete_second(s, sec) < 0 ? -1 : STORE_COMPLETED;
 }
 
+/*
+ * meta io_sources, in the transaction of the first second of the run and
+ * of every second that shows a source more, so that a reader (the viewer
+ * of a live daemon) knows from the first second whether I/O is traced.
+ */
+static int note_io_sources(struct store *s, const struct second *sec)
+{
+	unsigned mask = s->io_before | sec->io_sources;
+	char text[64];
+	s->io_pending = (int)mask;
+	if (s->io_written == (int)mask)
+		return 0;
+	metrics_io_sources_text(text, sizeof text, mask);
+	return store_meta(s, METRICS_IO_SOURCES_KEY, text);
+}
+
 int store_second(struct store *s, const struct second *sec)
 {
 	double began = clock_s(CLOCK_MONOTONIC);
@@ -673,6 +714,8 @@ int store_second(struct store *s, const struct second *sec)
 		rc = write_second(s, sec);
 	else if (rc == 1)
 		rc = stored_again(s, sec);
+	if (rc >= 0 && note_io_sources(s, sec) < 0)
+		rc = -1;
 	if (rc >= 0 && exec(s, "COMMIT") < 0)
 		rc = -1;
 	if (rc < 0) {
@@ -681,6 +724,7 @@ int store_second(struct store *s, const struct second *sec)
 		return -1;
 	}
 	rollup_committed(s->rollup);
+	s->io_written = s->io_pending;
 	note_write(s, sec->t, began);
 	if (rc == STORE_WRITTEN && sec->t > s->newest_t)
 		s->newest_t = sec->t;

@@ -28,6 +28,8 @@ SHAPES = {
               '--churn', '8', '--reuse-domids', '--seed', '7'],
     'lost': ['--cpus', '3', '--domains', '5', '--vcpus', '2', '--seconds', '8',
              '--lost-bursts', '4', '--seed', '3'],
+    'patched-io': ['--cpus', '3', '--domains', '4', '--seconds', '5', '--workload', 'io',
+                   '--io-records', 'patched', '--seed', '5'],
 }
 
 
@@ -45,6 +47,9 @@ def kind(ev):
         TRC['TRC_SCHED_DOM_REM']: 'domain remove',
         TRC['TRC_MEM_PAGE_GRANT_MAP']: 'grant map',
         TRC['TRC_MEM_PAGE_GRANT_TRANSFER']: 'grant transfer',
+        # The patched Xen's records (docs/trace-format.md).
+        0x00108e01: 'grant copy',
+        0x00108e02: 'evtchn notify',
         TRC['TRC_LOST_RECORDS']: 'lost-records',
         TRC['TRC_TRACE_WRAP_BUFFER']: 'wrap padding',
     }
@@ -118,7 +123,7 @@ def main():
             bad += ['%s %d, trace has none' % (k, n) for k, n in kinds.items()
                     if k != 'records' and n and k not in want]
             check('%s: records of every kind as the trace has them' % name,
-                    not bad and len(kinds) == 15, '; '.join(bad) or repr(kinds))
+                    not bad and len(kinds) == 17, '; '.join(bad) or repr(kinds))
             check('%s: trace bytes and windows' % name,
                     lines.get('trace', '').endswith(': %s bytes in %s windows'
                                                     % (meta['bytes'], meta['windows'])),

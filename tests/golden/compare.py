@@ -18,10 +18,10 @@ import sys
 from collections import defaultdict
 
 TIMES = ('cpu_ns', 'wait_ns', 'blocked_ns')
-COUNTS = ('exec_count', 'alloc_ns', 'alloc_unbounded', 'io_count')
+COUNTS = ('exec_count', 'alloc_ns', 'alloc_unbounded', 'io_count', 'io_bytes')
 MINMAX = ('alloc_min_ns', 'alloc_max_ns')
 COLS = ('exec_count', 'cpu_ns', 'wait_ns', 'blocked_ns', 'alloc_ns',
-        'alloc_min_ns', 'alloc_max_ns', 'alloc_unbounded', 'io_count')
+        'alloc_min_ns', 'alloc_max_ns', 'alloc_unbounded', 'io_count', 'io_bytes')
 NS = 10**9
 
 

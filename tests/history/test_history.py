@@ -200,12 +200,18 @@ def check_export(db, dom, host, step, t0, t1, pct_tol, table, label):
     check('%s: export --step %s reads %s' % (label, step, table), 'reading %s' % table in err, err)
     s = {'1s': 1, '10s': 10, '1m': 60, '1h': 3600, '1d': 86400}[step]
     exp = expected_export(dom, host, s, t0 - t0 % s, t1 + (-t1) % s)
+    # docs/metrics.md, "I/O sources": no I/O record in the traces, no figure
+    con = sqlite3.connect(db)
+    io = con.execute("SELECT value FROM meta WHERE key = 'io_sources'").fetchone()
+    con.close()
     bad = []
     for r in rows:
         e = exp.get((int(r['t']), int(r['domid'])))
         if e is None:
             bad.append(('unexpected', r['t'], r['domid']))
             continue
+        if io == ('',):
+            e = dict(e, io_per_s=None)
         for k, want in e.items():
             got = r[k]
             if want is None:
@@ -231,9 +237,13 @@ def make_v1(path, prefix, tables):
     for table, name in tables:
         with open(prefix + name) as f:
             rd = csv.reader(f)
-            cols = next(rd)
+            # The truth's columns that schema 1 has (io_bytes came later).
+            have = {r[1] for r in con.execute('PRAGMA table_info(%s)' % table)}
+            head = next(rd)
+            keep = [i for i, c in enumerate(head) if c in have]
+            cols = [head[i] for i in keep]
             con.executemany('INSERT INTO %s (%s) VALUES (%s)' % (table, ','.join(cols), ','.join('?' * len(cols))),
-                            ([None if v == '' else int(v) for v in row] for row in rd))
+                            ([None if row[i] == '' else int(row[i]) for i in keep] for row in rd))
     con.execute("INSERT INTO domain SELECT DISTINCT domid, NULL, min(t), max(t) FROM sample_1s GROUP BY domid")
     con.execute('COMMIT')
     con.close()

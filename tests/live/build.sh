@@ -24,16 +24,39 @@ cp "$root/bin/busybox" "$work/busy" "$u/bin/"
 cat > "$u/init" <<'EOI'
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
-mount -t proc proc /proc; mount -t sysfs sys /sys
+mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
 wl=$(sed -n 's/.* wl=\([a-z0-9_]*\).*/\1/p' /proc/cmdline)
 echo "guest workload $wl starting"
 case "$wl" in
   spin) exec /bin/busy spin ;;
   duty) exec /bin/busy duty 20 50 ;;
+  # The I/O test (init0, xqmode=io): a netfront receiving what dom0 sends,
+  # a blkfront reading 256 requests of 4 KiB from its disk, O_DIRECT, one
+  # at a time, then saying so on the console.
+  net)  modprobe xen-netfront
+        n=0; until ip link show eth0 >/dev/null 2>&1; do
+          n=$((n+1)); [ $n -gt 150 ] && { echo "guest net: no eth0"; exec sh; }; sleep 0.2; done
+        ip addr add 10.9.0.2/24 dev eth0; ip link set eth0 up
+        echo "guest net up"
+        while :; do nc -l -p 5000 > /dev/null; done ;;
+  blk)  modprobe xen-blkfront
+        n=0; until [ -b /dev/xvda ]; do
+          n=$((n+1)); [ $n -gt 150 ] && { echo "guest blk: no xvda"; exec sh; }; sleep 0.2; done
+        echo "guest blk up"
+        dd if=/dev/xvda of=/dev/null bs=4096 count=256 iflag=direct 2>/dev/null
+        echo "guest blk done 256"
+        exec sh ;;
   *)    exec sh ;;
 esac
 EOI
 chmod +x "$u/init"
+for m in drivers/net/xen-netfront drivers/block/xen-blkfront; do
+  mkdir -p "$u/lib/modules/$kver/kernel/$(dirname $m)"
+  cp "$root/lib/modules/$kver/kernel/$m.ko" "$u/lib/modules/$kver/kernel/$m.ko"
+done
+cp "$root/lib/modules/$kver"/modules.builtin "$root/lib/modules/$kver"/modules.order \
+   "$u/lib/modules/$kver/"
+depmod -b "$u" "$kver"
 (cd "$u" && find . | cpio -o -H newc --quiet | gzip -6) > "$work/domu.cpio.gz"
 
 # ---- dom0
@@ -72,7 +95,8 @@ for m in drivers/xen/xen-evtchn drivers/xen/xenfs/xenfs drivers/xen/xen-privcmd 
          drivers/xen/xen-gntdev drivers/xen/xen-gntalloc drivers/virtio/virtio \
          drivers/virtio/virtio_ring drivers/virtio/virtio_pci_modern_dev \
          drivers/virtio/virtio_pci_legacy_dev drivers/virtio/virtio_pci \
-         drivers/block/virtio_blk; do
+         drivers/block/virtio_blk drivers/net/xen-netback/xen-netback \
+         drivers/block/xen-blkback/xen-blkback; do
   mkdir -p "$d/lib/modules/$kver/kernel/$(dirname $m)"
   cp "$md/kernel/$m.ko" "$d/lib/modules/$kver/kernel/$m.ko"
 done

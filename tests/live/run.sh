@@ -27,9 +27,18 @@ say "building the initramfs images"
 "$here/build.sh" "$work" "$xenbaked" | sed 's/^/# /'
 
 kver=$(cat "$work/kernel-version")
-zcat "$work/root/boot/xen-4.17-amd64.gz" > "$work/xen"
-out=$work/out; rm -rf "$out" "$work/out.img"; mkdir -p "$out"
+# XQ_TIMEOUT_S: QEMU's time limit (default 900 s).
+# XQ_XEN: another hypervisor image (run-io.sh's patched one); XQ_MODE=io:
+# init0's I/O test, with a second disk for the blkback guest; XQ_OUT: where
+# the results go (default WORK/out).
+zcat "${XQ_XEN:-$work/root/boot/xen-4.17-amd64.gz}" > "$work/xen"
+out=${XQ_OUT:-$work/out}; rm -rf "$out" "$work/out.img"; mkdir -p "$out"
 truncate -s 256M "$work/out.img"
+io_args=()
+if [ "${XQ_MODE:-}" = io ]; then
+  truncate -s 64M "$work/blk.img"
+  io_args=(-drive file="$work/blk.img",format=raw,if=virtio)
+fi
 
 # -cpu qemu64: with -cpu max the PV dom0 faults at its first instruction
 # (SMEP/SMAP under emulation).  -no-reboot: dom0's reboot ends QEMU.
@@ -37,12 +46,12 @@ truncate -s 256M "$work/out.img"
 # credit1 scheduler (Xen 4.17's default is credit2).
 say "booting Xen under qemu-system-x86_64 (TCG)"
 set +e
-timeout 900 qemu-system-x86_64 -accel tcg -machine q35 -cpu qemu64 -smp 2 -m 2048 \
+timeout "${XQ_TIMEOUT_S:-900}" qemu-system-x86_64 -accel tcg -machine q35 -cpu qemu64 -smp 2 -m 2048 \
   -nographic -no-reboot \
   -kernel "$work/xen" \
   -append "console=com1 com1=115200,8n1 loglvl=all guest_loglvl=all dom0_mem=1024M,max:1024M dom0_max_vcpus=2${XQ_XEN_ARGS:+ $XQ_XEN_ARGS}" \
-  -initrd "$work/root/boot/vmlinuz-$kver console=hvc0 earlyprintk=xen rdinit=/init xqlive=${XQ_LIVE_S:-25} xqtrace=${XQ_TRACE_S:-12},$work/dom0.cpio.gz" \
-  -drive file="$work/out.img",format=raw,if=virtio \
+  -initrd "$work/root/boot/vmlinuz-$kver console=hvc0 earlyprintk=xen rdinit=/init xqlive=${XQ_LIVE_S:-25} xqtrace=${XQ_TRACE_S:-12} xqmode=${XQ_MODE:-sched},$work/dom0.cpio.gz" \
+  -drive file="$work/out.img",format=raw,if=virtio "${io_args[@]}" \
   > "$work/console.log" 2>&1
 qrc=$?
 set -e
@@ -60,6 +69,7 @@ if [ "$status" != ok ]; then
   tail -40 "$work/console.log" >&2
   exit 1
 fi
+[ "${XQ_MODE:-}" = io ] && { say "done (checked by run-io.sh)"; exit 0; }
 say "checking the results"
 python3 "$here/check.py" "$xenbaked" "$out"
 rc=$?

@@ -39,12 +39,14 @@ struct got {
 	struct drow { int64_t t; struct dom_row d; } doms[1024];
 	size_t ndoms;
 	size_t seconds;
+	unsigned io_sources;    /* of the last second */
 };
 
 static inline int got_emit(void *ctx, const struct second *s)
 {
 	struct got *g = ctx;
 	g->seconds++;
+	g->io_sources = s->io_sources;
 	for (size_t i = 0; i < s->nsamples && g->nrows < 4096; i++)
 		g->rows[g->nrows++] = (struct row){ s->t, s->samples[i] };
 	for (size_t i = 0; i < s->ncpus && g->ncpus < 1024; i++)

@@ -136,6 +136,63 @@ static void test_io_count(void **state)
 	acct_free(a);
 }
 
+/* The patched Xen's records (docs/trace-format.md): a grant copy books its
+ * operations and bytes to its foreign domain, never to the back-end that
+ * copies; a notification to the side that is not dom0, or else to the
+ * higher domid; both on the CPU and in the second of the record.  A count
+ * of 0 makes no row; a record of another word count is malformed. */
+static void test_patched_io(void **state)
+{
+	(void)state;
+	struct acct *a = new_acct(&g, (int64_t)T0 * (int64_t)S);
+	feed(a, 0, 0, TRC_MEM_PAGE_GRANT_MAP, 1, 5);
+	feed(a, 0, 500 * MS, TRC_MEM_PAGE_GRANT_MAP, 1, 5);
+	assert_int_equal(acct_finish(a, true), 0);
+	acct_free(a);
+	assert_int_equal(g.io_sources, METRICS_IO_GRANT_MAP);
+
+	a = new_acct(&g, (int64_t)T0 * (int64_t)S);
+	/* dom0 copies for guest 5, written to it then read from it */
+	feed(a, 1, 0, TRC_MEM_GRANT_COPY, 4, 5u, 0u, 3u, 9000u);
+	feed(a, 1, 10 * MS, TRC_MEM_GRANT_COPY, 4, 5u, 1u, 2u, 100u);
+	/* driver domain 1 copies for guest 7 */
+	feed(a, 0, 20 * MS, TRC_MEM_GRANT_COPY, 4, 7u | 1u << 16, 1u, 1u, 4096u);
+	/* notifications: receiver | sender << 16, count, ages */
+	feed(a, 2, 30 * MS, TRC_MEM_EVTCHN_NOTIFY, 4, 5u, 2u, 9 * MS, 1 * MS);
+	feed(a, 2, 40 * MS, TRC_MEM_EVTCHN_NOTIFY, 4, 5u << 16, 3u, 0u, 0u);
+	feed(a, 2, 50 * MS, TRC_MEM_EVTCHN_NOTIFY, 4, 9u | 4u << 16, 1u, 0u, 0u);
+	feed(a, 2, 60 * MS, TRC_MEM_EVTCHN_NOTIFY, 4, 4u | 9u << 16, 1u, 0u, 0u);
+	feed(a, 2, 70 * MS, TRC_MEM_EVTCHN_NOTIFY, 4, 6u | 6u << 16, 1u, 0u, 0u);
+	feed(a, 3, 80 * MS, TRC_MEM_EVTCHN_NOTIFY, 4, 8u, 0u, 0u, 0u);
+	feed(a, 2, 1100 * MS, TRC_MEM_EVTCHN_NOTIFY, 4, 5u, 4u, 0u, 0u);
+	/* three words: no such layout */
+	feed(a, 2, 1200 * MS, TRC_MEM_GRANT_COPY, 3, 5u, 0u, 3u);
+	assert_int_equal(acct_finish(a, true), 0);
+
+	const struct sample_row *r = find(&g, T0, 1, 5);
+	assert_non_null(r);
+	assert_int_equal(r->io_count, 5);
+	assert_int_equal(r->io_bytes, 9100);
+	assert_int_equal(find(&g, T0, 0, 7)->io_count, 1);
+	assert_int_equal(find(&g, T0, 0, 7)->io_bytes, 4096);
+	assert_null(find(&g, T0, 0, 1));
+	assert_null(find(&g, T0, 1, 0));
+	r = find(&g, T0, 2, 5);
+	assert_int_equal(r->io_count, 5);
+	assert_int_equal(r->io_bytes, 0);
+	assert_int_equal(find(&g, T0, 2, 9)->io_count, 2);
+	assert_null(find(&g, T0, 2, 4));
+	assert_null(find(&g, T0, 2, 0));
+	assert_int_equal(find(&g, T0, 2, 6)->io_count, 1);
+	assert_null(find(&g, T0, 3, 8));
+	assert_int_equal(find(&g, T0 + 1, 2, 5)->io_count, 4);
+	assert_int_equal(acct_stats(a)->grant_copy, 3);
+	assert_int_equal(acct_stats(a)->evtchn_notify, 7);
+	assert_int_equal(acct_stats(a)->malformed, 1);
+	assert_int_equal(g.io_sources, METRICS_IO_GRANT_COPY | METRICS_IO_EVTCHN);
+	acct_free(a);
+}
+
 /* Lost records: counted per CPU and second; the vCPU the record names is
  * running from then on; the evicted one is unknown until its next record;
  * nothing goes negative or past the second. */
@@ -555,6 +612,7 @@ int main(void)
 		cmocka_unit_test(test_wake_on_one_cpu_run_on_another),
 		cmocka_unit_test(test_exec_and_allocation),
 		cmocka_unit_test(test_io_count),
+		cmocka_unit_test(test_patched_io),
 		cmocka_unit_test(test_lost_records_burst),
 		cmocka_unit_test(test_domain_destroyed_while_runnable),
 		cmocka_unit_test(test_domid_reuse),

@@ -96,6 +96,12 @@ static void test_layouts(void **state)
 				 n == 1 ? TT_GRANT_TRANSFER : TT_MALFORMED);
 		assert_int_equal(type_of(TRC_LOST_RECORDS, n),
 				 n == 4 ? TT_LOST : TT_MALFORMED);
+		assert_int_equal(type_of(TRC_MEM_GRANT_COPY, n),
+				 n == 4 ? TT_GRANT_COPY : TT_MALFORMED);
+		assert_int_equal(type_of(TRC_MEM_EVTCHN_NOTIFY, n),
+				 n == 4 ? TT_EVTCHN_NOTIFY : TT_MALFORMED);
+		/* the rest of the patches' subclass is not used, and not damage */
+		assert_int_equal(type_of(0x00108e03u, n), TT_UNUSED);
 		assert_int_equal(type_of(TRC_SCHED_DOM_ADD, n),
 				 n >= 1 ? TT_DOM_ADD : TT_MALFORMED);
 		assert_int_equal(type_of(TRC_SCHED_DOM_REM, n),

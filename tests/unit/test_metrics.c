@@ -118,6 +118,28 @@ static void cpu_rollups_are_the_table(void **state)
 	holds("cpu_1h", CPU_ROLLUP, false);
 }
 
+/* meta io_sources: written in a fixed order, read back whatever the
+ * order, and the readers' rule: unavailable only when present and empty. */
+static void io_sources_round_trip(void **state)
+{
+	char buf[64];
+	(void)state;
+	for (unsigned m = 0; m < 8; m++) {
+		metrics_io_sources_text(buf, sizeof buf, m);
+		assert_int_equal(metrics_io_sources_parse(buf), m);
+	}
+	metrics_io_sources_text(buf, sizeof buf, 7);
+	assert_string_equal(buf, "grant-map,grant-copy,evtchn");
+	assert_int_equal(metrics_io_sources_text(buf, 4, 7), 27);
+	assert_string_equal(buf, "gra");
+	assert_int_equal(metrics_io_sources_parse("evtchn,grant-map,disk"),
+			 METRICS_IO_EVTCHN | METRICS_IO_GRANT_MAP);
+	assert_true(metrics_io_unavailable(""));
+	assert_true(metrics_io_unavailable("disk"));
+	assert_false(metrics_io_unavailable(NULL));
+	assert_false(metrics_io_unavailable("grant-map"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -125,6 +147,7 @@ int main(void)
 		cmocka_unit_test(sample_rollups_are_the_table),
 		cmocka_unit_test(cpu_1s_is_the_table),
 		cmocka_unit_test(cpu_rollups_are_the_table),
+		cmocka_unit_test(io_sources_round_trip),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -190,7 +190,7 @@ def main():
                  100, 40)
         tm.wait_text('HISTORY')
         tm.keys('[')
-        ok, s = tm.wait_text('HISTORY 2023-11-15 00:03:42 UTC')
+        ok, s = tm.wait_settled('HISTORY 2023-11-15 00:03:42 UTC')
         tap.ok(ok, 'screen: [ moves the range a minute back', s)
         check_windows(tap, sq, s, '\u2502', [(S - 43, S + 622), (S + 622, S + 622)],
                       0, 'screen, a minute back ([), CPU 0', least=6)

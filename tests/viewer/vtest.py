@@ -167,6 +167,21 @@ class Tmux:
     def wait_text(self, text, timeout=30):
         return self.wait_for(lambda s: text in s, timeout)
 
+    def wait_settled(self, text, timeout=30):
+        """TEXT on the screen, and the screen the same on two captures in
+        a row: a capture can fall between the header's and the rows'
+        drawing on a busy machine."""
+        ok, s = self.wait_text(text, timeout)
+        end = time.time() + timeout
+        while ok and time.time() < end:
+            time.sleep(0.1)
+            again = self.screen()
+            if again == s:
+                return True, s
+            s = again
+            ok = text in s
+        return False, s
+
     def keys(self, *k):
         self.run('send-keys', *k)
 

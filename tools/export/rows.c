@@ -74,8 +74,12 @@ static bool f_blocked(const struct row *r, int64_t s, int64_t *v)
 }
 static bool f_execs(const struct row *r, int64_t s, int64_t *v)
 { (void)s; return per_observed(r, r->exec_count, 1e9, v); }
+/* issue 17: set per range read (rows_set_io_unavailable) */
+static bool io_unavailable;
+void rows_set_io_unavailable(bool unavailable)
+{ io_unavailable = unavailable; }
 static bool f_io(const struct row *r, int64_t s, int64_t *v)
-{ (void)s; return per_observed(r, r->io_count, 1e9, v); }
+{ (void)s; return !io_unavailable && per_observed(r, r->io_count, 1e9, v); }
 /* alloc_ns / exec_count, as the viewer and docs/metrics.md define it */
 static bool f_alloc(const struct row *r, int64_t s, int64_t *v)
 {

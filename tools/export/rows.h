@@ -27,6 +27,10 @@ void rows_csv_header(FILE *f);
  * (xenmon-export -u). */
 void rows_set_utc(bool utc);
 
+/* Issue 17: the database's traces showed no I/O (metrics_io_unavailable):
+ * the I/O figures are then empty (null in JSON), not 0. */
+void rows_set_io_unavailable(bool unavailable);
+
 /* STEP_S: the step, for the covered share. */
 void row_write(FILE *f, const struct row *r, int64_t step_s, bool json);
 

@@ -79,6 +79,10 @@ static void help(void)
         "  --lost-bursts N     N times, drop all records of a random CPU for 1-50 ms\n"
         "                      and then emit TRC_LOST_RECORDS (default 0)\n"
         "  --no-tsc-records    also emit some records without TSC (TRC_HW_IRQ)\n"
+        "  --io-records R      stock: I/O as stock Xen traces it (grant maps and\n"
+        "                      transfers); patched: also the patched Xen's grant-copy\n"
+        "                      and event-channel records (patches/xen-4.17), with\n"
+        "                      io_bytes in the truth (default stock)\n"
         "  --no-noise          do not emit credit-scheduler class records (TICKLE,\n"
         "                      STOLEN_VCPU, ACCOUNT_START) nor wrap padding records\n"
         "\n"
@@ -166,7 +170,7 @@ enum {
     OPT_CPUS = 256, OPT_DOMAINS, OPT_VCPUS, OPT_DOM0_VCPUS, OPT_SECONDS, OPT_SEED, OPT_MHZ,
     OPT_TSC0, OPT_START, OPT_WORKLOAD, OPT_CHURN, OPT_REUSE, OPT_LOST, OPT_LAYOUT,
     OPT_SLICE, OPT_FLUSH, OPT_BUFFER, OPT_SHUFFLE, OPT_NOTSC, OPT_NONOISE, OPT_TRUTH,
-    OPT_REALTIME, OPT_RATE, OPT_BURST, OPT_STATS
+    OPT_REALTIME, OPT_RATE, OPT_BURST, OPT_STATS, OPT_IO_RECORDS
 };
 
 int main(int argc, char **argv)
@@ -192,6 +196,7 @@ int main(int argc, char **argv)
         {"shuffle-windows", no_argument, NULL, OPT_SHUFFLE},
         {"no-tsc-records", no_argument, NULL, OPT_NOTSC},
         {"no-noise", no_argument, NULL, OPT_NONOISE},
+        {"io-records", required_argument, NULL, OPT_IO_RECORDS},
         {"output", required_argument, NULL, 'o'},
         {"truth", required_argument, NULL, OPT_TRUTH},
         {"realtime", no_argument, NULL, OPT_REALTIME},
@@ -280,6 +285,11 @@ int main(int argc, char **argv)
         case OPT_SHUFFLE: shuffle = true; break;
         case OPT_NOTSC: so.no_tsc_records = true; break;
         case OPT_NONOISE: so.noise = false; break;
+        case OPT_IO_RECORDS:
+            if (strcmp(optarg, "stock") && strcmp(optarg, "patched"))
+                usage_error("invalid io-records '%s' (stock or patched)", optarg);
+            so.patched_io = !strcmp(optarg, "patched");
+            break;
         case 'o':
             if (!*optarg)
                 usage_error("empty file name for -o%s", "");
@@ -386,6 +396,7 @@ int main(int argc, char **argv)
         fprintf(f, "domains,%d\n", so.ndomains);
         fprintf(f, "vcpus,%d\n", so.nvcpus);
         fprintf(f, "dom0_vcpus,%d\n", so.dom0_vcpus);
+        fprintf(f, "io_records,%s\n", so.patched_io ? "patched" : "stock");
         if (fclose(f)) {
             perror(path);
             return 1;

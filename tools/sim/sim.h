@@ -183,7 +183,7 @@ void truth_vcpu_new(struct vcpu *v, uint64_t t, int state, int cpu_if_named);
 void truth_name(struct vcpu *v, int cpu, uint64_t ns);
 void truth_state(struct vcpu *v, int newstate, uint64_t t, int cpu);
 void truth_exec(int cpu, uint16_t domid, uint64_t ns, uint32_t slice);
-void truth_io(int cpu, uint16_t domid, uint64_t ns);
+void truth_io(int cpu, uint16_t domid, uint64_t ns, uint32_t ops, uint32_t bytes);
 void truth_lost(int cpu, uint64_t ns, uint32_t count);
 void truth_advance(uint64_t now);
 void truth_vcpu_destroy(struct vcpu *v, uint64_t t);
@@ -211,6 +211,7 @@ struct sim_opts {
     uint64_t flush_ns;
     bool no_tsc_records;
     bool noise;
+    bool patched_io;    /* also the patched Xen's grant-copy and notify records */
     double rate;
     double burst_from_ns, burst_to_ns;  /* rate x burst_factor in between */
     double burst_factor;

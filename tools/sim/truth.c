@@ -40,6 +40,7 @@
 struct cell {
     uint32_t key; /* cpu << 16 | domid */
     uint32_t exec, alloc_n, unb, io;
+    uint64_t io_bytes;
     uint64_t cpu_ns, wait_ns, blocked_ns, alloc_ns, alloc_min, alloc_max;
 };
 
@@ -128,10 +129,10 @@ void truth_init(const struct truth_opts *o)
     if (O.prefix) {
         f_cpudom = open_csv("-cpu-dom.csv",
                             "t,cpu,domid,exec_count,cpu_ns,wait_ns,blocked_ns,alloc_ns,"
-                            "alloc_min_ns,alloc_max_ns,alloc_unbounded,io_count\n");
+                            "alloc_min_ns,alloc_max_ns,alloc_unbounded,io_count,io_bytes\n");
         f_dom = open_csv("-dom.csv",
                          "t,domid,exec_count,cpu_ns,wait_ns,blocked_ns,alloc_ns,"
-                         "alloc_min_ns,alloc_max_ns,alloc_unbounded,io_count\n");
+                         "alloc_min_ns,alloc_max_ns,alloc_unbounded,io_count,io_bytes\n");
         f_cpu = open_csv("-cpu.csv", "t,cpu,observed_ns,sched_ns,lost_records\n");
     }
 }
@@ -392,9 +393,13 @@ void truth_exec(int cpu, uint16_t domid, uint64_t ns, uint32_t slice)
     }
 }
 
-void truth_io(int cpu, uint16_t domid, uint64_t ns)
+/* I/O records: OPS operations (1 for a grant map or transfer) and BYTES
+ * copied, for guest DOMID, by the CPU and second of the record. */
+void truth_io(int cpu, uint16_t domid, uint64_t ns, uint32_t ops, uint32_t bytes)
 {
-    cell_get(get_tab(ns / NS_PER_SEC), cpu, domid)->io++;
+    struct cell *c = cell_get(get_tab(ns / NS_PER_SEC), cpu, domid);
+    c->io += ops;
+    c->io_bytes += bytes;
 }
 
 void truth_lost(int cpu, uint64_t ns, uint32_t count)
@@ -422,7 +427,7 @@ static int cmp_dom_cpu(const void *a, const void *b)
 static bool cell_nonzero(const struct cell *c)
 {
     return c->exec || c->cpu_ns || c->wait_ns || c->blocked_ns || c->alloc_ns ||
-           c->unb || c->io;
+           c->unb || c->io || c->io_bytes;
 }
 
 static void write_row(FILE *f, int64_t t, int cpu, const struct cell *c)
@@ -437,7 +442,7 @@ static void write_row(FILE *f, int64_t t, int cpu, const struct cell *c)
         fprintf(f, "%" PRIu64 ",%" PRIu64 ",", c->alloc_min, c->alloc_max);
     else
         fputs(",,", f);
-    fprintf(f, "%u,%u\n", c->unb, c->io);
+    fprintf(f, "%u,%u,%" PRIu64 "\n", c->unb, c->io, c->io_bytes);
 }
 
 static void write_second(struct sectab *t)
@@ -492,6 +497,7 @@ static void write_second(struct sectab *t)
             s.alloc_n += c->alloc_n;
             s.unb += c->unb;
             s.io += c->io;
+            s.io_bytes += c->io_bytes;
             if (c->alloc_n && c->alloc_min < s.alloc_min)
                 s.alloc_min = c->alloc_min;
             if (c->alloc_n && c->alloc_max > s.alloc_max)
