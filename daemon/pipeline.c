@@ -98,7 +98,12 @@ int pipeline_start(struct pipeline *p, size_t lookahead,
 	struct run_info ri = run_info(p, "running");
 	if (store_run_begin(p->store, &ri) < 0)
 		return pipeline_fail(p->err, "%s", store_error(p->store));
-	p->writer = writer_start(p->store, wo);
+	struct writer_opts o = *wo;
+	if (p->exporter) {
+		o.stored = exporter_stored;
+		o.stored_ctx = p->exporter;
+	}
+	p->writer = writer_start(p->store, &o);
 	if (!p->writer)
 		return pipeline_fail(p->err, "cannot start the writer thread");
 	return 0;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "files.h"
+#include "http.h"
 #include "live.h"
 #include "replay.h"
 #include "retention.h"
@@ -69,6 +70,11 @@ static void usage(FILE *f)
 "  --backlog AGE       live or a stream: how much to keep in memory while\n"
 "                      the disk is full (default 10m, at most 1d): seconds\n"
 "                      beyond it are dropped and recorded in table gap\n"
+"  --metrics-listen ADDR:PORT\n"
+"                      serve the figures stored, as counters, at\n"
+"                      http://ADDR:PORT/metrics for Prometheus (Prometheus\n"
+"                      text format, or OpenMetrics if asked for); :PORT\n"
+"                      or PORT alone listens on 127.0.0.1 only\n"
 "  --config PATH       retention settings (default " RETENTION_DEFAULT_CONFIG ",\n"
 "                      if present); flags win over it\n"
 "  --quiet             no summary, no progress\n"
@@ -104,11 +110,32 @@ static int parse_number(const char *s, double *out)
 	return 0;
 }
 
+/* Live or replay, as O says. */
+static int record(struct replay_opts *o, struct live_opts *lo)
+{
+	char err[512];
+	if (!o->input) {
+		lo->db = o->db;
+		lo->cpu_mhz = o->cpu_mhz;
+		lo->quiet = o->quiet;
+		lo->backlog = o->backlog;
+		lo->full_report_s = o->full_report_s;
+		lo->exporter = o->exporter;
+		return live_run(lo, stdout, stderr);
+	}
+	if (files_prepare_db(o->db, err, sizeof err) < 0) {
+		fprintf(stderr, "xenbaked: %s\n", err);
+		return 1;
+	}
+	o->progress = !o->quiet && isatty(2);
+	return replay_run(o, stdout, stderr);
+}
+
 int main(int argc, char **argv)
 {
 	enum { OPT_DB = 256, OPT_INPUT, OPT_MHZ, OPT_START, OPT_REALTIME,
 	       OPT_QUIET, OPT_HELP, OPT_VERSION, OPT_TBUF_PAGES, OPT_TEE,
-	       OPT_BACKLOG,
+	       OPT_BACKLOG, OPT_METRICS_LISTEN,
 	       OPT_RETAIN, OPT_CONFIG = OPT_RETAIN + METRICS_TIERS };
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, OPT_DB },
@@ -126,6 +153,7 @@ int main(int argc, char **argv)
 		{ "retain-1h", required_argument, NULL, OPT_RETAIN + METRICS_1H },
 		{ "config", required_argument, NULL, OPT_CONFIG },
 		{ "backlog", required_argument, NULL, OPT_BACKLOG },
+		{ "metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct replay_opts o = { .db = DEFAULT_DB, .stop = &stop,
@@ -134,7 +162,7 @@ int main(int argc, char **argv)
 	int64_t backlog;
 	double pages;
 	int c;
-	const char *config = NULL;
+	const char *config = NULL, *listen = NULL;
 	bool retain_set[METRICS_TIERS] = { 0 };
 	int64_t retain[METRICS_TIERS] = { 0 };
 	struct retention_policy policy;
@@ -210,6 +238,9 @@ int main(int argc, char **argv)
 						   optarg);
 			o.backlog = (unsigned)backlog;
 			break;
+		case OPT_METRICS_LISTEN:
+			listen = optarg;
+			break;
 		case OPT_REALTIME:
 			o.realtime = true;
 			break;
@@ -257,18 +288,22 @@ int main(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (!o.input) {
-		lo.db = o.db;
-		lo.cpu_mhz = o.cpu_mhz;
-		lo.quiet = o.quiet;
-		lo.backlog = o.backlog;
-		lo.full_report_s = o.full_report_s;
-		return live_run(&lo, stdout, stderr);
+	if (!listen && policy.metrics_listen[0])
+		listen = policy.metrics_listen;
+	struct http_server *http = NULL;
+	if (listen) {
+		o.exporter = exporter_new(XENMON_VERSION);
+		http = o.exporter ? http_serve(o.exporter, listen, err, sizeof err)
+				  : NULL;
+		if (!http) {
+			fprintf(stderr, "xenbaked: %s\n",
+				o.exporter ? err : "out of memory");
+			exporter_free(o.exporter);
+			return 1;
+		}
 	}
-	if (files_prepare_db(o.db, err, sizeof err) < 0) {
-		fprintf(stderr, "xenbaked: %s\n", err);
-		return 1;
-	}
-	o.progress = !o.quiet && isatty(2);
-	return replay_run(&o, stdout, stderr);
+	int status = record(&o, &lo);
+	http_stop(http);
+	exporter_free(o.exporter);
+	return status;
 }

@@ -125,8 +125,13 @@ static int config_line(char *line, struct retention_policy *p,
 			 "7d, 36h, 90m, 5y or forever)", path, lineno, key, value);
 		return -1;
 	}
+	if (strcmp(key, "metrics-listen") == 0 &&
+	    strlen(value) < sizeof p->metrics_listen) {
+		snprintf(p->metrics_listen, sizeof p->metrics_listen, "%s", value);
+		return 0;
+	}
 	snprintf(err, errlen, "%s:%d: unknown setting '%s' (known: retain-1s, "
-		 "retain-1m, retain-1h)", path, lineno, key);
+		 "retain-1m, retain-1h, metrics-listen)", path, lineno, key);
 	return -1;
 }
 

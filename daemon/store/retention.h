@@ -21,6 +21,8 @@
 /* Seconds each tier is kept; 0 = forever. */
 struct retention_policy {
 	int64_t keep_s[METRICS_TIERS];
+	/* The config file's metrics-listen (the flag's address), or "". */
+	char metrics_listen[128];
 };
 
 #ifndef RETENTION_DEFAULT_CONFIG  /* set by the build from its sysconfdir */
