@@ -50,6 +50,7 @@ void retention_defaults(struct retention_policy *p)
 {
 	for (int i = 0; i < METRICS_TIERS; i++)
 		p->keep_s[i] = metrics_tiers[i].keep_s;
+	p->metrics_listen[0] = 0;
 }
 
 const char *retention_key(int tier)

@@ -22,7 +22,7 @@ the figures are held to the database xenbaked wrote:
   (UNIT too in OpenMetrics), content negotiation by Accept.
 
 Usage: test_prometheus.py --sim XENMON_SIM --bake XENBAKED
-       --prometheus PROMETHEUS --promtool PROMTOOL
+       --prometheus PROMETHEUS --promtool PROMTOOL --man XENBAKED_8
 """
 import argparse
 import json
@@ -94,7 +94,7 @@ def families(text):
     return fams, samples
 
 
-def check_exposition(tap, url, promtool):
+def check_exposition(tap, url, promtool, man):
     ctype, text = get(url)
     tap.ok(ctype.startswith('text/plain; version=0.0.4'),
            'no Accept: Prometheus text format', ctype)
@@ -113,6 +113,10 @@ def check_exposition(tap, url, promtool):
             'xen_last_stored_second_timestamp_seconds'}
     tap.ok(want <= samples, 'the families the issue names are served',
            sorted(want - samples))
+    with open(man) as f:
+        page = f.read().replace('\\-', '-')
+    missing = sorted(s for s in samples if '.B ' + s not in page)
+    tap.ok(not missing, 'xenbaked(8) lists every family served', missing)
     ctype, om = get(url, accept='application/openmetrics-text; '
                     'version=1.0.0,text/plain;version=0.0.4;q=0.5')
     tap.ok(ctype.startswith('application/openmetrics-text; version=1.0.0'),
@@ -249,6 +253,7 @@ def main():
     ap.add_argument('--bake', required=True)
     ap.add_argument('--prometheus', required=True)
     ap.add_argument('--promtool', required=True)
+    ap.add_argument('--man', required=True, help='daemon/xenbaked.8')
     a = ap.parse_args()
     tap = Tap()
     tmp = tempfile.mkdtemp(prefix='xenmon-prom-')
@@ -291,7 +296,7 @@ def main():
                       'first second')
         tap.ok(up, 'the endpoint serves a stored second')
         if up:
-            check_exposition(tap, url, a.promtool)
+            check_exposition(tap, url, a.promtool, a.man)
         out, err = bake.communicate(timeout=SECONDS * 10 + 300)
         tap.ok(bake.returncode == 0, 'xenbaked replayed the trace', err)
         # Prometheus has the last scrapes once it answers for them.
