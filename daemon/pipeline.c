@@ -15,6 +15,7 @@
 #include <stdarg.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "peak_rss.h"
@@ -118,6 +119,13 @@ void pipeline_record_facts(struct pipeline *p)
 	store_meta_num(p->store, "start_time", p->start);
 	store_meta(p->store, "start_time_source", p->start_source);
 	store_meta(p->store, "mode", p->mode);
+	/* What a fleet knows the host by (xenmon-export --host-column); a
+	 * replay records the machine that replayed. */
+	char host[256];
+	if (gethostname(host, sizeof host) == 0) {
+		host[sizeof host - 1] = 0;
+		store_meta(p->store, "hostname", host);
+	}
 	store_meta(p->store, "input", p->input);
 	snprintf(buf, sizeof buf, "%" PRIu32, h->cpus ? h->cpus :
 		 p->acct ? acct_stats(p->acct)->cpus_seen : 0);

@@ -88,6 +88,7 @@ struct domain {
 	uint16_t domid;
 	int64_t first_t;
 	char name[DOMAIN_NAME_MAX];
+	char uuid[DOMAIN_UUID_MAX];
 	uint32_t active_epoch;   /* epoch in which it was listed in doms */
 	struct vcpu **v;
 	uint32_t nv;
@@ -244,6 +245,7 @@ static void note_domain_active(struct acct *a, struct domain *d)
 	r->domid = d->domid;
 	r->first_t = d->first_t;
 	memcpy(r->name, d->name, sizeof r->name);
+	memcpy(r->uuid, d->uuid, sizeof r->uuid);
 }
 
 /* The open second's bucket for (cpu, domain), created on first use. */
@@ -1354,6 +1356,18 @@ int acct_set_domain_name(struct acct *a, uint16_t domid, const char *name)
 	for (uint32_t i = 0; i < a->ndoms; i++)
 		if (a->doms[i].domid == domid && a->doms[i].first_t == d->first_t)
 			snprintf(a->doms[i].name, sizeof a->doms[i].name, "%s", name);
+	return 0;
+}
+
+int acct_set_domain_uuid(struct acct *a, uint16_t domid, const char *uuid)
+{
+	struct domain *d = dom_get(a, domid);
+	if (!d)
+		return -1;
+	snprintf(d->uuid, sizeof d->uuid, "%s", uuid);
+	for (uint32_t i = 0; i < a->ndoms; i++)
+		if (a->doms[i].domid == domid && a->doms[i].first_t == d->first_t)
+			snprintf(a->doms[i].uuid, sizeof a->doms[i].uuid, "%s", uuid);
 	return 0;
 }
 

@@ -45,11 +45,9 @@ static void add_cpu(struct cpu_totals *t, const struct cpu_row *r)
 	METRICS_CPU(CPU_ADD)
 }
 
-#define UUID_MAX 40
-
 struct dom_series {
 	char name[DOMAIN_NAME_MAX];
-	char uuid[UUID_MAX];
+	char uuid[DOMAIN_UUID_MAX];
 	unsigned domid;           /* the newest lifetime's */
 	double created;           /* Unix time its counters were 0 */
 	struct dom_totals tot;
@@ -175,10 +173,12 @@ static struct dom_series *dom_series(struct tally *t, const struct second *s,
 				     unsigned domid, double now)
 {
 	char name[DOMAIN_NAME_MAX] = "";
-	const char *uuid = "";    /* the trace does not say */
+	const char *uuid = "";    /* a replay's trace does not say */
 	for (size_t i = 0; i < s->ndoms; i++)
-		if (s->doms[i].domid == domid)
+		if (s->doms[i].domid == domid) {
 			snprintf(name, sizeof name, "%s", s->doms[i].name);
+			uuid = s->doms[i].uuid;
+		}
 	if (!name[0])
 		metrics_domain_name(name, sizeof name, domid);
 	for (size_t i = 0; i < t->ndoms; i++) {

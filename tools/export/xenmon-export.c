@@ -67,7 +67,8 @@ static const struct step {
 struct opts {
 	const char *db, *from_s, *to_s, *output;
 	const struct step *step;
-	bool json, follow, quiet;
+	bool json, follow, quiet, host_column;
+	char host[256];           /* --host-column: meta hostname */
 	const char **doms;        /* --domain arguments, as globs (patterns()) */
 	size_t ndoms;
 	char **owned;             /* the patterns made by patterns() */
@@ -108,7 +109,7 @@ static void usage(FILE *f)
 	fprintf(f,
 "Usage: xenmon-export [--db PATH] --from TIME --to TIME [--step STEP]\n"
 "                     [--domain ID_OR_NAME]... [--format csv|json] [-o FILE]\n"
-"                     [--follow] [--quiet]\n"
+"                     [--follow] [--host-column] [--quiet]\n"
 "\n"
 "Write one row per (step, domain) of the history in a xenmon database: CPU%%\n"
 "mean, p50, p95, p99 and max of the one-second CPU%% in the step, waiting %%,\n"
@@ -131,6 +132,9 @@ static void usage(FILE *f)
 "                     /dev/fd/N is written as rows come; links are followed\n"
 "  --follow           after the range, keep adding each step as it completes\n"
 "                     (until --to if given, or SIGINT/SIGTERM)\n"
+"  --host-column      a first column, host: the name of the host that\n"
+"                     recorded (xenbaked's meta hostname), so that the\n"
+"                     exports of many hosts concatenate\n"
 "  -q, --quiet        no line saying which table is read (warnings and\n"
 "                     errors are still said)\n"
 "  -h, --help, -V, --version\n"
@@ -153,7 +157,7 @@ static const struct step *find_step(const char *name)
 static int parse_args(int argc, char **argv, struct opts *o)
 {
 	enum { O_DB = 256, O_FROM, O_TO, O_STEP, O_DOMAIN, O_FORMAT, O_FOLLOW,
-	       O_HELP, O_VERSION };
+	       O_HELP, O_VERSION, O_HOST_COLUMN };
 	static const struct option longopts[] = {
 		{ "db", required_argument, NULL, O_DB },
 		{ "from", required_argument, NULL, O_FROM },
@@ -163,6 +167,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "format", required_argument, NULL, O_FORMAT },
 		{ "output", required_argument, NULL, 'o' },
 		{ "follow", no_argument, NULL, O_FOLLOW },
+		{ "host-column", no_argument, NULL, O_HOST_COLUMN },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, O_HELP },
 		{ "version", no_argument, NULL, O_VERSION },
@@ -178,6 +183,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case O_TO: o->to_s = optarg; break;
 		case 'o': o->output = optarg; break;
 		case O_FOLLOW: o->follow = true; break;
+		case O_HOST_COLUMN: o->host_column = true; break;
 		case 'q': o->quiet = true; break;
 		case O_STEP:
 			if (!(o->step = find_step(optarg)))
@@ -388,6 +394,23 @@ static int64_t meta_int(sqlite3 *db, const char *key, int64_t dflt)
 		v = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	return v;
+}
+
+/* --host-column: the host's name as xenbaked recorded it; "" for a
+ * database made before it did. */
+static void use_host_column(sqlite3 *db, struct opts *o)
+{
+	sqlite3_stmt *st;
+	if (!o->host_column)
+		return;
+	if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = "
+			       "'hostname'", -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+			snprintf(o->host, sizeof o->host, "%s",
+				 (const char *)sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+	}
+	rows_set_host(o->host);
 }
 
 /* What a run has said on standard error, so that --follow does not say
@@ -621,6 +644,7 @@ static int run(struct opts *o)
 		if (end < to)
 			to = end < o->from ? o->from : end;
 	}
+	use_host_column(db, o);
 	if (!o->json)
 		rows_csv_header(out.f);
 	if (to > o->from && export_range(db, o, o->from, to, out.f, &said) < 0)
