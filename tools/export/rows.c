@@ -12,6 +12,7 @@
  * their meaning (see xenmon-export(1)).
  */
 #include "rows.h"
+#include "openmetrics.h"
 
 #include <math.h>
 #include <string.h>
@@ -239,6 +240,8 @@ static void write_value(FILE *f, const struct column *c, const struct row *r,
 
 void row_write(FILE *f, const struct row *r, int64_t step_s, bool json)
 {
+	if (openmetrics_take(r, step_s))
+		return;           /* written at the end, family by family */
 	if (json)
 		fputc('{', f);
 	if (host_column && json) {

@@ -36,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "openmetrics.h"
 #include "rows.h"
 #include "merge.h"
 #include "metrics.h"
@@ -67,7 +68,7 @@ static const struct step {
 struct opts {
 	const char *db, *from_s, *to_s, *output;
 	const struct step *step;
-	bool json, follow, quiet, host_column;
+	bool json, follow, quiet, host_column, openmetrics;
 	char host[256];           /* --host-column: meta hostname */
 	const char **doms;        /* --domain arguments, as globs (patterns()) */
 	size_t ndoms;
@@ -108,7 +109,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "Usage: xenmon-export [--db PATH] --from TIME --to TIME [--step STEP]\n"
-"                     [--domain ID_OR_NAME]... [--format csv|json] [-o FILE]\n"
+"                     [--domain ID_OR_NAME]... [--format csv|json|openmetrics] [-o FILE]\n"
 "                     [--follow] [--host-column] [--quiet]\n"
 "\n"
 "Write one row per (step, domain) of the history in a xenmon database: CPU%%\n"
@@ -125,8 +126,10 @@ static void usage(FILE *f)
 "  --domain D         only the domains with domid D, named D, or whose name\n"
 "                     matches the shell glob D ('web-*'; repeatable);\n"
 "                     a domid reused by another guest is another domain\n"
-"  --format F         csv (RFC 4180, one header row; default) or json (one\n"
-"                     object per line)\n"
+"  --format F         csv (RFC 4180, one header row; default), json (one\n"
+"                     object per line) or openmetrics (counters with\n"
+"                     timestamps, for promtool tsdb create-blocks-from\n"
+"                     openmetrics: backfill into Prometheus)\n"
 "  -o, --output FILE  write to FILE instead of standard output: a regular\n"
 "                     file is complete or not at all, a device, FIFO or\n"
 "                     /dev/fd/N is written as rows come; links are followed\n"
@@ -191,10 +194,12 @@ static int parse_args(int argc, char **argv, struct opts *o)
 						   "1m, 1h, 1d", optarg);
 			break;
 		case O_FORMAT:
-			if (strcmp(optarg, "csv") && strcmp(optarg, "json"))
-				return usage_error("--format: '%s' is not csv or json",
-						   optarg);
+			if (strcmp(optarg, "csv") && strcmp(optarg, "json") &&
+			    strcmp(optarg, "openmetrics"))
+				return usage_error("--format: '%s' is not csv, json or "
+						   "openmetrics", optarg);
 			o->json = optarg[0] == 'j';
+			o->openmetrics = optarg[0] == 'o';
 			break;
 		case O_DOMAIN:
 			/* resolved against the database once it is open */
@@ -220,6 +225,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		return usage_error("unexpected argument '%s'", argv[optind]);
 	if (!o->from_s)
 		return usage_error("--from TIME is required%s", "");
+	/* OpenMetrics ends with "# EOF": a file, not a stream of rows. */
+	if (o->openmetrics && (o->follow || o->host_column))
+		return usage_error("--format openmetrics is a whole range: no "
+				   "--follow, no --host-column%s", "");
 	if (!o->to_s && !o->follow)
 		return usage_error("--to TIME is required (or --follow)%s", "");
 	if (!o->step)
@@ -645,10 +654,16 @@ static int run(struct opts *o)
 			to = end < o->from ? o->from : end;
 	}
 	use_host_column(db, o);
-	if (!o->json)
+	if (o->openmetrics)
+		openmetrics_begin();
+	else if (!o->json)
 		rows_csv_header(out.f);
 	if (to > o->from && export_range(db, o, o->from, to, out.f, &said) < 0)
 		goto done;
+	if (o->openmetrics && openmetrics_finish(out.f) < 0) {
+		errmsg("out of memory");
+		goto done;
+	}
 	if (out_commit(&out) < 0)
 		goto done;
 	if (o->follow && follow(db, o, to, out.f, &said) < 0)
