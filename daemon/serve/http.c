@@ -94,16 +94,25 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 	(void)version;
 	(void)upload;
 	struct http_server *h = cls;
-	/* Nothing is read from a body: one that comes is refused. */
-	if (*upload_size)
-		return plain(c, MHD_HTTP_CONTENT_TOO_LARGE, "no body, please\n");
-	if (!*state) {            /* headers only, so far */
+	if (!*state) {
+		/* The headers are in: refused before any body is read. */
+		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+			MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+			return plain(c, MHD_HTTP_METHOD_NOT_ALLOWED,
+				     "only GET and HEAD\n");
+		if ((cl && strcmp(cl, "0") != 0) ||
+		    MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+			MHD_HTTP_HEADER_TRANSFER_ENCODING))
+			return plain(c, MHD_HTTP_CONTENT_TOO_LARGE,
+				     "no body, please\n");
 		*state = h;
 		return MHD_YES;
 	}
-	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-		return plain(c, MHD_HTTP_METHOD_NOT_ALLOWED,
-			     "only GET and HEAD\n");
+	if (*upload_size) {       /* not announced, so not expected: dropped */
+		*upload_size = 0;
+		return MHD_YES;
+	}
 	if (strcmp(url, "/metrics") != 0)
 		return plain(c, MHD_HTTP_NOT_FOUND, "see /metrics\n");
 	const char *accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
