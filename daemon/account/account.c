@@ -1346,16 +1346,25 @@ int acct_finish(struct acct *a, bool partial_last)
 	return a->err;
 }
 
+/* D's row in the open second, if already listed: it gets a name or UUID
+ * given now too. */
+static struct dom_row *listed_row(struct acct *a, const struct domain *d)
+{
+	for (uint32_t i = 0; i < a->ndoms; i++)
+		if (a->doms[i].domid == d->domid && a->doms[i].first_t == d->first_t)
+			return &a->doms[i];
+	return NULL;
+}
+
 int acct_set_domain_name(struct acct *a, uint16_t domid, const char *name)
 {
 	struct domain *d = dom_get(a, domid);
 	if (!d)
 		return -1;
 	snprintf(d->name, sizeof d->name, "%s", name);
-	/* The second's row, if already listed, gets the name too. */
-	for (uint32_t i = 0; i < a->ndoms; i++)
-		if (a->doms[i].domid == domid && a->doms[i].first_t == d->first_t)
-			snprintf(a->doms[i].name, sizeof a->doms[i].name, "%s", name);
+	struct dom_row *r = listed_row(a, d);
+	if (r)
+		snprintf(r->name, sizeof r->name, "%s", name);
 	return 0;
 }
 
@@ -1365,9 +1374,9 @@ int acct_set_domain_uuid(struct acct *a, uint16_t domid, const char *uuid)
 	if (!d)
 		return -1;
 	snprintf(d->uuid, sizeof d->uuid, "%s", uuid);
-	for (uint32_t i = 0; i < a->ndoms; i++)
-		if (a->doms[i].domid == domid && a->doms[i].first_t == d->first_t)
-			snprintf(a->doms[i].uuid, sizeof a->doms[i].uuid, "%s", uuid);
+	struct dom_row *r = listed_row(a, d);
+	if (r)
+		snprintf(r->uuid, sizeof r->uuid, "%s", uuid);
 	return 0;
 }
 

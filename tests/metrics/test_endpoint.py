@@ -29,28 +29,12 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'lib'))
+sys.path.insert(0, os.path.dirname(__file__))
 from tap import Tap  # noqa: E402
+from common import free_port, wait_for  # noqa: E402
 
 SECONDS = 60
 LAST = 'xen_last_stored_second_timestamp_seconds '
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
-def wait_for(cond, timeout):
-    end = time.monotonic() + timeout
-    while True:
-        try:
-            v = cond()
-        except (OSError, sqlite3.Error):
-            v = None
-        if v or time.monotonic() > end:
-            return v
-        time.sleep(0.3)
 
 
 def newest(db):

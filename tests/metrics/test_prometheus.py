@@ -35,7 +35,6 @@ import csv
 import json
 import os
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -45,38 +44,13 @@ import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'lib'))
+sys.path.insert(0, os.path.dirname(__file__))
 from tap import Tap  # noqa: E402
+from common import free_port, get, wait_for  # noqa: E402
 
 SECONDS = 50            # of trace, so of wall time in --realtime
 SCRAPE_S = 1
 RATE_WINDOW = '20s'
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
-def get(url, accept=None, timeout=10):
-    req = urllib.request.Request(url)
-    if accept:
-        req.add_header('Accept', accept)
-    with urllib.request.urlopen(req, timeout=timeout) as r:
-        return r.headers.get('Content-Type', ''), r.read().decode()
-
-
-def wait_for(cond, timeout, what):
-    """COND() until true or TIMEOUT seconds: its last value."""
-    end = time.monotonic() + timeout
-    while True:
-        try:
-            v = cond()
-        except OSError:
-            v = None
-        if v or time.monotonic() > end:
-            return v
-        time.sleep(0.5)
 
 
 def prom_query(base, query, at):
@@ -295,7 +269,7 @@ def check_config_file(tap, bake, trace, tmp):
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         got = wait_for(lambda: get('http://127.0.0.1:%d/metrics' % port)[1],
-                       120, 'endpoint')
+                       120)
         tap.ok(got and 'xen_build_info' in got,
                'metrics-listen = PORT in the config file: served on '
                '127.0.0.1', got)
@@ -346,7 +320,7 @@ def main():
             stderr=open(os.path.join(tmp, 'prometheus.log'), 'w'))
         procs.append(prom)
         base = 'http://127.0.0.1:%d' % prom_port
-        ready = wait_for(lambda: get(base + '/-/ready')[1], 180, 'ready')
+        ready = wait_for(lambda: get(base + '/-/ready')[1], 180)
         tap.ok(ready, 'Prometheus is up', open(
             os.path.join(tmp, 'prometheus.log')).read())
         if not ready:
@@ -359,8 +333,7 @@ def main():
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         procs.append(bake)
         url = 'http://127.0.0.1:%d/metrics' % bake_port
-        up = wait_for(lambda: 'xen_last_stored_second' in get(url)[1], 120,
-                      'first second')
+        up = wait_for(lambda: 'xen_last_stored_second' in get(url)[1], 120)
         tap.ok(up, 'the endpoint serves a stored second')
         if up:
             check_exposition(tap, url, a.promtool, a.man)
