@@ -16,6 +16,7 @@
 #include <stdarg.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "log.h"
@@ -98,7 +99,12 @@ int pipeline_start(struct pipeline *p, size_t lookahead,
 	struct run_info ri = run_info(p, "running");
 	if (store_run_begin(p->store, &ri) < 0)
 		return pipeline_fail(p->err, "%s", store_error(p->store));
-	p->writer = writer_start(p->store, wo);
+	struct writer_opts o = *wo;
+	if (p->exporter) {
+		o.stored = exporter_stored;
+		o.stored_ctx = p->exporter;
+	}
+	p->writer = writer_start(p->store, &o);
 	if (!p->writer)
 		return pipeline_fail(p->err, "cannot start the writer thread");
 	return 0;
@@ -113,6 +119,13 @@ void pipeline_record_facts(struct pipeline *p)
 	store_meta_num(p->store, "start_time", p->start);
 	store_meta(p->store, "start_time_source", p->start_source);
 	store_meta(p->store, "mode", p->mode);
+	/* What a fleet knows the host by (xenmon-export --host-column); a
+	 * replay records the machine that replayed. */
+	char host[256];
+	if (gethostname(host, sizeof host) == 0) {
+		host[sizeof host - 1] = 0;
+		store_meta(p->store, "hostname", host);
+	}
 	store_meta(p->store, "input", p->input);
 	snprintf(buf, sizeof buf, "%" PRIu32, h->cpus ? h->cpus :
 		 p->acct ? acct_stats(p->acct)->cpus_seen : 0);

@@ -17,6 +17,7 @@
 #include <stdio.h>
 
 #include "account.h"
+#include "exporter.h"
 #include "input.h"
 #include "merge.h"
 #include "prescan.h"
@@ -57,6 +58,7 @@ struct pipeline {
 	void *due_ctx;
 	uint64_t not_due;
 	uint64_t bytes_before, bytes_after;  /* compacted, when both > 0 */
+	struct exporter *exporter; /* --metrics-listen's counters, or NULL */
 };
 
 /* The one place a set-up error is reported: "xenbaked: ..." on ERR.

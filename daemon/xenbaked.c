@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include "files.h"
+#include "http.h"
+#include "textfile.h"
 #include "live.h"
 #include "log.h"
 #include "replay.h"
@@ -70,6 +72,15 @@ static void usage(FILE *f)
 "  --backlog AGE       live or a stream: how much to keep in memory while\n"
 "                      the disk is full (default 10m, at most 1d): seconds\n"
 "                      beyond it are dropped and recorded in table gap\n"
+"  --metrics-listen ADDR:PORT\n"
+"                      serve the figures stored, as counters, at\n"
+"                      http://ADDR:PORT/metrics for Prometheus (Prometheus\n"
+"                      text format, or OpenMetrics if asked for); :PORT\n"
+"                      or PORT alone listens on 127.0.0.1 only\n"
+"  --metrics-textfile PATH\n"
+"                      write the same counters to PATH (a .prom file for\n"
+"                      node_exporter's textfile collector), replaced whole\n"
+"  --metrics-interval AGE  every AGE (default 15s, 1s to 1h)\n"
 "  --config PATH       retention settings (default " RETENTION_DEFAULT_CONFIG ",\n"
 "                      if present); flags win over it\n"
 "  --quiet             no summary, no progress\n"
@@ -105,11 +116,73 @@ static int parse_number(const char *s, double *out)
 	return 0;
 }
 
+/* The counters' readers: the endpoint, the textfile, or neither. */
+struct serving {
+	const char *listen, *textfile;  /* the flags', then the config's */
+	int64_t every_s;
+	struct exporter *exporter;
+	struct http_server *http;
+	struct textfile *tf;
+};
+
+static void serving_stop(struct serving *sv)
+{
+	http_stop(sv->http);
+	textfile_stop(sv->tf);
+	exporter_free(sv->exporter);
+}
+
+/* -1: reported. */
+static int serving_start(struct serving *sv, const struct retention_policy *p)
+{
+	char err[512] = "out of memory";
+	if (!sv->listen && p->metrics_listen[0])
+		sv->listen = p->metrics_listen;
+	if (!sv->textfile && p->metrics_textfile[0])
+		sv->textfile = p->metrics_textfile;
+	if (!sv->every_s)
+		sv->every_s = p->metrics_interval_s;
+	if (!sv->listen && !sv->textfile)
+		return 0;
+	if (!(sv->exporter = exporter_new(XENMON_VERSION)) ||
+	    (sv->listen && !(sv->http = http_serve(sv->exporter, sv->listen, err,
+						     sizeof err))) ||
+	    (sv->textfile && !(sv->tf = textfile_start(sv->exporter,
+				sv->textfile, (unsigned)sv->every_s, err,
+				sizeof err)))) {
+		log_msg(stderr, LOG_LEVEL_ERR, "%s", err);
+		serving_stop(sv);
+		return -1;
+	}
+	return 0;
+}
+
+/* Live or replay, as O says. */
+static int record(struct replay_opts *o, struct live_opts *lo)
+{
+	char err[512];
+	if (!o->input) {
+		lo->db = o->db;
+		lo->cpu_mhz = o->cpu_mhz;
+		lo->quiet = o->quiet;
+		lo->backlog = o->backlog;
+		lo->full_report_s = o->full_report_s;
+		lo->exporter = o->exporter;
+		return live_run(lo, stdout, stderr);
+	}
+	if (files_prepare_db(o->db, err, sizeof err) < 0) {
+		log_msg(stderr, LOG_LEVEL_ERR, "%s", err);
+		return 1;
+	}
+	o->progress = !o->quiet && isatty(2);
+	return replay_run(o, stdout, stderr);
+}
+
 int main(int argc, char **argv)
 {
 	enum { OPT_DB = 256, OPT_INPUT, OPT_MHZ, OPT_START, OPT_REALTIME,
 	       OPT_QUIET, OPT_HELP, OPT_VERSION, OPT_TBUF_PAGES, OPT_TEE,
-	       OPT_BACKLOG,
+	       OPT_BACKLOG, OPT_METRICS_LISTEN, OPT_TEXTFILE, OPT_INTERVAL,
 	       OPT_RETAIN, OPT_CONFIG = OPT_RETAIN + METRICS_TIERS };
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, OPT_DB },
@@ -127,6 +200,9 @@ int main(int argc, char **argv)
 		{ "retain-1h", required_argument, NULL, OPT_RETAIN + METRICS_1H },
 		{ "config", required_argument, NULL, OPT_CONFIG },
 		{ "backlog", required_argument, NULL, OPT_BACKLOG },
+		{ "metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN },
+		{ "metrics-textfile", required_argument, NULL, OPT_TEXTFILE },
+		{ "metrics-interval", required_argument, NULL, OPT_INTERVAL },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct replay_opts o = { .db = DEFAULT_DB, .stop = &stop,
@@ -136,6 +212,7 @@ int main(int argc, char **argv)
 	double pages;
 	int c;
 	const char *config = NULL;
+	struct serving sv = { 0 };
 	bool retain_set[METRICS_TIERS] = { 0 };
 	int64_t retain[METRICS_TIERS] = { 0 };
 	struct retention_policy policy;
@@ -211,6 +288,21 @@ int main(int argc, char **argv)
 						   optarg);
 			o.backlog = (unsigned)backlog;
 			break;
+		case OPT_METRICS_LISTEN:
+			sv.listen = optarg;
+			break;
+		case OPT_TEXTFILE:
+			if (!*optarg)
+				return usage_error("--metrics-textfile needs a "
+						   "path%s", "");
+			sv.textfile = optarg;
+			break;
+		case OPT_INTERVAL:
+			if (retention_parse(optarg, &sv.every_s) < 0 ||
+			    sv.every_s < 1 || sv.every_s > 3600)
+				return usage_error("--metrics-interval: '%s' is not "
+						   "an age from 1s to 1h", optarg);
+			break;
 		case OPT_REALTIME:
 			o.realtime = true;
 			break;
@@ -258,18 +350,10 @@ int main(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (!o.input) {
-		lo.db = o.db;
-		lo.cpu_mhz = o.cpu_mhz;
-		lo.quiet = o.quiet;
-		lo.backlog = o.backlog;
-		lo.full_report_s = o.full_report_s;
-		return live_run(&lo, stdout, stderr);
-	}
-	if (files_prepare_db(o.db, err, sizeof err) < 0) {
-		log_msg(stderr, LOG_LEVEL_ERR, "%s", err);
+	if (serving_start(&sv, &policy) < 0)
 		return 1;
-	}
-	o.progress = !o.quiet && isatty(2);
-	return replay_run(&o, stdout, stderr);
+	o.exporter = sv.exporter;
+	int status = record(&o, &lo);
+	serving_stop(&sv);
+	return status;
 }

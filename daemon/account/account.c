@@ -88,6 +88,7 @@ struct domain {
 	uint16_t domid;
 	int64_t first_t;
 	char name[DOMAIN_NAME_MAX];
+	char uuid[DOMAIN_UUID_MAX];
 	uint32_t active_epoch;   /* epoch in which it was listed in doms */
 	struct vcpu **v;
 	uint32_t nv;
@@ -246,6 +247,7 @@ static void note_domain_active(struct acct *a, struct domain *d)
 	r->domid = d->domid;
 	r->first_t = d->first_t;
 	memcpy(r->name, d->name, sizeof r->name);
+	memcpy(r->uuid, d->uuid, sizeof r->uuid);
 }
 
 /* The open second's bucket for (cpu, domain), created on first use. */
@@ -1421,16 +1423,37 @@ int acct_finish(struct acct *a, bool partial_last)
 	return a->err;
 }
 
+/* D's row in the open second, if already listed: it gets a name or UUID
+ * given now too. */
+static struct dom_row *listed_row(struct acct *a, const struct domain *d)
+{
+	for (uint32_t i = 0; i < a->ndoms; i++)
+		if (a->doms[i].domid == d->domid && a->doms[i].first_t == d->first_t)
+			return &a->doms[i];
+	return NULL;
+}
+
 int acct_set_domain_name(struct acct *a, uint16_t domid, const char *name)
 {
 	struct domain *d = dom_get(a, domid);
 	if (!d)
 		return -1;
 	snprintf(d->name, sizeof d->name, "%s", name);
-	/* The second's row, if already listed, gets the name too. */
-	for (uint32_t i = 0; i < a->ndoms; i++)
-		if (a->doms[i].domid == domid && a->doms[i].first_t == d->first_t)
-			snprintf(a->doms[i].name, sizeof a->doms[i].name, "%s", name);
+	struct dom_row *r = listed_row(a, d);
+	if (r)
+		snprintf(r->name, sizeof r->name, "%s", name);
+	return 0;
+}
+
+int acct_set_domain_uuid(struct acct *a, uint16_t domid, const char *uuid)
+{
+	struct domain *d = dom_get(a, domid);
+	if (!d)
+		return -1;
+	snprintf(d->uuid, sizeof d->uuid, "%s", uuid);
+	struct dom_row *r = listed_row(a, d);
+	if (r)
+		snprintf(r->uuid, sizeof r->uuid, "%s", uuid);
 	return 0;
 }
 

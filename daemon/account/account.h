@@ -42,11 +42,13 @@ struct cpu_row {
 };
 
 #define DOMAIN_NAME_MAX 64
+#define DOMAIN_UUID_MAX 37       /* 36 characters and the NUL */
 
 struct dom_row {
 	uint16_t domid;
 	int64_t first_t;
 	char name[DOMAIN_NAME_MAX];  /* "" when unknown */
+	char uuid[DOMAIN_UUID_MAX];  /* "" when unknown (a replay) */
 };
 
 /* One closed second, as the store writes it. */
@@ -181,6 +183,8 @@ int acct_finish(struct acct *a, bool partial_last);
 /* The current lifetime of DOMID is called NAME (from xenstore, live);
  * truncated to DOMAIN_NAME_MAX - 1 bytes. */
 int acct_set_domain_name(struct acct *a, uint16_t domid, const char *name);
+/* The same for the domain's UUID (live capture, from xenstore). */
+int acct_set_domain_uuid(struct acct *a, uint16_t domid, const char *uuid);
 
 /* Non-zero once emit has failed or memory ran out; records are then
  * ignored. */

@@ -17,7 +17,27 @@
 struct dom_name {
 	uint16_t domid;
 	char name[DOMAIN_NAME_MAX];
+	char uuid[DOMAIN_UUID_MAX];
 };
+
+/* The domain's UUID: xenstore's /local/domain/ID/vm is "/vm/UUID" (dom0's
+ * may be missing: then it has none). */
+static void read_uuid(struct xs_handle *xs, unsigned long id, char *uuid)
+{
+	char path[96];
+	unsigned len = 0;
+	snprintf(path, sizeof path, "/local/domain/%lu/vm", id);
+	char *vm = xs_read(xs, XBT_NULL, path, &len);
+	uuid[0] = 0;
+	if (!vm)
+		return;
+	const char *slash = memrchr(vm, '/', len);
+	const char *u = slash ? slash + 1 : vm;
+	int n = (int)(len - (unsigned)(u - vm));
+	if (n == DOMAIN_UUID_MAX - 1)
+		snprintf(uuid, DOMAIN_UUID_MAX, "%.*s", n, u);
+	free(vm);
+}
 
 void domnames_open(struct domnames *d, FILE *err, bool quiet)
 {
@@ -66,6 +86,7 @@ static void read_names(struct domnames *d)
 		names[k].domid = (uint16_t)id;
 		snprintf(names[k].name, sizeof names[k].name, "%.*s", (int)len, name);
 		free(name);
+		read_uuid(d->xs, id, names[k].uuid);
 		k++;
 	}
 	free(ids);
@@ -83,7 +104,8 @@ int domnames_apply(struct domnames *d, struct acct *a, bool force)
 	if (d->xs && (force || d->dirty || clock_s(CLOCK_MONOTONIC) >= d->due))
 		read_names(d);
 	for (size_t i = 0; i < d->n; i++)
-		if (acct_set_domain_name(a, d->names[i].domid, d->names[i].name) < 0)
+		if (acct_set_domain_name(a, d->names[i].domid, d->names[i].name) < 0 ||
+		    acct_set_domain_uuid(a, d->names[i].domid, d->names[i].uuid) < 0)
 			return -1;
 	return 0;
 }

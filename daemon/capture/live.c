@@ -337,6 +337,7 @@ int live_run(const struct live_opts *o, FILE *out, FILE *err)
 	};
 	pipeline_init(&l.p, "live", err);
 	l.p.input = "Xen trace buffers";
+	l.p.exporter = o->exporter;
 	int rc = capture(&l, out);
 	xenhost_disable(&l.host);
 	pipeline_free(&l.p);

@@ -15,6 +15,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+struct exporter;
+
 /* Trace-buffer pages per CPU when --tbuf-pages is not given: 1 MiB per
  * CPU, about half a second of a busy CPU's scheduler records between the
  * high-water interrupt and overflow. */
@@ -29,6 +31,7 @@ struct live_opts {
 				     format), or NULL */
 	unsigned backlog;         /* seconds kept while the disk is full */
 	double full_report_s;     /* between reports of a full disk */
+	struct exporter *exporter; /* counters of what is stored, or NULL */
 	bool quiet;
 	const volatile sig_atomic_t *stop;
 };

@@ -289,6 +289,7 @@ int replay_run(const struct replay_opts *o, FILE *out, FILE *err)
 	struct replay r = { .o = o, .err = err, .t0_wall = clock_s(CLOCK_MONOTONIC) };
 	pipeline_init(&r.p, "replay", err);
 	r.p.input = o->input;
+	r.p.exporter = o->exporter;
 	int status = run(&r, out);
 	pipeline_free(&r.p);
 	return status;

@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+struct exporter;
+
 struct replay_opts {
 	const char *input;        /* path or "-" */
 	const char *db;
@@ -22,6 +24,7 @@ struct replay_opts {
 	double full_report_s;     /* between reports of a full disk */         /* a stream or --realtime: seconds kept while
 				     the disk is full (a file waits for no one:
 				     it stops, and a rerun goes on) */
+	struct exporter *exporter; /* counters of what is stored, or NULL */
 	bool quiet;
 	bool progress;            /* draw progress on stderr */
 	const volatile sig_atomic_t *stop;

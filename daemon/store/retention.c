@@ -51,6 +51,9 @@ void retention_defaults(struct retention_policy *p)
 {
 	for (int i = 0; i < METRICS_TIERS; i++)
 		p->keep_s[i] = metrics_tiers[i].keep_s;
+	p->metrics_listen[0] = 0;
+	p->metrics_textfile[0] = 0;
+	p->metrics_interval_s = 0;
 }
 
 const char *retention_key(int tier)
@@ -126,8 +129,28 @@ static int config_line(char *line, struct retention_policy *p,
 			 "7d, 36h, 90m, 5y or forever)", path, lineno, key, value);
 		return -1;
 	}
+	if (strcmp(key, "metrics-listen") == 0 &&
+	    strlen(value) < sizeof p->metrics_listen) {
+		snprintf(p->metrics_listen, sizeof p->metrics_listen, "%s", value);
+		return 0;
+	}
+	if (strcmp(key, "metrics-textfile") == 0 &&
+	    strlen(value) < sizeof p->metrics_textfile) {
+		snprintf(p->metrics_textfile, sizeof p->metrics_textfile, "%s",
+			 value);
+		return 0;
+	}
+	if (strcmp(key, "metrics-interval") == 0) {
+		if (retention_parse(value, &p->metrics_interval_s) == 0 &&
+		    p->metrics_interval_s >= 1 && p->metrics_interval_s <= 3600)
+			return 0;
+		snprintf(err, errlen, "%s:%d: %s: '%s' is not a duration from 1s "
+			 "to 1h", path, lineno, key, value);
+		return -1;
+	}
 	snprintf(err, errlen, "%s:%d: unknown setting '%s' (known: retain-1s, "
-		 "retain-1m, retain-1h)", path, lineno, key);
+		 "retain-1m, retain-1h, metrics-listen, metrics-textfile, "
+		 "metrics-interval)", path, lineno, key);
 	return -1;
 }
 

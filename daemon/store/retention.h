@@ -21,6 +21,12 @@
 /* Seconds each tier is kept; 0 = forever. */
 struct retention_policy {
 	int64_t keep_s[METRICS_TIERS];
+	/* The config file's metrics-listen (the flag's address), or "";
+	 * metrics-textfile (a path) or "", and metrics-interval (seconds, 0
+	 * when not given). */
+	char metrics_listen[128];
+	char metrics_textfile[256];
+	int64_t metrics_interval_s;
 };
 
 #ifndef RETENTION_DEFAULT_CONFIG  /* set by the build from its sysconfdir */

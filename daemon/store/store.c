@@ -214,9 +214,10 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 		 METRICS_SAMPLE(METRICS_COLUMN) ") VALUES (?1, ?2, ?3"
 		 METRICS_SAMPLE(METRICS_PARAM) ")") ||
 	    prep(s, &s->ins_domain, "INSERT INTO domain (domid, name, first_t, "
-		 "last_t) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (domid, first_t) "
-		 "DO UPDATE SET last_t = max(last_t, excluded.last_t), "
-		 "name = coalesce(excluded.name, name)") ||
+		 "last_t, uuid) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (domid, "
+		 "first_t) DO UPDATE SET last_t = max(last_t, excluded.last_t), "
+		 "name = coalesce(excluded.name, name), "
+		 "uuid = coalesce(excluded.uuid, uuid)") ||
 	    prep(s, &s->meta, "INSERT INTO meta (key, value) VALUES (?1, ?2) "
 		 "ON CONFLICT (key) DO UPDATE SET value = excluded.value") ||
 	    prep(s, &s->gap, "INSERT INTO gap (first_t, last_t, seconds, reason, "
@@ -391,6 +392,10 @@ static int write_rows(struct store *s, const struct second *sec)
 			sqlite3_bind_null(st, 2);
 		sqlite3_bind_int64(st, 3, d->first_t);
 		sqlite3_bind_int64(st, 4, sec->t);
+		if (d->uuid[0])
+			sqlite3_bind_text(st, 5, d->uuid, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, 5);
 		if (step(s, st, "cannot write domain") < 0)
 			return -1;
 	}

@@ -176,6 +176,9 @@ static int write_current(struct writer *w)
 			if ((rc == STORE_WRITTEN || rc == STORE_COMPLETED) &&
 			    w->o.wall_clock)
 				note_lag(w, &w->cur.s);
+			if ((rc == STORE_WRITTEN || rc == STORE_COMPLETED) &&
+			    w->o.stored)
+				w->o.stored(w->o.stored_ctx, &w->cur.s);
 			pthread_mutex_lock(&w->lock);
 			bool was_full = w->full;
 			w->full = false;

@@ -33,6 +33,10 @@ struct writer_opts {
 	 * still written, later seconds are not (one record can close hours
 	 * of seconds; the stop must not wait for them). */
 	const volatile sig_atomic_t *stop;
+	/* Told, on the writer's thread, of each second it committed (the
+	 * --metrics-listen counters); NULL: no one is. */
+	void (*stored)(void *ctx, const struct second *s);
+	void *stored_ctx;
 };
 
 #define WRITER_STOP_GRACE_S 0.5

@@ -86,7 +86,7 @@ def main():
          'the range is inverted')
     case('empty range', ['--db', db, '--from', str(T0), '--to', str(T0)], 2, 'the range is empty')
     case('bad step', base[:-1] + ['5m'], 2, "--step: '5m' is not one of")
-    case('bad format', base + ['--format', 'xml'], 2, "--format: 'xml' is not csv or json")
+    case('bad format', base + ['--format', 'xml'], 2, "--format: 'xml' is not csv, json or openmetrics")
     case('unknown domain', base + ['--domain', 'nosuch'], 1, "no domain matches 'nosuch'")
     case('unknown domid', base + ['--domain', '77'], 1, "no domain matches '77'")
     case('missing database', ['--db', os.path.join(tmp, 'none.db')] + base[2:], 1, 'cannot open database')

@@ -93,7 +93,8 @@ static int build(const char *path, long seconds, int domains, int cpus)
 	char sql[128];
 	snprintf(sql, sizeof sql, "INSERT INTO meta VALUES ('cpus', %d)", cpus);
 	sqlite3_exec(db, sql, NULL, NULL, NULL);
-	sqlite3_exec(db, "INSERT INTO domain VALUES (0, 'Domain-0', 1700000000, "
+	sqlite3_exec(db, "INSERT INTO domain (domid, name, first_t, last_t) "
+		     "VALUES (0, 'Domain-0', 1700000000, "
 		     "1700000000)", NULL, NULL, NULL);
 	int rc = sqlite3_exec(db, "COMMIT; PRAGMA journal_mode=WAL", NULL, NULL, NULL);
 	sqlite3_finalize(c);

@@ -93,7 +93,8 @@ static int make_db(void **state)
 		fail_msg("%s", err);
 	exec_ok(db, "BEGIN");
 	exec_ok(db, "INSERT INTO meta VALUES ('cpus', 2)");
-	exec_ok(db, "INSERT INTO domain VALUES (0, 'Domain-0', 1000, 1011),"
+	exec_ok(db, "INSERT INTO domain (domid, name, first_t, last_t) VALUES "
+		"(0, 'Domain-0', 1000, 1011),"
 		" (1, 'web', 1000, 1011), (32767, 'Idle', 1000, 1011)");
 	sqlite3_stmt *cpu_st, *s_st;
 	/* Columns named: later schema versions add some (with defaults). */

@@ -12,6 +12,7 @@
  * their meaning (see xenmon-export(1)).
  */
 #include "rows.h"
+#include "openmetrics.h"
 
 #include <math.h>
 #include <string.h>
@@ -121,8 +122,33 @@ static const struct column {
 };
 #define NCOLUMNS (sizeof COLUMNS / sizeof COLUMNS[0])
 
+static const char *host_column;
+
+void rows_set_host(const char *host)
+{
+	host_column = host;
+}
+
+/* A JSON string: the host's name is the system's, not a guest's, but is
+ * quoted all the same. */
+static void json_text(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', f);
+		if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\u%04x", (unsigned char)*s);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
 void rows_csv_header(FILE *f)
 {
+	if (host_column)
+		fputs("host,", f);
 	for (size_t i = 0; i < NCOLUMNS; i++)
 		fprintf(f, "%s%s", i ? "," : "", COLUMNS[i].name);
 	fputc('\n', f);
@@ -225,8 +251,18 @@ static void write_value(FILE *f, const struct column *c, const struct row *r,
 
 void row_write(FILE *f, const struct row *r, int64_t step_s, bool json)
 {
+	if (openmetrics_take(r, step_s))
+		return;           /* written at the end, family by family */
 	if (json)
 		fputc('{', f);
+	if (host_column && json) {
+		fputs("\"host\":", f);
+		json_text(f, host_column);
+		fputc(',', f);
+	} else if (host_column) {
+		csv_text(f, host_column);
+		fputc(',', f);
+	}
 	for (size_t i = 0; i < NCOLUMNS; i++) {
 		if (i)
 			fputc(',', f);

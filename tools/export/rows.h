@@ -31,6 +31,11 @@ void rows_set_utc(bool utc);
  * the I/O figures are then empty (null in JSON), not 0. */
 void rows_set_io_unavailable(bool unavailable);
 
+/* --host-column: every row starts with a "host" column of HOST (the
+ * database's meta hostname), so that the exports of many hosts can be
+ * concatenated.  NULL: no such column (the default). */
+void rows_set_host(const char *host);
+
 /* STEP_S: the step, for the covered share. */
 void row_write(FILE *f, const struct row *r, int64_t step_s, bool json);
 

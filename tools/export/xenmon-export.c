@@ -36,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "openmetrics.h"
 #include "rows.h"
 #include "merge.h"
 #include "metrics.h"
@@ -67,7 +68,8 @@ static const struct step {
 struct opts {
 	const char *db, *from_s, *to_s, *output;
 	const struct step *step;
-	bool json, follow, quiet, utc;
+	bool json, follow, quiet, utc, host_column, openmetrics;
+	char host[256];           /* --host-column: meta hostname */
 	const char **doms;        /* --domain arguments, as globs (patterns()) */
 	size_t ndoms;
 	char **owned;             /* the patterns made by patterns() */
@@ -107,8 +109,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "Usage: xenmon-export [--db PATH] --from TIME --to TIME [--step STEP]\n"
-"                     [--domain ID_OR_NAME]... [--format csv|json] [-o FILE]\n"
-"                     [--follow] [--quiet]\n"
+"                     [--domain ID_OR_NAME]... [--format csv|json|openmetrics] [-o FILE]\n"
+"                     [--follow] [--host-column] [--quiet]\n"
 "\n"
 "Write one row per (step, domain) of the history in a xenmon database: CPU%%\n"
 "mean, p50, p95, p99 and max of the one-second CPU%% in the step, waiting %%,\n"
@@ -124,8 +126,10 @@ static void usage(FILE *f)
 "  --domain D         only the domains with domid D, named D, or whose name\n"
 "                     matches the shell glob D ('web-*'; repeatable);\n"
 "                     a domid reused by another guest is another domain\n"
-"  --format F         csv (RFC 4180, one header row; default) or json (one\n"
-"                     object per line)\n"
+"  --format F         csv (RFC 4180, one header row; default), json (one\n"
+"                     object per line) or openmetrics (counters with\n"
+"                     timestamps, for promtool tsdb create-blocks-from\n"
+"                     openmetrics: backfill into Prometheus)\n"
 "  -o, --output FILE  write to FILE instead of standard output: a regular\n"
 "                     file is complete or not at all, a device, FIFO or\n"
 "                     /dev/fd/N is written as rows come; links are followed\n"
@@ -133,6 +137,9 @@ static void usage(FILE *f)
 "                     (until --to if given, or SIGINT/SIGTERM)\n"
 "  -u, --utc          read and write times in UTC (default: local time, TZ;\n"
 "                     the t column is Unix seconds either way)\n"
+"  --host-column      a first column, host: the name of the host that\n"
+"                     recorded (xenbaked's meta hostname), so that the\n"
+"                     exports of many hosts concatenate\n"
 "  -q, --quiet        no line saying which table is read (warnings and\n"
 "                     errors are still said)\n"
 "  -h, --help, -V, --version\n"
@@ -156,7 +163,7 @@ static const struct step *find_step(const char *name)
 static int parse_args(int argc, char **argv, struct opts *o)
 {
 	enum { O_DB = 256, O_FROM, O_TO, O_STEP, O_DOMAIN, O_FORMAT, O_FOLLOW,
-	       O_HELP, O_VERSION };
+	       O_HELP, O_VERSION, O_HOST_COLUMN };
 	static const struct option longopts[] = {
 		{ "db", required_argument, NULL, O_DB },
 		{ "from", required_argument, NULL, O_FROM },
@@ -166,6 +173,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "format", required_argument, NULL, O_FORMAT },
 		{ "output", required_argument, NULL, 'o' },
 		{ "follow", no_argument, NULL, O_FOLLOW },
+		{ "host-column", no_argument, NULL, O_HOST_COLUMN },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "utc", no_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, O_HELP },
@@ -182,6 +190,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case O_TO: o->to_s = optarg; break;
 		case 'o': o->output = optarg; break;
 		case O_FOLLOW: o->follow = true; break;
+		case O_HOST_COLUMN: o->host_column = true; break;
 		case 'q': o->quiet = true; break;
 		case 'u': o->utc = true; break;
 		case O_STEP:
@@ -190,10 +199,12 @@ static int parse_args(int argc, char **argv, struct opts *o)
 						   "1m, 1h, 1d", optarg);
 			break;
 		case O_FORMAT:
-			if (strcmp(optarg, "csv") && strcmp(optarg, "json"))
-				return usage_error("--format: '%s' is not csv or json",
-						   optarg);
+			if (strcmp(optarg, "csv") && strcmp(optarg, "json") &&
+			    strcmp(optarg, "openmetrics"))
+				return usage_error("--format: '%s' is not csv, json or "
+						   "openmetrics", optarg);
 			o->json = optarg[0] == 'j';
+			o->openmetrics = optarg[0] == 'o';
 			break;
 		case O_DOMAIN:
 			/* resolved against the database once it is open */
@@ -219,6 +230,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		return usage_error("unexpected argument '%s'", argv[optind]);
 	if (!o->from_s)
 		return usage_error("--from TIME is required%s", "");
+	/* OpenMetrics ends with "# EOF": a file, not a stream of rows. */
+	if (o->openmetrics && (o->follow || o->host_column))
+		return usage_error("--format openmetrics is a whole range: no "
+				   "--follow, no --host-column%s", "");
 	if (!o->to_s && !o->follow)
 		return usage_error("--to TIME is required (or --follow)%s", "");
 	if (!o->step)
@@ -407,6 +422,23 @@ static bool io_unavailable(sqlite3 *db)
 		no = metrics_io_unavailable((const char *)sqlite3_column_text(st, 0));
 	sqlite3_finalize(st);
 	return no;
+}
+
+/* --host-column: the host's name as xenbaked recorded it; "" for a
+ * database made before it did. */
+static void use_host_column(sqlite3 *db, struct opts *o)
+{
+	sqlite3_stmt *st;
+	if (!o->host_column)
+		return;
+	if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = "
+			       "'hostname'", -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+			snprintf(o->host, sizeof o->host, "%s",
+				 (const char *)sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+	}
+	rows_set_host(o->host);
 }
 
 /* What a run has said on standard error, so that --follow does not say
@@ -642,10 +674,17 @@ static int run(struct opts *o)
 		if (end < to)
 			to = end < o->from ? o->from : end;
 	}
-	if (!o->json)
+	use_host_column(db, o);
+	if (o->openmetrics)
+		openmetrics_begin();
+	else if (!o->json)
 		rows_csv_header(out.f);
 	if (to > o->from && export_range(db, o, o->from, to, out.f, &said) < 0)
 		goto done;
+	if (o->openmetrics && openmetrics_finish(out.f) < 0) {
+		errmsg("out of memory");
+		goto done;
+	}
 	if (out_commit(&out) < 0)
 		goto done;
 	if (o->follow && follow(db, o, to, out.f, &said) < 0)
