@@ -15,6 +15,11 @@
  *       the same host stored one by one for 3 h with retention scaled down
  *       (seconds 10 min, minutes 30 min, hours 1 h), the file size printed
  *       every 15 min: it must stop growing.
+ *   bench_history budget DB        the size budget (daemon/budget.c): DB
+ *       (as built, then pruned) given half its size as a budget, pruned at
+ *       once; then the store at work as in steady, default retention and a
+ *       48 MiB budget (two hours of its seconds), for 3 h.  Prints the
+ *       longest write lock of each.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -23,6 +28,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "budget.h"
 #include "retention.h"
 #include "rollup.h"
 #include "schema.h"
@@ -308,6 +314,107 @@ static int steady(const char *path)
 	return 0;
 }
 
+static int64_t newest_second(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+	int64_t t = 0;
+	if (sqlite3_prepare_v2(db, "SELECT max(t) FROM cpu_1s", -1, &st, NULL) ==
+	    SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		t = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return t;
+}
+
+/* DB over a budget of half what it uses, pruned in one go. */
+static int budget_once(const char *path)
+{
+	char err[512];
+	sqlite3 *db = schema_open_rw(path, err, sizeof err);
+	if (!db) {
+		fprintf(stderr, "bench_history: %s\n", err);
+		return 1;
+	}
+	/* the checkpoints are the daemon's thread's, as in prune() */
+	sqlite3_exec(db, "PRAGMA wal_autocheckpoint = 0", NULL, NULL, NULL);
+	struct retention_policy p;
+	retention_defaults(&p);
+	struct retention *r = retention_new(db, &p);
+	sqlite3_stmt *st;
+	double used = 0;
+	if (sqlite3_prepare_v2(db, "SELECT (page_count - freelist_count) * page_size "
+			       "FROM pragma_page_count, pragma_freelist_count, "
+			       "pragma_page_size", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		used = sqlite3_column_double(st, 0);
+	sqlite3_finalize(st);
+	struct budget_spec half = { .kind = BUDGET_BYTES, .bytes = (uint64_t)(used / 2) };
+	struct budget *b = r ? budget_new(db, r, path, &half, err, sizeof err) : NULL;
+	if (!b) {
+		fprintf(stderr, "bench_history: budget: %s\n", r ? err : sqlite3_errmsg(db));
+		return 1;
+	}
+	double t = now_s();
+	int rc = budget_prune(b, newest_second(db), INT64_MAX);
+	double took = now_s() - t;
+	if (rc < 0) {
+		fprintf(stderr, "bench_history: budget: %s\n", sqlite3_errmsg(db));
+		return 1;
+	}
+	const struct budget_stats *s = budget_stats(b);
+	printf("budget      %.0f MB over a %.0f MB budget: %" PRIu64 " rows in %" PRIu64
+	       " transactions, %.1f s, now %.0f MB; longest write lock %.1f ms\n",
+	       used / 1e6, (double)half.bytes / 1e6, s->rows, s->steps, took,
+	       (double)s->used_bytes / 1e6, s->max_hold_ns / 1e6);
+	budget_free(b);
+	retention_free(r);
+	sqlite3_close(db);
+	return 0;
+}
+
+/* The store at work under a 48 MiB budget, default retention. */
+static int budget_steady(const char *path)
+{
+	char err[512];
+	struct retention_policy p;
+	retention_defaults(&p);
+	p.budget = (struct budget_spec){ .kind = BUDGET_BYTES, .bytes = 48 << 20 };
+	store_set_default_retention(&p);
+	remove(path);
+	struct store *s = store_open(path, err, sizeof err);
+	if (!s) {
+		fprintf(stderr, "bench_history: %s\n", err);
+		return 1;
+	}
+	printf("budget      48 MiB budget, default retention, file size (db + wal) "
+	       "every 15 min of trace time:\n           ");
+	for (int64_t i = 0; i < 3 * 3600; i++) {
+		if (store_synthetic(s, T0 + i) < 0) {
+			fprintf(stderr, "bench_history: %s\n", store_error(s));
+			return 1;
+		}
+		if ((i + 1) % 900 == 0) {
+			printf(" %.2f", file_mb(path));
+			fflush(stdout);
+		}
+	}
+	const struct budget_stats *b = store_budget_stats(s);
+	printf(" MB\n           %" PRIu64 " rows pruned for size in %" PRIu64
+	       " transactions, longest write lock %.2f ms; longest one-second "
+	       "transaction %.1f ms\n", b->rows, b->steps, b->max_hold_ns / 1e6,
+	       store_write_stats(s)->max_txn_s * 1e3);
+	store_close(s);
+	return 0;
+}
+
+static int budget(const char *path)
+{
+	char steady_path[4096];
+	snprintf(steady_path, sizeof steady_path, "%s.budget", path);
+	int rc = budget_once(path) || budget_steady(steady_path);
+	remove(steady_path);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 4 && strcmp(argv[1], "build") == 0)
@@ -316,7 +423,9 @@ int main(int argc, char **argv)
 		return prune(argv[2], atoll(argv[3]));
 	if (argc == 3 && strcmp(argv[1], "steady") == 0)
 		return steady(argv[2]);
+	if (argc == 3 && strcmp(argv[1], "budget") == 0)
+		return budget(argv[2]);
 	fprintf(stderr, "usage: bench_history build DB DAYS | prune DB KEEP_S | "
-		"steady DB\n");
+		"steady DB | budget DB\n");
 	return 2;
 }

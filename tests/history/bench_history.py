@@ -63,5 +63,6 @@ try:
                                          '--step', '1m'], out)
     run(BENCH, 'prune', db, str(DAYS * 86400 - 43200))
     run(BENCH, 'steady', os.path.join(tmp, 'steady.db'))
+    run(BENCH, 'budget', db)
 finally:
     shutil.rmtree(tmp, ignore_errors=True)
