@@ -18,6 +18,10 @@
  *
  * Each step also records in meta 'pruned_before_1s' (_1m, _1h) the oldest
  * time the tier still holds whole, for xenmon-export to choose a table.
+ *
+ * The size budget (budget.c) prunes with the same steps
+ * (retention_step_below), below a cut of its own, and has each record what
+ * it dropped in table pruned within its transaction.
  */
 #include "retention.h"
 #include "pruned.h"

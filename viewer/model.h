@@ -69,8 +69,9 @@ struct model {
 	size_t nrows, cap;
 	int spark_len;
 	/* Rows the size budget dropped within the long window (table
-	 * pruned), of the finest tier that has some: tier -1 when none. */
+	 * pruned), of the finest tier that has some, if any. */
 	struct {
+		bool any;
 		int tier;
 		int64_t first_t, last_t;
 		char reason[32];

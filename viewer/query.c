@@ -471,6 +471,7 @@ static int load_dropped(struct query *q, struct model *m)
 			return fail(q, "cannot read table pruned");
 		if (rc == 0)
 			continue;
+		m->dropped.any = true;
 		m->dropped.tier = i;
 		if (m->dropped.first_t < w->t_first)
 			m->dropped.first_t = w->t_first;

@@ -247,7 +247,7 @@ void text_lost(char *b, size_t n, const struct model *m)
 			 (long long)wl->malformed_records, (long long)wl->seconds,
 			 (long long)ws->malformed_records);
 	k = (int)strlen(b);
-	if (m->dropped.tier >= 0 && (size_t)k < n) {
+	if (m->dropped.any && (size_t)k < n) {
 		char a[16], z[16];
 		text_utc(a, sizeof a, m->dropped.first_t, "%H:%M:%S");
 		text_utc(z, sizeof z, m->dropped.last_t, "%H:%M:%S");
