@@ -201,27 +201,43 @@ static int build(const char *path, int days)
 	return 0;
 }
 
-static int prune(const char *path, int64_t keep_s)
+/* PATH opened to be pruned as the daemon prunes, or NULL (said). */
+static sqlite3 *open_to_prune(const char *path)
 {
 	char err[512];
 	sqlite3 *db = schema_open_rw(path, err, sizeof err);
 	if (!db) {
 		fprintf(stderr, "bench_history: %s\n", err);
-		return 1;
+		return NULL;
 	}
 	/* As on the daemon's writer, whose checkpoints run in a thread of
 	 * their own (daemon/checkpoint.c): otherwise the first step's commit
 	 * would also copy back the WAL the build left, and be timed with it. */
 	sqlite3_exec(db, "PRAGMA wal_autocheckpoint = 0", NULL, NULL, NULL);
+	return db;
+}
+
+static int64_t newest_second(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+	int64_t t = 0;
+	if (sqlite3_prepare_v2(db, "SELECT max(t) FROM cpu_1s", -1, &st, NULL) ==
+	    SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		t = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return t;
+}
+
+static int prune(const char *path, int64_t keep_s)
+{
+	sqlite3 *db = open_to_prune(path);
+	if (!db)
+		return 1;
 	struct retention_policy p;
 	retention_defaults(&p);
 	p.keep_s[METRICS_1S] = keep_s;
 	struct retention *r = retention_new(db, &p);
-	sqlite3_stmt *st;
-	sqlite3_prepare_v2(db, "SELECT max(t) FROM cpu_1s", -1, &st, NULL);
-	sqlite3_step(st);
-	int64_t newest = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	int64_t newest = newest_second(db);
 	double t = now_s();
 	int rc = r ? retention_prune(r, newest, INT64_MAX) : -1;
 	double took = now_s() - t;
@@ -281,6 +297,23 @@ static double file_mb(const char *path)
 	return mb;
 }
 
+/* Three hours of seconds into S, the size of its file (at PATH) printed
+ * every 15 minutes of trace time. */
+static int store_3h(struct store *s, const char *path)
+{
+	for (int64_t i = 0; i < 3 * 3600; i++) {
+		if (store_synthetic(s, T0 + i) < 0) {
+			fprintf(stderr, "bench_history: %s\n", store_error(s));
+			return 1;
+		}
+		if ((i + 1) % 900 == 0) {
+			printf(" %.2f", file_mb(path));
+			fflush(stdout);
+		}
+	}
+	return 0;
+}
+
 static int steady(const char *path)
 {
 	char err[512];
@@ -295,16 +328,8 @@ static int steady(const char *path)
 	double t = now_s();
 	printf("steady      retention 10 min / 30 min / 1 h, file size (db + wal) "
 	       "every 15 min of trace time:\n           ");
-	for (int64_t i = 0; i < 3 * 3600; i++) {
-		if (store_synthetic(s, T0 + i) < 0) {
-			fprintf(stderr, "bench_history: %s\n", store_error(s));
-			return 1;
-		}
-		if ((i + 1) % 900 == 0) {
-			printf(" %.2f", file_mb(path));
-			fflush(stdout);
-		}
-	}
+	if (store_3h(s, path) < 0)
+		return 1;
 	const struct retention_stats *r = store_prune_stats(s);
 	printf(" MB\n           %.2f ms per stored second (116 rows + roll-ups + "
 	       "pruning); %" PRIu64 " prune transactions, longest write lock "
@@ -314,28 +339,13 @@ static int steady(const char *path)
 	return 0;
 }
 
-static int64_t newest_second(sqlite3 *db)
-{
-	sqlite3_stmt *st;
-	int64_t t = 0;
-	if (sqlite3_prepare_v2(db, "SELECT max(t) FROM cpu_1s", -1, &st, NULL) ==
-	    SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-		t = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return t;
-}
-
 /* DB over a budget of half what it uses, pruned in one go. */
 static int budget_once(const char *path)
 {
 	char err[512];
-	sqlite3 *db = schema_open_rw(path, err, sizeof err);
-	if (!db) {
-		fprintf(stderr, "bench_history: %s\n", err);
+	sqlite3 *db = open_to_prune(path);
+	if (!db)
 		return 1;
-	}
-	/* the checkpoints are the daemon's thread's, as in prune() */
-	sqlite3_exec(db, "PRAGMA wal_autocheckpoint = 0", NULL, NULL, NULL);
 	struct retention_policy p;
 	retention_defaults(&p);
 	struct retention *r = retention_new(db, &p);
@@ -387,16 +397,8 @@ static int budget_steady(const char *path)
 	}
 	printf("budget      48 MiB budget, default retention, file size (db + wal) "
 	       "every 15 min of trace time:\n           ");
-	for (int64_t i = 0; i < 3 * 3600; i++) {
-		if (store_synthetic(s, T0 + i) < 0) {
-			fprintf(stderr, "bench_history: %s\n", store_error(s));
-			return 1;
-		}
-		if ((i + 1) % 900 == 0) {
-			printf(" %.2f", file_mb(path));
-			fflush(stdout);
-		}
-	}
+	if (store_3h(s, path) < 0)
+		return 1;
 	const struct budget_stats *b = store_budget_stats(s);
 	printf(" MB\n           %" PRIu64 " rows pruned for size in %" PRIu64
 	       " transactions, longest write lock %.2f ms; longest one-second "
