@@ -78,6 +78,8 @@ static struct run_info run_info(const struct pipeline *p, const char *status)
 		.seconds_completed = p->ws.completed,
 		.seconds_overlapping = p->ws.overlapping,
 		.lag_measured = p->ws.lag_measured, .max_lag_s = p->ws.max_lag_s,
+		.malformed_seen = p->merge.malformed_seen,
+		.malformed_off = p->merge.malformed_off,
 		.status = status,
 	};
 }

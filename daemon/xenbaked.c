@@ -26,7 +26,7 @@
 #include "timearg.h"
 #include "writer.h"
 
-#define DEFAULT_DB "/var/lib/xenmon/xenmon.db"
+#define DEFAULT_DB SCHEMA_DEFAULT_DB
 
 static volatile sig_atomic_t stop;
 
@@ -79,8 +79,8 @@ static void usage(FILE *f)
 "  --config PATH       retention and size settings (default " RETENTION_DEFAULT_CONFIG ",\n"
 "                      if present); flags win over it\n"
 "  --quiet             no summary, no progress\n"
-"  --help              this text\n"
-"  --version           program and schema version\n"
+"  -h, --help          this text\n"
+"  -V, --version       program and schema version\n"
 "\n"
 "A replay ends with a summary of what was read and written.  Seconds already\n"
 "in the database are left exactly as they are, so replaying a trace twice\n"
@@ -158,7 +158,7 @@ int main(int argc, char **argv)
 	 * nothing here reads them. */
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_DB:
 			if (!*optarg)
@@ -233,9 +233,11 @@ int main(int argc, char **argv)
 		case OPT_QUIET:
 			o.quiet = true;
 			break;
+		case 'h':
 		case OPT_HELP:
 			usage(stdout);
 			return 0;
+		case 'V':
 		case OPT_VERSION:
 			printf("xenbaked %s (database schema %d)\n", XENMON_VERSION,
 			       schema_version);

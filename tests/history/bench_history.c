@@ -211,7 +211,7 @@ static sqlite3 *open_to_prune(const char *path)
 		return NULL;
 	}
 	/* As on the daemon's writer, whose checkpoints run in a thread of
-	 * their own (daemon/checkpoint.c): otherwise the first step's commit
+	 * their own (daemon/store/checkpoint.c): otherwise the first step's commit
 	 * would also copy back the WAL the build left, and be timed with it. */
 	sqlite3_exec(db, "PRAGMA wal_autocheckpoint = 0", NULL, NULL, NULL);
 	return db;

@@ -119,7 +119,7 @@ void rows_csv_header(FILE *f)
 {
 	for (size_t i = 0; i < NCOLUMNS; i++)
 		fprintf(f, "%s%s", i ? "," : "", COLUMNS[i].name);
-	fputs("\r\n", f);
+	fputc('\n', f);
 }
 
 /* Decimal digits of V (which may be negative) into the end of BUF. */
@@ -226,5 +226,5 @@ void row_write(FILE *f, const struct row *r, int64_t step_s, bool json)
 		}
 		write_value(f, &COLUMNS[i], r, step_s, json);
 	}
-	fputs(json ? "}\n" : "\r\n", f);
+	fputs(json ? "}\n" : "\n", f);
 }
