@@ -18,6 +18,7 @@
 #include "budget.h"
 #include "files.h"
 #include "live.h"
+#include "log.h"
 #include "replay.h"
 #include "retention.h"
 #include "schema.h"
@@ -94,9 +95,9 @@ static void usage(FILE *f)
 
 static int usage_error(const char *fmt, const char *arg)
 {
-	fprintf(stderr, "xenbaked: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\nTry 'xenbaked --help'.\n");
+	char msg[1024];
+	snprintf(msg, sizeof msg, fmt, arg);
+	log_msg(stderr, LOG_LEVEL_ERR, "%s\nTry 'xenbaked --help'.", msg);
 	return 2;
 }
 
@@ -286,7 +287,7 @@ int main(int argc, char **argv)
 		return live_run(&lo, stdout, stderr);
 	}
 	if (files_prepare_db(o.db, err, sizeof err) < 0) {
-		fprintf(stderr, "xenbaked: %s\n", err);
+		log_msg(stderr, LOG_LEVEL_ERR, "%s", err);
 		return 1;
 	}
 	o.progress = !o.quiet && isatty(2);

@@ -451,7 +451,7 @@ void draw_help(struct draw_state *st)
 		"  Waited   runnable but not running: per second, %, per execution",
 		"  ExCount  executions per second; I/O: grant operations per second,",
 		"           per execution.  (sched) is time no vCPU ran.",
-		"Times are UTC.  Seconds with no data show as '-' and blank sparkline.",
+		"Local times (-u: UTC).  Seconds with no data show as '-' and blank sparkline.",
 	};
 	int total = (int)(sizeof text / sizeof text[0]);
 	/* A screen too short for all of it scrolls, and says where it is. */

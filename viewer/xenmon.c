@@ -53,7 +53,7 @@ struct opts {
 	const char *notice;      /* said once on the first screen */
 	long duration_s, interval_ms, cpu;
 	long frames;             /* batch mode: tables to print, 0 = no end */
-	bool cpu_given, no_color, batch;
+	bool cpu_given, no_color, batch, utc;
 	bool show[M_COUNT];
 	int64_t from, to;
 };
@@ -101,8 +101,9 @@ static void usage(FILE *f)
 "  --from TIME, --to TIME\n"
 "                     show (or with -n, log) the seconds from FROM up to,\n"
 "                     not including, TO: Unix seconds, any date SQLite\n"
-"                     reads ('2024-05-01 14:00', UTC), now, today,\n"
-"                     yesterday, or relative: -2h, -30m, -90s, -1d\n"
+"                     reads ('2024-05-01 14:00'), HH:MM (today), now,\n"
+"                     today, yesterday, or relative: -2h, -30m, -90s, -1d\n"
+"  -u, --utc          read and show times in UTC (default: local time, TZ)\n"
 "  -b, --batch        print the figures as plain-text tables, one per\n"
 "                     interval, instead of the screen (as xentop -b)\n"
 "  -c, --count N      with -b: N tables, 0 = until interrupted (default 1)\n"
@@ -155,6 +156,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "time", required_argument, NULL, 't' },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "batch", no_argument, NULL, 'b' },
+		{ "utc", no_argument, NULL, 'u' },
 		{ "count", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "ms_per_sample", required_argument, NULL, O_MSPS },
@@ -181,7 +183,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":lnp:t:i:hVbc:", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":lnp:t:i:hVbc:u", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'l': o->live = true; break;
 		case 'n': o->live = false; break;
@@ -201,6 +203,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 						   "milliseconds (1 to 3600000)", optarg);
 			break;
 		case 'b': o->batch = true; break;
+		case 'u': o->utc = true; break;
 		case 'c':
 			if (parse_long(optarg, 0, LONG_MAX, &o->frames) < 0)
 				return usage_error("--count: '%s' is not a number of "
@@ -247,11 +250,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
 	int64_t now = (int64_t)time(NULL);
-	if (o->from_s && timearg_parse(o->from_s, now, &o->from) < 0)
+	if (o->from_s && timearg_parse(o->from_s, now, o->utc, &o->from) < 0)
 		return usage_error("--from: cannot read '%s' as a time (try Unix "
 				   "seconds, '2024-05-01 14:00', today or -2h)",
 				   o->from_s);
-	if (o->to_s && timearg_parse(o->to_s, now, &o->to) < 0)
+	if (o->to_s && timearg_parse(o->to_s, now, o->utc, &o->to) < 0)
 		return usage_error("--to: cannot read '%s' as a time (try Unix "
 				   "seconds, '2024-05-01 14:00', now or -1h)", o->to_s);
 	if (o->from_s && o->to_s && o->from > o->to)
@@ -754,6 +757,7 @@ int main(int argc, char **argv)
 		.show = { [M_GOTTEN] = true, [M_BLOCKED] = true, [M_WAITED] = true },
 	};
 	int rc = parse_args(argc, argv, &o);
+	text_set_utc(o.utc);
 	if (rc < 0)
 		rc = check_cpu(&o);
 	if (rc >= 0)

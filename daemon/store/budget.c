@@ -47,6 +47,7 @@
  * viewer and xenmon-export to say that those rows were dropped, and why.
  */
 #include "budget.h"
+#include "log.h"
 #include "pruned.h"
 #include "retention.h"
 
@@ -91,6 +92,7 @@ struct budget {
 	bool stuck;               /* only floors left: said once */
 	int tier;                 /* the tier pruned last, for the messages */
 	int64_t span_s[METRICS_TIERS]; /* of this burst's next step */
+	char *why;                /* the start-up line's, until said */
 	struct budget_stats st;
 };
 
@@ -266,22 +268,23 @@ static uint64_t target_of(const struct budget_spec *spec, const char *dir,
 	}
 }
 
-static void say_start(struct budget *b, uint64_t fs, uint64_t avail,
-		      const char *why)
+static void say_start(struct budget *b, const char *why)
 {
-	char a[32], c[32], d[32];
-	uint64_t used, on_disk;
+	char a[32], c[32], d[32], room_msg[256] = "";
+	uint64_t used, on_disk, fs, avail;
 	bool by_room;
-	if (!log_f)
+	if (!log_f || fs_space(b, &fs, &avail) < 0)
 		return;
 	measure(b, &used, &on_disk);
 	uint64_t lim = limit(b, on_disk, &by_room);
-	fprintf(log_f, "xenbaked: size budget %s (%s)", human(a, sizeof a, lim), why);
 	if (by_room)
-		fprintf(log_f, ", lowered to what the database holds and what is "
-			"free (%s) less a reserve of %s for the rest of the system",
-			human(c, sizeof c, avail), human(d, sizeof d, reserve_of(fs)));
-	fprintf(log_f, "; the database uses %s\n", human(c, sizeof c, used));
+		snprintf(room_msg, sizeof room_msg, ", lowered to what the database "
+			 "holds and what is free (%s) less a reserve of %s for the "
+			 "rest of the system", human(c, sizeof c, avail),
+			 human(d, sizeof d, reserve_of(fs)));
+	log_msg(log_f, LOG_LEVEL_INFO, "size budget %s (%s)%s; the database uses %s",
+		human(a, sizeof a, lim), why, room_msg,
+		human(c, sizeof c, used - wal_share(b->target)));
 }
 
 struct budget *budget_new(sqlite3 *db, struct retention *r, const char *path,
@@ -306,8 +309,8 @@ struct budget *budget_new(sqlite3 *db, struct retention *r, const char *path,
 		slash[slash == b->dir] = 0;
 	if (spec->kind == BUDGET_OFF) {
 		if (log_f)
-			fprintf(log_f, "xenbaked: no size budget (max-size = off): "
-				"only retention limits the database\n");
+			log_msg(log_f, LOG_LEVEL_INFO, "no size budget (max-size = "
+				"off): only retention limits the database");
 		return b;
 	}
 	uint64_t fs, avail;
@@ -323,7 +326,8 @@ struct budget *budget_new(sqlite3 *db, struct retention *r, const char *path,
 	snprintf(sql, sizeof sql, "PRAGMA journal_size_limit=%llu",
 		 (unsigned long long)wal_share(b->target));
 	sqlite3_exec(db, sql, NULL, NULL, NULL);
-	say_start(b, fs, avail, why);
+	/* said with the first second stored, not by a run that fails first */
+	b->why = strdup(why);
 	return b;
 }
 
@@ -333,6 +337,7 @@ void budget_free(struct budget *b)
 		return;
 	free(b->dir);
 	free(b->wal_path);
+	free(b->why);
 	free(b);
 }
 
@@ -346,8 +351,8 @@ static void say_pruning(struct budget *b, int tier, bool by_room)
 	char a[32], c[32];
 	if (!log_f)
 		return;
-	fprintf(log_f, "xenbaked: the database uses %s of its %s size budget%s: "
-		"pruning the oldest %s\n", human(a, sizeof a, b->st.used_bytes),
+	log_msg(log_f, LOG_LEVEL_WARNING, "the database uses %s of its %s size "
+		"budget%s: pruning the oldest %s", human(a, sizeof a, b->st.used_bytes),
 		human(c, sizeof c, b->st.limit_bytes),
 		by_room ? " (lowered: the disk is filling)" : "",
 		metrics_tiers[tier].what);
@@ -358,10 +363,10 @@ static void say_stuck(struct budget *b)
 	char a[32], c[32];
 	if (!log_f)
 		return;
-	fprintf(log_f, "xenbaked: the database uses %s, over its %s size budget, "
-		"but holds only its newest hour of seconds, day of minutes and "
+	log_msg(log_f, LOG_LEVEL_WARNING, "the database uses %s, over its %s "
+		"size budget, but holds only its newest hour of seconds, day of minutes and "
 		"30 days of hours, which are not pruned for size: a larger "
-		"--max-size is needed\n", human(a, sizeof a, b->st.used_bytes),
+		"--max-size is needed", human(a, sizeof a, b->st.used_bytes),
 		human(c, sizeof c, b->st.limit_bytes));
 }
 
@@ -409,6 +414,11 @@ int budget_prune(struct budget *b, int64_t newest_t, int64_t budget_ns)
 {
 	if (b->spec.kind == BUDGET_OFF)
 		return 0;
+	if (b->why) {
+		say_start(b, b->why);
+		free(b->why);
+		b->why = NULL;
+	}
 	int64_t t0 = mono_ns();
 	uint64_t on_disk;
 	bool by_room;

@@ -20,9 +20,10 @@ START = 1700000000          # 22:13:20 UTC: the steps below cut it
 DEFAULT_DB = '/var/lib/xenmon/xenmon.db'
 
 
-def run(*args, **kw):
+def run(*args, tz=None, **kw):
+    env = dict(os.environ, TZ=tz) if tz else None
     return subprocess.run([str(a) for a in args], capture_output=True, text=True,
-                          timeout=120, **kw)
+                          timeout=120, env=env, **kw)
 
 
 def main():
@@ -77,6 +78,39 @@ def main():
                                 r.stderr[-200:]))
         tap.ok(not bad, 'every step (1s to 1d) and format names unnamed domains domN, '
                'never null', repr(bad))
+
+        # Local time, like sar and journalctl: typed and shown on the wall
+        # clock of TZ, -u for UTC; the t column stays Unix seconds
+        berlin = 'Europe/Berlin'
+        r = run(a.export, '--db', db, '--from', '2023-11-15 01:00', '--to',
+                '2023-11-15 01:01', '--step', '1m', tz=berlin)
+        f = r.stdout.splitlines()[1].split(',') if r.returncode == 0 else ['', '']
+        tap.ok(r.returncode == 0 and f[0] == '1700006400' and
+               f[1] == '2023-11-15T01:00:00+01:00' and '+01:00' in r.stderr,
+               "TZ=Europe/Berlin --from '2023-11-15 01:00': 00:00 UTC, shown "
+               "with its offset", 'exit %d: %r %r' % (r.returncode, r.stdout[:200], r.stderr))
+        r = run(a.export, '--db', db, '--from', '2023-11-14 23:00', '--to',
+                '2023-11-14 23:01', '--step', '1m', '-u', tz=berlin)
+        f = r.stdout.splitlines()[1].split(',') if r.returncode == 0 else ['', '']
+        tap.ok(r.returncode == 0 and f[0] == '1700002800' and
+               f[1] == '2023-11-14T23:00:00Z',
+               "-u: --from '2023-11-14 23:00' is 23:00 UTC, shown as Z",
+               'exit %d: %r %r' % (r.returncode, r.stdout[:200], r.stderr))
+        r = run(a.viewer, '-b', '--db', db, '--from', '2023-11-15 01:00', '--to',
+                '2023-11-15 01:00:10', tz=berlin)
+        tap.ok(r.returncode == 0 and '2023-11-15 01:00:09 CET' in r.stdout,
+               'the viewer shows the local time and its zone (CET)',
+               'exit %d: %r %r' % (r.returncode, r.stdout[:300], r.stderr))
+        r = run(a.viewer, '-b', '-u', '--db', db, '--from', '2023-11-15 00:00', '--to',
+                '2023-11-15 00:00:10', tz=berlin)
+        tap.ok(r.returncode == 0 and '2023-11-15 00:00:09 UTC' in r.stdout,
+               'xenmon -u reads and shows UTC', 'exit %d: %r %r' % (
+                   r.returncode, r.stdout[:300], r.stderr))
+        r = run(a.bake, '--input', trace, '--db', tmp + '/tz.db', '--start-time', START,
+                tz=berlin)
+        tap.ok(r.returncode == 0 and '2023-11-14 23:13:20' in r.stdout and 'CET' in r.stdout,
+               "xenbaked's summary shows local times with the zone",
+               'exit %d: %r' % (r.returncode, r.stdout[-600:]))
 
         # --domain takes shell globs, in every step's code path
         bad = []

@@ -169,7 +169,7 @@ def main():
                             os.path.join(tmp, 'new.csv')], capture_output=True, text=True)
         check('... not for a range of seconds still kept',
               e.returncode == 0 and 'dropped' not in e.stderr, e.stderr)
-        v = subprocess.run([XENMON, '--db', db, '--from', str(START), '--to',
+        v = subprocess.run([XENMON, '-u', '--db', db, '--from', str(START), '--to',
                             str(START + 7199)], stdin=subprocess.DEVNULL,
                            capture_output=True, text=True, timeout=60)
         check('the viewer says the seconds dropped for the size budget',

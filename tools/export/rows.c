@@ -17,6 +17,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "timearg.h"
+
 /* A figure: FN puts its value, in hundredths when CENTS, into *V and
  * returns false when it is undefined (an empty field, null in JSON). */
 typedef bool (*figure_fn)(const struct row *r, int64_t step_s, int64_t *v);
@@ -151,16 +153,21 @@ static void write_number(FILE *f, int64_t v, bool in_cents)
 	fwrite(p, 1, (size_t)(buf + sizeof buf - p), f);
 }
 
-/* ISO 8601 UTC; a step's rows share their time, so it is kept. */
+static bool rows_utc;
+
+void rows_set_utc(bool utc)
+{
+	rows_utc = utc;
+}
+
+/* ISO 8601 with the offset; a step's rows share their time, so it is
+ * kept. */
 static const char *iso_time(int64_t t)
 {
 	static int64_t last = INT64_MIN;
-	static char buf[32];
+	static char buf[40];
 	if (t != last) {
-		time_t tt = (time_t)t;
-		struct tm tm;
-		gmtime_r(&tt, &tm);
-		strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		timearg_iso(buf, sizeof buf, t, rows_utc);
 		last = t;
 	}
 	return buf;

@@ -68,7 +68,7 @@ static const struct step {
 struct opts {
 	const char *db, *from_s, *to_s, *output;
 	const struct step *step;
-	bool json, follow, quiet;
+	bool json, follow, quiet, utc;
 	const char **doms;        /* --domain arguments, as globs (patterns()) */
 	size_t ndoms;
 	char **owned;             /* the patterns made by patterns() */
@@ -132,11 +132,14 @@ static void usage(FILE *f)
 "                     /dev/fd/N is written as rows come; links are followed\n"
 "  --follow           after the range, keep adding each step as it completes\n"
 "                     (until --to if given, or SIGINT/SIGTERM)\n"
+"  -u, --utc          read and write times in UTC (default: local time, TZ;\n"
+"                     the t column is Unix seconds either way)\n"
 "  -q, --quiet        no line saying which table is read (warnings and\n"
 "                     errors are still said)\n"
 "  -h, --help, -V, --version\n"
 "\n"
-"TIME: Unix seconds, any date SQLite reads ('2024-05-01 14:00', UTC), now,\n"
+"TIME: Unix seconds, any date SQLite reads ('2024-05-01 14:00', local time\n"
+"unless -u or it names its zone), HH:MM (today), now,\n"
 "today, yesterday, or relative to now: -2h, -30m, -90s, -1d, -1w.\n"
 "The table read (one-second samples, one-minute or one-hour roll-ups) is\n"
 "reported on standard error, once.  Exit status: 0 done, 1 runtime error,\n"
@@ -165,6 +168,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "output", required_argument, NULL, 'o' },
 		{ "follow", no_argument, NULL, O_FOLLOW },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "utc", no_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, O_HELP },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -172,7 +176,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:qhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:qhVu", longopts, NULL)) != -1) {
 		switch (c) {
 		case O_DB: o->db = optarg; break;
 		case O_FROM: o->from_s = optarg; break;
@@ -180,6 +184,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case 'o': o->output = optarg; break;
 		case O_FOLLOW: o->follow = true; break;
 		case 'q': o->quiet = true; break;
+		case 'u': o->utc = true; break;
 		case O_STEP:
 			if (!(o->step = find_step(optarg)))
 				return usage_error("--step: '%s' is not one of 1s, 10s, "
@@ -221,12 +226,12 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		o->step = find_step("1h");
 
 	int64_t now = (int64_t)time(NULL);
-	if (timearg_parse(o->from_s, now, &o->from) < 0)
+	if (timearg_parse(o->from_s, now, o->utc, &o->from) < 0)
 		return usage_error("--from: cannot read '%s' as a time (try Unix "
 				   "seconds, '2024-05-01 14:00', today or -2h)",
 				   o->from_s);
 	o->to = INT64_MAX;
-	if (o->to_s && timearg_parse(o->to_s, now, &o->to) < 0)
+	if (o->to_s && timearg_parse(o->to_s, now, o->utc, &o->to) < 0)
 		return usage_error("--to: cannot read '%s' as a time (try Unix "
 				   "seconds, '2024-05-01 14:00', now or -1h)", o->to_s);
 	if (o->from > o->to)
@@ -408,10 +413,11 @@ static void tables_kept(sqlite3 *db, int64_t kept[METRICS_TIERS])
 			  meta_int(db, metrics_tiers[i].pruned_key, INT64_MIN);
 }
 
+static bool say_utc;
+
 static void say_time(char *buf, size_t len, int64_t t)
 {
-	time_t tt = (time_t)t;
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", gmtime(&tt));
+	timearg_iso(buf, len, t, say_utc);
 }
 
 /*
@@ -432,7 +438,7 @@ static int choose_source(const struct step *step, const int64_t kept[METRICS_TIE
 			best = *i;
 	}
 	if (best >= 0 && !said->pruned) {
-		char when[32];
+		char when[40];
 		say_time(when, sizeof when, kept[best]);
 		errmsg("warning: no table holds the start of the range any more; "
 		       "%s are kept from %s", metrics_tiers[best].what, when);
@@ -445,7 +451,7 @@ static int choose_source(const struct step *step, const int64_t kept[METRICS_TIE
 static void describe(const struct metrics_tier *src, const struct opts *o,
 		     int64_t from, int64_t to, struct said *said)
 {
-	char a[32], b[32];
+	char a[40], b[40];
 	if (o->quiet || said->reading == src)
 		return;
 	said->reading = src;
@@ -457,7 +463,7 @@ static void describe(const struct metrics_tier *src, const struct opts *o,
 
 static void warn_mixed(const struct merge_note *note, struct said *said)
 {
-	char when[32];
+	char when[40];
 	if (!note->mixed || said->mixed)
 		return;
 	said->mixed = true;
@@ -657,7 +663,7 @@ static int run(struct opts *o)
 		goto done;
 	status = 0;
 	if (!o->follow && !range_has_data(db, o->from, to)) {
-		char a[32], b[32];
+		char a[40], b[40];
 		say_time(a, sizeof a, o->from);
 		say_time(b, sizeof b, to);
 		errmsg("%s: no data from %s to %s (only the header was written)",
@@ -682,6 +688,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	int rc = parse_args(argc, argv, &o);
+	say_utc = o.utc;
+	rows_set_utc(o.utc);
 	if (rc < 0) {
 		struct sigaction sa = { .sa_handler = on_signal };
 		sigemptyset(&sa.sa_mask);
