@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "budget.h"
 #include "files.h"
 #include "http.h"
 #include "textfile.h"
@@ -69,6 +70,12 @@ static void usage(FILE *f)
 "  --retain-1m AGE     roll-ups (90d) and one-hour roll-ups (5y): AGE like\n"
 "  --retain-1h AGE     36h, 90d, 2w, 5y or forever; counted back from the\n"
 "                      newest second stored\n"
+"  --max-size SIZE     most the database (file and WAL) may take: like\n"
+"                      500M, 2G or 10%% (of its file system), or off;\n"
+"                      by default 10%% of its file system, at most 4 GiB,\n"
+"                      and never more than is free less 15%% of the file\n"
+"                      system (at most 4 GiB).  Over it, the oldest\n"
+"                      seconds go first, then minutes, hours last\n"
 "  --backlog AGE       live or a stream: how much to keep in memory while\n"
 "                      the disk is full (default 10m, at most 1d): seconds\n"
 "                      beyond it are dropped and recorded in table gap\n"
@@ -81,7 +88,7 @@ static void usage(FILE *f)
 "                      write the same counters to PATH (a .prom file for\n"
 "                      node_exporter's textfile collector), replaced whole\n"
 "  --metrics-interval AGE  every AGE (default 15s, 1s to 1h)\n"
-"  --config PATH       retention settings (default " RETENTION_DEFAULT_CONFIG ",\n"
+"  --config PATH       retention and size settings (default " RETENTION_DEFAULT_CONFIG ",\n"
 "                      if present); flags win over it\n"
 "  --quiet             no summary, no progress\n"
 "  -h, --help          this text\n"
@@ -183,6 +190,7 @@ int main(int argc, char **argv)
 	enum { OPT_DB = 256, OPT_INPUT, OPT_MHZ, OPT_START, OPT_REALTIME,
 	       OPT_QUIET, OPT_HELP, OPT_VERSION, OPT_TBUF_PAGES, OPT_TEE,
 	       OPT_BACKLOG, OPT_METRICS_LISTEN, OPT_TEXTFILE, OPT_INTERVAL,
+	       OPT_MAX_SIZE,
 	       OPT_RETAIN, OPT_CONFIG = OPT_RETAIN + METRICS_TIERS };
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, OPT_DB },
@@ -203,6 +211,7 @@ int main(int argc, char **argv)
 		{ "metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN },
 		{ "metrics-textfile", required_argument, NULL, OPT_TEXTFILE },
 		{ "metrics-interval", required_argument, NULL, OPT_INTERVAL },
+		{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct replay_opts o = { .db = DEFAULT_DB, .stop = &stop,
@@ -216,6 +225,8 @@ int main(int argc, char **argv)
 	bool retain_set[METRICS_TIERS] = { 0 };
 	int64_t retain[METRICS_TIERS] = { 0 };
 	struct retention_policy policy;
+	struct budget_spec max_size;
+	bool max_size_set = false;
 	char err[512];
 
 	/* Nothing we create is for others: SQLite makes what files.c did not
@@ -303,6 +314,13 @@ int main(int argc, char **argv)
 				return usage_error("--metrics-interval: '%s' is not "
 						   "an age from 1s to 1h", optarg);
 			break;
+		case OPT_MAX_SIZE:
+			if (budget_parse(optarg, &max_size) < 0)
+				return usage_error("--max-size: '%s' is not a size "
+						   "(like 500M, 2G, 10%% or off; at "
+						   "least 1M)", optarg);
+			max_size_set = true;
+			break;
 		case OPT_REALTIME:
 			o.realtime = true;
 			break;
@@ -335,7 +353,10 @@ int main(int argc, char **argv)
 	if (retention_configure(&policy, config, retain_set, retain, err,
 				sizeof err) < 0)
 		return usage_error("%s", err);
+	if (max_size_set)
+		policy.budget = max_size;
 	store_set_default_retention(&policy);
+	budget_set_log(o.quiet ? NULL : stderr);
 	/* Tests shorten the minute between reports of a full disk. */
 	const char *every = test_hook("XENBAKED_FULL_REPORT_S");
 	o.full_report_s = every ? atof(every) : 60;

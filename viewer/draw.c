@@ -396,7 +396,7 @@ void draw_screen(const struct model *m, struct draw_state *st)
 	struct layout l;
 	enum metric list[M_COUNT];
 	int nm = metrics_shown(st, list);
-	bool lost = model_incomplete(&m->win[WIN_LONG]);
+	bool lost = model_notice(m);
 
 	erase();
 	layout(&l, COLS, m->spark_len, longest_name(m));

@@ -12,6 +12,12 @@
 void model_reset(struct model *m)
 {
 	m->nrows = 0;
+	m->dropped.any = false;
+}
+
+bool model_notice(const struct model *m)
+{
+	return model_incomplete(&m->win[WIN_LONG]) || m->dropped.any;
 }
 
 void model_free(struct model *m)

@@ -83,6 +83,14 @@ struct model {
 	/* Issue 17: the traces showed no I/O record at all (meta io_sources,
 	 * metrics_io_unavailable): the I/O figures are shown as unavailable. */
 	bool io_unavailable;
+	/* Rows the size budget dropped within the long window (table
+	 * pruned), of the finest tier that has some, if any. */
+	struct {
+		bool any;
+		int tier;
+		int64_t first_t, last_t;
+		char reason[32];
+	} dropped;
 };
 
 enum sort_key {
@@ -108,6 +116,9 @@ bool model_has_data(const struct win_info *w);
  * are what the records left tell. */
 bool model_incomplete(const struct win_info *w);
 double model_pct(const struct win_info *w, int64_t ns);
+/* Something to say under the table: missing records (model_incomplete) or
+ * rows of the window the size budget dropped. */
+bool model_notice(const struct model *m);
 /* NS or a count per second of observed time. */
 double model_per_s(const struct win_info *w, int64_t x);
 /* A / N, 0 when N is 0 (xenmon.py's convention). */

@@ -38,6 +38,7 @@
  * from its seconds.
  */
 #include "query.h"
+#include "pruned.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -808,6 +809,31 @@ static int load_plan(struct query *q, struct model *m, const struct plan *p,
 	return rc;
 }
 
+/* The finest tier's rows that the size budget dropped within the long
+ * window, for the line under the table (pruned.h). */
+static int load_dropped(struct query *q, struct model *m)
+{
+	const struct win_info *w = &m->win[WIN_LONG];
+	for (int i = 0; i < METRICS_TIERS; i++) {
+		int rc = pruned_span(q->db, metrics_tiers[i].sample, w->t_first,
+				     w->t_last, &m->dropped.first_t,
+				     &m->dropped.last_t, m->dropped.reason,
+				     sizeof m->dropped.reason);
+		if (rc < 0)
+			return fail(q, "cannot read table pruned");
+		if (rc == 0)
+			continue;
+		m->dropped.any = true;
+		m->dropped.tier = i;
+		if (m->dropped.first_t < w->t_first)
+			m->dropped.first_t = w->t_first;
+		if (m->dropped.last_t > w->t_last)
+			m->dropped.last_t = w->t_last;
+		return 0;
+	}
+	return 0;
+}
+
 static int refresh(struct query *q, struct model *m, int64_t t_end,
 		   int64_t long_s, int spark_len)
 {
@@ -834,7 +860,8 @@ static int refresh(struct query *q, struct model *m, int64_t t_end,
 	win_init(&m->win[WIN_LONG], p.first, p.end - 1);
 	m->win[WIN_LONG].grain_s = p.grain_s;
 	m->win[WIN_LONG].widened_s = p.widened_s;
-	if ((rc = load_plan(q, m, &p, spark_first, obs)))
+	if ((rc = load_plan(q, m, &p, spark_first, obs)) ||
+	    (rc = load_dropped(q, m)))
 		return rc;
 	spark_levels(m, obs);
 	return load_names(q, m);

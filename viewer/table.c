@@ -221,7 +221,7 @@ int table_write(FILE *f, const struct model *m, const bool show[M_COUNT],
 	if ((rc = header(f, &l, &t, m, live, range)) ||
 	    (rc = body(f, &l, &t, m, show)) || (rc = totals(f, &l, &t, m)))
 		return rc;
-	if (model_incomplete(&m->win[WIN_LONG])) {
+	if (model_notice(m)) {
 		text_lost(b, sizeof b, m);
 		add(&l, b, (int)strlen(b));
 		if ((rc = emit(f, &l)))

@@ -301,4 +301,13 @@ void text_lost(char *b, size_t n, const struct model *m)
 			 "%lld in the last second", k ? " |" : "",
 			 (long long)wl->malformed_records, (long long)wl->seconds,
 			 (long long)ws->malformed_records);
+	k = (int)strlen(b);
+	if (m->dropped.any && (size_t)k < n) {
+		char a[16], z[16];
+		text_time(a, sizeof a, m->dropped.first_t, "%H:%M:%S");
+		text_time(z, sizeof z, m->dropped.last_t, "%H:%M:%S");
+		snprintf(b + k, n - (size_t)k, "%s %s %s..%s dropped (%s)",
+			 k ? " |" : "", metrics_tiers[m->dropped.tier].what, a, z,
+			 m->dropped.reason);
+	}
 }

@@ -18,8 +18,13 @@
  *
  * Each step also records in meta 'pruned_before_1s' (_1m, _1h) the oldest
  * time the tier still holds whole, for xenmon-export to choose a table.
+ *
+ * The size budget (budget.c) prunes with the same steps
+ * (retention_step_below), below a cut of its own, and has each record what
+ * it dropped in table pruned within its transaction.
  */
 #include "retention.h"
+#include "pruned.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -54,6 +59,7 @@ void retention_defaults(struct retention_policy *p)
 	p->metrics_listen[0] = 0;
 	p->metrics_textfile[0] = 0;
 	p->metrics_interval_s = 0;
+	p->budget = (struct budget_spec){ .kind = BUDGET_DEFAULT };
 }
 
 const char *retention_key(int tier)
@@ -148,9 +154,17 @@ static int config_line(char *line, struct retention_policy *p,
 			 "to 1h", path, lineno, key, value);
 		return -1;
 	}
+
+	if (strcmp(key, RETENTION_BUDGET_KEY) == 0) {
+		if (budget_parse(value, &p->budget) == 0)
+			return 0;
+		snprintf(err, errlen, "%s:%d: %s: '%s' is not a size (like 500M, "
+			 "2G, 10%% or off; at least 1M)", path, lineno, key, value);
+		return -1;
+	}
 	snprintf(err, errlen, "%s:%d: unknown setting '%s' (known: retain-1s, "
-		 "retain-1m, retain-1h, metrics-listen, metrics-textfile, "
-		 "metrics-interval)", path, lineno, key);
+		 "retain-1m, retain-1h, max-size, metrics-listen, "
+		 "metrics-textfile, metrics-interval)", path, lineno, key);
 	return -1;
 }
 
@@ -310,8 +324,10 @@ static int run(sqlite3_stmt *st, int64_t arg, int64_t *out)
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* Delete tier I's rows with t < END in one transaction. */
-static int delete_below(struct retention *r, int i, int64_t end)
+/* Delete tier I's rows with t < END in one transaction; with REASON, the
+ * seconds they covered from FIRST on are recorded in table pruned in it. */
+static int delete_below(struct retention *r, int i, int64_t first, int64_t end,
+			const char *reason)
 {
 	int64_t g = metrics_tiers[i].grain_s;
 	/* the first row left is whole from the next multiple of the grain */
@@ -329,6 +345,9 @@ static int delete_below(struct retention *r, int i, int64_t end)
 		rc = run(r->del_part[i], end, NULL);
 	if (rc == 0)
 		rc = run(r->mark[i], whole, NULL);
+	if (rc == 0 && reason)
+		rc = pruned_record(r->db, metrics_tiers[i].sample, first,
+				   whole - 1, reason);
 	if (rc == 0 && sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		rc = -1;
 	if (rc < 0)
@@ -336,29 +355,41 @@ static int delete_below(struct retention *r, int i, int64_t end)
 	return rc;
 }
 
-/* One step of tier I: 0 nothing to do, 1 deleted something, -1 error. */
-static int step(struct retention *r, int i, int64_t newest_t)
+int retention_step_below(struct retention *r, int i, int64_t cut,
+			 int64_t span_cap_s, const char *reason, int64_t *held_ns)
 {
-	int64_t cut = cut_of(r, i, newest_t), oldest;
-	if (r->policy.keep_s[i] <= 0 || run(r->oldest[i], 0, &oldest) < 0)
-		return r->policy.keep_s[i] <= 0 ? 0 : -1;
+	int64_t oldest;
+	if (run(r->oldest[i], 0, &oldest) < 0)
+		return -1;
 	if (oldest >= cut)
 		return 0;
-	int64_t end = oldest + r->span_s[i] < cut ? oldest + r->span_s[i] : cut;
+	int64_t span = span_cap_s > 0 && span_cap_s < r->span_s[i] ? span_cap_s :
+		       r->span_s[i];
+	int64_t end = oldest + span < cut ? oldest + span : cut;
 
 	int64_t t0 = mono_ns();
-	if (delete_below(r, i, end) < 0)
+	if (delete_below(r, i, oldest, end, reason) < 0)
 		return -1;
 	int64_t held = mono_ns() - t0;
 
 	r->st.steps++;
 	if (held > r->st.max_hold_ns)
 		r->st.max_hold_ns = held;
+	if (held_ns)
+		*held_ns = held;
 	if (held < GROW_BELOW_NS && r->span_s[i] < TIER[i].span_max_s)
 		r->span_s[i] *= 2;
 	else if (held > SHRINK_ABOVE_NS && r->span_s[i] > metrics_tiers[i].grain_s)
 		r->span_s[i] /= 2;
 	return 1;
+}
+
+/* One step of tier I: 0 nothing to do, 1 deleted something, -1 error. */
+static int step(struct retention *r, int i, int64_t newest_t)
+{
+	if (r->policy.keep_s[i] <= 0)
+		return 0;
+	return retention_step_below(r, i, cut_of(r, i, newest_t), 0, NULL, NULL);
 }
 
 int retention_prune(struct retention *r, int64_t newest_t, int64_t budget_ns)

@@ -16,9 +16,10 @@
 #include <stdint.h>
 #include <sqlite3.h>
 
+#include "budget.h"    /* the size budget, configured beside retention */
 #include "metrics.h"   /* the tiers: metrics_tiers[] */
 
-/* Seconds each tier is kept; 0 = forever. */
+/* Seconds each tier is kept; 0 = forever.  And the size budget. */
 struct retention_policy {
 	int64_t keep_s[METRICS_TIERS];
 	/* The config file's metrics-listen (the flag's address), or "";
@@ -27,13 +28,14 @@ struct retention_policy {
 	char metrics_listen[128];
 	char metrics_textfile[256];
 	int64_t metrics_interval_s;
+	struct budget_spec budget;
 };
 
 #ifndef RETENTION_DEFAULT_CONFIG  /* set by the build from its sysconfdir */
 #define RETENTION_DEFAULT_CONFIG "/etc/xenmon/xenbaked.conf"
 #endif
 
-/* 7 days, 90 days, 5 years (of 365 days). */
+/* 7 days, 90 days, 5 years (of 365 days); the default size budget. */
 void retention_defaults(struct retention_policy *p);
 
 /* The flag and config-file key of a tier: "retain-1s", ... */
@@ -43,8 +45,12 @@ const char *retention_key(int tier);
  * (0 for forever).  0, or -1 when TEXT is none of those. */
 int retention_parse(const char *text, int64_t *seconds);
 
+/* The size budget's key in the config file and its option's name. */
+#define RETENTION_BUDGET_KEY "max-size"
+
 /*
- * Read "key = value" lines (keys retention_key(), '#' comments) from PATH
+ * Read "key = value" lines (keys retention_key() and RETENTION_BUDGET_KEY,
+ * '#' comments) from PATH
  * into P.  Returns 0, -2 when PATH does not exist, or -1 with the reason,
  * naming the file and line, in ERR.
  */
@@ -81,5 +87,16 @@ void retention_set_policy(struct retention *r, const struct retention_policy *p)
 int retention_prune(struct retention *r, int64_t newest_t, int64_t budget_ns);
 
 const struct retention_stats *retention_stats(const struct retention *r);
+
+/*
+ * One pruning step of TIER: its oldest rows with t < CUT, as many as one
+ * short transaction deletes (the same adaptive span as retention's own
+ * steps, at most SPAN_CAP_S seconds of them unless 0).  With REASON, the seconds they covered are recorded in table
+ * pruned in the same transaction (the size budget: budget.c).  Returns 0
+ * when nothing is below CUT, 1 when rows were deleted (HELD_NS, if not
+ * NULL: how long the write lock was held), -1 on error.
+ */
+int retention_step_below(struct retention *r, int tier, int64_t cut,
+			 int64_t span_cap_s, const char *reason, int64_t *held_ns);
 
 #endif

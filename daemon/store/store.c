@@ -17,6 +17,7 @@
  * for the summary to say.
  */
 #include "store.h"
+#include "budget.h"
 #include "checkpoint.h"
 #include "clock.h"
 #include "retention.h"
@@ -63,6 +64,7 @@ struct store {
 	struct store_write_stats ws;
 	struct rollup *rollup;
 	struct retention *retention;
+	struct budget *budget;    /* --max-size (budget.c) */
 	int64_t newest_t;         /* newest stored second: retention's clock */
 	bool was_empty;           /* no second stored when opened */
 	/* meta io_sources: the sources stored before this run, and as last
@@ -124,6 +126,9 @@ static int open_history(struct store *s)
 		return fail(s, "cannot roll up the seconds already stored");
 	if (!(s->retention = retention_new(s->db, &p)))
 		return fail(s, "cannot prepare pruning");
+	if (!(s->budget = budget_new(s->db, s->retention, s->path, &p.budget,
+				     s->err, sizeof s->err)))
+		return -1;
 	if (prep(s, &st, "SELECT max(t) FROM cpu_1s") < 0)
 		return -1;
 	if (sqlite3_step(st) == SQLITE_ROW) {
@@ -280,6 +285,7 @@ void store_close(struct store *s)
 	if (s->rollup)
 		rollup_catch_up(s->rollup);
 	rollup_free(s->rollup);
+	budget_free(s->budget);
 	retention_free(s->retention);
 	sqlite3_close(s->db);
 	if (s->writer_fd >= 0)
@@ -735,7 +741,8 @@ int store_second(struct store *s, const struct second *sec)
 		s->newest_t = sec->t;
 	/* The second is stored: a prune that finds the disk full is tried
 	 * again after the next one, not reported as a failed write. */
-	if (retention_prune(s->retention, s->newest_t, PRUNE_BUDGET_NS) < 0) {
+	if (retention_prune(s->retention, s->newest_t, PRUNE_BUDGET_NS) < 0 ||
+	    budget_prune(s->budget, s->newest_t, PRUNE_BUDGET_NS) < 0) {
 		fail(s, "cannot prune old rows");
 		if (!store_no_space(s))
 			return -1;
@@ -805,6 +812,11 @@ void store_set_retention(struct store *s, const struct retention_policy *p)
 const struct retention_stats *store_prune_stats(const struct store *s)
 {
 	return retention_stats(s->retention);
+}
+
+const struct budget_stats *store_budget_stats(const struct store *s)
+{
+	return budget_stats(s->budget);
 }
 
 int store_meta(struct store *s, const char *key, const char *value)

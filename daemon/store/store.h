@@ -91,6 +91,9 @@ struct retention_stats;
 void store_set_retention(struct store *s, const struct retention_policy *p);
 void store_set_default_retention(const struct retention_policy *p);
 const struct retention_stats *store_prune_stats(const struct store *s);
+/* The size budget's (budget.h, set with the retention policy). */
+struct budget_stats;
+const struct budget_stats *store_budget_stats(const struct store *s);
 
 /* The last error, naming the database file. */
 const char *store_error(const struct store *s);

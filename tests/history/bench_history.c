@@ -18,6 +18,11 @@
  *       the same host stored one by one for 3 h with retention scaled down
  *       (seconds 10 min, minutes 30 min, hours 1 h), the file size printed
  *       every 15 min: it must stop growing.
+ *   bench_history budget DB        the size budget (daemon/budget.c): DB
+ *       (as built, then pruned) given half its size as a budget, pruned at
+ *       once; then the store at work as in steady, default retention and a
+ *       48 MiB budget (two hours of its seconds), for 3 h.  Prints the
+ *       longest write lock of each.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -26,6 +31,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "budget.h"
 #include "retention.h"
 #include "rollup.h"
 #include "schema.h"
@@ -206,27 +212,43 @@ static int build(const char *path, int days)
 	return 0;
 }
 
-static int prune(const char *path, int64_t keep_s)
+/* PATH opened to be pruned as the daemon prunes, or NULL (said). */
+static sqlite3 *open_to_prune(const char *path)
 {
 	char err[512];
 	sqlite3 *db = schema_open_rw(path, err, sizeof err);
 	if (!db) {
 		fprintf(stderr, "bench_history: %s\n", err);
-		return 1;
+		return NULL;
 	}
 	/* As on the daemon's writer, whose checkpoints run in a thread of
 	 * their own (daemon/store/checkpoint.c): otherwise the first step's commit
 	 * would also copy back the WAL the build left, and be timed with it. */
 	sqlite3_exec(db, "PRAGMA wal_autocheckpoint = 0", NULL, NULL, NULL);
+	return db;
+}
+
+static int64_t newest_second(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+	int64_t t = 0;
+	if (sqlite3_prepare_v2(db, "SELECT max(t) FROM cpu_1s", -1, &st, NULL) ==
+	    SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		t = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return t;
+}
+
+static int prune(const char *path, int64_t keep_s)
+{
+	sqlite3 *db = open_to_prune(path);
+	if (!db)
+		return 1;
 	struct retention_policy p;
 	retention_defaults(&p);
 	p.keep_s[METRICS_1S] = keep_s;
 	struct retention *r = retention_new(db, &p);
-	sqlite3_stmt *st;
-	sqlite3_prepare_v2(db, "SELECT max(t) FROM cpu_1s", -1, &st, NULL);
-	sqlite3_step(st);
-	int64_t newest = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	int64_t newest = newest_second(db);
 	double t = now_s();
 	int rc = r ? retention_prune(r, newest, INT64_MAX) : -1;
 	double took = now_s() - t;
@@ -286,6 +308,23 @@ static double file_mb(const char *path)
 	return mb;
 }
 
+/* Three hours of seconds into S, the size of its file (at PATH) printed
+ * every 15 minutes of trace time. */
+static int store_3h(struct store *s, const char *path)
+{
+	for (int64_t i = 0; i < 3 * 3600; i++) {
+		if (store_synthetic(s, T0 + i) < 0) {
+			fprintf(stderr, "bench_history: %s\n", store_error(s));
+			return 1;
+		}
+		if ((i + 1) % 900 == 0) {
+			printf(" %.2f", file_mb(path));
+			fflush(stdout);
+		}
+	}
+	return 0;
+}
+
 static int steady(const char *path)
 {
 	char err[512];
@@ -300,16 +339,8 @@ static int steady(const char *path)
 	double t = now_s();
 	printf("steady      retention 10 min / 30 min / 1 h, file size (db + wal) "
 	       "every 15 min of trace time:\n           ");
-	for (int64_t i = 0; i < 3 * 3600; i++) {
-		if (store_synthetic(s, T0 + i) < 0) {
-			fprintf(stderr, "bench_history: %s\n", store_error(s));
-			return 1;
-		}
-		if ((i + 1) % 900 == 0) {
-			printf(" %.2f", file_mb(path));
-			fflush(stdout);
-		}
-	}
+	if (store_3h(s, path) < 0)
+		return 1;
 	const struct retention_stats *r = store_prune_stats(s);
 	printf(" MB\n           %.2f ms per stored second (116 rows + roll-ups + "
 	       "pruning); %" PRIu64 " prune transactions, longest write lock "
@@ -402,6 +433,84 @@ static int append(const char *path, int hours)
 	return 0;
 }
 
+/* DB over a budget of half what it uses, pruned in one go. */
+static int budget_once(const char *path)
+{
+	char err[512];
+	sqlite3 *db = open_to_prune(path);
+	if (!db)
+		return 1;
+	struct retention_policy p;
+	retention_defaults(&p);
+	struct retention *r = retention_new(db, &p);
+	sqlite3_stmt *st;
+	double used = 0;
+	if (sqlite3_prepare_v2(db, "SELECT (page_count - freelist_count) * page_size "
+			       "FROM pragma_page_count, pragma_freelist_count, "
+			       "pragma_page_size", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		used = sqlite3_column_double(st, 0);
+	sqlite3_finalize(st);
+	struct budget_spec half = { .kind = BUDGET_BYTES, .bytes = (uint64_t)(used / 2) };
+	struct budget *b = r ? budget_new(db, r, path, &half, err, sizeof err) : NULL;
+	if (!b) {
+		fprintf(stderr, "bench_history: budget: %s\n", r ? err : sqlite3_errmsg(db));
+		return 1;
+	}
+	double t = now_s();
+	int rc = budget_prune(b, newest_second(db), INT64_MAX);
+	double took = now_s() - t;
+	if (rc < 0) {
+		fprintf(stderr, "bench_history: budget: %s\n", sqlite3_errmsg(db));
+		return 1;
+	}
+	const struct budget_stats *s = budget_stats(b);
+	printf("budget      %.0f MB over a %.0f MB budget: %" PRIu64 " rows in %" PRIu64
+	       " transactions, %.1f s, now %.0f MB; longest write lock %.1f ms\n",
+	       used / 1e6, (double)half.bytes / 1e6, s->rows, s->steps, took,
+	       (double)s->used_bytes / 1e6, s->max_hold_ns / 1e6);
+	budget_free(b);
+	retention_free(r);
+	sqlite3_close(db);
+	return 0;
+}
+
+/* The store at work under a 48 MiB budget, default retention. */
+static int budget_steady(const char *path)
+{
+	char err[512];
+	struct retention_policy p;
+	retention_defaults(&p);
+	p.budget = (struct budget_spec){ .kind = BUDGET_BYTES, .bytes = 48 << 20 };
+	store_set_default_retention(&p);
+	remove(path);
+	struct store *s = store_open(path, err, sizeof err);
+	if (!s) {
+		fprintf(stderr, "bench_history: %s\n", err);
+		return 1;
+	}
+	printf("budget      48 MiB budget, default retention, file size (db + wal) "
+	       "every 15 min of trace time:\n           ");
+	if (store_3h(s, path) < 0)
+		return 1;
+	const struct budget_stats *b = store_budget_stats(s);
+	printf(" MB\n           %" PRIu64 " rows pruned for size in %" PRIu64
+	       " transactions, longest write lock %.2f ms; longest one-second "
+	       "transaction %.1f ms\n", b->rows, b->steps, b->max_hold_ns / 1e6,
+	       store_write_stats(s)->max_txn_s * 1e3);
+	store_close(s);
+	return 0;
+}
+
+static int budget(const char *path)
+{
+	char steady_path[4096];
+	snprintf(steady_path, sizeof steady_path, "%s.budget", path);
+	int rc = budget_once(path) || budget_steady(steady_path);
+	remove(steady_path);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 4 && strcmp(argv[1], "build") == 0)
@@ -412,7 +521,9 @@ int main(int argc, char **argv)
 		return steady(argv[2]);
 	if (argc == 4 && strcmp(argv[1], "append") == 0)
 		return append(argv[2], atoi(argv[3]));
+	if (argc == 3 && strcmp(argv[1], "budget") == 0)
+		return budget(argv[2]);
 	fprintf(stderr, "usage: bench_history build DB DAYS | prune DB KEEP_S | "
-		"steady DB | append DB HOURS\n");
+		"steady DB | append DB HOURS | budget DB\n");
 	return 2;
 }

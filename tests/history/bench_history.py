@@ -65,5 +65,6 @@ try:
     run(BENCH, 'prune', db, str(DAYS * 86400 - 43200))
     run(BENCH, 'steady', os.path.join(tmp, 'steady.db'))
     run(BENCH, 'append', os.path.join(tmp, 'append.db'), '6')
+    run(BENCH, 'budget', db)
 finally:
     shutil.rmtree(tmp, ignore_errors=True)

@@ -41,6 +41,7 @@
 #include "merge.h"
 #include "metrics.h"
 #include "output.h"
+#include "pruned.h"
 #include "schema.h"
 #include "seconds.h"
 #include "timearg.h"
@@ -445,7 +446,7 @@ static void use_host_column(sqlite3 *db, struct opts *o)
  * it again every step (a cron job mails whatever it is told). */
 struct said {
 	const struct metrics_tier *reading;
-	bool pruned, mixed;
+	bool pruned, mixed, budget;
 };
 
 /* From which second each table holds every row (INT64_MIN: all, INT64_MAX:
@@ -519,6 +520,29 @@ static void warn_mixed(const struct merge_note *note, struct said *said)
 	       note->mixed == 1 ? "" : "s", when, (long long)note->first_domid);
 }
 
+/* Rows of the table read that the size budget dropped within [FROM, TO)
+ * (table pruned): said once, so that they are not taken for seconds never
+ * recorded. */
+static int warn_budget(sqlite3 *db, int tier, int64_t from, int64_t to,
+		       struct said *said)
+{
+	int64_t first, last;
+	char reason[64], a[32], b[32];
+	if (said->budget)
+		return 0;
+	int rc = pruned_span(db, metrics_tiers[tier].sample, from, to - 1,
+			     &first, &last, reason, sizeof reason);
+	if (rc <= 0)
+		return rc;
+	said->budget = true;
+	say_time(a, sizeof a, first < from ? from : first);
+	say_time(b, sizeof b, last >= to ? to - 1 : last);
+	errmsg("warning: %s from %s to %s were dropped for the %s (table "
+	       "pruned): %s has no rows for them", metrics_tiers[tier].what, a, b,
+	       reason, metrics_tiers[tier].sample);
+	return 0;
+}
+
 static int read_range(sqlite3 *db, const struct opts *o, int64_t from,
 		      int64_t to, FILE *f, struct said *said)
 {
@@ -532,6 +556,8 @@ static int read_range(sqlite3 *db, const struct opts *o, int64_t from,
 		return 1;
 	}
 	describe(&metrics_tiers[i], o, from, to, said);
+	if (warn_budget(db, i, from, to, said) < 0)
+		return -1;
 	int rc = has_hist(i) ?
 		 merge_export(db, i, kept, o->doms, o->ndoms, from, to,
 			      o->step->s, o->json, f, &note, &stop) :
