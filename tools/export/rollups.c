@@ -24,7 +24,7 @@
  * the next finer table that still holds its time (minutes, then seconds),
  * so each domain gets exactly its own; only when none does (retention
  * pruned them) are the domains of the step added up into one row, named
- * "A + B", and counted in the merge_note for the caller to warn about.
+ * "A + B", and counted in the rollups_note for the caller to warn about.
  *
  * Percentiles: over the seconds of the step the host has data for; a
  * second without a row of the domain is 0%.  The nearest rank
@@ -32,7 +32,7 @@
  * where the running count reaches the rest, reported as its middle but
  * never above the step's peak: within half a percentage point.
  */
-#include "merge.h"
+#include "rollups.h"
 #include "domains.h"
 #include "rows.h"
 #include "metrics.h"
@@ -79,7 +79,7 @@ struct merge {
 	int64_t step_s;
 	bool json;
 	FILE *f;
-	struct merge_note *note;
+	struct rollups_note *note;
 };
 
 /* The histogram text the daemon writes: {"12":30,"13":25}. */
@@ -518,10 +518,10 @@ static int run_chunks(struct merge *m, sqlite3_stmt *st, int tier,
 	return rc == SQLITE_DONE && !*stop ? 0 : -1;
 }
 
-int merge_export(sqlite3 *db, int tier, const int64_t kept[METRICS_TIERS],
-		 const char *const *doms, size_t ndoms, int64_t from, int64_t to,
-		 int64_t step_s, bool json, FILE *f, struct merge_note *note,
-		 const volatile sig_atomic_t *stop)
+int rollups_export(sqlite3 *db, int tier, const int64_t kept[METRICS_TIERS],
+		   const char *const *doms, size_t ndoms, int64_t from,
+		   int64_t to, int64_t step_s, bool json, FILE *f,
+		   struct rollups_note *note, const volatile sig_atomic_t *stop)
 {
 	char sql[2048];
 	sqlite3_stmt *st = NULL;
