@@ -48,7 +48,7 @@
 /* A roll-up row, or a second, of one domid. */
 struct part {
 	int64_t t, grain_s, seconds;
-	int64_t exec_count, cpu_ns, wait_ns, blocked_ns, alloc_ns, io_count;
+	struct sums s;
 	int64_t peak_ns;
 	char *hist;               /* NULL: one second, in bin peak_ns / 1e7 */
 };
@@ -114,15 +114,14 @@ static int cmp_u32(const void *x, const void *y)
 
 static double percentile(const struct step_acc *a, int64_t covered, int p)
 {
-	int64_t zeros = covered - a->seen;
-	int64_t k = (p * covered + 99) / 100;
-	if (k <= zeros)
+	int64_t k = metrics_rank(p, covered, covered - a->seen);
+	if (!k)
 		return 0;
 	int64_t c = 0;
 	double peak = (double)a->r.peak_ns / 1e7;
 	for (size_t i = 0; i < a->ntouched; i++) {
 		c += a->bins[a->touched[i]];
-		if (c >= k - zeros) {
+		if (c >= k) {
 			double v = a->touched[i] + 0.5;
 			return v < peak ? v : peak;
 		}
@@ -183,12 +182,7 @@ static struct step_acc *acc_for(struct merge *m, int32_t id)
 static void acc_add(struct step_acc *a, const struct part *p)
 {
 	a->seen += p->seconds;
-	a->r.exec_count += p->exec_count;
-	a->r.cpu_ns += p->cpu_ns;
-	a->r.wait_ns += p->wait_ns;
-	a->r.blocked_ns += p->blocked_ns;
-	a->r.alloc_ns += p->alloc_ns;
-	a->r.io_count += p->io_count;
+	sums_add(&a->r.s, &p->s);
 	if (p->peak_ns > a->r.peak_ns)
 		a->r.peak_ns = p->peak_ns;
 	if (p->hist)
@@ -201,10 +195,8 @@ static void acc_add(struct step_acc *a, const struct part *p)
 static void acc_merge(struct step_acc *a, const struct step_acc *b)
 {
 	struct part p = {
-		.seconds = b->seen, .exec_count = b->r.exec_count,
-		.cpu_ns = b->r.cpu_ns, .wait_ns = b->r.wait_ns,
-		.blocked_ns = b->r.blocked_ns, .alloc_ns = b->r.alloc_ns,
-		.io_count = b->r.io_count, .peak_ns = b->r.peak_ns, .hist = "",
+		.seconds = b->seen, .s = b->r.s, .peak_ns = b->r.peak_ns,
+		.hist = "",
 	};
 	acc_add(a, &p);
 	for (size_t i = 0; i < b->ntouched; i++)
@@ -314,19 +306,20 @@ static int finish(struct merge *m)
 
 static int add_part(struct merge *m, int tier, const struct part *p);
 
+/* The columns after part_read()'s (t, seconds, the sums, the peak): in
+ * the split queries the second's observed time or the minute's histogram;
+ * in SQL, after the step and the domid, the histogram, then the host's
+ * seconds, observed time and lost records. */
+enum { SPLIT_EXTRA = 3 + ROWS_NSUMS, SQL_HIST = 5 + ROWS_NSUMS, SQL_HOST };
+
 static void part_read(struct part *p, sqlite3_stmt *st, int col,
 		      int64_t grain_s)
 {
 	p->t = sqlite3_column_int64(st, col);
 	p->grain_s = grain_s;
 	p->seconds = sqlite3_column_int64(st, col + 1);
-	p->exec_count = sqlite3_column_int64(st, col + 2);
-	p->cpu_ns = sqlite3_column_int64(st, col + 3);
-	p->wait_ns = sqlite3_column_int64(st, col + 4);
-	p->blocked_ns = sqlite3_column_int64(st, col + 5);
-	p->alloc_ns = sqlite3_column_int64(st, col + 6);
-	p->io_count = sqlite3_column_int64(st, col + 7);
-	p->peak_ns = sqlite3_column_int64(st, col + 8);
+	sums_read(&p->s, st, col + 2);
+	p->peak_ns = sqlite3_column_int64(st, col + 2 + ROWS_NSUMS);
 	p->hist = NULL;
 }
 
@@ -357,10 +350,11 @@ static int split(struct merge *m, int tier, int64_t domid, const struct part *p)
 		part_read(x, st, 0, metrics_tiers[tier].grain_s);
 		if (tier == 0) {
 			/* a second: its CPU% over the time observed */
-			x->peak_ns = metrics_per_second_ns(
-				x->cpu_ns, sqlite3_column_int64(st, 9));
+			x->peak_ns = metrics_per_second_ns(x->s.cpu_ns,
+				sqlite3_column_int64(st, SPLIT_EXTRA));
 		} else {
-			const char *h = (const char *)sqlite3_column_text(st, 9);
+			const char *h = (const char *)sqlite3_column_text(
+				st, SPLIT_EXTRA);
 			if (!(x->hist = strdup(h ? h : ""))) {
 				n--;
 				break;
@@ -449,8 +443,7 @@ static const char SQL[] =
 	"   sum(" METRICS_MISSING_RECORDS_FMT ") AS lost FROM %s"
 	"   WHERE t >= ?1 AND t < ?2 GROUP BY t) GROUP BY st)"
 	" SELECT r.t - r.t %% ?3 AS st, r.domid,"
-	"  r.t, r.seconds, r.exec_count, r.cpu_ns, r.wait_ns, r.blocked_ns,"
-	"  r.alloc_ns, r.io_count, r.cpu_peak_ns, r.cpu_pct_hist,"
+	"  r.t, r.seconds" ROWS_COLUMNS_R ", r.cpu_peak_ns, r.cpu_pct_hist,"
 	"  h.seconds, h.observed, h.lost"
 	" FROM %s r JOIN host h ON h.st = r.t - r.t %% ?3"
 	" WHERE r.t >= ?1 AND r.t < ?2"
@@ -460,14 +453,12 @@ static const char SQL[] =
 /* One domid's rows of [?1, ?2): seconds summed over CPUs, with their
  * observed time (as seconds.c reads it); minutes as stored. */
 static const char SPLIT_1S[] =
-	"SELECT s.t, 1, sum(exec_count), sum(cpu_ns), sum(wait_ns),"
-	" sum(blocked_ns), sum(alloc_ns), sum(io_count), 0,"
+	"SELECT s.t, 1" ROWS_SUMS_OF ", 0,"
 	" (SELECT sum(c.observed_ns) / count(*) FROM cpu_1s c WHERE c.t = s.t)"
 	" FROM sample_1s s WHERE s.t >= ?1 AND s.t < ?2 AND s.domid = ?3"
 	" GROUP BY s.t";
 static const char SPLIT_1M[] =
-	"SELECT t, seconds, exec_count, cpu_ns, wait_ns, blocked_ns, alloc_ns,"
-	" io_count, cpu_peak_ns, cpu_pct_hist"
+	"SELECT t, seconds" ROWS_COLUMNS ", cpu_peak_ns, cpu_pct_hist"
 	" FROM sample_1m WHERE t >= ?1 AND t < ?2 AND domid = ?3";
 
 static int run_chunks(struct merge *m, sqlite3_stmt *st, int tier,
@@ -493,13 +484,14 @@ static int run_chunks(struct merge *m, sqlite3_stmt *st, int tier,
 				m->open = true;
 				m->st = s;
 				m->domid = domid;
-				m->host_seconds = sqlite3_column_int64(st, 12);
-				m->host_observed_ns = sqlite3_column_int64(st, 13);
-				m->host_lost = sqlite3_column_int64(st, 14);
+				m->host_seconds = sqlite3_column_int64(st, SQL_HOST);
+				m->host_observed_ns =
+					sqlite3_column_int64(st, SQL_HOST + 1);
+				m->host_lost = sqlite3_column_int64(st, SQL_HOST + 2);
 			}
 			struct part p;
 			part_read(&p, st, 2, metrics_tiers[tier].grain_s);
-			p.hist = (char *)sqlite3_column_text(st, 11);
+			p.hist = (char *)sqlite3_column_text(st, SQL_HIST);
 			if (!p.hist)
 				p.hist = "";
 			if (add_part(m, tier, &p) < 0)
