@@ -197,7 +197,7 @@ struct acct {
 	struct sample_row *sorted;   /* rows in key order, for emit */
 	uint64_t *keys;              /* 2 x nrows: radix sort ping-pong */
 	uint32_t keys_cap, sorted_cap;
-	struct dom_row *doms;
+	struct domain_row *doms;
 	uint32_t ndoms, doms_cap;
 	struct cpu_row *cpu_rows;
 };
@@ -231,7 +231,7 @@ static void note_domain_active(struct acct *a, struct domain *d)
 	if (d->active_epoch == a->epoch)
 		return;
 	if (a->ndoms == a->doms_cap) {
-		struct dom_row *n = grow(a->doms, &a->doms_cap, a->ndoms + 1,
+		struct domain_row *n = grow(a->doms, &a->doms_cap, a->ndoms + 1,
 					 sizeof *n);
 		if (!n) {
 			a->err = -1;
@@ -240,7 +240,7 @@ static void note_domain_active(struct acct *a, struct domain *d)
 		a->doms = n;
 	}
 	d->active_epoch = a->epoch;
-	struct dom_row *r = &a->doms[a->ndoms++];
+	struct domain_row *r = &a->doms[a->ndoms++];
 	r->domid = d->domid;
 	r->first_t = d->first_t;
 	memcpy(r->name, d->name, sizeof r->name);
@@ -699,7 +699,7 @@ static int sort_rows(struct acct *a)
 
 static int dom_cmp(const void *x, const void *y)
 {
-	const struct dom_row *p = x, *q = y;
+	const struct domain_row *p = x, *q = y;
 	return (p->domid > q->domid) - (p->domid < q->domid);
 }
 
