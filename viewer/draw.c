@@ -8,8 +8,9 @@
  *             the short one's (xenmon.py's order), each with the busy share
  *             and, when part of it is a gap, how many seconds have data;
  *   headers   column names;
- *   body      per domain, one line per metric of xenmon.py (Gotten,
- *             Alloc, Blocked, Waited, ExCount, I/O), scrolled as needed;
+ *   body      per domain, one line per row of xenmon.py (Gotten,
+ *             Alloc, Blocked, Waited, ExCount, I/O: the metric table's
+ *             VIEWs, schema/metrics.h), scrolled as needed;
  *   footer    the scheduler's own time, the total (which adds up to 100% of
  *             each CPU), the lost-records line when there were any, and a
  *             status line.
@@ -17,7 +18,8 @@
  * Columns come from cols[]; layout() drops the most dispensable ones until
  * the rest fit, so a narrow terminal loses detail, never the program, and
  * gives what is left over to the name column, up to the longest name.
- * The figures and names are text.c's, as in the plain table (table.c).
+ * The figures and names are text.c's, as in the plain table (table.c);
+ * the help screen's lines about the rows are the metric table's.
  * Colour never carries meaning alone: every coloured element is also bold
  * or reverse, and --no-color / NO_COLOR keep just those attributes.
  */

@@ -1,6 +1,12 @@
 /*
  * The model as text: cells, titles and names (text.h).
  *
+ * A domain's rows are the metrics the metric table gives a VIEW
+ * (schema/metrics.h), in its order; each of a row's three cells is one of
+ * the table's figures of the metric, computed by metrics.c, and shown as
+ * a time for a metric in ns, as a count per second or per execution for
+ * the others.
+ *
  * Names come from guests' toolstacks, so they are bytes, not text: they may
  * be invalid in the locale, wider than one column per byte (ü is two bytes
  * and one column, an emoji four bytes and two columns), or hold characters
