@@ -231,8 +231,8 @@ static void note_domain_active(struct acct *a, struct domain *d)
 	if (d->active_epoch == a->epoch)
 		return;
 	if (a->ndoms == a->doms_cap) {
-		struct domain_row *n = grow(a->doms, &a->doms_cap, a->ndoms + 1,
-					 sizeof *n);
+		struct domain_row *n = grow(a->doms, &a->doms_cap,
+					    a->ndoms + 1, sizeof *n);
 		if (!n) {
 			a->err = -1;
 			return;

@@ -57,7 +57,7 @@ struct second {
 	size_t ncpus;
 	const struct sample_row *samples;  /* sorted by (cpu, domid) */
 	size_t nsamples;
-	const struct domain_row *doms;        /* domains with activity in t */
+	const struct domain_row *doms;     /* domains with activity in t */
 	size_t ndoms;
 };
 
