@@ -73,7 +73,7 @@ static const char SQL_SECONDS[] =
  * and costs about twenty times the scan (7 ms for 16 CPUs x 50 domains x
  * 10 s, against 0.4 ms), which would break the 5 ms refresh budget. */
 static const char SQL_DOMAINS[] =
-	"SELECT domid, t" METRICS_SAMPLE(METRICS_COLUMN)
+	"SELECT domid, t%s"
 	"  FROM sample_1s WHERE t BETWEEN ?1 AND ?2 AND (?3 < 0 OR cpu = ?3)";
 
 static const char SQL_NAMES[] =
@@ -100,6 +100,20 @@ static int prepare_seconds(struct query *q)
 	snprintf(sql, sizeof sql, SQL_SECONDS,
 		 schema_malformed_sql(q->db, "cpu_1s"));
 	return prepare(q, sql, &q->seconds);
+}
+
+/* SQL_DOMAINS with the metrics as the database has them: one older than
+ * a metric, which is read as it is, has none of it. */
+static int prepare_domains(struct query *q)
+{
+	char cols[1024], sql[sizeof SQL_DOMAINS + sizeof cols];
+	if (schema_metrics_sql(cols, sizeof cols, q->db, "sample_1s", "%s",
+			       false) < 0) {
+		snprintf(q->err, sizeof q->err, "too many metrics");
+		return -EINVAL;
+	}
+	snprintf(sql, sizeof sql, SQL_DOMAINS, cols);
+	return prepare(q, sql, &q->domains);
 }
 
 /* Tells "not yet initialised" from "never ours" after schema_open_ro()
@@ -165,7 +179,7 @@ int query_open(const char *path, struct query **out, char *err, size_t errlen)
 	sqlite3_busy_timeout(q->db, 250);
 	if (prepare(q, SQL_BOUNDS, &q->bounds) || prepare(q, SQL_NCPUS, &q->ncpus) ||
 	    prepare(q, SQL_LIVE, &q->live) || prepare_seconds(q) ||
-	    prepare(q, SQL_DOMAINS, &q->domains) || prepare(q, SQL_NAMES, &q->names)) {
+	    prepare_domains(q) || prepare(q, SQL_NAMES, &q->names)) {
 		snprintf(err, errlen, "%s: %s", path, q->err);
 		query_close(q);
 		return -EINVAL;

@@ -123,6 +123,40 @@ static void cpu_rollups_are_the_table(void **state)
 	holds("cpu_1h", CPU_ROLLUP, false);
 }
 
+/* A reader's columns: each metric as the database has it, or its default
+ * in a database older than the metric. */
+#define R_COLUMN(name, ...) ", r." #name
+static void reader_columns(void **state)
+{
+	char got[1024], want[1024] = "";
+	(void)state;
+	assert_int_equal(schema_metrics_sql(got, sizeof got, db, "sample_1s",
+					    "r.%s", false), 0);
+	assert_string_equal(got, METRICS_SAMPLE(R_COLUMN));
+
+	/* a table that has two of them */
+	assert_int_equal(sqlite3_exec(db, "CREATE TEMP TABLE old (t, cpu_ns,"
+				      " alloc_min_ns)", NULL, NULL, NULL), SQLITE_OK);
+	for (size_t i = 0; i < METRICS_NSAMPLE; i++) {
+		const struct metrics_desc *d = &metrics_sample[i];
+		size_t n = strlen(want);
+		if (!strcmp(d->name, "cpu_ns") || !strcmp(d->name, "alloc_min_ns"))
+			snprintf(want + n, sizeof want - n, ", sum(%s)", d->name);
+		else
+			snprintf(want + n, sizeof want - n, ", %s",
+				 d->rollup == METRICS_SUM ? "0" : "NULL");
+	}
+	assert_int_equal(schema_metrics_sql(got, sizeof got, db, "old", "sum(%s)",
+					    false), 0);
+	assert_string_equal(got, want);
+	/* those the export shows only */
+	assert_int_equal(schema_metrics_sql(got, sizeof got, db, "old", "%s",
+					    true), 0);
+	assert_non_null(strstr(got, "cpu_ns"));
+	assert_null(strstr(got, "alloc_min_ns"));
+	assert_int_equal(schema_metrics_sql(got, 16, db, "old", "%s", false), -1);
+}
+
 static void derived_figures(void **state)
 {
 	double v = -1;
@@ -208,6 +242,7 @@ int main(void)
 		cmocka_unit_test(sample_rollups_are_the_table),
 		cmocka_unit_test(cpu_1s_is_the_table),
 		cmocka_unit_test(cpu_rollups_are_the_table),
+		cmocka_unit_test(reader_columns),
 		cmocka_unit_test(derived_figures),
 		cmocka_unit_test(nearest_rank),
 		cmocka_unit_test(views_and_exports),

@@ -99,9 +99,11 @@ static int make_db(void **state)
 	assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO cpu_1s (t, cpu, "
 			 "observed_ns, sched_ns, lost_records) VALUES "
 			 "(?1, ?2, ?3, ?4, ?5)", -1, &cpu_st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO sample_1s VALUES "
-			 "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)", -1,
-			 &s_st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO sample_1s (t, cpu,"
+			 " domid, exec_count, cpu_ns, wait_ns, blocked_ns, alloc_ns,"
+			 " alloc_min_ns, alloc_max_ns, alloc_unbounded, io_count)"
+			 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+			 -1, &s_st, NULL), SQLITE_OK);
 	for (int64_t t = T0; t <= PARTIAL; t++)
 		for (int cpu = 0; cpu < 2 && t != GAP; cpu++)
 			insert_second(db, cpu_st, s_st, cpu, t);

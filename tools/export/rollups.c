@@ -443,7 +443,7 @@ static const char SQL[] =
 	"   sum(" METRICS_MISSING_RECORDS_FMT ") AS lost FROM %s"
 	"   WHERE t >= ?1 AND t < ?2 GROUP BY t) GROUP BY st)"
 	" SELECT r.t - r.t %% ?3 AS st, r.domid,"
-	"  r.t, r.seconds" ROWS_COLUMNS_R ", r.cpu_peak_ns, r.cpu_pct_hist,"
+	"  r.t, r.seconds%s, r.cpu_peak_ns, r.cpu_pct_hist,"
 	"  h.seconds, h.observed, h.lost"
 	" FROM %s r JOIN host h ON h.st = r.t - r.t %% ?3"
 	" WHERE r.t >= ?1 AND r.t < ?2"
@@ -453,13 +453,48 @@ static const char SQL[] =
 /* One domid's rows of [?1, ?2): seconds summed over CPUs, with their
  * observed time (as seconds.c reads it); minutes as stored. */
 static const char SPLIT_1S[] =
-	"SELECT s.t, 1" ROWS_SUMS_OF ", 0,"
+	"SELECT s.t, 1%s, 0,"
 	" (SELECT sum(c.observed_ns) / count(*) FROM cpu_1s c WHERE c.t = s.t)"
 	" FROM sample_1s s WHERE s.t >= ?1 AND s.t < ?2 AND s.domid = ?3"
 	" GROUP BY s.t";
 static const char SPLIT_1M[] =
-	"SELECT t, seconds" ROWS_COLUMNS ", cpu_peak_ns, cpu_pct_hist"
+	"SELECT t, seconds%s, cpu_peak_ns, cpu_pct_hist"
 	" FROM sample_1m WHERE t >= ?1 AND t < ?2 AND domid = ?3";
+
+/* The exported metrics of TABLE as the database has them, in SUMS. */
+static int sums_of(struct merge *m, char sums[1024], const char *table,
+		   const char *fmt)
+{
+	return schema_metrics_sql(sums, 1024, m->db, table, fmt, true);
+}
+
+/*
+ * The statements of table TIER: the rows, and one domid's seconds and
+ * minutes to split them with.  The table names are metrics_tiers[]'s,
+ * never input.
+ */
+static int prepare_all(struct merge *m, int tier, sqlite3_stmt **st)
+{
+	const struct metrics_tier *t = &metrics_tiers[tier];
+	char sums[1024], sql[4096];
+
+	if (sums_of(m, sums, t->sample, "r.%s") < 0)
+		return -1;
+	snprintf(sql, sizeof sql, SQL, schema_malformed_sql(m->db, t->cpu),
+		 t->cpu, sums, t->sample);
+	if (sqlite3_prepare_v2(m->db, sql, -1, st, NULL) != SQLITE_OK ||
+	    sums_of(m, sums, "sample_1s", "sum(%s)") < 0)
+		return -1;
+	snprintf(sql, sizeof sql, SPLIT_1S, sums);
+	if (sqlite3_prepare_v2(m->db, sql, -1, &m->split[0], NULL) != SQLITE_OK ||
+	    sums_of(m, sums, "sample_1m", "%s") < 0)
+		return -1;
+	snprintf(sql, sizeof sql, SPLIT_1M, sums);
+	if (sqlite3_prepare_v2(m->db, sql, -1, &m->split[1], NULL) != SQLITE_OK)
+		return -1;
+	return sqlite3_prepare_v2(m->db, "SELECT json_quote(?1)", -1, &m->quote,
+				  NULL) == SQLITE_OK ? 0 : -1;
+}
 
 static int run_chunks(struct merge *m, sqlite3_stmt *st, int tier,
 		      const char *wanted, int64_t from, int64_t to,
@@ -515,7 +550,6 @@ int rollups_export(sqlite3 *db, int tier, const int64_t kept[METRICS_TIERS],
 		   int64_t to, int64_t step_s, bool json, FILE *f,
 		   struct rollups_note *note, const volatile sig_atomic_t *stop)
 {
-	char sql[2048];
 	sqlite3_stmt *st = NULL;
 	struct merge m = { .db = db, .kept = kept, .step_s = step_s,
 			   .json = json, .f = f, .note = note };
@@ -526,17 +560,9 @@ int rollups_export(sqlite3 *db, int tier, const int64_t kept[METRICS_TIERS],
 	if (tier < 1 || tier >= METRICS_TIERS)
 		return -1;
 	m.hours_upto = hours_upto(db);
-	/* the table names are the constants above, never input */
-	snprintf(sql, sizeof sql, SQL,
-		 schema_malformed_sql(db, metrics_tiers[tier].cpu), metrics_tiers[tier].cpu,
-		 metrics_tiers[tier].sample);
 	if ((m.doms = domains_load(db, doms, ndoms)) &&
 	    ((wanted = domains_wanted_json(m.doms, &err)) || !err) &&
-	    sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_prepare_v2(db, SPLIT_1S, -1, &m.split[0], NULL) == SQLITE_OK &&
-	    sqlite3_prepare_v2(db, SPLIT_1M, -1, &m.split[1], NULL) == SQLITE_OK &&
-	    sqlite3_prepare_v2(db, "SELECT json_quote(?1)", -1, &m.quote,
-			       NULL) == SQLITE_OK)
+	    prepare_all(&m, tier, &st) == 0)
 		rc = run_chunks(&m, st, tier, wanted, from, to, stop);
 	sqlite3_finalize(st);
 	sqlite3_finalize(m.split[0]);

@@ -22,18 +22,7 @@ struct sums {
 	METRICS_SAMPLE(ROWS_SUM)
 };
 
-/* For SQL: the metrics as ", name", ", r.name" and ", sum(name)". */
-#define ROWS_COL(name) ", " #name
-#define ROWS_COL_R(name) ", r." #name
-#define ROWS_SUM_OF(name) ", sum(" #name ")"
-#define ROWS_X_COL(n, c, r, u, h, v, export) METRICS_EXPORTED(export)(ROWS_COL, n)
-#define ROWS_X_COL_R(n, c, r, u, h, v, export) \
-	METRICS_EXPORTED(export)(ROWS_COL_R, n)
-#define ROWS_X_SUM_OF(n, c, r, u, h, v, export) \
-	METRICS_EXPORTED(export)(ROWS_SUM_OF, n)
-#define ROWS_COLUMNS METRICS_SAMPLE(ROWS_X_COL)
-#define ROWS_COLUMNS_R METRICS_SAMPLE(ROWS_X_COL_R)
-#define ROWS_SUMS_OF METRICS_SAMPLE(ROWS_X_SUM_OF)
+/* How many: the columns schema_metrics_sql(..., true) gives. */
 #define ROWS_ONE(name) + 1
 #define ROWS_X_ONE(n, c, r, u, h, v, export) METRICS_EXPORTED(export)(ROWS_ONE, n)
 enum { ROWS_NSUMS = 0 METRICS_SAMPLE(ROWS_X_ONE) };

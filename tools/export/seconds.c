@@ -268,10 +268,14 @@ static int scan(struct sec *s, int64_t from, int64_t to,
 		const volatile sig_atomic_t *stop)
 {
 	sqlite3_stmt *st;
+	char sums[1024], sql[1280];
+	if (schema_metrics_sql(sums, sizeof sums, s->db, "sample_1s", "%s",
+			       true) < 0)
+		return -1;
 	/* ORDER BY t is the key's order: no sort */
-	if (sqlite3_prepare_v2(s->db, "SELECT t, domid" ROWS_COLUMNS
-			       " FROM sample_1s WHERE t >= ?1 AND t < ?2 ORDER BY t",
-			       -1, &st, NULL) != SQLITE_OK)
+	snprintf(sql, sizeof sql, "SELECT t, domid%s FROM sample_1s"
+		 " WHERE t >= ?1 AND t < ?2 ORDER BY t", sums);
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_int64(st, 1, from);
 	sqlite3_bind_int64(st, 2, to);
