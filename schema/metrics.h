@@ -260,9 +260,6 @@ int64_t metrics_rank(int p, int64_t n, int64_t zeros);
 #define METRICS_PARAM(name, ...) ", ?"
 #define METRICS_IF_1(...) __VA_ARGS__
 #define METRICS_IF_0(...)
-#define METRICS_IF_SUM(...) __VA_ARGS__
-#define METRICS_IF_MIN(...)
-#define METRICS_IF_MAX(...)
 #define METRICS_COLUMN_1S(name, ctype, in_1s, ...) METRICS_IF_##in_1s(", " #name)
 #define METRICS_PARAM_1S(name, ctype, in_1s, ...) METRICS_IF_##in_1s(", ?")
 
