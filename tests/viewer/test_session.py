@@ -77,14 +77,17 @@ def main():
         caps, lock, fake, xenmon, db)
     subprocess.run(['tmux', '-L', sock, 'new-session', '-d', '-x', '100', '-y', '24', cmd])
     seen = ''
-    for _ in range(60):
+    # generous: on a busy machine the screen and the stop take seconds
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
         seen = subprocess.run(['tmux', '-L', sock, 'capture-pane', '-p'],
                               capture_output=True, text=True).stdout
         if 'started' in seen:
             break
         time.sleep(0.1)
     subprocess.run(['tmux', '-L', sock, 'send-keys', 'q'])
-    for _ in range(50):
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
         if os.path.exists(log) and 'stopped' in open(log).read():
             break
         time.sleep(0.1)
