@@ -9,6 +9,7 @@
  * before it was written.  A stop is an ordinary end.
  */
 #include "pipeline.h"
+#include "timearg.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -17,15 +18,14 @@
 #include <time.h>
 
 #include "clock.h"
+#include "log.h"
 #include "peak_rss.h"
 
 int pipeline_fail(FILE *err, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(err, "xenbaked: ");
-	vfprintf(err, fmt, ap);
-	fprintf(err, "\n");
+	log_vmsg(err, LOG_LEVEL_ERR, fmt, ap);
 	va_end(ap);
 	return -1;
 }
@@ -78,6 +78,8 @@ static struct run_info run_info(const struct pipeline *p, const char *status)
 		.seconds_completed = p->ws.completed,
 		.seconds_overlapping = p->ws.overlapping,
 		.lag_measured = p->ws.lag_measured, .max_lag_s = p->ws.max_lag_s,
+		.malformed_seen = p->merge.malformed_seen,
+		.malformed_off = p->merge.malformed_off,
 		.status = status,
 	};
 }
@@ -164,16 +166,18 @@ int pipeline_finish(struct pipeline *p, int rc, bool last_whole)
 
 /* ---- the summary ----------------------------------------------------- */
 
+/* On the local clock (TZ), with the zone's name, as journalctl shows. */
 static void fmt_time(char *buf, size_t n, double unix_s, bool ms)
 {
-	time_t t = (time_t)floor(unix_s);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	size_t k = strftime(buf, n, "%Y-%m-%d %H:%M:%S", &tm);
+	int64_t t = (int64_t)floor(unix_s);
+	char zone[16];
+	timearg_strftime(buf, n, t, false, "%Y-%m-%d %H:%M:%S");
+	timearg_strftime(zone, sizeof zone, t, false, "%Z");
+	size_t k = strlen(buf);
 	if (ms)
 		k += (size_t)snprintf(buf + k, n - k, ".%03d",
 				      (int)((unix_s - floor(unix_s)) * 1000));
-	snprintf(buf + k, n - k, " UTC");
+	snprintf(buf + k, n - k, " %s", zone);
 }
 
 static void print_host(const struct pipeline *p, FILE *out)

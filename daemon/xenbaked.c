@@ -17,6 +17,7 @@
 
 #include "files.h"
 #include "live.h"
+#include "log.h"
 #include "replay.h"
 #include "retention.h"
 #include "schema.h"
@@ -25,7 +26,7 @@
 #include "timearg.h"
 #include "writer.h"
 
-#define DEFAULT_DB "/var/lib/xenmon/xenmon.db"
+#define DEFAULT_DB SCHEMA_DEFAULT_DB
 
 static volatile sig_atomic_t stop;
 
@@ -72,8 +73,8 @@ static void usage(FILE *f)
 "  --config PATH       retention settings (default " RETENTION_DEFAULT_CONFIG ",\n"
 "                      if present); flags win over it\n"
 "  --quiet             no summary, no progress\n"
-"  --help              this text\n"
-"  --version           program and schema version\n"
+"  -h, --help          this text\n"
+"  -V, --version       program and schema version\n"
 "\n"
 "A replay ends with a summary of what was read and written.  Seconds already\n"
 "in the database are left exactly as they are, so replaying a trace twice\n"
@@ -87,9 +88,9 @@ static void usage(FILE *f)
 
 static int usage_error(const char *fmt, const char *arg)
 {
-	fprintf(stderr, "xenbaked: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\nTry 'xenbaked --help'.\n");
+	char msg[1024];
+	snprintf(msg, sizeof msg, fmt, arg);
+	log_msg(stderr, LOG_LEVEL_ERR, "%s\nTry 'xenbaked --help'.", msg);
 	return 2;
 }
 
@@ -148,7 +149,7 @@ int main(int argc, char **argv)
 	 * nothing here reads them. */
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_DB:
 			if (!*optarg)
@@ -216,9 +217,11 @@ int main(int argc, char **argv)
 		case OPT_QUIET:
 			o.quiet = true;
 			break;
+		case 'h':
 		case OPT_HELP:
 			usage(stdout);
 			return 0;
+		case 'V':
 		case OPT_VERSION:
 			printf("xenbaked %s (database schema %d)\n", XENMON_VERSION,
 			       schema_version);
@@ -264,7 +267,7 @@ int main(int argc, char **argv)
 		return live_run(&lo, stdout, stderr);
 	}
 	if (files_prepare_db(o.db, err, sizeof err) < 0) {
-		fprintf(stderr, "xenbaked: %s\n", err);
+		log_msg(stderr, LOG_LEVEL_ERR, "%s", err);
 		return 1;
 	}
 	o.progress = !o.quiet && isatty(2);

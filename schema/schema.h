@@ -14,6 +14,9 @@
 /* 'XenM': marks a SQLite file as ours (PRAGMA application_id). */
 #define SCHEMA_APPLICATION_ID 0x58656e4d
 
+/* The database the daemon writes, and the readers read, unless told. */
+#define SCHEMA_DEFAULT_DB "/var/lib/xenmon/xenmon.db"
+
 extern const char *const schema_migrations[];
 extern const int schema_version;
 

@@ -459,7 +459,7 @@ void draw_help(struct draw_state *st)
 	total += text_rows_help(text + total, MAX - 1 - total,
 				".  (sched) is time no vCPU ran.");
 	text[total++] =
-		"Times are UTC.  Seconds with no data show as '-' and blank sparkline.";
+		"Local times (-u: UTC).  Seconds with no data show as '-' and blank sparkline.";
 	/* A screen too short for all of it scrolls, and says where it is. */
 	int shown = total > LINES ? LINES - 1 : total;
 	if (shown < 0)

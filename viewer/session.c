@@ -3,7 +3,8 @@
  *
  * "Is this dom0?" is /proc/xen/capabilities saying control_d.  "Is one
  * recording?" is whether anybody holds the live lock that xenbaked takes
- * (flock on /run/xenbaked.lock, files.h): a shared lock we can take means
+ * (flock on /run/xenmon/xenbaked.lock, files.h, or /run/xenbaked.lock
+ * where an older xenbaked still running keeps it): a shared lock we can take means
  * nobody does; a lock we may not open (xenbaked makes it 0600) means we
  * could not start a recorder anyway, so we start none.  The lock is
  * opened as xenbaked opens it, never through a symbolic link.  Which
@@ -56,22 +57,28 @@ enum recorder { NOBODY, RECORDING, CANNOT_TELL };
 
 /* Who holds the lock; CANNOT_TELL with the reason in MSG for a lock that
  * is not what xenbaked makes (a symbolic link, say). */
-static enum recorder someone_records(char *msg, size_t n)
+static enum recorder lock_holder(const char *path, char *msg, size_t n)
 {
-	const char *path = files_lock_path();
-	int fd = files_lock_open(path, false);
-	if (fd == -ENOENT)
-		return NOBODY;
-	if (fd == -EACCES)
+	int held = files_lock_held(path);
+	if (held == -EACCES)
 		return CANNOT_TELL;  /* root's: not ours to start one */
-	if (fd < 0) {
+	if (held < 0) {
 		snprintf(msg, n, "%s: %s; not starting xenbaked", path,
-			 files_strerror(fd));
+			 files_strerror(held));
 		return CANNOT_TELL;
 	}
-	bool held = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
-	close(fd);
 	return held ? RECORDING : NOBODY;
+}
+
+/* The lock where xenbaked keeps it, then where an older one (running
+ * since before an upgrade) kept it. */
+static enum recorder someone_records(char *msg, size_t n)
+{
+	enum recorder r = lock_holder(files_lock_path(), msg, n);
+	const char *old = files_lock_legacy_path();
+	if (r == NOBODY && old)
+		r = lock_holder(old, msg, n);
+	return r;
 }
 
 static void find_xenbaked(char *out, size_t n)

@@ -25,6 +25,8 @@
 #include <wchar.h>
 #include <wctype.h>
 
+#include "timearg.h"
+
 static void fmt_time(char *b, size_t n, double ns, int width)
 {
 	static const struct { double div; const char *unit; } u[] = {
@@ -276,12 +278,17 @@ int text_name(const char *name, int width, char *out, size_t outlen)
 	return used;
 }
 
-void text_utc(char *b, size_t n, int64_t t, const char *f)
+/* Set once at start-up (xenmon -u): every time shown is on one clock. */
+static bool show_utc;
+
+void text_set_utc(bool utc)
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
-	if (!gmtime_r(&tt, &tm) || !strftime(b, n, f, &tm))
-		snprintf(b, n, "%lld", (long long)t);
+	show_utc = utc;
+}
+
+void text_time(char *b, size_t n, int64_t t, const char *f)
+{
+	timearg_strftime(b, n, t, show_utc, f);
 }
 
 static double busy_pct(const struct model *m, int win)
@@ -298,8 +305,8 @@ void text_title(char *b, size_t n, const struct model *m, bool live,
 {
 	char when[48], which[48];
 
-	text_utc(when, sizeof when, m->win[WIN_SHORT].t_last,
-		 "%Y-%m-%d %H:%M:%S UTC");
+	text_time(when, sizeof when, m->win[WIN_SHORT].t_last,
+		 "%Y-%m-%d %H:%M:%S %Z");
 	if (m->cpu < 0)
 		snprintf(which, sizeof which, "All %d CPUs (100%% = 1 CPU)", m->ncpus);
 	else
@@ -316,13 +323,13 @@ void text_window_title(char *b, size_t n, const struct model *m, int win,
 	char label[64], z[32], pct[32] = "", gap[64] = "";
 
 	if (win == WIN_LONG && range) {
-		text_utc(z, sizeof z, w->t_first, "%H:%M:%S");
+		text_time(z, sizeof z, w->t_first, "%H:%M:%S");
 		snprintf(label, sizeof label, "%lld s from %s",
 			 (long long)w->seconds, z);
 	} else if (win == WIN_LONG && w->seconds == 10 && model_has_data(w)) {
 		snprintf(label, sizeof label, "Last 10 s");
 	} else {
-		text_utc(z, sizeof z, w->t_last, "%H:%M:%S");
+		text_time(z, sizeof z, w->t_last, "%H:%M:%S");
 		snprintf(label, sizeof label, "%lld s to %s",
 			 (long long)w->seconds, z);
 	}

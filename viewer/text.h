@@ -53,7 +53,10 @@ void text_cells(const struct model *m, const struct dom_sums *s, int win,
 int text_name(const char *name, int width, char *out, size_t outlen);
 
 /* Unix second T in UTC with strftime format F. */
-void text_utc(char *b, size_t n, int64_t t, const char *f);
+/* T in strftime()'s format F, on the local clock or, after
+ * text_set_utc(true), in UTC. */
+void text_time(char *b, size_t n, int64_t t, const char *f);
+void text_set_utc(bool utc);
 
 /* The title line: which CPUs, live or history and when, the sort. */
 void text_title(char *b, size_t n, const struct model *m, bool live,

@@ -17,6 +17,7 @@
 #include <curses.h>
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <langinfo.h>
 #include <limits.h>
 #include <locale.h>
@@ -35,7 +36,7 @@
 #include "table.h"
 #include "timearg.h"
 
-#define DEFAULT_DB "/var/lib/xenmon/xenmon.db"
+#define DEFAULT_DB SCHEMA_DEFAULT_DB
 #define LIVE_WINDOW_S 10
 
 static volatile sig_atomic_t stop;
@@ -51,7 +52,8 @@ struct opts {
 	const char *prefix, *db, *from_s, *to_s;
 	const char *notice;      /* said once on the first screen */
 	long duration_s, interval_ms, cpu;
-	bool cpu_given, no_color;
+	long frames;             /* batch mode: tables to print, 0 = no end */
+	bool cpu_given, no_color, batch, utc;
 	bool show[M_COUNT];
 	int64_t from, to;
 };
@@ -115,17 +117,21 @@ static void usage(FILE *f)
 "  --from TIME, --to TIME\n"
 "                     show (or with -n, log) the seconds from FROM up to,\n"
 "                     not including, TO: Unix seconds, any date SQLite\n"
-"                     reads ('2024-05-01 14:00', UTC), now, today,\n"
-"                     yesterday, or relative: -2h, -30m, -90s, -1d\n"
+"                     reads ('2024-05-01 14:00'), HH:MM (today), now,\n"
+"                     today, yesterday, or relative: -2h, -30m, -90s, -1d\n"
+"  -u, --utc          read and show times in UTC (default: local time, TZ)\n"
+"  -b, --batch        print the figures as plain-text tables, one per\n"
+"                     interval, instead of the screen (as xentop -b)\n"
+"  -c, --count N      with -b: N tables, 0 = until interrupted (default 1)\n"
 "  --no-color         no colours (also when NO_COLOR is set)\n"
 "  -h, --help         this text\n"
-"  --version          program and schema version\n"
+"  -V, --version      program and schema version\n"
 "\n"
 "Keys: c/n/p cycle CPUs, a all CPUs, Left/Right < > [ ] { } move 1 s, 10 s,\n"
 "1 min, 1 h, L back to live, s/S/r sort, h or ? help, q quit.\n"
 "When standard output cannot show the screen (not a terminal, or one that\n"
-"cannot move the cursor, such as TERM=dumb), the newest complete second\n"
-"(or the range) is printed once as a table.\n"
+"cannot move the cursor, such as TERM=dumb), batch mode is chosen: the\n"
+"newest complete second (or the range) is printed as a table, -c times.\n"
 "Exit status: 0 done, 1 runtime error, 2 usage error.\n", row_options());
 }
 
@@ -157,7 +163,7 @@ static int64_t mono_ms(void)
 
 static int parse_args(int argc, char **argv, struct opts *o)
 {
-	enum { O_MSPS = 256, O_CPU, O_DB, O_FROM, O_TO, O_NOCOLOR, O_VERSION,
+	enum { O_MSPS = 256, O_CPU, O_DB, O_FROM, O_TO, O_NOCOLOR,
 	       O_SHOW, O_HIDE = O_SHOW + M_COUNT };
 	static const struct option fixed[] = {
 		{ "live", no_argument, NULL, 'l' },
@@ -165,6 +171,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "prefix", required_argument, NULL, 'p' },
 		{ "time", required_argument, NULL, 't' },
 		{ "interval", required_argument, NULL, 'i' },
+		{ "batch", no_argument, NULL, 'b' },
+		{ "utc", no_argument, NULL, 'u' },
+		{ "count", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "ms_per_sample", required_argument, NULL, O_MSPS },
 		{ "cpu", required_argument, NULL, O_CPU },
@@ -173,7 +182,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "to", required_argument, NULL, O_TO },
 		{ "no-color", no_argument, NULL, O_NOCOLOR },
 		{ "no-colour", no_argument, NULL, O_NOCOLOR },
-		{ "version", no_argument, NULL, O_VERSION },
+		{ "version", no_argument, NULL, 'V' },
 	};
 	enum { NFIXED = sizeof fixed / sizeof fixed[0] };
 	/* and --OPTION, --noOPTION of each row that has one (metrics.h) */
@@ -195,7 +204,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	lopts[n] = (struct option){ NULL, 0, NULL, 0 };
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":lnp:t:i:h", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":lnp:t:i:hVbc:u", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'l': o->live = true; break;
 		case 'n': o->live = false; break;
@@ -213,6 +222,14 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			if (parse_long(optarg, 1, 3600000, &o->interval_ms) < 0)
 				return usage_error("--interval: '%s' is not a number of "
 						   "milliseconds (1 to 3600000)", optarg);
+			break;
+		case 'b': o->batch = true; break;
+		case 'u': o->utc = true; break;
+		case 'c':
+			if (parse_long(optarg, 0, LONG_MAX, &o->frames) < 0)
+				return usage_error("--count: '%s' is not a number of "
+						   "tables (0 = until interrupted)",
+						   optarg);
 			break;
 		case 'h': usage(stdout); return 0;
 		case O_MSPS:
@@ -234,7 +251,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case O_FROM: o->from_s = optarg; break;
 		case O_TO: o->to_s = optarg; break;
 		case O_NOCOLOR: o->no_color = true; break;
-		case O_VERSION:
+		case 'V':
 			printf("xenmon %s (database schema %d)\n", XENMON_VERSION,
 			       schema_version);
 			return 0;
@@ -254,11 +271,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
 	int64_t now = (int64_t)time(NULL);
-	if (o->from_s && timearg_parse(o->from_s, now, &o->from) < 0)
+	if (o->from_s && timearg_parse(o->from_s, now, o->utc, &o->from) < 0)
 		return usage_error("--from: cannot read '%s' as a time (try Unix "
 				   "seconds, '2024-05-01 14:00', today or -2h)",
 				   o->from_s);
-	if (o->to_s && timearg_parse(o->to_s, now, &o->to) < 0)
+	if (o->to_s && timearg_parse(o->to_s, now, o->utc, &o->to) < 0)
 		return usage_error("--to: cannot read '%s' as a time (try Unix "
 				   "seconds, '2024-05-01 14:00', now or -1h)", o->to_s);
 	if (o->from_s && o->to_s && o->from > o->to)
@@ -293,6 +310,38 @@ static int ensure_open(struct query **q, const char *path, char *err, size_t n,
 		return 1;
 	}
 	return rc < 0 ? -1 : 0;
+}
+
+/*
+ * --cpu N of a host that has no CPU N is a usage error, said before the
+ * screen is taken: an empty view would look like an idle CPU.  Told only
+ * when the database has a second to count its CPUs by; otherwise the
+ * viewer waits for one as it would anyway.  2 when refused, else -1.
+ */
+static int check_cpu(const struct opts *o)
+{
+	struct query *q = NULL;
+	struct model m = { 0 };
+	char err[600];
+	bool reopened = false;
+	int rc = -1;
+
+	if (!o->cpu_given || ensure_open(&q, o->db, err, sizeof err, &reopened))
+		return -1;
+	if (query_refresh(q, &m, 0, QUERY_LIVE, 1, 0) == 0 &&
+	    m.ncpus > 0 && o->cpu >= m.ncpus) {
+		char msg[96];
+		if (m.ncpus == 1)
+			snprintf(msg, sizeof msg, "--cpu %ld: the host has only "
+				 "CPU 0 (%%s)", o->cpu);
+		else
+			snprintf(msg, sizeof msg, "--cpu %ld: the host has CPUs 0 "
+				 "to %d (%%s)", o->cpu, m.ncpus - 1);
+		rc = usage_error(msg, o->db);
+	}
+	query_close(q);
+	model_free(&m);
+	return rc;
 }
 
 static int spark_len(int64_t long_s)
@@ -500,29 +549,77 @@ static void app_free(struct app *a)
  * a table.  On a terminal that cannot draw, that is said, lest the table
  * look like the screen gone wrong; into a pipe or a file, it is the point.
  */
-static int run_table(const struct opts *o, const char *why)
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * Batch mode: the screen's figures as plain-text tables, one per interval,
+ * o->frames of them (0: until SIGINT/SIGTERM), for logs and pipes as
+ * xentop -b.  A range of history is one table.  WHY, when the screen
+ * was wanted but cannot be drawn, is said on a terminal.
+ */
+static int run_batch(const struct opts *o, const char *why)
 {
 	struct app a;
-	if (isatty(STDOUT_FILENO)) {
+	bool range = o->from_s || o->to_s;
+	if (why && isatty(STDOUT_FILENO)) {
 		const char *term = getenv("TERM");
 		fprintf(stderr, "xenmon: %s (TERM=%s): printing the %s as a table "
 			"instead of the live screen\n", why, term ? term : "",
-			o->from_s || o->to_s ? "range" : "last complete second");
+			range ? "range" : "last complete second");
 	}
 	if (app_init(&a, o) < 0)
 		return 1;
-	int rc = app_refresh(&a);
-	if (rc == 0 && table_write(stdout, &a.m, o->show, a.ds.live,
-				   a.ds.range) < 0) {
-		/* A reader that has read enough (| head) is no error. */
-		snprintf(a.wait_msg, sizeof a.wait_msg, "%s", errno == EPIPE ?
-			 "" : "cannot write the table to standard output");
-		rc = -1;
+	int rc = 0;
+	for (long n = 0; !rc && !stop && (o->frames == 0 || n < o->frames); n++) {
+		if (n)
+			sleep_ms(o->interval_ms);
+		if (stop || (rc = app_refresh(&a)) != 0)
+			break;
+		if ((n && fputc('\n', stdout) == EOF) ||
+		    table_write(stdout, &a.m, o->show, a.ds.live, a.ds.range) < 0) {
+			/* A reader that has read enough (| head), or a write
+			 * that SIGINT/SIGTERM interrupted, is no error. */
+			bool fine = errno == EPIPE || stop;
+			snprintf(a.wait_msg, sizeof a.wait_msg, "%s", fine ? "" :
+				 "cannot write the table to standard output");
+			rc = fine ? 0 : -1;
+			break;
+		}
+		if (range)
+			break;
 	}
 	if (rc != 0 && a.wait_msg[0])
 		fprintf(stderr, "xenmon: %s\n", a.wait_msg);
 	app_free(&a);
 	return rc != 0;
+}
+
+/*
+ * After getch() gave nothing: is the terminal gone?  A closed terminal
+ * (its emulator killed, an ssh session cut) reads as end-of-file or EIO at
+ * once, forever, and a process that setsid() took from it gets no SIGHUP:
+ * without this the loop would spin, redrawing to nobody.
+ */
+static bool terminal_gone(void)
+{
+	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+	if (poll(&p, 1, 0) < 0)
+		return errno != EINTR;
+	if (p.revents & (POLLHUP | POLLERR | POLLNVAL))
+		return true;
+	if (!(p.revents & POLLIN))
+		return false;
+	/* Readable, yet getch() read no key: end-of-file or EIO, unless a key
+	 * came in between, which goes back for the next getch(). */
+	unsigned char c;
+	ssize_t n = read(STDIN_FILENO, &c, 1);
+	if (n == 1)
+		ungetch(c);
+	return n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR);
 }
 
 static int run_live(const struct opts *o)
@@ -557,6 +654,8 @@ static int run_live(const struct opts *o)
 		int64_t wait = next - mono_ms();
 		timeout(wait < 0 ? 0 : wait > INT_MAX ? INT_MAX : (int)wait);
 		int ch = getch();
+		if (ch == ERR && terminal_gone())
+			break;
 		if (ch != ERR && ch != KEY_RESIZE)
 			dirty = app_key(&a, ch, &quit);
 	}
@@ -565,12 +664,6 @@ static int run_live(const struct opts *o)
 		fprintf(stderr, "xenmon: %s\n", a.wait_msg);
 	app_free(&a);
 	return state < 0 ? 1 : 0;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-	nanosleep(&ts, NULL);
 }
 
 /* Logs the windows ending at T_END of every CPU (or --cpu). */
@@ -681,11 +774,14 @@ int main(int argc, char **argv)
 {
 	struct opts o = {
 		.live = true, .prefix = "log", .db = DEFAULT_DB,
-		.duration_s = 10, .interval_ms = 1000,
+		.duration_s = 10, .interval_ms = 1000, .frames = 1,
 	};
 	for (int i = 0; i < M_COUNT; i++)
 		o.show[i] = text_row((enum metric)i)->view.shown;
 	int rc = parse_args(argc, argv, &o);
+	text_set_utc(o.utc);
+	if (rc < 0)
+		rc = check_cpu(&o);
 	if (rc >= 0)
 		return rc;
 
@@ -694,10 +790,11 @@ int main(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);    /* its terminal closed */
 	signal(SIGPIPE, SIG_IGN);
-	const char *why = o.live ? draw_cannot() : NULL;
-	if (why)
-		return run_table(&o, why);
+	const char *why = o.live && !o.batch ? draw_cannot() : NULL;
+	if (why || (o.live && o.batch))
+		return run_batch(&o, why);
 	/* Like xenmon.py: watching live on a host nobody records, record it
 	 * for the session. */
 	struct session rec = { 0 };

@@ -10,8 +10,8 @@ secs=${FUZZ_SECONDS:-180}
 out=${FUZZ_OUT:-$(mktemp -d /tmp/xenmon-fuzz.XXXXXX)}
 bin=$out/fuzz_replay
 clang -g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
-  -fno-sanitize-recover=undefined -I"$src/daemon" -I"$src/schema" -o "$bin" \
-  "$src/tests/fuzz/fuzz_replay.c" "$src"/daemon/{account,decode,input,merge,prescan}.c \
+  -fno-sanitize-recover=undefined -I"$src/daemon" -I"$src/daemon/capture" -I"$src/daemon/decode" -I"$src/daemon/account" -I"$src/schema" -o "$bin" \
+  "$src/tests/fuzz/fuzz_replay.c" "$src"/daemon/{account/account,decode/decode,capture/input,decode/merge,decode/prescan}.c \
   "$src/schema/metrics.c" -lm
 mkdir -p "$out/corpus"
 cp "$src"/tests/fuzz/seeds/* "$src"/tests/fuzz/regressions/* "$out/corpus/"

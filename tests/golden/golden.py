@@ -37,7 +37,7 @@ SHAPES = {
     'fraction-mhz': (['--cpus', '2', '--domains', '3', '--seconds', '12',
                       '--mhz', '2394.123', '--tsc0', '98765432101234'], {}),
     # The TSC passes 2^50 five seconds in: the merge's 64-bit keys move
-    # their base there (daemon/merge.c).
+    # their base there (daemon/decode/merge.c).
     'tsc-rebase':  (['--cpus', '4', '--domains', '6', '--seconds', '12',
                      '--tsc0', str(2**50 - 5 * 2400 * 10**6)], {}),
     'lost-bursts': (['--cpus', '4', '--domains', '8', '--seconds', '30',

@@ -204,7 +204,7 @@ static int prune(const char *path, int64_t keep_s)
 		return 1;
 	}
 	/* As on the daemon's writer, whose checkpoints run in a thread of
-	 * their own (daemon/checkpoint.c): otherwise the first step's commit
+	 * their own (daemon/store/checkpoint.c): otherwise the first step's commit
 	 * would also copy back the WAL the build left, and be timed with it. */
 	sqlite3_exec(db, "PRAGMA wal_autocheckpoint = 0", NULL, NULL, NULL);
 	struct retention_policy p;

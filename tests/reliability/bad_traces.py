@@ -290,17 +290,20 @@ def main():
                           out, re.M)
             marked, wrong = marked_and_exact(db, truth)
             seconds = sorted(t for t, c in marked or ())
+            con = sqlite3.connect(db)
+            stored_off = con.execute('SELECT first_malformed_offset FROM run').fetchone()[0]
+            con.close()
             ok = (r.returncode == 0 and m is not None and int(m.group(1)) > 0 and
-                  int(m.group(2)) == first and marked is not None and
+                  int(m.group(2)) == first and stored_off == first and marked is not None and
                   (zt, zcpu) in marked and all(c == zcpu for _, c in marked) and
                   seconds == list(range(zt, zt + len(seconds))) and
                   not wrong and not impossible(db))
             results.append((
                 '4 KiB of zeros at byte %d (CPU %d, second %d), %s: exit 0, the first '
-                'malformed record named at byte %d, its CPU-seconds marked, the other '
+                'malformed record named at byte %d (and stored in run), its CPU-seconds marked, the other '
                 'seconds exact' % (block, zcpu, zt - START, how, first), ok,
-                'exit %d; %s; marked %s; %d mismatches %s; %s' % (
-                    r.returncode, m.group(0) if m else 'no malformed line',
+                'exit %d; %s; run.first_malformed_offset %s; marked %s; %d mismatches %s; %s' % (
+                    r.returncode, m.group(0) if m else 'no malformed line', stored_off,
                     sorted(marked) if marked is not None else None, len(wrong),
                     wrong[:3], r.stderr.decode(errors='replace')[-300:])))
 

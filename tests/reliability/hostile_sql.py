@@ -130,7 +130,7 @@ def test_names(a):
             continue
         r = export(a, '--domain', name)
         check('--domain %r (unknown): exit 1, named' % name,
-              r.returncode == 1 and "no domain '%s'" % name in r.stderr and
+              r.returncode == 1 and "no domain matches '%s'" % name in r.stderr and
               r.stdout == '', r.stderr)
     r = export(a, '--domain', '0', '--domain', NAMED[1])
     check('two --domain, one hostile: both, only them',

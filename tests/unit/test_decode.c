@@ -1,5 +1,5 @@
 /*
- * The decoder (daemon/decode.h): what a header is (trace_type), and the
+ * The decoder (daemon/decode/decode.h): what a header is (trace_type), and the
  * next record of a CPU's bytes (trace_next): its size, its TSC inherited,
  * taken or guarded, a record cut by the end of the bytes at hand.  Records
  * of every class Xen's public header defines, and of other Xen versions'

@@ -66,7 +66,7 @@ def main():
             tm.keys('Down')
         ok, s = tm.wait_for(lambda s: help_at(s) is not None and
                             help_at(s)[1] == help_at(s)[2])
-        tap.ok(ok and 'Times are UTC' in s,
+        tap.ok(ok and 'Local times (-u: UTC)' in s,
                'the help scrolls to its last line, and stops there', s)
         tm.keys('Home')
         ok, s = tm.wait_for(lambda s: help_at(s) == first)

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -301,36 +302,71 @@ static void test_open_errors(void **state)
 	unlink(p);
 }
 
+static int timearg_parse_utc(const char *text, int64_t now, int64_t *t)
+{
+	return timearg_parse(text, now, true, t);
+}
+
+/* A time on the wall clock of TZ, and midnights of days of 23 and 25
+ * hours (Europe/Berlin's changes of 2023-03-26 and 2023-10-29). */
+static void test_parse_local_time(void **state)
+{
+	(void)state;
+	int64_t t, now = 1700007200; /* 2023-11-15 00:13:20 UTC, 01:13:20 CET */
+	setenv("TZ", "Europe/Berlin", 1);
+	tzset();
+	assert_int_equal(timearg_parse("2023-11-15 01:00", now, false, &t), 0);
+	assert_int_equal(t, 1700006400);            /* 00:00 UTC */
+	assert_int_equal(timearg_parse("2023-11-15T01:00:00Z", now, false, &t), 0);
+	assert_int_equal(t, 1700010000);            /* its own zone wins */
+	assert_int_equal(timearg_parse("03:00", now, false, &t), 0);
+	assert_int_equal(t, 1700013600);            /* today 03:00 CET */
+	assert_int_equal(timearg_parse("03:00", now, true, &t), 0);
+	assert_int_equal(t, 1700017200);            /* today 03:00 UTC */
+	assert_int_equal(timearg_parse("today", now, false, &t), 0);
+	assert_int_equal(t, 1700002800);            /* 2023-11-14 23:00 UTC */
+	assert_int_equal(timearg_parse("-2h", now, false, &t), 0);
+	assert_int_equal(t, now - 7200);            /* no zone in a span */
+	/* 2023-03-26 had 23 hours, 2023-10-29 had 25 */
+	int64_t mar27 = 1679868000, oct30 = 1698620400;  /* their next midnights */
+	assert_int_equal(timearg_parse("yesterday", mar27 + 3600, false, &t), 0);
+	assert_int_equal(mar27 - t, 23 * 3600);
+	assert_int_equal(timearg_parse("yesterday", oct30 + 3600, false, &t), 0);
+	assert_int_equal(oct30 - t, 25 * 3600);
+	setenv("TZ", "UTC", 1);
+	tzset();
+}
+
 static void test_parse_time(void **state)
 {
 	(void)state;
 	int64_t t, now = 1700007200; /* 2023-11-15 00:13:20 UTC */
-	assert_int_equal(timearg_parse("1700000000", now, &t), 0);
+	assert_int_equal(timearg_parse_utc("1700000000", now, &t), 0);
 	assert_int_equal(t, 1700000000);
-	assert_int_equal(timearg_parse("2023-11-14 22:13:20", now, &t), 0);
+	assert_int_equal(timearg_parse_utc("2023-11-14 22:13:20", now, &t), 0);
 	assert_int_equal(t, 1700000000);
-	assert_int_equal(timearg_parse("2023-11-14T22:13", now, &t), 0);
+	assert_int_equal(timearg_parse_utc("2023-11-14T22:13", now, &t), 0);
 	assert_int_equal(t, 1699999980);
-	assert_int_equal(timearg_parse("-2h", now, &t), 0);
+	assert_int_equal(timearg_parse_utc("-2h", now, &t), 0);
 	assert_int_equal(t, 1700000000);
-	assert_int_equal(timearg_parse("-30m", now, &t), 0);
+	assert_int_equal(timearg_parse_utc("-30m", now, &t), 0);
 	assert_int_equal(t, now - 1800);
-	assert_int_equal(timearg_parse("-1w", now, &t), 0);
+	assert_int_equal(timearg_parse_utc("-1w", now, &t), 0);
 	assert_int_equal(t, now - 7 * 86400);
-	assert_int_equal(timearg_parse("-90 minutes", now, &t), 0);
+	assert_int_equal(timearg_parse_utc("-90 minutes", now, &t), 0);
 	assert_int_equal(t, now - 5400);
-	assert_int_equal(timearg_parse("today", now, &t), 0);
+	assert_int_equal(timearg_parse_utc("today", now, &t), 0);
 	assert_int_equal(t, 1700006400);
-	assert_int_equal(timearg_parse("now", now, &t), 0);
+	assert_int_equal(timearg_parse_utc("now", now, &t), 0);
 	assert_int_equal(t, now);
-	assert_true(timearg_parse("soon", now, &t) < 0);
-	assert_true(timearg_parse("", now, &t) < 0);
-	assert_true(timearg_parse("-2x", now, &t) < 0);
+	assert_true(timearg_parse_utc("soon", now, &t) < 0);
+	assert_true(timearg_parse_utc("", now, &t) < 0);
+	assert_true(timearg_parse_utc("-2x", now, &t) < 0);
 	/* clamped by CAST to INT64_MAX: no time at all */
-	assert_true(timearg_parse("99999999999999999999999", now, &t) < 0);
-	assert_true(timearg_parse("+99999999999d", now, &t) < 0);
-	assert_int_equal(timearg_parse("32503680000", now, &t), 0);
-	assert_true(timearg_parse("32503680001", now, &t) < 0);
+	assert_true(timearg_parse_utc("99999999999999999999999", now, &t) < 0);
+	assert_true(timearg_parse_utc("+99999999999d", now, &t) < 0);
+	assert_int_equal(timearg_parse_utc("32503680000", now, &t), 0);
+	assert_true(timearg_parse_utc("32503680001", now, &t) < 0);
 }
 
 int main(void)
@@ -343,6 +379,7 @@ int main(void)
 		cmocka_unit_test(test_sort),
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test(test_parse_time),
+		cmocka_unit_test(test_parse_local_time),
 	};
 	return cmocka_run_group_tests(tests, make_db, drop_db);
 }

@@ -66,6 +66,16 @@ def main():
                     got + r.stderr))
     holder.close()
 
+    # An older xenbaked, running since before an upgrade, holds the lock
+    # where it kept it (/run/xenbaked.lock; here a file of the test's).
+    old = tmp + '/old.lock'
+    holder = open(old, 'w')
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    r, got = run_log_mode(dict(env, XENMON_LOCK_LEGACY=old))
+    results.append(('an older xenbaked holding the old lock is left alone', got == '',
+                    got + r.stderr))
+    holder.close()
+
     r, got = run_log_mode(dict(env, XENMON_XEN_CAPS=tmp + '/none'))
     results.append(('not on Xen: nothing started', got == '', got))
 
@@ -77,17 +87,15 @@ def main():
         caps, lock, fake, xenmon, db)
     subprocess.run(['tmux', '-L', sock, 'new-session', '-d', '-x', '100', '-y', '24', cmd])
     seen = ''
-    # generous: on a busy machine the screen and the stop take seconds
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+    # Generous: on a loaded machine the viewer's first screen took over 6 s.
+    for _ in range(300):
         seen = subprocess.run(['tmux', '-L', sock, 'capture-pane', '-p'],
                               capture_output=True, text=True).stdout
         if 'started' in seen:
             break
         time.sleep(0.1)
     subprocess.run(['tmux', '-L', sock, 'send-keys', 'q'])
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+    for _ in range(300):
         if os.path.exists(log) and 'stopped' in open(log).read():
             break
         time.sleep(0.1)

@@ -30,6 +30,7 @@
 #include "metrics.h"
 
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,12 +76,16 @@ static bool arg_is_domid(const char *arg, int64_t domid)
 	return errno == 0 && v == domid;
 }
 
+/* A name matches an argument as SQLite's GLOB matches it in
+ * xenmon-export.c's check (*, ? and [...]; case counts), so that what the
+ * check accepts is what is exported. */
 static bool is_wanted(const struct domains *ds, int64_t domid, const char *name)
 {
 	if (!ds->nargs)
 		return true;
 	for (size_t i = 0; i < ds->nargs; i++)
-		if (arg_is_domid(ds->args[i], domid) || strcmp(ds->args[i], name) == 0)
+		if (arg_is_domid(ds->args[i], domid) ||
+		    fnmatch(ds->args[i], name, FNM_NOESCAPE) == 0)
 			return true;
 	return false;
 }

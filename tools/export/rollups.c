@@ -380,7 +380,7 @@ static int add_part(struct merge *m, int tier, const struct part *p)
 	int32_t ids[MAX_MIXED];
 	struct part cut;
 	/* the daemon adds minutes to their hours once they are whole
-	 * (daemon/rollup.c): an hour row holds its seconds before the
+	 * (daemon/store/rollup.c): an hour row holds its seconds before the
 	 * watermark, and a split must take no more */
 	if (tier == 2 && p->t + p->grain_s > m->hours_upto) {
 		cut = *p;

@@ -19,6 +19,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "timearg.h"
+
 struct column;
 
 /* A figure: FN puts the value of column C, in hundredths when CENTS, into
@@ -196,7 +198,7 @@ void rows_csv_header(FILE *f)
 	const struct column *c = columns(&n);
 	for (size_t i = 0; i < n; i++)
 		fprintf(f, "%s%s", i ? "," : "", c[i].name);
-	fputs("\r\n", f);
+	fputc('\n', f);
 }
 
 /* Decimal digits of V (which may be negative) into the end of BUF. */
@@ -228,16 +230,21 @@ static void write_number(FILE *f, int64_t v, bool in_cents)
 	fwrite(p, 1, (size_t)(buf + sizeof buf - p), f);
 }
 
-/* ISO 8601 UTC; a step's rows share their time, so it is kept. */
+static bool rows_utc;
+
+void rows_set_utc(bool utc)
+{
+	rows_utc = utc;
+}
+
+/* ISO 8601 with the offset; a step's rows share their time, so it is
+ * kept. */
 static const char *iso_time(int64_t t)
 {
 	static int64_t last = INT64_MIN;
-	static char buf[32];
+	static char buf[40];
 	if (t != last) {
-		time_t tt = (time_t)t;
-		struct tm tm;
-		gmtime_r(&tt, &tm);
-		strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		timearg_iso(buf, sizeof buf, t, rows_utc);
 		last = t;
 	}
 	return buf;
@@ -305,5 +312,5 @@ void row_write(FILE *f, const struct row *r, int64_t step_s, bool json)
 		}
 		write_value(f, &c[i], r, step_s, json);
 	}
-	fputs(json ? "}\n" : "\r\n", f);
+	fputs(json ? "}\n" : "\n", f);
 }

@@ -43,6 +43,9 @@ struct row {
 };
 
 void rows_csv_header(FILE *f);
+/* The time column: ISO 8601 on the local clock with its offset, or in UTC
+ * (xenmon-export -u). */
+void rows_set_utc(bool utc);
 
 /* STEP_S: the step, for the covered share. */
 void row_write(FILE *f, const struct row *r, int64_t step_s, bool json);

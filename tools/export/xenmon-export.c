@@ -67,9 +67,10 @@ static const struct step {
 struct opts {
 	const char *db, *from_s, *to_s, *output;
 	const struct step *step;
-	bool json, follow, quiet;
-	const char **doms;        /* --domain arguments, as given */
+	bool json, follow, quiet, utc;
+	const char **doms;        /* --domain arguments, as globs (patterns()) */
 	size_t ndoms;
+	char **owned;             /* the patterns made by patterns() */
 	int64_t from, to;
 };
 
@@ -91,6 +92,9 @@ static void errmsg(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The exit status of an export whose range holds no data. */
+#define EXPORT_NO_DATA 3
+
 static int usage_error(const char *fmt, const char *arg)
 {
 	fputs("xenmon-export: ", stderr);
@@ -102,7 +106,7 @@ static int usage_error(const char *fmt, const char *arg)
 static void usage(FILE *f)
 {
 	fprintf(f,
-"Usage: xenmon-export --db PATH --from TIME --to TIME [--step STEP]\n"
+"Usage: xenmon-export [--db PATH] --from TIME --to TIME [--step STEP]\n"
 "                     [--domain ID_OR_NAME]... [--format csv|json] [-o FILE]\n"
 "                     [--follow] [--quiet]\n"
 "\n"
@@ -111,12 +115,14 @@ static void usage(FILE *f)
 "blocked %%, executions and I/O per second, average allocation, lost records,\n"
 "and the share of the step covered by data.\n"
 "\n"
-"  --db PATH          the database (opened read-only)\n"
+"  --db PATH          the database (opened read-only; default\n"
+"                     " SCHEMA_DEFAULT_DB ")\n"
 "  --from TIME        start of the range (inclusive), widened to a whole step\n"
 "  --to TIME          end of the range (exclusive), widened to a whole step\n"
 "  --step STEP        1s, 10s, 1m, 1h (default) or 1d; steps are aligned\n"
 "                     to UTC (a 1d step starts at midnight UTC)\n"
-"  --domain D         only the domains with domid D or named D (repeatable);\n"
+"  --domain D         only the domains with domid D, named D, or whose name\n"
+"                     matches the shell glob D ('web-*'; repeatable);\n"
 "                     a domid reused by another guest is another domain\n"
 "  --format F         csv (RFC 4180, one header row; default) or json (one\n"
 "                     object per line)\n"
@@ -125,15 +131,18 @@ static void usage(FILE *f)
 "                     /dev/fd/N is written as rows come; links are followed\n"
 "  --follow           after the range, keep adding each step as it completes\n"
 "                     (until --to if given, or SIGINT/SIGTERM)\n"
+"  -u, --utc          read and write times in UTC (default: local time, TZ;\n"
+"                     the t column is Unix seconds either way)\n"
 "  -q, --quiet        no line saying which table is read (warnings and\n"
 "                     errors are still said)\n"
-"  --help, --version\n"
+"  -h, --help, -V, --version\n"
 "\n"
-"TIME: Unix seconds, any date SQLite reads ('2024-05-01 14:00', UTC), now,\n"
+"TIME: Unix seconds, any date SQLite reads ('2024-05-01 14:00', local time\n"
+"unless -u or it names its zone), HH:MM (today), now,\n"
 "today, yesterday, or relative to now: -2h, -30m, -90s, -1d, -1w.\n"
 "The table read (one-second samples, one-minute or one-hour roll-ups) is\n"
 "reported on standard error, once.  Exit status: 0 done, 1 runtime error,\n"
-"2 usage error.\n");
+"2 usage error, 3 the range holds no data (the header alone is written).\n");
 }
 
 static const struct step *find_step(const char *name)
@@ -158,6 +167,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "output", required_argument, NULL, 'o' },
 		{ "follow", no_argument, NULL, O_FOLLOW },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "utc", no_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, O_HELP },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -165,7 +175,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:q", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:qhVu", longopts, NULL)) != -1) {
 		switch (c) {
 		case O_DB: o->db = optarg; break;
 		case O_FROM: o->from_s = optarg; break;
@@ -173,6 +183,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case 'o': o->output = optarg; break;
 		case O_FOLLOW: o->follow = true; break;
 		case 'q': o->quiet = true; break;
+		case 'u': o->utc = true; break;
 		case O_STEP:
 			if (!(o->step = find_step(optarg)))
 				return usage_error("--step: '%s' is not one of 1s, 10s, "
@@ -188,9 +199,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			/* resolved against the database once it is open */
 			o->doms[o->ndoms++] = optarg;
 			break;
+		case 'h':
 		case O_HELP:
 			usage(stdout);
 			return 0;
+		case 'V':
 		case O_VERSION:
 			printf("xenmon-export %s (database schema %d)\n",
 			       XENMON_VERSION, schema_version);
@@ -204,8 +217,6 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
-	if (!o->db)
-		return usage_error("--db PATH is required%s", "");
 	if (!o->from_s)
 		return usage_error("--from TIME is required%s", "");
 	if (!o->to_s && !o->follow)
@@ -214,12 +225,12 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		o->step = find_step("1h");
 
 	int64_t now = (int64_t)time(NULL);
-	if (timearg_parse(o->from_s, now, &o->from) < 0)
+	if (timearg_parse(o->from_s, now, o->utc, &o->from) < 0)
 		return usage_error("--from: cannot read '%s' as a time (try Unix "
 				   "seconds, '2024-05-01 14:00', today or -2h)",
 				   o->from_s);
 	o->to = INT64_MAX;
-	if (o->to_s && timearg_parse(o->to_s, now, &o->to) < 0)
+	if (o->to_s && timearg_parse(o->to_s, now, o->utc, &o->to) < 0)
 		return usage_error("--to: cannot read '%s' as a time (try Unix "
 				   "seconds, '2024-05-01 14:00', now or -1h)", o->to_s);
 	if (o->from > o->to)
@@ -265,10 +276,53 @@ static int sql_fail(sqlite3 *db, const char *path, const char *what)
 /* How --domain D matches a lifetime in the domain table. */
 #define DOMAIN_MATCH \
 	"(d.domid = CAST(a.value AS INTEGER) AND a.value NOT GLOB '*[^0-9]*'" \
-	" AND a.value <> '') OR d.name = a.value" \
+	" AND a.value <> '') OR d.name GLOB a.value" \
 	" OR (d.domid = " METRICS_IDLE_DOMID_SQL \
-	"     AND a.value = '" METRICS_IDLE_NAME "')" \
-	" OR (d.name IS NULL AND a.value = '" METRICS_UNNAMED_PREFIX "' || d.domid)"
+	"     AND '" METRICS_IDLE_NAME "' GLOB a.value)" \
+	" OR (d.name IS NULL AND '" METRICS_UNNAMED_PREFIX "' || d.domid GLOB a.value)"
+
+/*
+ * The --domain arguments as shell globs (SQLite's GLOB; fnmatch() in
+ * domains.c): an argument that is some domain's exact name, or its
+ * shown name, selects that name alone, its *, ? and [ made literal, so
+ * that a guest really named 'web[1]' or '*' is not a pattern; any other
+ * is a glob.  The exact names win because they were the rule before
+ * globs, and a name is what a script has at hand.
+ */
+static int patterns(sqlite3 *db, struct opts *o)
+{
+	sqlite3_stmt *st;
+	int rc = 0;
+
+	if (!o->ndoms)
+		return 0;
+	if (!(o->owned = calloc(o->ndoms, sizeof *o->owned))) {
+		errmsg("out of memory");
+		return -1;
+	}
+	if (sqlite3_prepare_v2(db, "SELECT CASE WHEN EXISTS (SELECT 1 FROM domain d"
+		" WHERE d.name = ?1 OR (d.domid = " METRICS_IDLE_DOMID_SQL
+		" AND ?1 = '" METRICS_IDLE_NAME "') OR (d.name IS NULL AND"
+		" ?1 = '" METRICS_UNNAMED_PREFIX "' || d.domid))"
+		" THEN replace(replace(replace(?1, '[', '[[]'), '*', '[*]'),"
+		" '?', '[?]') ELSE ?1 END", -1, &st, NULL) != SQLITE_OK)
+		return sql_fail(db, o->db, "cannot read domains");
+	for (size_t i = 0; i < o->ndoms && !rc; i++) {
+		sqlite3_bind_text(st, 1, o->doms[i], -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_ROW)
+			rc = sql_fail(db, o->db, "cannot read domains");
+		else if (!(o->owned[i] = strdup((const char *)
+						sqlite3_column_text(st, 0)))) {
+			errmsg("out of memory");
+			rc = -1;
+		}
+		else
+			o->doms[i] = o->owned[i];
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
 
 /* The --domain arguments as a JSON array of strings, built by SQLite's
  * json_insert() so that no argument is ever spliced into SQL text. */
@@ -313,8 +367,9 @@ static int check_domains(sqlite3 *db, const struct opts *o)
 	sqlite3_bind_text(st, 1, args, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (sqlite3_column_int(st, 1) == 0) {
-			errmsg("%s: no domain '%s' (give a domid or a name from "
-			       "the domain table)", o->db, sqlite3_column_text(st, 0));
+			errmsg("%s: no domain matches '%s' (give a domid, a name "
+			       "from the domain table or a shell glob such as "
+			       "'web-*')", o->db, sqlite3_column_text(st, 0));
 			break;
 		}
 	}
@@ -357,10 +412,11 @@ static void tables_kept(sqlite3 *db, int64_t kept[METRICS_TIERS])
 			  meta_int(db, metrics_tiers[i].pruned_key, INT64_MIN);
 }
 
+static bool say_utc;
+
 static void say_time(char *buf, size_t len, int64_t t)
 {
-	time_t tt = (time_t)t;
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", gmtime(&tt));
+	timearg_iso(buf, len, t, say_utc);
 }
 
 /*
@@ -381,7 +437,7 @@ static int choose_source(const struct step *step, const int64_t kept[METRICS_TIE
 			best = *i;
 	}
 	if (best >= 0 && !said->pruned) {
-		char when[32];
+		char when[40];
 		say_time(when, sizeof when, kept[best]);
 		errmsg("warning: no table holds the start of the range any more; "
 		       "%s are kept from %s", metrics_tiers[best].what, when);
@@ -394,7 +450,7 @@ static int choose_source(const struct step *step, const int64_t kept[METRICS_TIE
 static void describe(const struct metrics_tier *src, const struct opts *o,
 		     int64_t from, int64_t to, struct said *said)
 {
-	char a[32], b[32];
+	char a[40], b[40];
 	if (o->quiet || said->reading == src)
 		return;
 	said->reading = src;
@@ -406,7 +462,7 @@ static void describe(const struct metrics_tier *src, const struct opts *o,
 
 static void warn_mixed(const struct rollups_note *note, struct said *said)
 {
-	char when[32];
+	char when[40];
 	if (!note->mixed || said->mixed)
 		return;
 	said->mixed = true;
@@ -437,6 +493,30 @@ static int read_range(sqlite3 *db, const struct opts *o, int64_t from,
 	if (rc == 0)
 		warn_mixed(&note, said);
 	return rc;
+}
+
+/*
+ * Does any tier hold a step of [FROM, TO)?  A range with no data is worth
+ * saying (a time typed in the wrong zone, a host that was not recording):
+ * a file of one header row looks like success.  An index seek per tier.
+ */
+static bool range_has_data(sqlite3 *db, int64_t from, int64_t to)
+{
+	bool found = false;
+	for (int i = 0; i < METRICS_TIERS && !found; i++) {
+		char sql[160];
+		sqlite3_stmt *st;
+		snprintf(sql, sizeof sql, "SELECT 1 FROM %s WHERE t > ?1 - %lld "
+			 "AND t < ?2 LIMIT 1", metrics_tiers[i].cpu,
+			 metrics_tiers[i].grain_s);
+		if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+			continue;   /* an older schema without the roll-ups */
+		sqlite3_bind_int64(st, 1, from);
+		sqlite3_bind_int64(st, 2, to);
+		found = sqlite3_step(st) == SQLITE_ROW;
+		sqlite3_finalize(st);
+	}
+	return found;
 }
 
 /* Export [FROM, TO) to F, in one read transaction: 0, or -1 (reported). */
@@ -528,7 +608,7 @@ static int follow(sqlite3 *db, const struct opts *o, int64_t cursor, FILE *f,
 	return 0;
 }
 
-static int run(const struct opts *o)
+static int run(struct opts *o)
 {
 	sqlite3 *db = NULL;
 	struct out out = { 0 };
@@ -538,7 +618,7 @@ static int run(const struct opts *o)
 	/* -o /dev/fd/N names a descriptor we inherited, which the
 	 * database's could otherwise take */
 	if (out_claim_fd(&out, o->output) < 0 || open_db(o->db, &db) < 0 ||
-	    check_domains(db, o) < 0 || out_open(&out, o->output) < 0)
+	    patterns(db, o) < 0 || check_domains(db, o) < 0 || out_open(&out, o->output) < 0)
 		goto done;
 	/* --follow writes only whole steps, the rest as they complete */
 	int64_t to = o->to;
@@ -556,6 +636,14 @@ static int run(const struct opts *o)
 	if (o->follow && follow(db, o, to, out.f, &said) < 0)
 		goto done;
 	status = 0;
+	if (!o->follow && !range_has_data(db, o->from, to)) {
+		char a[40], b[40];
+		say_time(a, sizeof a, o->from);
+		say_time(b, sizeof b, to);
+		errmsg("%s: no data from %s to %s (only the header was written)",
+		       o->db, a, b);
+		status = EXPORT_NO_DATA;
+	}
 done:
 	if (stop && status == 1 && !o->follow)
 		errmsg(out.whole ? "interrupted; no output file written" :
@@ -567,13 +655,15 @@ done:
 
 int main(int argc, char **argv)
 {
-	struct opts o = { 0 };
+	struct opts o = { .db = SCHEMA_DEFAULT_DB };
 	o.doms = calloc((size_t)argc, sizeof *o.doms);
 	if (!o.doms) {
 		errmsg("out of memory");
 		return 1;
 	}
 	int rc = parse_args(argc, argv, &o);
+	say_utc = o.utc;
+	rows_set_utc(o.utc);
 	if (rc < 0) {
 		struct sigaction sa = { .sa_handler = on_signal };
 		sigemptyset(&sa.sa_mask);
@@ -582,6 +672,9 @@ int main(int argc, char **argv)
 		signal(SIGPIPE, SIG_IGN);
 		rc = run(&o);
 	}
+	for (size_t i = 0; o.owned && i < o.ndoms; i++)
+		free(o.owned[i]);
+	free(o.owned);
 	free(o.doms);
 	return rc;
 }

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "log.h"
 
 /*
  * Xen matches an event's class bits and its subclass bits separately.
@@ -145,8 +146,8 @@ static int open_handles(struct xenhost *h)
 		}
 	}
 	if (!h->xce && !h->quiet)
-		fprintf(h->err, "xenbaked: no trace-buffer interrupt (/dev/xen/"
-			"evtchn: %s): polling every %d ms instead\n",
+		log_msg(h->err, LOG_LEVEL_WARNING, "no trace-buffer interrupt "
+			"(/dev/xen/evtchn: %s): polling every %d ms instead",
 			strerror(errno), XENHOST_POLL_MS);
 	return 0;
 }
@@ -262,9 +263,9 @@ static void note_size(struct xenhost *h)
 	if (have == h->pages)
 		return;
 	if (h->pages_given && !h->quiet)
-		fprintf(h->err, "xenbaked: Xen's trace buffers have %u pages per "
-			"CPU, not the %u asked for, and cannot be resized before "
-			"a reboot; using them\n", have, h->pages);
+		log_msg(h->err, LOG_LEVEL_WARNING, "Xen's trace buffers have %u "
+			"pages per CPU, not the %u asked for, and cannot be "
+			"resized before a reboot; using them", have, h->pages);
 	h->pages = have;
 }
 
@@ -425,7 +426,7 @@ int xenhost_enable(struct xenhost *h)
 void xenhost_disable(struct xenhost *h)
 {
 	if (h->tracing && xc_tbuf_disable(h->xch) < 0)
-		fprintf(h->err, "xenbaked: cannot disable Xen's tracing: %s\n",
+		log_msg(h->err, LOG_LEVEL_ERR, "cannot disable Xen's tracing: %s",
 			strerror(errno));
 	h->tracing = false;
 }

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "clock.h"
+#include "log.h"
 #include "pipeline.h"
 
 /* Look-ahead: how far the reader may run ahead of the merge, and how much
@@ -184,8 +185,8 @@ static void compact(struct replay *r)
 	    r->p.ws.written == 0 || (r->o->stop && *r->o->stop))
 		return;
 	if (store_compact(r->p.store, &r->p.bytes_before, &r->p.bytes_after) < 0) {
-		fprintf(r->err, "xenbaked: %s; not compacted, the database is "
-			"whole\n", store_error(r->p.store));
+		log_msg(r->err, LOG_LEVEL_WARNING, "%s; not compacted, the "
+			"database is whole", store_error(r->p.store));
 		r->p.bytes_after = 0;
 	}
 }
@@ -213,21 +214,21 @@ static int read_head(struct replay *r)
 	}
 	if (!r->p.pre.have_tsc) {
 		if (prefix_rc < 0)
-			fprintf(r->err, "xenbaked: %s\n", r->p.in.err);
+			log_msg(r->err, LOG_LEVEL_ERR, "%s", r->p.in.err);
 		else if (o->stop && *o->stop)
 			return 0;
 		else
-			fprintf(r->err, "xenbaked: %s: no trace records in the input\n",
-				r->p.in.name);
+			log_msg(r->err, LOG_LEVEL_ERR, "%s: no trace records in "
+				"the input", r->p.in.name);
 		return -1;
 	}
 	if (choose_mhz(r) < 0) {
-		fprintf(r->err, "xenbaked: %s: cannot calibrate the CPU frequency: "
-			"the trace has too few scheduler switches (INFNEXT/INFPREV "
-			"pairs)%s; give it with --cpu-mhz\n", r->p.in.name,
-			prefix_rc < 0 ? " before it goes bad" : "");
+		log_msg(r->err, LOG_LEVEL_ERR, "%s: cannot calibrate the CPU "
+			"frequency: the trace has too few scheduler switches "
+			"(INFNEXT/INFPREV pairs)%s; give it with --cpu-mhz",
+			r->p.in.name, prefix_rc < 0 ? " before it goes bad" : "");
 		if (prefix_rc < 0)
-			fprintf(r->err, "xenbaked: %s\n", r->p.in.err);
+			log_msg(r->err, LOG_LEVEL_ERR, "%s", r->p.in.err);
 		return -1;
 	}
 	choose_start(r);

@@ -62,6 +62,8 @@ struct run_info {
 	uint64_t seconds_completed, seconds_overlapping;
 	bool lag_measured;
 	double max_lag_s;
+	bool malformed_seen;        /* then malformed_off is the first's offset */
+	uint64_t malformed_off;
 	const char *status;
 };
 

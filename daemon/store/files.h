@@ -15,8 +15,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Held (flock LOCK_EX) by the live recorder, with its pid in it. */
-#define FILES_LOCK_DEFAULT "/run/xenbaked.lock"
+/* Held (flock LOCK_EX) by the live recorder, with its pid in it.  In a
+ * directory of its own, which xenbaked.service makes (RuntimeDirectory=)
+ * and the sandbox lets it write, where all of /run is read-only to it. */
+#define FILES_LOCK_DIR "/run/xenmon"
+#define FILES_LOCK_DEFAULT FILES_LOCK_DIR "/xenbaked.lock"
+/* Where xenbaked 0.1.0 before the package kept it: an older recorder
+ * still running after an upgrade holds this one, and is looked for too. */
+#define FILES_LOCK_LEGACY "/run/xenbaked.lock"
 
 /* The group whose members may read the database. */
 #define FILES_READER_GROUP "xenmon"
@@ -26,6 +32,18 @@
 /* FILES_LOCK_DEFAULT, or in a build with test hooks $XENMON_LOCK (so that
  * a test can play a host without touching /run; test_hook.h). */
 const char *files_lock_path(void);
+
+/* FILES_LOCK_LEGACY; in a build with test hooks $XENMON_LOCK_LEGACY, or
+ * NULL when $XENMON_LOCK moved the lock. */
+const char *files_lock_legacy_path(void);
+
+/* The lock's directory (one level, 0755, root's) when the service did not
+ * make it: xenbaked run by hand.  0, or -errno. */
+int files_lock_dir(const char *path);
+
+/* Whether someone holds the lock at PATH: 1 yes, 0 no (or no file), or
+ * -errno from files_lock_open() (-EACCES: not ours to read). */
+int files_lock_held(const char *path);
 
 /*
  * Opens the lock file PATH, never through a symbolic link: CREATE (the

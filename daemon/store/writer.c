@@ -1,5 +1,7 @@
 #include "writer.h"
 #include "clock.h"
+#include "log.h"
+#include "notify.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -62,15 +64,15 @@ static void report_full(struct writer *w, double now)
 	if (!w->o.log)
 		return;
 	if (!w->full)
-		fprintf(w->o.log, "xenbaked: %s; keeping up to %u seconds in "
-			"memory and retrying every second\n",
+		log_msg(w->o.log, LOG_LEVEL_WARNING, "%s; keeping up to %u "
+			"seconds in memory and retrying every second",
 			store_error(w->store), w->o.backlog);
 	else
-		fprintf(w->o.log, "xenbaked: %s: disk still full after %.0f s; "
-			"%u seconds wait in memory, %" PRIu64 " dropped so far\n",
+		log_msg(w->o.log, LOG_LEVEL_WARNING, "%s: disk still full after "
+			"%.0f s; %u seconds wait in memory, %" PRIu64 " dropped "
+			"so far",
 			store_path(w->store), now - w->full_since, w->count,
 			w->st.dropped);
-	fflush(w->o.log);
 	w->last_report = now;
 }
 
@@ -78,11 +80,12 @@ static void report_recovered(struct writer *w, double now)
 {
 	if (!w->o.log)
 		return;
-	fprintf(w->o.log, "xenbaked: %s: writing again after %.0f s of full "
-		"disk; %u seconds from memory follow, %" PRIu64 " were dropped "
-		"(recorded in table gap)\n", store_path(w->store),
-		now - w->full_since, w->count, w->st.dropped);
-	fflush(w->o.log);
+	/* Seconds dropped stay a warning; a wait that lost none is news. */
+	log_msg(w->o.log, w->st.dropped ? LOG_LEVEL_WARNING : LOG_LEVEL_INFO,
+		"%s: writing again after %.0f s of full disk; %u seconds from "
+		"memory follow, %" PRIu64 " were dropped (recorded in table gap)",
+		store_path(w->store), now - w->full_since, w->count,
+		w->st.dropped);
 }
 
 /* Store the dropped ranges; on failure they stay pending for next time. */
@@ -205,9 +208,9 @@ static void abandon(struct writer *w)
 		w->count--;
 	}
 	if (w->o.log && w->full)
-		fprintf(w->o.log, "xenbaked: %s: disk still full at exit: %" PRIu64
-			" seconds held in memory are lost\n", store_path(w->store),
-			w->st.dropped);
+		log_msg(w->o.log, LOG_LEVEL_ERR, "%s: disk still full at exit: "
+			"%" PRIu64 " seconds held in memory are lost",
+			store_path(w->store), w->st.dropped);
 }
 
 static void *run(void *arg)
@@ -226,6 +229,11 @@ static void *run(void *arg)
 		bool failed = w->failed;
 		pthread_mutex_unlock(&w->lock);
 		int rc = failed ? -1 : write_current(w);
+		/* A second is in the database (written now or before): the
+		 * service is ready (notify.h). */
+		if (rc == STORE_WRITTEN || rc == STORE_SKIPPED ||
+		    rc == STORE_COMPLETED || rc == STORE_OVERLAP)
+			notify_ready("READY=1\nSTATUS=recording");
 		pthread_mutex_lock(&w->lock);
 		if (rc == STORE_WRITTEN)
 			w->st.written++;

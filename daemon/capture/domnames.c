@@ -10,6 +10,7 @@
 #include <xenstore.h>
 
 #include "clock.h"
+#include "log.h"
 
 #define NAMES_EVERY_S 5.0       /* xenstore reread, for renames */
 
@@ -28,8 +29,8 @@ void domnames_open(struct domnames *d, FILE *err, bool quiet)
 		d->xs = NULL;
 	}
 	if (!d->xs && !quiet)
-		fprintf(err, "xenbaked: xenstore is not reachable: domains "
-			"other than dom0 stay unnamed\n");
+		log_msg(err, LOG_LEVEL_WARNING, "xenstore is not reachable: "
+			"domains other than dom0 stay unnamed");
 }
 
 int domnames_fd(const struct domnames *d)

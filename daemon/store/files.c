@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -36,6 +37,39 @@ const char *files_lock_path(void)
 {
 	const char *v = test_hook("XENMON_LOCK");
 	return v ? v : FILES_LOCK_DEFAULT;
+}
+
+const char *files_lock_legacy_path(void)
+{
+	const char *v = test_hook("XENMON_LOCK_LEGACY");
+	if (v)
+		return v;
+	return test_hook("XENMON_LOCK") ? NULL : FILES_LOCK_LEGACY;
+}
+
+int files_lock_dir(const char *path)
+{
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof dir, "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return 0;
+	*slash = 0;
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int files_lock_held(const char *path)
+{
+	int fd = files_lock_open(path, false);
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return fd;
+	bool held = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+	close(fd);
+	return held;
 }
 
 int files_lock_open(const char *path, bool create)

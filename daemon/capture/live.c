@@ -39,10 +39,12 @@
 #include "clock.h"
 #include "domnames.h"
 #include "files.h"
+#include "log.h"
 #include "pipeline.h"
 #include "xenhost.h"
 
 #define PREFIX_SECONDS 0.5      /* trace read before accounting starts */
+#define LOST_REPORT_S 60.0      /* at most one lost-records warning */
 
 struct live {
 	const struct live_opts *o;
@@ -54,6 +56,8 @@ struct live {
 	FILE *tee;
 	bool ended;
 	double last_drain;       /* monotonic seconds */
+	uint64_t lost_told;      /* records lost by Xen, as last warned */
+	double lost_told_at;     /* monotonic seconds */
 };
 
 static bool stopping(const struct live *l)
@@ -78,6 +82,10 @@ static int need_root(struct live *l)
 static int take_lock(struct live *l)
 {
 	const char *path = files_lock_path();
+	int rc = files_lock_dir(path);
+	if (rc < 0)
+		return pipeline_fail(l->err, "%s: cannot create its directory: %s",
+				     path, strerror(-rc));
 	l->lock_fd = files_lock_open(path, true);
 	if (l->lock_fd < 0)
 		return pipeline_fail(l->err, "%s: cannot open the lock file: %s",
@@ -85,6 +93,11 @@ static int take_lock(struct live *l)
 	if (flock(l->lock_fd, LOCK_EX | LOCK_NB) < 0)
 		return pipeline_fail(l->err, "another xenbaked is already "
 				     "recording this host (it holds %s)", path);
+	/* An older xenbaked, still running from before an upgrade. */
+	const char *old = files_lock_legacy_path();
+	if (old && files_lock_held(old) == 1)
+		return pipeline_fail(l->err, "another xenbaked is already "
+				     "recording this host (it holds %s)", old);
 	char pid[32];
 	int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
 	if (ftruncate(l->lock_fd, 0) < 0 || write(l->lock_fd, pid, (size_t)n) < 0)
@@ -151,6 +164,27 @@ static void wait_for_data(struct live *l, int timeout_ms)
 		domnames_take_events(&l->names);
 }
 
+/* Records Xen lost (its buffers were full: --tbuf-pages too small, or a
+ * dom0 too busy to drain them) make their seconds incomplete; said at most
+ * once a minute, so that a host losing records all day does not flood the
+ * journal while each burst still shows. */
+static void warn_lost(struct live *l)
+{
+	if (!l->p.acct)
+		return;
+	uint64_t lost = acct_stats(l->p.acct)->lost_records;
+	double now = clock_s(CLOCK_MONOTONIC);
+	if (lost == l->lost_told || (l->lost_told_at &&
+				     now - l->lost_told_at < LOST_REPORT_S))
+		return;
+	log_msg(l->err, LOG_LEVEL_WARNING, "Xen lost %" PRIu64 " trace records "
+		"(%" PRIu64 " in all): the seconds they fall in are incomplete; "
+		"larger buffers (--tbuf-pages, now %u per CPU) may help",
+		lost - l->lost_told, lost, l->host.pages);
+	l->lost_told = lost;
+	l->lost_told_at = now;
+}
+
 static int pull(struct input *in, void *ctx)
 {
 	struct live *l = ctx;
@@ -172,6 +206,7 @@ static int pull(struct input *in, void *ctx)
 		wait_for_data(l, (int)ceil(left * 1000));
 	int64_t n = drain(l);
 	l->last_drain = clock_s(CLOCK_MONOTONIC);
+	warn_lost(l);
 	if (n < 0)
 		return -1;
 	if (l->p.acct && domnames_apply(&l->names, l->p.acct, false) < 0) {
@@ -253,8 +288,8 @@ static int start(struct live *l)
 	/* Said once the run is in the database, so that "recording" is true
 	 * (and a script may wait for it). */
 	if (!l->o->quiet)
-		fprintf(l->err, "xenbaked: recording Xen %s (%s, %" PRIu32 " CPUs, "
-			"%.3f MHz) into %s\n", l->p.host.xen_version,
+		log_msg(l->err, LOG_LEVEL_INFO, "recording Xen %s (%s, %" PRIu32
+			" CPUs, %.3f MHz) into %s", l->p.host.xen_version,
 			l->p.host.scheduler, l->p.host.cpus, l->p.mhz, l->o->db);
 	return 0;
 }

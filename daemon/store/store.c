@@ -801,7 +801,8 @@ int store_run_end(struct store *s, const struct run_info *r)
 		 "seconds_written = ?8, seconds_skipped = ?9, status = ?10, "
 		 "seconds_dropped = ?11, max_write_ms = ?12, wal_peak_bytes = ?13, "
 		 "max_lag_ms = ?14, seconds_completed = ?15, "
-		 "seconds_overlapping = ?16 WHERE id = ?1") < 0)
+		 "seconds_overlapping = ?16, first_malformed_offset = ?17 "
+		 "WHERE id = ?1") < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, s->run_id);
 	if (a->seconds_emitted) {
@@ -823,6 +824,8 @@ int store_run_end(struct store *s, const struct run_info *r)
 		sqlite3_bind_double(st, 14, r->max_lag_s * 1e3);
 	sqlite3_bind_int64(st, 15, (sqlite3_int64)r->seconds_completed);
 	sqlite3_bind_int64(st, 16, (sqlite3_int64)r->seconds_overlapping);
+	if (r->malformed_seen)
+		sqlite3_bind_int64(st, 17, (sqlite3_int64)r->malformed_off);
 	int rc = step(s, st, "cannot write run");
 	sqlite3_finalize(st);
 	return rc;
