@@ -46,6 +46,12 @@ struct win_info {
 	int64_t lost_records, lost_min, lost_max; /* min/max per second */
 	/* Malformed records of a damaged trace (006_malformed.sql) */
 	int64_t malformed_records;
+	/* How it was read (viewer/plan.c): the coarsest rows (1: seconds
+	 * only, 60, 3600); 0, or the grain of the rows an end was widened to
+	 * where its seconds were pruned (t_first, t_last are then the rows');
+	 * whether lost_min/max are known (roll-ups keep no per-second ones). */
+	int64_t grain_s, widened_s;
+	bool lost_range_known;
 };
 
 struct dom_row {
@@ -64,6 +70,12 @@ struct model {
 	int ncpus;                /* CPUs of the host */
 	int64_t t_oldest, t_newest; /* data in the database */
 	int64_t t_live;           /* the last complete second (query.c) */
+	/* Following the newest second: how long ago it ended, when that is
+	 * longer than a recorder takes to store one (0: fresh), and whether
+	 * a recorder holds the lock (1), none does (0), or we cannot tell
+	 * (-1).  Set by the program, which knows the clock and the lock. */
+	int64_t stale_s;
+	int recorder;
 	struct win_info win[WIN_COUNT];
 	struct dom_row *rows;
 	size_t nrows, cap;

@@ -3,7 +3,8 @@
  *
  * Four statements, prepared once, each a range scan of a table keyed by
  * time first (WITHOUT ROWID), so their cost depends on the window, not on
- * how much history the file holds:
+ * how much history the file holds (and for a long range, on the number of
+ * roll-up rows plan.c chooses, not on its length: see "Ranges" below):
  *
  *   bounds   oldest and newest second (two b-tree edge lookups), the CPU
  *            count, and the last complete second (below);
@@ -22,6 +23,19 @@
  * make a second partial (the daemon still observes the whole second).  If
  * none of the newest 60 seconds qualifies (a trace of partial seconds), the
  * newest second is used, and its observed time is the denominator.
+ *
+ * Ranges: a long window longer than its sparkline is read from the minute
+ * and hour roll-ups where they hold it whole (plan.c), the rest and the
+ * sparkline's seconds from the seconds.  The roll-ups' rows are sums of
+ * their seconds, so the sums are the same; what they do not keep is each
+ * second's lost records (the window's min and max per second are read back
+ * from the seconds of the few rows that lost some, else said unknown) and
+ * each second's observed time: the host's is
+ * the mean over its CPUs of their observed time, which for a second whose
+ * CPUs' times do not divide evenly differs by a nanosecond.  The per-CPU
+ * view reads sample_cpu_1m/_1h (009_cpu_rollups.sql), one seek per row of
+ * the tier; a database without them, or still back-filling them, is read
+ * from its seconds.
  */
 #include "query.h"
 
@@ -34,6 +48,7 @@
 #include <unistd.h>
 
 #include "metrics.h"
+#include "plan.h"
 #include "schema.h"
 
 #define LIVE_LOOKBACK_S 60
@@ -41,6 +56,11 @@
 struct query {
 	sqlite3 *db;
 	sqlite3_stmt *bounds, *ncpus, *live, *seconds, *domains, *names;
+	/* Ranges (plan.c): what the tiers hold, and per tier its CPU rows,
+	 * its domain rows and its rows of one CPU's domains; NULL where the
+	 * database has no such table.  A domain's name by the domain table. */
+	sqlite3_stmt *avail, *cpu_rows[METRICS_TIERS], *dom_rows[METRICS_TIERS],
+		*cpu_dom_rows[METRICS_TIERS], *lost[METRICS_TIERS], *dom_name;
 	/* The file opened, to tell when the path names another one. */
 	dev_t dev;
 	ino_t ino;
@@ -79,6 +99,55 @@ static const char SQL_DOMAINS[] =
 static const char SQL_NAMES[] =
 	"SELECT domid, name FROM domain_1s WHERE t = ?1";
 
+/* domain_1s's rule for a second with no row of the domain */
+static const char SQL_DOM_NAME[] =
+	"SELECT name FROM domain WHERE domid = ?1 AND first_t <= ?2"
+	" ORDER BY first_t DESC LIMIT 1";
+
+/* %s are the tiers' pruned_key, finest first. */
+static const char SQL_AVAIL[] =
+	"SELECT (SELECT value FROM meta WHERE key = '%s'),"
+	"       (SELECT value FROM meta WHERE key = '%s'),"
+	"       (SELECT value FROM meta WHERE key = '%s'),"
+	"       (SELECT value FROM meta WHERE key = 'rollup_1h_upto'),"
+	"       EXISTS (SELECT 1 FROM meta WHERE key = 'history_backfill'),"
+	"       EXISTS (SELECT 1 FROM meta WHERE key = 'cpu_rollup_backfill'),"
+	"       (SELECT value FROM meta WHERE key = 'cpu_rollup_since')";
+
+/* A tier's rows of [?1, ?2): per step, as SQL_SECONDS per second (the
+ * seconds with data, at most those of its busiest CPU, in column 3). */
+static const char SQL_CPU_ROWS[] =
+	"SELECT t, sum(observed_ns), count(*), sum(sched_ns), sum(lost_records),"
+	"       sum(%s), max(seconds)"
+	"  FROM %s WHERE t >= ?1 AND t < ?2 AND (?3 < 0 OR cpu = ?3)"
+	" GROUP BY t";
+
+/* The first %s: the metrics as the table has them (schema_metrics_sql()). */
+static const char SQL_DOM_ROWS[] =
+	"SELECT domid, t%s"
+	"  FROM %s WHERE t >= ?1 AND t < ?2 AND ?3 < 0";
+
+/* Lost records per second in the steps of a tier of [?1, ?2) that lost
+ * some (each ?4 seconds long), the first ?5 of them. */
+static const char SQL_LOST[] =
+	"SELECT s.t, sum(c.lost_records) FROM"
+	" (SELECT DISTINCT t FROM %s WHERE t >= ?1 AND t < ?2"
+	"   AND (?3 < 0 OR cpu = ?3) AND lost_records > 0 ORDER BY t LIMIT ?5) s"
+	" JOIN cpu_1s c ON c.t >= s.t AND c.t < s.t + ?4 AND (?3 < 0 OR c.cpu = ?3)"
+	" GROUP BY c.t ORDER BY c.t";
+
+/* Seconds of lossy steps read back for the window's min and max lost
+ * records per second; beyond them, those are unknown. */
+#define LOST_BUDGET_S 3600
+
+/* One CPU's: a seek per step ?4 seconds long, the key being (t, cpu,
+ * domid), so that the other CPUs' rows are not read. */
+static const char SQL_CPU_DOM_ROWS[] =
+	"WITH RECURSIVE k(t) AS (SELECT ?1 UNION ALL SELECT t + ?4 FROM k"
+	"  WHERE t + ?4 < ?2)"
+	" SELECT domid, s.t%s"
+	"  FROM k CROSS JOIN %s s WHERE s.t = k.t AND s.cpu = ?3";
+
 static int fail(struct query *q, const char *what)
 {
 	snprintf(q->err, sizeof q->err, "%s: %s", what, sqlite3_errmsg(q->db));
@@ -102,18 +171,77 @@ static int prepare_seconds(struct query *q)
 	return prepare(q, sql, &q->seconds);
 }
 
-/* SQL_DOMAINS with the metrics as the database has them: one older than
- * a metric, which is read as it is, has none of it. */
+/* The metrics as TABLE has them, into COLS: a database older than a
+ * metric, which is read as it is, has none of it. */
+static int metric_columns(struct query *q, const char *table, char cols[1024])
+{
+	if (schema_metrics_sql(cols, 1024, q->db, table, "%s", false) == 0)
+		return 0;
+	snprintf(q->err, sizeof q->err, "too many metrics");
+	return -EINVAL;
+}
+
 static int prepare_domains(struct query *q)
 {
 	char cols[1024], sql[sizeof SQL_DOMAINS + sizeof cols];
-	if (schema_metrics_sql(cols, sizeof cols, q->db, "sample_1s", "%s",
-			       false) < 0) {
-		snprintf(q->err, sizeof q->err, "too many metrics");
+	if (metric_columns(q, "sample_1s", cols))
 		return -EINVAL;
-	}
 	snprintf(sql, sizeof sql, SQL_DOMAINS, cols);
 	return prepare(q, sql, &q->domains);
+}
+
+/* A table, or a view over a more compact layout. */
+static bool has_table(sqlite3 *db, const char *name)
+{
+	sqlite3_stmt *st;
+	bool has = false;
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_schema WHERE"
+			       " type IN ('table', 'view') AND name = ?1", -1, &st,
+			       NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		has = sqlite3_step(st) == SQLITE_ROW;
+		sqlite3_finalize(st);
+	}
+	return has;
+}
+
+/* The roll-ups' statements, for the tables this database has (an older
+ * one is read without migrating it). */
+static int prepare_tiers(struct query *q)
+{
+	static const char *const PER_CPU[METRICS_TIERS] = {
+		[METRICS_1M] = "sample_cpu_1m", [METRICS_1H] = "sample_cpu_1h",
+	};
+	char sql[2048], cols[1024];
+	snprintf(sql, sizeof sql, SQL_AVAIL, metrics_tiers[0].pruned_key,
+		 metrics_tiers[1].pruned_key, metrics_tiers[2].pruned_key);
+	if (prepare(q, sql, &q->avail) || prepare(q, SQL_DOM_NAME, &q->dom_name))
+		return -1;
+	for (int i = METRICS_1M; i < METRICS_TIERS; i++) {
+		const struct metrics_tier *t = &metrics_tiers[i];
+		if (!has_table(q->db, t->sample) || !has_table(q->db, t->cpu))
+			continue;
+		snprintf(sql, sizeof sql, SQL_CPU_ROWS,
+			 schema_malformed_sql(q->db, t->cpu), t->cpu);
+		if (prepare(q, sql, &q->cpu_rows[i]))
+			return -1;
+		if (metric_columns(q, t->sample, cols))
+			return -1;
+		snprintf(sql, sizeof sql, SQL_DOM_ROWS, cols, t->sample);
+		if (prepare(q, sql, &q->dom_rows[i]))
+			return -1;
+		snprintf(sql, sizeof sql, SQL_LOST, t->cpu);
+		if (prepare(q, sql, &q->lost[i]))
+			return -1;
+		if (!has_table(q->db, PER_CPU[i]))
+			continue;
+		if (metric_columns(q, PER_CPU[i], cols))
+			return -1;
+		snprintf(sql, sizeof sql, SQL_CPU_DOM_ROWS, cols, PER_CPU[i]);
+		if (prepare(q, sql, &q->cpu_dom_rows[i]))
+			return -1;
+	}
+	return 0;
 }
 
 /* Tells "not yet initialised" from "never ours" after schema_open_ro()
@@ -179,7 +307,8 @@ int query_open(const char *path, struct query **out, char *err, size_t errlen)
 	sqlite3_busy_timeout(q->db, 250);
 	if (prepare(q, SQL_BOUNDS, &q->bounds) || prepare(q, SQL_NCPUS, &q->ncpus) ||
 	    prepare(q, SQL_LIVE, &q->live) || prepare_seconds(q) ||
-	    prepare_domains(q) || prepare(q, SQL_NAMES, &q->names)) {
+	    prepare_domains(q) || prepare(q, SQL_NAMES, &q->names) ||
+	    prepare_tiers(q)) {
 		snprintf(err, errlen, "%s: %s", path, q->err);
 		query_close(q);
 		return -EINVAL;
@@ -222,6 +351,14 @@ void query_close(struct query *q)
 	sqlite3_finalize(q->seconds);
 	sqlite3_finalize(q->domains);
 	sqlite3_finalize(q->names);
+	sqlite3_finalize(q->avail);
+	sqlite3_finalize(q->dom_name);
+	for (int i = 0; i < METRICS_TIERS; i++) {
+		sqlite3_finalize(q->cpu_rows[i]);
+		sqlite3_finalize(q->dom_rows[i]);
+		sqlite3_finalize(q->cpu_dom_rows[i]);
+		sqlite3_finalize(q->lost[i]);
+	}
 	sqlite3_close(q->db);
 	free(q);
 }
@@ -281,6 +418,8 @@ static void win_init(struct win_info *w, int64_t first, int64_t last)
 	w->t_last = last;
 	w->seconds = last - first + 1;
 	w->lost_min = -1;
+	w->grain_s = 1;
+	w->lost_range_known = true;
 }
 
 static void win_add_second(struct win_info *w, int64_t obs, int64_t sched,
@@ -297,15 +436,15 @@ static void win_add_second(struct win_info *w, int64_t obs, int64_t sched,
 		w->lost_max = lost;
 }
 
-/* Seconds of the long window; OBS receives the observed ns per CPU of each
- * sparkline second (0 for a gap). */
-static int load_seconds(struct query *q, struct model *m, int64_t spark_first,
-			int64_t *obs)
+/* Seconds [FIRST, LAST] of the long window; OBS receives the observed ns
+ * per CPU of each sparkline second (0 for a gap). */
+static int load_seconds(struct query *q, struct model *m, int64_t first,
+			int64_t last, int64_t spark_first, int64_t *obs)
 {
 	struct win_info *ws = &m->win[WIN_SHORT], *wl = &m->win[WIN_LONG];
 	int rc;
 
-	bind_range(q->seconds, wl->t_first, wl->t_last, m->cpu);
+	bind_range(q->seconds, first, last, m->cpu);
 	while ((rc = sqlite3_step(q->seconds)) == SQLITE_ROW) {
 		int64_t t = col64(q->seconds, 0), n = col64(q->seconds, 2);
 		/* For all CPUs, the mean observed time of one CPU: 100% is one
@@ -319,10 +458,39 @@ static int load_seconds(struct query *q, struct model *m, int64_t spark_first,
 		if (t >= spark_first)
 			obs[t - spark_first] = o;
 	}
-	for (int i = 0; i < WIN_COUNT; i++)
-		if (m->win[i].lost_min < 0)
-			m->win[i].lost_min = 0;
 	return rc == SQLITE_DONE ? 0 : fail(q, "cannot read cpu_1s");
+}
+
+/* A roll-up step of the long window: its per-second min and max of lost
+ * records are unknown unless it lost none. */
+static void win_add_step(struct win_info *w, int64_t seconds, int64_t obs,
+			 int64_t sched, int64_t lost, int64_t malformed)
+{
+	w->seconds_with_data += seconds;
+	w->passed_ns += obs;
+	w->sched_ns += sched;
+	w->lost_records += lost;
+	w->malformed_records += malformed;
+	if (lost)
+		w->lost_range_known = false;
+	else if (seconds)
+		w->lost_min = 0;
+}
+
+/* The CPU rows of TIER's steps [FROM, TO) (SQL_CPU_ROWS). */
+static int load_cpu_rows(struct query *q, struct model *m, int tier,
+			 int64_t from, int64_t to)
+{
+	sqlite3_stmt *st = q->cpu_rows[tier];
+	int rc;
+	bind_range(st, from, to, m->cpu);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t n = col64(st, 2);
+		win_add_step(&m->win[WIN_LONG], col64(st, 6),
+			     n ? col64(st, 1) / n : 0, col64(st, 3),
+			     col64(st, 4), col64(st, 5));
+	}
+	return rc == SQLITE_DONE ? 0 : fail(q, "cannot read a CPU roll-up");
 }
 
 /* A row's metrics from column COL on, in the table's order; the range of
@@ -385,16 +553,17 @@ static struct dom_row *row_for(struct query *q, struct model *m, int domid,
 }
 
 /*
- * The long window's rows, added up into both windows and the sparkline in
- * one pass.
+ * The long window's rows of [FIRST, LAST], added up into both windows and
+ * the sparkline in one pass.
  */
-static int load_domains(struct query *q, struct model *m, int64_t spark_first)
+static int load_domains(struct query *q, struct model *m, int64_t first,
+			int64_t last, int64_t spark_first)
 {
-	const struct win_info *ws = &m->win[WIN_SHORT], *wl = &m->win[WIN_LONG];
+	const struct win_info *ws = &m->win[WIN_SHORT];
 	size_t hint = 0;
 	int rc;
 
-	bind_range(q->domains, wl->t_first, wl->t_last, m->cpu);
+	bind_range(q->domains, first, last, m->cpu);
 	while ((rc = sqlite3_step(q->domains)) == SQLITE_ROW) {
 		struct dom_sums x;
 		int64_t t = col64(q->domains, 1);
@@ -414,6 +583,36 @@ static int load_domains(struct query *q, struct model *m, int64_t spark_first)
 			r->last_t = t;
 	}
 	return rc == SQLITE_DONE ? 0 : fail(q, "cannot read sample_1s");
+}
+
+/* The domain rows of TIER's steps [FROM, TO), into the long window: a
+ * domain's newest second is taken as its step's last. */
+static int load_dom_rows(struct query *q, struct model *m, int tier,
+			 int64_t from, int64_t to)
+{
+	int64_t g = metrics_tiers[tier].grain_s;
+	sqlite3_stmt *st = m->cpu < 0 ? q->dom_rows[tier] : q->cpu_dom_rows[tier];
+	size_t hint = 0;
+	int rc;
+
+	bind_range(st, from, to, m->cpu);
+	sqlite3_bind_int64(st, 4, g);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct dom_sums x;
+		int64_t last = col64(st, 1) + g - 1;
+		struct dom_row *r = row_for(q, m, sqlite3_column_int(st, 0), &hint);
+		if (!r) {
+			sqlite3_reset(st);
+			return -ENOMEM;
+		}
+		read_sums(st, 2, &x);
+		sums_add(&r->w[WIN_LONG], &x);
+		if (last > m->win[WIN_LONG].t_last)
+			last = m->win[WIN_LONG].t_last;
+		if (last > r->last_t)
+			r->last_t = last;
+	}
+	return rc == SQLITE_DONE ? 0 : fail(q, "cannot read a roll-up");
 }
 
 static void spark_levels(struct model *m, const int64_t *obs)
@@ -436,6 +635,24 @@ static void copy_name(char *out, size_t n, const char *name)
 	}
 	memcpy(out, name, len);
 	out[len] = 0;
+}
+
+/* R's name where domain_1s has no row at its newest second (a step of the
+ * roll-ups): the same rule, from the domain table. */
+static int name_by_table(struct query *q, struct dom_row *r)
+{
+	sqlite3_reset(q->dom_name);
+	sqlite3_bind_int(q->dom_name, 1, r->domid);
+	sqlite3_bind_int64(q->dom_name, 2, r->last_t);
+	int rc = sqlite3_step(q->dom_name);
+	const unsigned char *n = rc == SQLITE_ROW ?
+		sqlite3_column_text(q->dom_name, 0) : NULL;
+	if (n)
+		copy_name(r->name, sizeof r->name, (const char *)n);
+	else
+		metrics_domain_name(r->name, sizeof r->name, r->domid);
+	sqlite3_reset(q->dom_name);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
 /* Names as the domain_1s view gives them, at each domain's newest second
@@ -462,12 +679,153 @@ static int load_names(struct query *q, struct model *m)
 		}
 		if (rc != SQLITE_DONE)
 			return fail(q, "cannot read domain names");
-		if (!m->rows[i].name[0])
-			metrics_domain_name(m->rows[i].name,
-					    sizeof m->rows[i].name,
-					    m->rows[i].domid);
+		if (!m->rows[i].name[0] && name_by_table(q, &m->rows[i]) < 0)
+			return fail(q, "cannot read domain names");
 	}
 	return 0;
+}
+
+/* Meta column I as a time, or DFLT when NULL. */
+static int64_t col_time(sqlite3_stmt *st, int i, int64_t dflt)
+{
+	return sqlite3_column_type(st, i) == SQLITE_NULL ? dflt : col64(st, i);
+}
+
+/*
+ * Where each tier stands for its seconds for M's CPU (plan.c), the roll-ups
+ * never from TAIL on.  Minutes and hours from their oldest whole row; the
+ * hours and the per-CPU rows up to the watermark; none of them while a
+ * back-fill is pending.
+ */
+static int load_tiers(struct query *q, const struct model *m, int64_t tail,
+		      struct plan_tiers *av)
+{
+	for (int i = 0; i < METRICS_TIERS; i++) {
+		av->from[i] = PLAN_NEVER_AFTER;
+		av->to[i] = PLAN_NEVER_BEFORE;
+	}
+	sqlite3_stmt *st = q->avail;
+	sqlite3_reset(st);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		return fail(q, "cannot read meta");
+	av->from[METRICS_1S] = col_time(st, 0, PLAN_NEVER_BEFORE);
+	av->to[METRICS_1S] = PLAN_NEVER_AFTER;
+	/* the last seconds pruned too: the rows holding them will do */
+	if (tail < av->from[METRICS_1S])
+		tail = PLAN_NEVER_AFTER;
+	int64_t upto = col_time(st, 3, PLAN_NEVER_AFTER);
+	bool per_cpu = m->cpu >= 0;
+	if (sqlite3_column_int(st, 4) || (per_cpu && sqlite3_column_int(st, 5)))
+		return 0;
+	int64_t since = per_cpu ? col_time(st, 6, PLAN_NEVER_BEFORE) :
+			PLAN_NEVER_BEFORE;
+	for (int i = METRICS_1M; i < METRICS_TIERS; i++) {
+		if (!q->cpu_rows[i] ||
+		    !(per_cpu ? q->cpu_dom_rows[i] : q->dom_rows[i]))
+			continue;
+		int64_t from = col_time(st, i, PLAN_NEVER_BEFORE);
+		av->from[i] = from > since ? from : since;
+		av->to[i] = i == METRICS_1H || per_cpu ?
+			    (upto < tail ? upto : tail) : tail;
+	}
+	return 0;
+}
+
+/* The long window [FIRST, END) as plan.c reads it: from the seconds alone
+ * when no roll-up row fits before its last SPARK_LEN seconds (the live
+ * view), which are read from the seconds in any case, and none of its
+ * seconds was pruned. */
+static int plan_long(struct query *q, const struct model *m, int64_t first,
+		     int64_t end, int spark_len, struct plan *p)
+{
+	int64_t tail = end - (spark_len > 1 ? spark_len : 1);
+	struct plan_tiers av;
+	if (tail - first < 60 && first >= m->t_oldest) {
+		*p = (struct plan){ .first = first, .end = end, .grain_s = 1,
+				    .seg = { { METRICS_1S, first, end } },
+				    .nseg = 1 };
+		return 0;
+	}
+	int rc = load_tiers(q, m, tail, &av);
+	if (rc == 0)
+		plan_range(p, &av, first, end);
+	return rc;
+}
+
+/* The window's min and max lost records per second over the steps of
+ * segment G that lost some, from their seconds, if they are few enough
+ * and still stored: 0, or 1 when they are not. */
+static int load_lost(struct query *q, struct model *m, const struct plan *p,
+		     const struct plan_seg *g)
+{
+	struct win_info *w = &m->win[WIN_LONG];
+	int64_t grain = metrics_tiers[g->tier].grain_s;
+	int64_t steps = LOST_BUDGET_S / grain, seen = 0, step = -1;
+	sqlite3_stmt *st = q->lost[g->tier];
+	if (g->from < p->seconds_from || steps < 1)
+		return 1;
+	bind_range(st, g->from, g->to, m->cpu);
+	sqlite3_bind_int64(st, 4, grain);
+	sqlite3_bind_int64(st, 5, steps + 1);
+	int64_t lo = -1, hi = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t l = col64(st, 1);
+		seen += col64(st, 0) != step;
+		step = col64(st, 0);
+		if (lo < 0 || l < lo)
+			lo = l;
+		if (l > hi)
+			hi = l;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return fail(q, "cannot read cpu_1s");
+	if (seen > steps)
+		return 1;
+	if (lo >= 0 && (w->lost_min < 0 || lo < w->lost_min))
+		w->lost_min = lo;
+	if (hi > w->lost_max)
+		w->lost_max = hi;
+	return 0;
+}
+
+/* Min and max lost records per second of the roll-up segments, known
+ * when every lossy step's seconds could be read. */
+static int plan_lost(struct query *q, struct model *m, const struct plan *p)
+{
+	int unknown = 0;
+	for (int i = 0; i < p->nseg && !unknown; i++) {
+		if (p->seg[i].tier == METRICS_1S)
+			continue;
+		unknown = load_lost(q, m, p, &p->seg[i]);
+		if (unknown < 0)
+			return unknown;
+	}
+	m->win[WIN_LONG].lost_range_known = !unknown;
+	return 0;
+}
+
+static int load_plan(struct query *q, struct model *m, const struct plan *p,
+		     int64_t spark_first, int64_t *obs)
+{
+	int rc = 0;
+	for (int i = 0; i < p->nseg && !rc; i++) {
+		const struct plan_seg *g = &p->seg[i];
+		if (g->tier == METRICS_1S &&
+		    !(rc = load_seconds(q, m, g->from, g->to - 1, spark_first,
+					obs)))
+			rc = load_domains(q, m, g->from, g->to - 1, spark_first);
+		else if (g->tier != METRICS_1S &&
+			 !(rc = load_cpu_rows(q, m, g->tier, g->from, g->to)))
+			rc = load_dom_rows(q, m, g->tier, g->from, g->to);
+	}
+	if (!rc && !m->win[WIN_LONG].lost_range_known)
+		rc = plan_lost(q, m, p);
+	for (int i = 0; i < WIN_COUNT; i++)
+		if (m->win[i].lost_min < 0)
+			m->win[i].lost_min = 0;
+	return rc;
 }
 
 static int refresh(struct query *q, struct model *m, int64_t t_end,
@@ -480,9 +838,6 @@ static int refresh(struct query *q, struct model *m, int64_t t_end,
 		t_end = m->t_live;
 	if (long_s < 1)
 		long_s = 1;
-	win_init(&m->win[WIN_SHORT], t_end, t_end);
-	win_init(&m->win[WIN_LONG], t_end - long_s + 1, t_end);
-
 	if (spark_len > MODEL_SPARK_MAX)
 		spark_len = MODEL_SPARK_MAX;
 	if (spark_len > long_s)
@@ -491,8 +846,15 @@ static int refresh(struct query *q, struct model *m, int64_t t_end,
 	int64_t spark_first = t_end - m->spark_len + 1;
 	int64_t obs[MODEL_SPARK_MAX] = { 0 };
 
-	if ((rc = load_seconds(q, m, spark_first, obs)) ||
-	    (rc = load_domains(q, m, spark_first)))
+	struct plan p;
+	if ((rc = plan_long(q, m, t_end - long_s + 1, t_end + 1, m->spark_len,
+			    &p)))
+		return rc;
+	win_init(&m->win[WIN_SHORT], t_end, t_end);
+	win_init(&m->win[WIN_LONG], p.first, p.end - 1);
+	m->win[WIN_LONG].grain_s = p.grain_s;
+	m->win[WIN_LONG].widened_s = p.widened_s;
+	if ((rc = load_plan(q, m, &p, spark_first, obs)))
 		return rc;
 	spark_levels(m, obs);
 	return load_names(q, m);
@@ -512,9 +874,15 @@ int query_refresh(struct query *q, struct model *m, int cpu, int64_t t_end,
 	 * refresh would see the database as it was.  End them all, then the
 	 * transaction, at once, so that a checkpoint can proceed too. */
 	sqlite3_stmt *all[] = { q->bounds, q->ncpus, q->live, q->seconds,
-				q->domains, q->names };
+				q->domains, q->names, q->avail, q->dom_name };
 	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
 		sqlite3_reset(all[i]);
+	for (int i = 0; i < METRICS_TIERS; i++) {
+		sqlite3_reset(q->cpu_rows[i]);
+		sqlite3_reset(q->dom_rows[i]);
+		sqlite3_reset(q->cpu_dom_rows[i]);
+		sqlite3_reset(q->lost[i]);
+	}
 	sqlite3_exec(q->db, "COMMIT", NULL, NULL, NULL);
 	return rc;
 }

@@ -300,10 +300,37 @@ static double busy_pct(const struct model *m, int win)
 	return model_pct(&m->win[win], ns);
 }
 
+/* An age as its largest unit: 40s, 12m, 5h, 3d, 2y. */
+static void age_text(char *b, size_t n, int64_t s)
+{
+	static const struct { int64_t s; char unit; } U[] = {
+		{ 365 * 86400, 'y' }, { 86400, 'd' }, { 3600, 'h' }, { 60, 'm' },
+	};
+	for (size_t i = 0; i < sizeof U / sizeof U[0]; i++)
+		if (s >= 2 * U[i].s) {
+			snprintf(b, n, "%lld%c", (long long)(s / U[i].s), U[i].unit);
+			return;
+		}
+	snprintf(b, n, "%llds", (long long)s);
+}
+
+/* LIVE, or what keeps the newest second from being live: no recorder,
+ * or one that stores nothing. */
+static const char *live_state(char *b, size_t n, const struct model *m)
+{
+	char age[24];
+	if (!m->stale_s)
+		return "LIVE";
+	age_text(age, sizeof age, m->stale_s);
+	snprintf(b, n, "%s, last data %s ago:", m->recorder == 0 ?
+		 "NOT RECORDING" : m->recorder > 0 ? "STALLED" : "STALE", age);
+	return b;
+}
+
 void text_title(char *b, size_t n, const struct model *m, bool live,
 		enum sort_key sort, bool desc)
 {
-	char when[48], which[48];
+	char when[48], which[48], state[64];
 
 	text_time(when, sizeof when, m->win[WIN_SHORT].t_last,
 		 "%Y-%m-%d %H:%M:%S %Z");
@@ -312,8 +339,8 @@ void text_title(char *b, size_t n, const struct model *m, bool live,
 	else
 		snprintf(which, sizeof which, "CPU %d of %d", m->cpu, m->ncpus);
 	snprintf(b, n, " %s | %s %s | sort %s%s", which,
-		 live ? "LIVE" : "HISTORY", when, model_sort_name(sort),
-		 desc ? " desc" : "");
+		 live ? live_state(state, sizeof state, m) : "HISTORY", when,
+		 model_sort_name(sort), desc ? " desc" : "");
 }
 
 void text_window_title(char *b, size_t n, const struct model *m, int win,
@@ -323,9 +350,12 @@ void text_window_title(char *b, size_t n, const struct model *m, int win,
 	char label[64], z[32], pct[32] = "", gap[64] = "";
 
 	if (win == WIN_LONG && range) {
+		/* widened where its seconds were pruned: to whole rows */
 		text_time(z, sizeof z, w->t_first, "%H:%M:%S");
-		snprintf(label, sizeof label, "%lld s from %s",
-			 (long long)w->seconds, z);
+		snprintf(label, sizeof label, "%lld s from %s%s",
+			 (long long)w->seconds, z,
+			 w->widened_s >= 3600 ? " to the hour" :
+			 w->widened_s >= 60 ? " to the minute" : "");
 	} else if (win == WIN_LONG && w->seconds == 10 && model_has_data(w)) {
 		snprintf(label, sizeof label, "Last 10 s");
 	} else {
@@ -350,7 +380,13 @@ void text_lost(char *b, size_t n, const struct model *m)
 	const struct win_info *wl = &m->win[WIN_LONG], *ws = &m->win[WIN_SHORT];
 	int k = 0;
 	b[0] = '\0';
-	if (wl->lost_records > 0)
+	if (wl->lost_records > 0 && !wl->lost_range_known)
+		k = snprintf(b, n,
+			     " Records lost: %lld in %lld s (per-second min and "
+			     "max not kept by the roll-ups) | %lld in the last "
+			     "second", (long long)wl->lost_records,
+			     (long long)wl->seconds, (long long)ws->lost_records);
+	else if (wl->lost_records > 0)
 		k = snprintf(b, n,
 			     " Records lost: %lld in %lld s (min %lld, max %lld "
 			     "per s) | %lld in the last second",

@@ -29,11 +29,13 @@
 #include <unistd.h>
 
 #include "draw.h"
+#include "files.h"
 #include "logmode.h"
 #include "query.h"
 #include "schema.h"
 #include "session.h"
 #include "table.h"
+#include "test_hook.h"
 #include "timearg.h"
 
 #define DEFAULT_DB SCHEMA_DEFAULT_DB
@@ -356,6 +358,29 @@ static void app_message(struct app *a, const char *msg)
 	a->msg_until_ms = mono_ms() + 3000;
 }
 
+/*
+ * A recorder stores each second a second or two after it ends; a newest
+ * second older than STALE_AFTER_S means none is being stored: the header
+ * then says how long ago the last one came, and whether a recorder holds
+ * the lock (a stopped xenbaked, or one that stalls), instead of LIVE.
+ */
+#define STALE_AFTER_S 5
+
+static void note_freshness(struct model *m)
+{
+	const char *hook = test_hook("XENMON_STALE_AFTER_S");
+	int64_t after = hook ? strtoll(hook, NULL, 10) : STALE_AFTER_S;
+	int64_t age = (int64_t)time(NULL) - (m->t_live + 1);
+	m->stale_s = age > after ? age : 0;
+	if (!m->stale_s)
+		return;
+	int held = files_lock_held(files_lock_path());
+	const char *legacy = files_lock_legacy_path();
+	if (held == 0 && legacy)
+		held = files_lock_held(legacy);
+	m->recorder = held < 0 ? -1 : held;
+}
+
 /* 0 with a fresh model, 1 waiting (wait_msg says why), -1 fatal. */
 static int app_refresh(struct app *a)
 {
@@ -404,6 +429,8 @@ static int app_refresh(struct app *a)
 		if (!again)
 			break;
 	}
+	if (a->t_end == QUERY_LIVE)
+		note_freshness(&a->m);
 	model_sort(&a->m, a->ds.sort, WIN_LONG, a->ds.sort_desc);
 	a->have_model = true;
 	return 0;

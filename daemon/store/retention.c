@@ -31,15 +31,16 @@
 #define DAY_S INT64_C(86400)
 
 /* How each tier (metrics_tiers[]) is pruned: the first and largest span
- * of a step; part: where its partial CPU rows lie in their second, pruned
- * with them (NULL: none). */
+ * of a step; part: a third table of the tier, pruned with it (NULL: none):
+ * where the seconds' partial CPU rows lie in their second, and the
+ * roll-ups per CPU and domain (009_cpu_rollups.sql). */
 static const struct {
 	int64_t span0_s, span_max_s;
 	const char *part;
 } TIER[METRICS_TIERS] = {
 	[METRICS_1S] = { 60, DAY_S, "cpu_1s_part" },
-	[METRICS_1M] = { 3600, 30 * DAY_S, NULL },
-	[METRICS_1H] = { DAY_S, 365 * DAY_S, NULL },
+	[METRICS_1M] = { 3600, 30 * DAY_S, "sample_cpu_1m" },
+	[METRICS_1H] = { DAY_S, 365 * DAY_S, "sample_cpu_1h" },
 };
 
 /* Step timing targets (see the top of the file). */

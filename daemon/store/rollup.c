@@ -38,6 +38,18 @@
  *    of an unfinished minute), and rolls up the part of a minute after a
  *    watermark that a close left in its middle.
  *
+ *  - The per-CPU roll-ups (sample_cpu_1m and _1h, per CPU and domain, sums
+ *    only: 009_cpu_rollups.sql) follow the hours' watermark, not the
+ *    seconds: an upsert per (CPU, domain) every second would double the
+ *    writer's rows.  The seconds since the watermark are summed in memory
+ *    per (CPU, domain) as they are stored, and when the hours catch up the
+ *    sums go into their minute, and the minute into its hour.  Anything
+ *    else (a second rolled back or rewritten, a minute whose seconds did
+ *    not all pass here, a close) drops the sums and reads the seconds back
+ *    from sample_1s instead (reading them every minute cost a replay a
+ *    fifth more CPU).  A second stored below the watermark goes into both
+ *    tables at once, from sample_1s.
+ *
  * The tests check every path against the simulator's truth.
  */
 #include "rollup.h"
@@ -50,7 +62,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { R_SAMPLE_1M, R_SAMPLE_1H, R_CPU_1M, R_CPU_1H, R_COUNT };
+enum {
+	R_SAMPLE_1M, R_SAMPLE_1H, R_CPU_1M, R_CPU_1H,
+	R_SCPU_1M, R_SCPU_1H,   /* per (CPU, domain): 009_cpu_rollups.sql */
+	R_COUNT
+};
+#define BIT(i) (1u << (i))
+#define ALL_TABLES (BIT(R_COUNT) - 1)
+#define PER_CPU (BIT(R_SCPU_1M) | BIT(R_SCPU_1H))
+#define MINUTES (BIT(R_SAMPLE_1M) | BIT(R_CPU_1M) | BIT(R_SCPU_1M))
+#define HOURS (BIT(R_SAMPLE_1H) | BIT(R_CPU_1H) | BIT(R_SCPU_1H))
 
 /* One domain's second, summed over physical CPUs: a field per metric,
  * sums in 64 bits. */
@@ -64,11 +85,27 @@ struct dom_sum {
 	METRICS_SAMPLE(DOM_FIELD)
 };
 
+/* One (CPU, domain)'s seconds of the minute gathered in memory. */
+struct cpu_dom_sum {
+	uint32_t key;             /* cpu << 16 | domid */
+	uint32_t seconds;
+	struct dom_sum s;
+};
+
 struct rollup {
 	sqlite3 *db;
+	/* The seconds since the watermark, of minute acc_minute, when
+	 * acc_ok: every one stored since the watermark is in them. */
+	struct cpu_dom_sum *acc;
+	size_t nacc, acc_cap;
+	uint32_t *acc_index;            /* open addressing: key -> acc + 1 */
+	size_t index_cap;               /* a power of two, >= 2 * acc_cap */
+	int64_t acc_minute;
+	bool acc_ok;
+	sqlite3_stmt *acc_flush;
 	sqlite3_stmt *st[R_COUNT];      /* ranges, in SQL */
 	sqlite3_stmt *one[R_COUNT];     /* one second, from memory */
-	sqlite3_stmt *hour_sample, *hour_cpu;  /* whole minutes into hours */
+	sqlite3_stmt *hour_sample, *hour_cpu, *hour_scpu; /* minutes to hours */
 	int64_t hours_upto;
 	int64_t upto_committed;         /* hours_upto as the database has it */
 	struct dom_sum *sums;           /* this second's domains */
@@ -159,6 +196,18 @@ static const char CPU_SQL[] =
 	" FROM cpu_1s c WHERE c.t >= ?1 AND c.t < ?2 GROUP BY 1, 2"
 	ADD_CPU;
 
+/* The per-CPU roll-ups: the sums of the seconds [?1, ?2) per (minute or
+ * hour, CPU, domain). */
+#define SCPU_COLUMNS "t, cpu, domid, seconds" METRICS_SAMPLE(METRICS_COLUMN)
+#define ADD_SCPU \
+	" ON CONFLICT (t, cpu, domid) DO UPDATE SET" \
+	"  seconds = seconds + excluded.seconds" METRICS_SAMPLE(ADD)
+static const char SCPU_SQL[] =
+	"INSERT INTO %s (" SCPU_COLUMNS ")"
+	" SELECT t - t %% ?3, cpu, domid, count(*)" METRICS_SAMPLE(AGG)
+	" FROM sample_1s WHERE t >= ?1 AND t < ?2 GROUP BY 1, 2, 3"
+	ADD_SCPU;
+
 /* One second's sums for one domain, from memory (%s the table, %d its
  * grain): ?14 is its CPU time per second observed, ?12 its CPU% bin as
  * text, ?13 the JSON path of that bin, which is the only one to change. */
@@ -194,21 +243,39 @@ static const char HOUR_CPU_FROM_MINUTES_SQL[] =
 	" SELECT t - t % 3600, cpu, seconds" METRICS_CPU(METRICS_COLUMN) " FROM cpu_1m WHERE t >= ?1 AND t < ?2"
 	ADD_CPU;
 
-/* The roll-up tables: of which tier (metrics_tiers[]), samples or CPUs. */
+/* One (CPU, domain)'s sums of the minute ?1, from memory. */
+static const char SCPU_ONE_SQL[] =
+	"INSERT INTO sample_cpu_1m (" SCPU_COLUMNS ")"
+	" VALUES (?1, ?2, ?3, ?4" METRICS_SAMPLE(METRICS_PARAM) ")"
+	ADD_SCPU;
+
+static const char HOUR_SCPU_FROM_MINUTES_SQL[] =
+	"INSERT INTO sample_cpu_1h (" SCPU_COLUMNS ")"
+	" SELECT t - t % 3600, cpu, domid, seconds" METRICS_SAMPLE(METRICS_COLUMN)
+	" FROM sample_cpu_1m WHERE t >= ?1 AND t < ?2"
+	ADD_SCPU;
+
+/* The roll-up tables: of which tier (metrics_tiers[]), and samples, CPUs
+ * or samples per CPU (named here: retention.c prunes them with the tier). */
+enum { K_SAMPLE, K_CPU, K_SCPU };
 static const struct {
-	int tier;
-	bool sample;
+	int tier, kind;
+	const char *name;
 } TABLES[R_COUNT] = {
-	[R_SAMPLE_1M] = { METRICS_1M, true },
-	[R_SAMPLE_1H] = { METRICS_1H, true },
-	[R_CPU_1M] = { METRICS_1M, false },
-	[R_CPU_1H] = { METRICS_1H, false },
+	[R_SAMPLE_1M] = { METRICS_1M, K_SAMPLE, NULL },
+	[R_SAMPLE_1H] = { METRICS_1H, K_SAMPLE, NULL },
+	[R_CPU_1M] = { METRICS_1M, K_CPU, NULL },
+	[R_CPU_1H] = { METRICS_1H, K_CPU, NULL },
+	[R_SCPU_1M] = { METRICS_1M, K_SCPU, "sample_cpu_1m" },
+	[R_SCPU_1H] = { METRICS_1H, K_SCPU, "sample_cpu_1h" },
 };
 
 static const char *table_name(int i)
 {
 	const struct metrics_tier *t = &metrics_tiers[TABLES[i].tier];
-	return TABLES[i].sample ? t->sample : t->cpu;
+	if (TABLES[i].kind == K_SCPU)
+		return TABLES[i].name;
+	return TABLES[i].kind == K_SAMPLE ? t->sample : t->cpu;
 }
 
 static int grain_s(int i)
@@ -219,8 +286,15 @@ static int grain_s(int i)
 static int prepare(struct rollup *r, int i)
 {
 	char sql[4096], one[2048];
-	/* The table names are the constants above, never input. */
-	if (TABLES[i].sample) {
+	/* The table names are the constants above, never input.  The per-CPU
+	 * tables are rolled up from the seconds only (no ONE statement). */
+	if (TABLES[i].kind == K_SCPU) {
+		snprintf(sql, sizeof sql, SCPU_SQL, table_name(i));
+		return sqlite3_prepare_v3(r->db, sql, -1,
+					  SQLITE_PREPARE_PERSISTENT, &r->st[i],
+					  NULL) == SQLITE_OK ? 0 : -1;
+	}
+	if (TABLES[i].kind == K_SAMPLE) {
 		snprintf(sql, sizeof sql, SAMPLE_SQL, table_name(i),
 			 table_name(i));
 		snprintf(one, sizeof one, SAMPLE_ONE_SQL, table_name(i),
@@ -236,7 +310,7 @@ static int prepare(struct rollup *r, int i)
 			       &r->one[i], NULL) != SQLITE_OK)
 		return -1;
 	/* add_domains() binds the named ones by number */
-	return !TABLES[i].sample ||
+	return TABLES[i].kind != K_SAMPLE ||
 	       (sqlite3_bind_parameter_index(r->one[i], ":peak") == P_PEAK &&
 		sqlite3_bind_parameter_index(r->one[i], ":bin") == P_BIN &&
 		sqlite3_bind_parameter_index(r->one[i], ":path") == P_PATH) ?
@@ -260,7 +334,12 @@ struct rollup *rollup_new(sqlite3 *db)
 			       NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(db, HOUR_CPU_FROM_MINUTES_SQL, -1,
 			       SQLITE_PREPARE_PERSISTENT, &r->hour_cpu,
-			       NULL) != SQLITE_OK) {
+			       NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(db, HOUR_SCPU_FROM_MINUTES_SQL, -1,
+			       SQLITE_PREPARE_PERSISTENT, &r->hour_scpu,
+			       NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(db, SCPU_ONE_SQL, -1, SQLITE_PREPARE_PERSISTENT,
+			       &r->acc_flush, NULL) != SQLITE_OK) {
 		rollup_free(r);
 		return NULL;
 	}
@@ -277,15 +356,19 @@ void rollup_free(struct rollup *r)
 	}
 	sqlite3_finalize(r->hour_sample);
 	sqlite3_finalize(r->hour_cpu);
+	sqlite3_finalize(r->hour_scpu);
+	sqlite3_finalize(r->acc_flush);
+	free(r->acc);
+	free(r->acc_index);
 	free(r->sums);
 	free(r);
 }
 
-/* Roll [FROM_T, TO_T) into the tables of GRAIN seconds (0: all). */
-static int roll(struct rollup *r, int64_t from_t, int64_t to_t, int grain)
+/* Roll [FROM_T, TO_T) into the tables of MASK (bits of R_*). */
+static int roll(struct rollup *r, int64_t from_t, int64_t to_t, unsigned mask)
 {
 	for (int i = 0; i < R_COUNT; i++) {
-		if (grain && grain_s(i) != grain)
+		if (!(mask & BIT(i)) || from_t >= to_t)
 			continue;
 		sqlite3_stmt *st = r->st[i];
 		sqlite3_bind_int64(st, 1, from_t);
@@ -301,7 +384,7 @@ static int roll(struct rollup *r, int64_t from_t, int64_t to_t, int grain)
 
 int rollup_range(struct rollup *r, int64_t from_t, int64_t to_t)
 {
-	return roll(r, from_t, to_t, 0);
+	return roll(r, from_t, to_t, ALL_TABLES);
 }
 
 static int set_upto(struct rollup *r, int64_t upto)
@@ -441,6 +524,126 @@ static int add_cpus(sqlite3_stmt *st, const struct second *sec)
 	return 0;
 }
 
+static void acc_empty(struct rollup *r)
+{
+	r->nacc = 0;
+	if (r->acc_index)
+		memset(r->acc_index, 0, r->index_cap * sizeof *r->acc_index);
+}
+
+/* The per-CPU sums are dropped: the seconds will be read back. */
+static void acc_drop(struct rollup *r)
+{
+	acc_empty(r);
+	r->acc_ok = false;
+}
+
+/* The watermark moves on: nothing is stored after it yet. */
+static void acc_restart(struct rollup *r)
+{
+	acc_empty(r);
+	r->acc_ok = true;
+	r->acc_minute = INT64_MIN;
+}
+
+static size_t acc_hash(const struct rollup *r, uint32_t key)
+{
+	return (key * UINT32_C(2654435761)) & (r->index_cap - 1);
+}
+
+/* Room for one more (CPU, domain): -1 out of memory. */
+static int acc_grow(struct rollup *r)
+{
+	if (r->nacc < r->acc_cap)
+		return 0;
+	size_t cap = r->acc_cap ? 2 * r->acc_cap : 256;
+	struct cpu_dom_sum *p = realloc(r->acc, cap * sizeof *p);
+	uint32_t *index = calloc(2 * cap, sizeof *index);
+	if (!p || !index) {
+		if (p)
+			r->acc = p;
+		free(index);
+		return -1;
+	}
+	r->acc = p;
+	r->acc_cap = cap;
+	free(r->acc_index);
+	r->acc_index = index;
+	r->index_cap = 2 * cap;
+	for (size_t i = 0; i < r->nacc; i++) {
+		size_t h = acc_hash(r, r->acc[i].key);
+		while (index[h])
+			h = (h + 1) & (r->index_cap - 1);
+		index[h] = (uint32_t)i + 1;
+	}
+	return 0;
+}
+
+/* The sums of KEY, found or made; NULL out of memory. */
+static struct cpu_dom_sum *acc_slot(struct rollup *r, uint32_t key)
+{
+	if (acc_grow(r) < 0)
+		return NULL;
+	size_t h = acc_hash(r, key);
+	for (uint32_t e; (e = r->acc_index[h]); h = (h + 1) & (r->index_cap - 1))
+		if (r->acc[e - 1].key == key)
+			return &r->acc[e - 1];
+	struct cpu_dom_sum *c = &r->acc[r->nacc++];
+	r->acc_index[h] = (uint32_t)r->nacc;
+	memset(c, 0, sizeof *c);
+	c->key = key;
+	c->s.domid = (uint16_t)(key & 0xffff);
+	return c;
+}
+
+/* SEC, stored after the watermark, into the per-CPU sums of its minute;
+ * a second of another minute (the end of the last one was never stored)
+ * drops them. */
+static void acc_add(struct rollup *r, const struct second *sec)
+{
+	int64_t minute = sec->t - sec->t % 60;
+	if (r->acc_ok && r->acc_minute == INT64_MIN)
+		r->acc_minute = minute;
+	if (!r->acc_ok || minute != r->acc_minute) {
+		acc_drop(r);
+		return;
+	}
+	for (size_t i = 0; i < sec->nsamples; i++) {
+		const struct sample_row *x = &sec->samples[i];
+		struct cpu_dom_sum *c = acc_slot(r, (uint32_t)x->cpu << 16 |
+						 x->domid);
+		if (!c) {
+			acc_drop(r);
+			return;
+		}
+		struct dom_sum *d = &c->s;
+		METRICS_SAMPLE(SUM_INTO)
+		d->bounded |= x->alloc_n > 0;
+		c->seconds++;
+	}
+}
+
+/* The per-CPU sums into their minute: 1, or 0 when they were dropped (the
+ * seconds are to be read back), -1 on error. */
+static int acc_flush(struct rollup *r)
+{
+	sqlite3_stmt *st = r->acc_flush;
+	if (!r->acc_ok)
+		return 0;
+	for (size_t i = 0; i < r->nacc; i++) {
+		const struct dom_sum *d = &r->acc[i].s;
+		int k = 4;
+		sqlite3_bind_int64(st, 1, r->acc_minute);
+		sqlite3_bind_int64(st, 2, r->acc[i].key >> 16);
+		sqlite3_bind_int64(st, 3, d->domid);
+		sqlite3_bind_int64(st, 4, r->acc[i].seconds);
+		METRICS_SAMPLE(BIND_DOM)
+		if (step_one(st) < 0)
+			return -1;
+	}
+	return 1;
+}
+
 /* Add SEC to the tables of GRAIN seconds. */
 static int add_second(struct rollup *r, const struct second *sec,
 		      const struct dom_sum *sums, size_t n, int grain)
@@ -467,15 +670,22 @@ static int step_range(sqlite3_stmt *st, int64_t from_t, int64_t to_t)
  * so its part after FROM_T is read from the seconds. */
 static int hours_from_minutes(struct rollup *r, int64_t from_t, int64_t to_t)
 {
+	/* The per-CPU minutes hold the seconds before FROM_T alone: those
+	 * from FROM_T on are in memory, or read back. */
+	int rc = acc_flush(r);
+	if (rc < 0 || (rc == 0 && roll(r, from_t, to_t, BIT(R_SCPU_1M)) < 0))
+		return -1;
+	acc_restart(r);
 	if (from_t % 60) {
 		int64_t cut = from_t - from_t % 60 + 60;
-		if (roll(r, from_t, cut, 3600) < 0)
+		if (roll(r, from_t, cut < to_t ? cut : to_t, HOURS) < 0)
 			return -1;
 		from_t = cut;
 	}
 	if (from_t >= to_t)
 		return 0;
-	if (step_range(r->hour_sample, from_t, to_t) < 0)
+	if (step_range(r->hour_sample, from_t, to_t) < 0 ||
+	    step_range(r->hour_scpu, from_t, to_t) < 0)
 		return -1;
 	return step_range(r->hour_cpu, from_t, to_t);
 }
@@ -490,7 +700,9 @@ int rollup_second(struct rollup *r, const struct second *sec)
 	if (add_second(r, sec, r->sums, (size_t)n, 60) < 0)
 		return -1;
 	if (t < r->hours_upto)
-		return add_second(r, sec, r->sums, (size_t)n, 3600);
+		return add_second(r, sec, r->sums, (size_t)n, 3600) < 0 ? -1 :
+		       roll(r, t, t + 1, PER_CPU);
+	acc_add(r, sec);
 	if ((t + 1) % 60 != 0)
 		return 0;
 	if (hours_from_minutes(r, r->hours_upto, t + 1) < 0)
@@ -545,18 +757,38 @@ void rollup_committed(struct rollup *r)
 
 void rollup_rolled_back(struct rollup *r)
 {
+	acc_drop(r);
 	r->hours_upto = r->upto_committed;
 }
 
+/* The back-fills: of every table, of a database from schema 1
+ * (002_history.sql), and of the per-CPU tables (009_cpu_rollups.sql).
+ * NEXT selects the next second to roll up and the last one from meta,
+ * PROGRESS records the next one, DONE forgets them. */
+static const struct backfill {
+	const char *next, *progress, *done;
+	unsigned mask;
+} BACKFILLS[] = {
+	{ "SELECT CASE WHEN value = 'pending'"
+	  " THEN coalesce((SELECT min(t) FROM cpu_1s), 0) ELSE value END,"
+	  " coalesce((SELECT max(t) FROM cpu_1s), -1)"
+	  " FROM meta WHERE key = 'history_backfill'",
+	  "UPDATE meta SET value = ?1 WHERE key = 'history_backfill'",
+	  "DELETE FROM meta WHERE key = 'history_backfill'", ALL_TABLES },
+	{ "SELECT value, coalesce((SELECT value - 1 FROM meta"
+	  "  WHERE key = 'cpu_rollup_backfill_end'), -1)"
+	  " FROM meta WHERE key = 'cpu_rollup_backfill'",
+	  "UPDATE meta SET value = ?1 WHERE key = 'cpu_rollup_backfill'",
+	  "DELETE FROM meta WHERE key IN ('cpu_rollup_backfill',"
+	  " 'cpu_rollup_backfill_end')", PER_CPU },
+};
+
 /* The next second to back-fill, or 0 when none is pending. */
-static int backfill_next(sqlite3 *db, int64_t *next, int64_t *last)
+static int backfill_next(sqlite3 *db, const struct backfill *b, int64_t *next,
+			 int64_t *last)
 {
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db,
-	    "SELECT CASE WHEN value = 'pending'"
-	    " THEN coalesce((SELECT min(t) FROM cpu_1s), 0) ELSE value END,"
-	    " coalesce((SELECT max(t) FROM cpu_1s), -1)"
-	    " FROM meta WHERE key = 'history_backfill'", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db, b->next, -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	int rc = sqlite3_step(st);
 	int found = rc == SQLITE_ROW;
@@ -571,19 +803,20 @@ static int backfill_next(sqlite3 *db, int64_t *next, int64_t *last)
 /* One hour (aligned, so its minute and hour rows are whole) per
  * transaction, with the progress in meta, so an interrupted back-fill
  * resumes where it stopped and never counts a second twice. */
-static int backfill_chunk(struct rollup *r, int64_t from, int64_t last)
+static int backfill_chunk(struct rollup *r, const struct backfill *b,
+			  int64_t from, int64_t last)
 {
 	int64_t to = from - from % 3600 + 3600;
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
 
+	if (to > last + 1)
+		to = last + 1;
 	if (sqlite3_exec(r->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return -1;
-	if (rollup_range(r, from, to) < 0 ||
-	    sqlite3_prepare_v2(r->db, to > last ?
-		"DELETE FROM meta WHERE key = 'history_backfill'" :
-		"UPDATE meta SET value = ?1 WHERE key = 'history_backfill'",
-		-1, &st, NULL) != SQLITE_OK)
+	if (roll(r, from, to, b->mask) < 0 ||
+	    sqlite3_prepare_v2(r->db, to > last ? b->done : b->progress,
+			       -1, &st, NULL) != SQLITE_OK)
 		goto out;
 	if (sqlite3_bind_parameter_count(st))
 		sqlite3_bind_int64(st, 1, to);
@@ -600,13 +833,16 @@ out:
 int rollup_backfill(struct rollup *r)
 {
 	int64_t next, last;
-	for (;;) {
-		int rc = backfill_next(r->db, &next, &last);
-		if (rc <= 0)
-			return rc;
-		if (backfill_chunk(r, next, last) < 0)
+	for (size_t i = 0; i < sizeof BACKFILLS / sizeof BACKFILLS[0]; i++) {
+		const struct backfill *b = &BACKFILLS[i];
+		int rc;
+		while ((rc = backfill_next(r->db, b, &next, &last)) > 0)
+			if (backfill_chunk(r, b, next, last) < 0)
+				return -1;
+		if (rc < 0)
 			return -1;
 	}
+	return 0;
 }
 
 /* Meta KEY as an integer, or DEFAULT when absent; -1 on error. */
@@ -653,9 +889,14 @@ int rollup_can_redo(struct rollup *r, int64_t t)
 
 int rollup_redo(struct rollup *r, int64_t t)
 {
+	acc_drop(r);
 	int64_t m = t - t % 60, h = t - t % 3600;
+	/* The per-CPU minute holds its seconds before the watermark. */
+	int64_t m_end = r->hours_upto < m + 60 ? r->hours_upto : m + 60;
 	if (drop_row(r, R_SAMPLE_1M, m) < 0 || drop_row(r, R_CPU_1M, m) < 0 ||
-	    roll(r, m, m + 60, 60) < 0)
+	    drop_row(r, R_SCPU_1M, m) < 0 ||
+	    roll(r, m, m + 60, MINUTES & ~PER_CPU) < 0 ||
+	    roll(r, m, m_end, BIT(R_SCPU_1M)) < 0)
 		return -1;
 	if (t >= r->hours_upto)
 		return 0;
@@ -664,10 +905,12 @@ int rollup_redo(struct rollup *r, int64_t t)
 	 * cuts, from the seconds. */
 	int64_t end = r->hours_upto < h + 3600 ? r->hours_upto : h + 3600;
 	int64_t whole = end - end % 60;
-	if (drop_row(r, R_SAMPLE_1H, h) < 0 || drop_row(r, R_CPU_1H, h) < 0)
+	if (drop_row(r, R_SAMPLE_1H, h) < 0 || drop_row(r, R_CPU_1H, h) < 0 ||
+	    drop_row(r, R_SCPU_1H, h) < 0)
 		return -1;
 	if (whole > h && (step_range(r->hour_sample, h, whole) < 0 ||
-			  step_range(r->hour_cpu, h, whole) < 0))
+			  step_range(r->hour_cpu, h, whole) < 0 ||
+			  step_range(r->hour_scpu, h, whole) < 0))
 		return -1;
-	return whole < end ? roll(r, whole, end, 3600) : 0;
+	return roll(r, whole, end, HOURS);
 }

@@ -47,12 +47,12 @@ int rollup_redo(struct rollup *r, int64_t t);
 void rollup_committed(struct rollup *r);
 void rollup_rolled_back(struct rollup *r);
 
-/* Bring the hour tables up to the newest stored second (after a stop or
+/* Bring the hour and per-CPU tables up to the newest stored second (after a stop or
  * a crash mid-minute), in a transaction of its own.  0, or -1. */
 int rollup_catch_up(struct rollup *r);
 
-/* Finish a back-fill left pending by the schema migration (meta
- * 'history_backfill'), one hour per transaction so that it can be
+/* Finish the back-fills left pending by the schema migrations (meta
+ * 'history_backfill', 'cpu_rollup_backfill'), one hour per transaction so that it can be
  * interrupted and resumed.  0 (nothing pending or done) or -1. */
 int rollup_backfill(struct rollup *r);
 
