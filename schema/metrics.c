@@ -1,6 +1,7 @@
 /*
- * The names of domains the domain table does not name: one rule for the
- * viewer, xenmon-export and the daemon (schema/metrics.h).
+ * What metrics.h declares: the metric table as data, the tiers, the derived
+ * figures and the names of domains the domain table does not name, one
+ * definition each for the viewer, xenmon-export and the daemon.
  */
 #include "metrics.h"
 
@@ -9,6 +10,25 @@
 #include <string.h>
 
 #define DAY_S 86400LL
+
+#define VIEW_OF_VIEW(order_, label_, option_, shown_, rows_, total, pct, per, \
+		     help_) \
+	{ .order = order_, .label = label_, .option = option_, .rows = rows_, \
+	  .shown = shown_, .help = help_, \
+	  .cell = { METRICS_##total, METRICS_##pct, METRICS_##per } }
+#define VIEW_OF_NOVIEW { .order = 0 }
+#define EXPORT_OF_EXPORT(order_, column_, figure_) \
+	{ .order = order_, .column = column_, .figure = METRICS_##figure_ }
+#define EXPORT_OF_NOEXPORT { .order = 0 }
+#define DESC(name_, ctype, rollup_, unit_, help_, view_, export_) \
+	[METRICS_I_##name_] = { .name = #name_, .unit = unit_, .help = help_, \
+				.rollup = METRICS_##rollup_, \
+				.view = VIEW_OF_##view_, \
+				.export = EXPORT_OF_##export_ },
+
+const struct metrics_desc metrics_sample[METRICS_NSAMPLE] = {
+	METRICS_SAMPLE(DESC)
+};
 
 const struct metrics_tier metrics_tiers[METRICS_TIERS] = {
 	[METRICS_1S] = { "sample_1s", "cpu_1s", 1, "pruned_before_1s",
@@ -72,4 +92,54 @@ unsigned metrics_io_sources_parse(const char *text)
 int metrics_io_unavailable(const char *io_sources)
 {
 	return io_sources && !metrics_io_sources_parse(io_sources);
+}
+
+bool metrics_pct(int64_t ns, int64_t observed_ns, double *v)
+{
+	if (observed_ns <= 0)
+		return false;
+	*v = 100.0 * (double)ns / (double)observed_ns;
+	return true;
+}
+
+bool metrics_per_s(int64_t x, int64_t observed_ns, double *v)
+{
+	if (observed_ns <= 0)
+		return false;
+	*v = (double)x * 1e9 / (double)observed_ns;
+	return true;
+}
+
+bool metrics_blocked_pct(int64_t cpu_ns, int64_t wait_ns, int64_t blocked_ns,
+			 double *v)
+{
+	int64_t online = cpu_ns + wait_ns + blocked_ns;
+	if (!online)
+		return false;
+	*v = 100.0 * (double)blocked_ns / (double)online;
+	return true;
+}
+
+bool metrics_per(int64_t x, int64_t n, double *v)
+{
+	if (!n)
+		return false;
+	*v = (double)x / (double)n;
+	return true;
+}
+
+/* Integer division, not the double above truncated: a step's sums can pass
+ * 2^53, where the double would no longer round down exactly. */
+bool metrics_per_whole(int64_t x, int64_t n, int64_t *v)
+{
+	if (!n)
+		return false;
+	*v = x / n;
+	return true;
+}
+
+int64_t metrics_rank(int p, int64_t n, int64_t zeros)
+{
+	int64_t k = (p * n + 99) / 100;
+	return k <= zeros ? 0 : k - zeros;
 }

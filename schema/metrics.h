@@ -12,7 +12,9 @@
 #ifndef XENMON_METRICS_H
 #define XENMON_METRICS_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define METRICS_STR_(x) #x
 #define METRICS_STR(x) METRICS_STR_(x)
@@ -71,39 +73,170 @@ long long metrics_per_second_ns(long long ns, long long observed_ns);
 /*
  * The stored metrics, one descriptor each.  The per-second tables' columns
  * are these, in this order (a test holds a fresh database's columns equal
- * to them), and the code that writes or rolls up rows builds its column
- * lists and aggregations from them, so that adding a metric is a line
- * here, a migration, the accounting that produces it and its
- * documentation.  Migrations already released stay as they are.
+ * to them), and the code that writes, rolls up, shows or exports rows
+ * builds its column lists, aggregations, rows and columns from them, so
+ * that adding a metric is a line here, a migration, the accounting that
+ * produces it and its documentation (tests hold the man pages to this
+ * table).  Migrations already released stay as they are.
  *
  * Per (second, physical CPU, domain): sample_1s after its key (t, cpu,
  * domid); sample_1m and sample_1h after (t, domid, seconds), followed by
  * METRICS_SAMPLE_ROLLUP_ONLY.
  *
- *   X(name, ctype, rollup, unit, help)
+ *   X(name, ctype, rollup, unit, help, view, export)
  *   ctype   the C type of a one-second row's value (struct sample_row)
  *   rollup  how seconds combine into a domain's second, minute or hour:
  *           SUM adds; MIN and MAX keep the extreme of the bounded time
  *           slices, and are NULL where there was none
- *   unit    of the stored value
+ *   unit    of the stored value: "ns" is shown as a time, others as counts
  *   help    what it counts (metrics.md has the exact definition)
+ *   view    its row in xenmon(1), xenmon.py's, or NOVIEW:
+ *           VIEW(order, label, option, shown, rows, total, pct, per, help)
+ *             order   1, 2, ... from the top of a domain's rows
+ *             label   the row's name on screen ("Gotten")
+ *             option  --OPTION and --noOPTION show and hide the row; ""
+ *                     for a row always shown
+ *             shown   1 when shown by default
+ *             rows    what the option's rows are, in --help and xenmon(1)
+ *             total, pct, per   the figure of its three cells, a
+ *                     metrics_figure without METRICS_ (NONE: empty)
+ *             help    the row's line on the help screen; a row of one
+ *                     figure shares its line with the next row
+ *   export  its column in xenmon-export(1), or NOEXPORT:
+ *           EXPORT(order, column, figure)
+ *             order   1, 2, ... after the domain's columns
+ *             figure  a metrics_figure without METRICS_; PER_EXEC is
+ *                     written in whole units, the others in hundredths
  */
 #define METRICS_SAMPLE(X) \
 	X(exec_count, uint32_t, SUM, "count", \
-	  "executions: switch-ins of the domain's vCPUs") \
-	X(cpu_ns, uint64_t, SUM, "ns", "time running") \
-	X(wait_ns, uint64_t, SUM, "ns", "time runnable but not running") \
-	X(blocked_ns, uint64_t, SUM, "ns", "time blocked") \
+	  "executions: switch-ins of the domain's vCPUs", \
+	  VIEW(5, "ExCount", "excount", 0, "execution count", \
+	       PER_S, NONE, NONE, "executions per second"), \
+	  EXPORT(4, "execs_per_s", PER_S)) \
+	X(cpu_ns, uint64_t, SUM, "ns", "time running", \
+	  VIEW(1, "Gotten", "", 1, "CPU time", PER_S, PCT, PER_EXEC, \
+	       "CPU time per second, % of one CPU, per execution"), \
+	  EXPORT(1, "cpu_pct", PCT_DIST)) \
+	X(wait_ns, uint64_t, SUM, "ns", "time runnable but not running", \
+	  VIEW(4, "Waited", "waited", 1, "waiting time", PER_S, PCT, PER_EXEC, \
+	       "runnable but not running: per second, %, per execution"), \
+	  EXPORT(2, "wait_pct", PCT)) \
+	X(blocked_ns, uint64_t, SUM, "ns", "time blocked", \
+	  VIEW(3, "Blocked", "blocked", 1, "blocked time", \
+	       PER_S, BLOCKED_PCT, PER_IO, \
+	       "blocked time per second, % of its vCPUs' time, per I/O"), \
+	  EXPORT(3, "blocked_pct", BLOCKED_PCT)) \
 	X(alloc_ns, uint64_t, SUM, "ns", \
-	  "time slices given to the executions, bounded ones") \
-	X(alloc_min_ns, uint32_t, MIN, "ns", "shortest bounded time slice") \
-	X(alloc_max_ns, uint32_t, MAX, "ns", "longest bounded time slice") \
+	  "time slices given to the executions, bounded ones", \
+	  VIEW(2, "Alloc", "allocated", 0, "time slice", PER_EXEC, LOW, HIGH, \
+	       "time slice per execution: average, min, max"), \
+	  EXPORT(6, "alloc_avg_ns", PER_EXEC)) \
+	X(alloc_min_ns, uint32_t, MIN, "ns", "shortest bounded time slice", \
+	  NOVIEW, NOEXPORT) \
+	X(alloc_max_ns, uint32_t, MAX, "ns", "longest bounded time slice", \
+	  NOVIEW, NOEXPORT) \
 	X(alloc_unbounded, uint32_t, SUM, "count", \
-	  "executions given no limit (a zero or negative slice)") \
+	  "executions given no limit (a zero or negative slice)", \
+	  NOVIEW, NOEXPORT) \
 	X(io_count, uint32_t, SUM, "count", \
 	  "I/O operations: grant maps and transfers, grant copies, " \
-	  "event-channel notifications") \
-	X(io_bytes, uint64_t, SUM, "bytes", "bytes copied by grant copies")
+	  "event-channel notifications", \
+	  VIEW(6, "I/O", "iocount", 0, "I/O count", PER_S, NONE, PER_EXEC, \
+	       "grant operations per second, per execution"), \
+	  EXPORT(5, "io_per_s", PER_S)) \
+	X(io_bytes, uint64_t, SUM, "bytes", "bytes copied by grant copies", \
+	  NOVIEW, NOEXPORT)
+
+/*
+ * The figures shown of a metric X over some time (docs/metrics.md), for
+ * the descriptors' VIEW and EXPORT; each is computed by the functions
+ * below, nowhere else.
+ */
+enum metrics_figure {
+	METRICS_NONE,
+	METRICS_PER_S,        /* X per second observed */
+	METRICS_PCT,          /* X in % of one CPU over the time observed */
+	METRICS_BLOCKED_PCT,  /* blocked % of the vCPUs' online time */
+	METRICS_PER_EXEC,     /* X per execution */
+	METRICS_PER_IO,       /* X per I/O */
+	METRICS_LOW,          /* the MIN metric: the shortest bounded slice */
+	METRICS_HIGH,         /* the MAX metric: the longest */
+	/* METRICS_PCT, then the nearest-rank percentiles and the maximum of
+	 * its one-second figure (the roll-ups' histogram is of cpu_ns) */
+	METRICS_PCT_DIST,
+};
+
+enum metrics_rollup { METRICS_SUM, METRICS_MIN, METRICS_MAX };
+
+/* The descriptors as data, in the table's order, for the code that shows
+ * or exports them: metrics_sample[METRICS_I_name] is NAME's. */
+struct metrics_desc {
+	const char *name, *unit, *help;
+	enum metrics_rollup rollup;
+	struct metrics_view {
+		int order;                  /* 0: no row */
+		const char *label, *option, *rows, *help;
+		bool shown;
+		enum metrics_figure cell[3];
+	} view;
+	struct metrics_export {
+		int order;                  /* 0: no column */
+		const char *column;
+		enum metrics_figure figure;
+	} export;
+};
+
+#define METRICS_INDEX(name, ...) METRICS_I_##name,
+#define METRICS_VIEW_ONE(name, ctype, rollup, unit, help, view, ...) \
+	METRICS_ONE_##view
+#define METRICS_ONE_VIEW(...) + 1
+#define METRICS_ONE_NOVIEW
+enum {
+	METRICS_SAMPLE(METRICS_INDEX)
+	METRICS_NSAMPLE,
+	/* the viewer's rows */
+	METRICS_NVIEW = 0 METRICS_SAMPLE(METRICS_VIEW_ONE)
+};
+extern const struct metrics_desc metrics_sample[METRICS_NSAMPLE];
+
+/*
+ * For X: F(name) for the metrics xenmon-export shows, nothing for the
+ * others: METRICS_EXPORTED(export)(F, name).
+ */
+#define METRICS_EXPORTED(export) METRICS_EXPORTED_##export
+#define METRICS_EXPORTED_EXPORT(...) METRICS_APPLY
+#define METRICS_EXPORTED_NOEXPORT METRICS_SKIP
+#define METRICS_APPLY(F, name) F(name)
+#define METRICS_SKIP(F, name)
+
+/*
+ * The derived figures, defined here once for the viewer, its log files
+ * and xenmon-export.  Each puts the figure into *V and returns true, or
+ * returns false, leaving *V alone, where it is undefined: nothing
+ * observed, no online time, no executions or I/O.
+ */
+/* NS in % of one CPU over OBSERVED_NS (cpu %, wait %). */
+bool metrics_pct(int64_t ns, int64_t observed_ns, double *v);
+/* X per second of OBSERVED_NS. */
+bool metrics_per_s(int64_t x, int64_t observed_ns, double *v);
+/* Blocked % is per vCPU-second: over the time the domain's vCPUs were
+ * online (running, waiting or blocked), as domain_1s.blocked_pct. */
+bool metrics_blocked_pct(int64_t cpu_ns, int64_t wait_ns, int64_t blocked_ns,
+			 double *v);
+/* X per one of N (per execution, per I/O); in whole units, rounded
+ * down, for an integer column. */
+bool metrics_per(int64_t x, int64_t n, double *v);
+bool metrics_per_whole(int64_t x, int64_t n, int64_t *v);
+
+/*
+ * The nearest-rank percentile P of N values of which the ZEROS smallest
+ * are 0 (the seconds a domain has no row in): the rank k = ceil(P * N /
+ * 100) among the values that are not, 1 for the smallest, or 0 when the
+ * percentile is one of the zeros.  The views of the released migrations
+ * (002_history.sql) say the same in SQL.
+ */
+int64_t metrics_rank(int p, int64_t n, int64_t zeros);
 
 /*
  * The I/O the host's trace shows, a set of sources: stock Xen traces grant

@@ -9,6 +9,7 @@
  */
 #include "schema.h"
 #include "hist.h"
+#include "metrics.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -38,18 +39,48 @@ int schema_db_version(sqlite3 *db)
 	return pragma_int(db, "PRAGMA user_version", &v) == SQLITE_OK ? v : -1;
 }
 
-const char *schema_malformed_sql(sqlite3 *db, const char *table)
+bool schema_has_column(sqlite3 *db, const char *table, const char *column)
 {
 	sqlite3_stmt *st;
 	bool has = false;
 	if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info(?1)"
-			       " WHERE name = 'malformed_records'", -1, &st,
-			       NULL) == SQLITE_OK) {
+			       " WHERE name = ?2", -1, &st, NULL) == SQLITE_OK) {
 		sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, column, -1, SQLITE_STATIC);
 		has = sqlite3_step(st) == SQLITE_ROW;
 		sqlite3_finalize(st);
 	}
-	return has ? "malformed_records" : "0";
+	return has;
+}
+
+int schema_metrics_sql(char *buf, size_t n, sqlite3 *db, const char *table,
+		       const char *fmt, bool exported)
+{
+	size_t len = 0;
+	buf[0] = 0;
+	for (size_t i = 0; i < METRICS_NSAMPLE; i++) {
+		const struct metrics_desc *d = &metrics_sample[i];
+		if (exported && !d->export.order)
+			continue;
+		if (len + 2 >= n)
+			return -1;
+		memcpy(buf + len, ", ", 3);
+		len += 2;
+		int k = schema_has_column(db, table, d->name) ?
+			snprintf(buf + len, n - len, fmt, d->name) :
+			snprintf(buf + len, n - len, "%s",
+				 d->rollup == METRICS_SUM ? "0" : "NULL");
+		if (k < 0 || (size_t)k >= n - len)
+			return -1;
+		len += (size_t)k;
+	}
+	return 0;
+}
+
+const char *schema_malformed_sql(sqlite3 *db, const char *table)
+{
+	return schema_has_column(db, table, "malformed_records") ?
+	       "malformed_records" : "0";
 }
 
 static int table_count(sqlite3 *db, int *n)

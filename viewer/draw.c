@@ -8,8 +8,9 @@
  *             the short one's (xenmon.py's order), each with the busy share
  *             and, when part of it is a gap, how many seconds have data;
  *   headers   column names;
- *   body      per domain, one line per metric of xenmon.py (Gotten,
- *             Alloc, Blocked, Waited, ExCount, I/O), scrolled as needed;
+ *   body      per domain, one line per row of xenmon.py (Gotten,
+ *             Alloc, Blocked, Waited, ExCount, I/O: the metric table's
+ *             VIEWs, schema/metrics.h), scrolled as needed;
  *   footer    the scheduler's own time, the total (which adds up to 100% of
  *             each CPU), the lost-records line when there were any, and a
  *             status line.
@@ -17,7 +18,8 @@
  * Columns come from cols[]; layout() drops the most dispensable ones until
  * the rest fit, so a narrow terminal loses detail, never the program, and
  * gives what is left over to the name column, up to the longest name.
- * The figures and names are text.c's, as in the plain table (table.c).
+ * The figures and names are text.c's, as in the plain table (table.c);
+ * the help screen's lines about the rows are the metric table's.
  * Colour never carries meaning alone: every coloured element is also bold
  * or reverse, and --no-color / NO_COLOR keep just those attributes.
  */
@@ -166,7 +168,7 @@ static void put_cells(const struct layout *l, int y, const struct model *m,
 		enum col_id c = lc[win][i];
 		if (!l->vis[c])
 			continue;
-		attr_t a = win == WIN_SHORT && i == 1 && met == M_GOTTEN ?
+		attr_t a = win == WIN_SHORT && i == 1 && met == text_cpu_row() ?
 			attr(PAIR_SHORT, A_BOLD) : 0;
 		put_right(y, l->x[c], l->w[c], out[i], a);
 	}
@@ -225,11 +227,11 @@ static void body_line(const struct layout *l, int y, const struct model *m,
 	put_right(y, l->x[C_ID], l->w[C_ID], id, a);
 	if (first && l->vis[C_NAME])
 		put_name(y, l->x[C_NAME], l->w[C_NAME], r->name, a);
-	put_left(y, l->x[C_METRIC], l->w[C_METRIC], text_metric_label[met], 0);
+	put_left(y, l->x[C_METRIC], l->w[C_METRIC], text_row(met)->view.label, 0);
 	put_cells(l, y, m, &r->w[WIN_LONG], WIN_LONG, met);
 	put_sep(l, y, st);
 	put_cells(l, y, m, &r->w[WIN_SHORT], WIN_SHORT, met);
-	if (met == M_GOTTEN)
+	if (met == text_cpu_row())
 		put_spark(l, y, m, r, st);
 }
 
@@ -331,11 +333,13 @@ static void footer_totals(const struct layout *l, int y, const struct model *m,
 		int w[3] = { cols[C_LA].width, cols[C_LB].width, 0 };
 		enum col_id cn = l->vis[C_NAME] ? C_NAME : C_ID;
 		put_left(y + i, l->x[cn], l->w[cn], rows[i].name, a);
-		put_left(y + i, l->x[C_METRIC], l->w[C_METRIC], "Gotten", a);
+		put_left(y + i, l->x[C_METRIC], l->w[C_METRIC],
+			 text_row(text_cpu_row())->view.label, a);
 		for (int win = WIN_LONG; win >= WIN_SHORT; win--) {
 			enum col_id ca = win == WIN_LONG ? C_LA : C_SA;
 			enum col_id cb = win == WIN_LONG ? C_LB : C_SB;
-			text_cells(m, &rows[i].s[win], win, M_GOTTEN, out, w);
+			text_cells(m, &rows[i].s[win], win, text_cpu_row(), out,
+				   w);
 			if (l->vis[ca])
 				put_right(y + i, l->x[ca], l->w[ca], out[0], a);
 			if (l->vis[cb])
@@ -429,7 +433,7 @@ void draw_screen(const struct model *m, struct draw_state *st)
 
 void draw_help(struct draw_state *st)
 {
-	static const char *const text[] = {
+	static const char *const keys[] = {
 		"xenmon: per-domain CPU, waiting, blocked time and I/O of a Xen host",
 		"",
 		"  c, n / p        next / previous CPU",
@@ -445,15 +449,17 @@ void draw_help(struct draw_state *st)
 		"  q               quit",
 		"",
 		"Columns, for the last 10 s (left) and the last complete second:",
-		"  Gotten   CPU time per second, % of one CPU, per execution",
-		"  Alloc    time slice per execution: average, min, max",
-		"  Blocked  blocked time per second, % of its vCPUs' time, per I/O",
-		"  Waited   runnable but not running: per second, %, per execution",
-		"  ExCount  executions per second; I/O: grant operations per second,",
-		"           per execution.  (sched) is time no vCPU ran.",
-		"Local times (-u: UTC).  Seconds with no data show as '-' and blank sparkline.",
 	};
-	int total = (int)(sizeof text / sizeof text[0]);
+	enum { NKEYS = sizeof keys / sizeof keys[0], MAX = NKEYS + 2 * M_COUNT + 3 };
+	const char *text[MAX];
+	int total = NKEYS;
+
+	memcpy(text, keys, sizeof keys);
+	/* the rows, as the metric table describes them */
+	total += text_rows_help(text + total, MAX - 1 - total,
+				".  (sched) is time no vCPU ran.");
+	text[total++] =
+		"Local times (-u: UTC).  Seconds with no data show as '-' and blank sparkline.";
 	/* A screen too short for all of it scrolls, and says where it is. */
 	int shown = total > LINES ? LINES - 1 : total;
 	if (shown < 0)

@@ -116,28 +116,36 @@ bool model_has_data(const struct win_info *w)
 	return w->seconds_with_data > 0 && w->passed_ns > 0;
 }
 
+/* The figures are metrics_*()'s (schema/metrics.h), 0 where undefined, as
+ * xenmon.py showed them. */
 double model_pct(const struct win_info *w, int64_t ns)
 {
-	return model_has_data(w) ? 100.0 * (double)ns / (double)w->passed_ns : 0;
+	double v = 0;
+	if (model_has_data(w))
+		metrics_pct(ns, w->passed_ns, &v);
+	return v;
 }
 
 double model_per_s(const struct win_info *w, int64_t x)
 {
-	return model_has_data(w) ? (double)x * 1e9 / (double)w->passed_ns : 0;
+	double v = 0;
+	if (model_has_data(w))
+		metrics_per_s(x, w->passed_ns, &v);
+	return v;
 }
 
 double model_ratio(int64_t a, int64_t n)
 {
-	return n ? (double)a / (double)n : 0;
+	double v = 0;
+	metrics_per(a, n, &v);
+	return v;
 }
 
-/* docs/metrics.md: blocked % is per vCPU-second, so over the time the domain's
- * vCPUs were online (running, waiting or blocked) in the window, as the
- * database's domain_1s.blocked_pct. */
 double model_blocked_pct(const struct dom_sums *s)
 {
-	int64_t online = s->cpu_ns + s->wait_ns + s->blocked_ns;
-	return online ? 100.0 * (double)s->blocked_ns / (double)online : 0;
+	double v = 0;
+	metrics_blocked_pct(s->cpu_ns, s->wait_ns, s->blocked_ns, &v);
+	return v;
 }
 
 double model_alloc_avg_ns(const struct dom_sums *s)

@@ -109,8 +109,9 @@ struct dom_row *model_find(struct model *m, int domid);
 void model_sort(struct model *m, enum sort_key key, int win, bool descending);
 const char *model_sort_name(enum sort_key key);
 
-/* Derived figures (docs/metrics.md).  has_data() is false for a window that is
- * all gap; the others then return 0. */
+/* Derived figures (docs/metrics.md), metrics_*()'s over the window (schema/
+ * metrics.h), 0 where undefined as xenmon.py showed them.  has_data() is
+ * false for a window that is all gap; the others then return 0. */
 bool model_has_data(const struct win_info *w);
 /* The window misses records (METRICS_MISSING_RECORDS_FMT): its figures
  * are what the records left tell. */

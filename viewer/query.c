@@ -96,7 +96,7 @@ static const char SQL_SECONDS[] =
  * and costs about twenty times the scan (7 ms for 16 CPUs x 50 domains x
  * 10 s, against 0.4 ms), which would break the 5 ms refresh budget. */
 static const char SQL_DOMAINS[] =
-	"SELECT domid, t" METRICS_SAMPLE(METRICS_COLUMN)
+	"SELECT domid, t%s"
 	"  FROM sample_1s WHERE t BETWEEN ?1 AND ?2 AND (?3 < 0 OR cpu = ?3)";
 
 static const char SQL_NAMES[] =
@@ -125,8 +125,9 @@ static const char SQL_CPU_ROWS[] =
 	"  FROM %s WHERE t >= ?1 AND t < ?2 AND (?3 < 0 OR cpu = ?3)"
 	" GROUP BY t";
 
+/* The first %s: the metrics as the table has them (schema_metrics_sql()). */
 static const char SQL_DOM_ROWS[] =
-	"SELECT domid, t" METRICS_SAMPLE(METRICS_COLUMN)
+	"SELECT domid, t%s"
 	"  FROM %s WHERE t >= ?1 AND t < ?2 AND ?3 < 0";
 
 /* Lost records per second in the steps of a tier of [?1, ?2) that lost
@@ -147,7 +148,7 @@ static const char SQL_LOST[] =
 static const char SQL_CPU_DOM_ROWS[] =
 	"WITH RECURSIVE k(t) AS (SELECT ?1 UNION ALL SELECT t + ?4 FROM k"
 	"  WHERE t + ?4 < ?2)"
-	" SELECT domid, s.t" METRICS_SAMPLE(METRICS_COLUMN)
+	" SELECT domid, s.t%s"
 	"  FROM k CROSS JOIN %s s WHERE s.t = k.t AND s.cpu = ?3";
 
 static int fail(struct query *q, const char *what)
@@ -173,6 +174,25 @@ static int prepare_seconds(struct query *q)
 	return prepare(q, sql, &q->seconds);
 }
 
+/* The metrics as TABLE has them, into COLS: a database older than a
+ * metric, which is read as it is, has none of it. */
+static int metric_columns(struct query *q, const char *table, char cols[1024])
+{
+	if (schema_metrics_sql(cols, 1024, q->db, table, "%s", false) == 0)
+		return 0;
+	snprintf(q->err, sizeof q->err, "too many metrics");
+	return -EINVAL;
+}
+
+static int prepare_domains(struct query *q)
+{
+	char cols[1024], sql[sizeof SQL_DOMAINS + sizeof cols];
+	if (metric_columns(q, "sample_1s", cols))
+		return -EINVAL;
+	snprintf(sql, sizeof sql, SQL_DOMAINS, cols);
+	return prepare(q, sql, &q->domains);
+}
+
 /* A table, or a view over a more compact layout. */
 static bool has_table(sqlite3 *db, const char *name)
 {
@@ -195,7 +215,7 @@ static int prepare_tiers(struct query *q)
 	static const char *const PER_CPU[METRICS_TIERS] = {
 		[METRICS_1M] = "sample_cpu_1m", [METRICS_1H] = "sample_cpu_1h",
 	};
-	char sql[1024];
+	char sql[2048], cols[1024];
 	snprintf(sql, sizeof sql, SQL_AVAIL, metrics_tiers[0].pruned_key,
 		 metrics_tiers[1].pruned_key, metrics_tiers[2].pruned_key);
 	if (prepare(q, sql, &q->avail) || prepare(q, SQL_DOM_NAME, &q->dom_name))
@@ -208,7 +228,9 @@ static int prepare_tiers(struct query *q)
 			 schema_malformed_sql(q->db, t->cpu), t->cpu);
 		if (prepare(q, sql, &q->cpu_rows[i]))
 			return -1;
-		snprintf(sql, sizeof sql, SQL_DOM_ROWS, t->sample);
+		if (metric_columns(q, t->sample, cols))
+			return -1;
+		snprintf(sql, sizeof sql, SQL_DOM_ROWS, cols, t->sample);
 		if (prepare(q, sql, &q->dom_rows[i]))
 			return -1;
 		snprintf(sql, sizeof sql, SQL_LOST, t->cpu);
@@ -216,7 +238,9 @@ static int prepare_tiers(struct query *q)
 			return -1;
 		if (!has_table(q->db, PER_CPU[i]))
 			continue;
-		snprintf(sql, sizeof sql, SQL_CPU_DOM_ROWS, PER_CPU[i]);
+		if (metric_columns(q, PER_CPU[i], cols))
+			return -1;
+		snprintf(sql, sizeof sql, SQL_CPU_DOM_ROWS, cols, PER_CPU[i]);
 		if (prepare(q, sql, &q->cpu_dom_rows[i]))
 			return -1;
 	}
@@ -286,7 +310,7 @@ int query_open(const char *path, struct query **out, char *err, size_t errlen)
 	sqlite3_busy_timeout(q->db, 250);
 	if (prepare(q, SQL_BOUNDS, &q->bounds) || prepare(q, SQL_NCPUS, &q->ncpus) ||
 	    prepare(q, SQL_LIVE, &q->live) || prepare_seconds(q) ||
-	    prepare(q, SQL_DOMAINS, &q->domains) || prepare(q, SQL_NAMES, &q->names) ||
+	    prepare_domains(q) || prepare(q, SQL_NAMES, &q->names) ||
 	    prepare_tiers(q)) {
 		snprintf(err, errlen, "%s: %s", path, q->err);
 		query_close(q);

@@ -163,7 +163,7 @@ static int body(FILE *f, struct line *l, const struct layout *t,
 				add(l, b, w);
 			}
 			first = false;
-			left(l, t->x[T_METRIC], text_metric_label[met]);
+			left(l, t->x[T_METRIC], text_row(met)->view.label);
 			put_cells(l, t, m, r->w, (enum metric)met);
 			if ((rc = emit(f, l)))
 				return rc;
@@ -190,14 +190,15 @@ static int totals(FILE *f, struct line *l, const struct layout *t,
 	};
 	for (int i = 0; i < 2; i++) {
 		left(l, t->x[T_NAME], rows[i].name);
-		left(l, t->x[T_METRIC], "Gotten");
+		left(l, t->x[T_METRIC], text_row(text_cpu_row())->view.label);
 		/* Only the totals and shares of CPU time mean anything here. */
 		for (int win = WIN_LONG; win >= WIN_SHORT; win--) {
 			int ca = win == WIN_LONG ? T_LA : T_SA;
 			int cb = win == WIN_LONG ? T_LB : T_SB;
 			char out[3][TEXT_CELL];
 			int w[3] = { t->w[ca], t->w[cb], 0 };
-			text_cells(m, &rows[i].s[win], win, M_GOTTEN, out, w);
+			text_cells(m, &rows[i].s[win], win, text_cpu_row(), out,
+				   w);
 			right(l, t->x[ca], w[0], out[0]);
 			right(l, t->x[cb], w[1], out[1]);
 			if (win == WIN_LONG)

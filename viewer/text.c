@@ -1,6 +1,12 @@
 /*
  * The model as text: cells, titles and names (text.h).
  *
+ * A domain's rows are the metrics the metric table gives a VIEW
+ * (schema/metrics.h), in its order; each of a row's three cells is one of
+ * the table's figures of the metric, computed by metrics.c, and shown as
+ * a time for a metric in ns, as a count per second or per execution for
+ * the others.
+ *
  * Names come from guests' toolstacks, so they are bytes, not text: they may
  * be invalid in the locale, wider than one column per byte (ü is two bytes
  * and one column, an emoji four bytes and two columns), or hold characters
@@ -12,6 +18,7 @@
  */
 #include "text.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -19,10 +26,6 @@
 #include <wctype.h>
 
 #include "timearg.h"
-
-const char *const text_metric_label[M_COUNT] = {
-	"Gotten", "Alloc", "Blocked", "Waited", "ExCount", "I/O",
-};
 
 static void fmt_time(char *b, size_t n, double ns, int width)
 {
@@ -61,64 +64,169 @@ static void fmt_unavailable(char *b, size_t n, int width)
 	snprintf(b, n, "%s", width >= 11 ? "unavailable" : "n/a");
 }
 
+/* The value of metric I (METRICS_I_*) in S. */
+#define SUM_AT(name, ...) [METRICS_I_##name] = offsetof(struct dom_sums, name),
+static const size_t sum_at[METRICS_NSAMPLE] = { METRICS_SAMPLE(SUM_AT) };
+
+static int64_t value(const struct dom_sums *s, size_t i)
+{
+	return *(const int64_t *)(const void *)((const char *)s + sum_at[i]);
+}
+
+const struct metrics_desc *text_row(enum metric met)
+{
+	for (size_t i = 0; i < METRICS_NSAMPLE; i++)
+		if (metrics_sample[i].view.order == (int)met + 1)
+			return &metrics_sample[i];
+	return NULL;
+}
+
+enum metric text_cpu_row(void)
+{
+	return (enum metric)(metrics_sample[METRICS_I_cpu_ns].view.order - 1);
+}
+
+/* The metric that rolls up by ROLLUP (the bounded slices' MIN or MAX). */
+static size_t extreme(enum metrics_rollup rollup)
+{
+	size_t i = 0;
+	while (i < METRICS_NSAMPLE - 1 && metrics_sample[i].rollup != rollup)
+		i++;
+	return i;
+}
+
+/* V of metric D: a time, or a count with UNIT ("/s", "/ex"). */
+static void fmt_value(char *b, double v, const struct metrics_desc *d,
+		      const char *unit, int width)
+{
+	if (strcmp(d->unit, "ns") == 0)
+		fmt_time(b, TEXT_CELL, v, width);
+	else
+		fmt_rate(b, TEXT_CELL, v, unit, width);
+}
+
+/* X of metric D per one of N, blank when there is none. */
+static void fmt_per(char *b, int64_t x, int64_t n, const struct metrics_desc *d,
+		    const char *unit, int width)
+{
+	double v;
+	if (metrics_per(x, n, &v))
+		fmt_value(b, v, d, unit, width);
+}
+
+/* Figure F of row metric D in S over window WI, into B. */
+static void cell(char *b, enum metrics_figure f, const struct metrics_desc *d,
+		 const struct win_info *wi, const struct dom_sums *s, int width)
+{
+	int64_t x = value(s, (size_t)(d - metrics_sample));
+	size_t lim;
+
+	switch (f) {
+	case METRICS_PER_S:
+		fmt_value(b, model_per_s(wi, x), d, "/s", width);
+		break;
+	case METRICS_PCT:
+	case METRICS_PCT_DIST:
+		fmt_pct(b, TEXT_CELL, model_pct(wi, x), width);
+		break;
+	case METRICS_BLOCKED_PCT:
+		fmt_pct(b, TEXT_CELL, model_blocked_pct(s), width);
+		break;
+	case METRICS_PER_EXEC:
+		fmt_per(b, x, s->exec_count, d, "/ex", width);
+		break;
+	case METRICS_PER_IO:
+		fmt_per(b, x, s->io_count, d, "/io", width);
+		break;
+	case METRICS_LOW:
+	case METRICS_HIGH:
+		lim = extreme(f == METRICS_LOW ? METRICS_MIN : METRICS_MAX);
+		if (s->has_alloc_range)
+			fmt_value(b, (double)value(s, lim), &metrics_sample[lim],
+				  "", width);
+		break;
+	case METRICS_NONE:
+		break;
+	}
+}
+
 void text_cells(const struct model *m, const struct dom_sums *s, int win,
 		enum metric met, char out[3][TEXT_CELL], const int w[3])
 {
 	const struct win_info *wi = &m->win[win];
-	const size_t n = TEXT_CELL;
+	const struct metrics_desc *d = text_row(met);
 
-	out[0][0] = out[1][0] = out[2][0] = 0;
-	if (!model_has_data(wi)) {
-		snprintf(out[0], n, "-");
-		snprintf(out[1], n, "-");
-		snprintf(out[2], n, "-");
-		return;
+	for (int i = 0; i < 3; i++) {
+		out[i][0] = 0;
+		if (!model_has_data(wi))
+			snprintf(out[i], TEXT_CELL, "-");
+		else if (d && m->io_unavailable && d->view.cell[i] != METRICS_NONE &&
+			 (d == &metrics_sample[METRICS_I_io_count] ||
+			  d->view.cell[i] == METRICS_PER_IO))
+			fmt_unavailable(out[i], TEXT_CELL, w[i]);
+		else if (d)
+			cell(out[i], d->view.cell[i], d, wi, s, w[i]);
 	}
-	switch (met) {
-	case M_GOTTEN:
-		fmt_time(out[0], n, model_per_s(wi, s->cpu_ns), w[0]);
-		fmt_pct(out[1], n, model_pct(wi, s->cpu_ns), w[1]);
-		if (s->exec_count)
-			fmt_time(out[2], n, model_ratio(s->cpu_ns, s->exec_count), w[2]);
-		break;
-	case M_ALLOC:
-		if (s->exec_count)
-			fmt_time(out[0], n, model_alloc_avg_ns(s), w[0]);
-		if (s->has_alloc_range) {
-			fmt_time(out[1], n, (double)s->alloc_min_ns, w[1]);
-			fmt_time(out[2], n, (double)s->alloc_max_ns, w[2]);
+}
+
+/* The help's lines are at most this wide; a longer one goes on under its
+ * text, past the label. */
+#define HELP_WIDTH 70
+#define HELP_INDENT "           "
+
+/* Paragraph P as lines of at most HELP_WIDTH, cut at spaces, into LINES
+ * from *N on (at most MAX), in STORE. */
+static void wrap(const char *p, const char **lines, int *n, int max,
+		 char (*store)[HELP_WIDTH + 1])
+{
+	size_t indent = 0;
+	while (*p && *n < max) {
+		size_t room = HELP_WIDTH - indent, len = strlen(p);
+		if (len > room) {
+			len = room;
+			while (len > 0 && p[len] != ' ')
+				len--;
+			if (len == 0)
+				len = room;
 		}
-		break;
-	case M_BLOCKED:
-		fmt_time(out[0], n, model_per_s(wi, s->blocked_ns), w[0]);
-		fmt_pct(out[1], n, model_blocked_pct(s), w[1]);
-		if (m->io_unavailable)
-			fmt_unavailable(out[2], n, w[2]);
-		else if (s->io_count)
-			fmt_time(out[2], n, model_ratio(s->blocked_ns, s->io_count), w[2]);
-		break;
-	case M_WAITED:
-		fmt_time(out[0], n, model_per_s(wi, s->wait_ns), w[0]);
-		fmt_pct(out[1], n, model_pct(wi, s->wait_ns), w[1]);
-		if (s->exec_count)
-			fmt_time(out[2], n, model_ratio(s->wait_ns, s->exec_count), w[2]);
-		break;
-	case M_EXCOUNT:
-		fmt_rate(out[0], n, model_per_s(wi, s->exec_count), "/s", w[0]);
-		break;
-	case M_IOCOUNT:
-		if (m->io_unavailable) {
-			fmt_unavailable(out[0], n, w[0]);
-			break;
-		}
-		fmt_rate(out[0], n, model_per_s(wi, s->io_count), "/s", w[0]);
-		if (s->exec_count)
-			fmt_rate(out[2], n, model_ratio(s->io_count, s->exec_count),
-				 "/ex", w[2]);
-		break;
-	default:
-		break;
+		snprintf(store[*n], HELP_WIDTH + 1, "%s%.*s",
+			 indent ? HELP_INDENT : "", (int)len, p);
+		lines[*n] = store[*n];
+		(*n)++;
+		p += len;
+		while (*p == ' ')
+			p++;
+		indent = strlen(HELP_INDENT);
 	}
+}
+
+int text_rows_help(const char **lines, int max, const char *tail)
+{
+	static char store[2 * M_COUNT + 2][HELP_WIDTH + 1];
+	char para[512] = "";
+	bool join = false;
+	int n = 0;
+
+	if (max > (int)(sizeof store / sizeof store[0]))
+		max = (int)(sizeof store / sizeof store[0]);
+	for (int met = 0; met < M_COUNT; met++) {
+		const struct metrics_view *v = &text_row((enum metric)met)->view;
+		size_t len = strlen(para);
+		if (join) {
+			snprintf(para + len, sizeof para - len, "; %s: %s",
+				 v->label, v->help);
+		} else {
+			if (len)
+				wrap(para, lines, &n, max, store);
+			snprintf(para, sizeof para, "  %-8s %s", v->label, v->help);
+		}
+		/* a row of one figure leaves room for the next on its line */
+		join = v->cell[1] == METRICS_NONE && v->cell[2] == METRICS_NONE;
+	}
+	size_t len = strlen(para);
+	snprintf(para + len, sizeof para - len, "%s", tail);
+	wrap(para, lines, &n, max, store);
+	return n;
 }
 
 /*

@@ -13,15 +13,24 @@
 
 #include "model.h"
 
-/* The per-domain rows of xenmon.py, each switchable by an option. */
-enum metric { M_GOTTEN, M_ALLOC, M_BLOCKED, M_WAITED, M_EXCOUNT, M_IOCOUNT,
-	      M_COUNT };
+/*
+ * The per-domain rows of xenmon.py, 0 .. M_COUNT - 1 from the top: the
+ * metrics with a VIEW in the metric table (schema/metrics.h), in its order.
+ */
+enum metric { M_COUNT = METRICS_NVIEW };
+
+/* Row MET's metric: its descriptor's view says its label, option and
+ * cells. */
+const struct metrics_desc *text_row(enum metric met);
+/* The row of CPU time, which the sparkline and the totals are of. */
+enum metric text_cpu_row(void);
+/* The help screen's lines about the rows, with TAIL after the last, into
+ * LINES (at most MAX): how many. */
+int text_rows_help(const char **lines, int max, const char *tail);
 
 #define TEXT_CELL 24
 /* The widest a name column grows, in terminal columns. */
 #define TEXT_NAME_MAX 32
-
-extern const char *const text_metric_label[M_COUNT];
 
 /*
  * The three cells (total, %, per) of metric MET of S over window WIN, each

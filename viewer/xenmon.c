@@ -75,6 +75,26 @@ struct app {
 	int64_t msg_until_ms;
 };
 
+/* The options that show and hide the rows, as usage() lists them: from
+ * the metric table. */
+static const char *row_options(void)
+{
+	static char b[M_COUNT * 96];
+	size_t n = 0;
+	b[0] = 0;
+	for (int i = 0; i < M_COUNT && n < sizeof b; i++) {
+		const struct metrics_view *v = &text_row((enum metric)i)->view;
+		char both[64];
+		if (!v->option[0])
+			continue;
+		snprintf(both, sizeof both, "--%s, --no%s", v->option, v->option);
+		n += (size_t)snprintf(b + n, sizeof b - n,
+				      "  %-29s%s rows (default %s)\n", both,
+				      v->rows, v->shown ? "on" : "off");
+	}
+	return b;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -94,11 +114,7 @@ static void usage(FILE *f)
 "                     line covers MS rounded to whole seconds\n"
 "  --cpu N            show CPU N (default: all CPUs summed on a host with\n"
 "                     more than one CPU); with -n, log only CPU N\n"
-"  --allocated, --noallocated   time slice rows (default off)\n"
-"  --blocked, --noblocked       blocked time rows (default on)\n"
-"  --waited, --nowaited         waiting time rows (default on)\n"
-"  --excount, --noexcount       execution count rows (default off)\n"
-"  --iocount, --noiocount       I/O count rows (default off)\n"
+"%s"
 "  --ms_per_sample N  accepted for xenmon.py's scripts; buckets are 1 s\n"
 "  --from TIME, --to TIME\n"
 "                     show (or with -n, log) the seconds from FROM up to,\n"
@@ -118,7 +134,7 @@ static void usage(FILE *f)
 "When standard output cannot show the screen (not a terminal, or one that\n"
 "cannot move the cursor, such as TERM=dumb), batch mode is chosen: the\n"
 "newest complete second (or the range) is printed as a table, -c times.\n"
-"Exit status: 0 done, 1 runtime error, 2 usage error.\n");
+"Exit status: 0 done, 1 runtime error, 2 usage error.\n", row_options());
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -151,7 +167,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 {
 	enum { O_MSPS = 256, O_CPU, O_DB, O_FROM, O_TO, O_NOCOLOR,
 	       O_SHOW, O_HIDE = O_SHOW + M_COUNT };
-	static const struct option lopts[] = {
+	static const struct option fixed[] = {
 		{ "live", no_argument, NULL, 'l' },
 		{ "notlive", no_argument, NULL, 'n' },
 		{ "prefix", required_argument, NULL, 'p' },
@@ -169,20 +185,25 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "no-color", no_argument, NULL, O_NOCOLOR },
 		{ "no-colour", no_argument, NULL, O_NOCOLOR },
 		{ "version", no_argument, NULL, 'V' },
-		{ "allocated", no_argument, NULL, O_SHOW + M_ALLOC },
-		{ "noallocated", no_argument, NULL, O_HIDE + M_ALLOC },
-		{ "blocked", no_argument, NULL, O_SHOW + M_BLOCKED },
-		{ "noblocked", no_argument, NULL, O_HIDE + M_BLOCKED },
-		{ "waited", no_argument, NULL, O_SHOW + M_WAITED },
-		{ "nowaited", no_argument, NULL, O_HIDE + M_WAITED },
-		{ "excount", no_argument, NULL, O_SHOW + M_EXCOUNT },
-		{ "noexcount", no_argument, NULL, O_HIDE + M_EXCOUNT },
-		{ "iocount", no_argument, NULL, O_SHOW + M_IOCOUNT },
-		{ "noiocount", no_argument, NULL, O_HIDE + M_IOCOUNT },
-		{ NULL, 0, NULL, 0 },
 	};
+	enum { NFIXED = sizeof fixed / sizeof fixed[0] };
+	/* and --OPTION, --noOPTION of each row that has one (metrics.h) */
+	struct option lopts[NFIXED + 2 * M_COUNT + 1];
+	char hide[M_COUNT][64];
+	int n = NFIXED;
 	long v;
 	int c;
+
+	memcpy(lopts, fixed, sizeof fixed);
+	for (int i = 0; i < M_COUNT; i++) {
+		const char *opt = text_row((enum metric)i)->view.option;
+		if (!opt[0])
+			continue;
+		snprintf(hide[i], sizeof hide[i], "no%s", opt);
+		lopts[n++] = (struct option){ opt, no_argument, NULL, O_SHOW + i };
+		lopts[n++] = (struct option){ hide[i], no_argument, NULL, O_HIDE + i };
+	}
+	lopts[n] = (struct option){ NULL, 0, NULL, 0 };
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":lnp:t:i:hVbc:u", lopts, NULL)) != -1) {
@@ -781,8 +802,9 @@ int main(int argc, char **argv)
 	struct opts o = {
 		.live = true, .prefix = "log", .db = DEFAULT_DB,
 		.duration_s = 10, .interval_ms = 1000, .frames = 1,
-		.show = { [M_GOTTEN] = true, [M_BLOCKED] = true, [M_WAITED] = true },
 	};
+	for (int i = 0; i < M_COUNT; i++)
+		o.show[i] = text_row((enum metric)i)->view.shown;
 	int rc = parse_args(argc, argv, &o);
 	text_set_utc(o.utc);
 	if (rc < 0)

@@ -200,7 +200,7 @@ struct acct {
 	struct sample_row *sorted;   /* rows in key order, for emit */
 	uint64_t *keys;              /* 2 x nrows: radix sort ping-pong */
 	uint32_t keys_cap, sorted_cap;
-	struct dom_row *doms;
+	struct domain_row *doms;
 	uint32_t ndoms, doms_cap;
 	struct cpu_row *cpu_rows;
 };
@@ -234,8 +234,8 @@ static void note_domain_active(struct acct *a, struct domain *d)
 	if (d->active_epoch == a->epoch)
 		return;
 	if (a->ndoms == a->doms_cap) {
-		struct dom_row *n = grow(a->doms, &a->doms_cap, a->ndoms + 1,
-					 sizeof *n);
+		struct domain_row *n = grow(a->doms, &a->doms_cap,
+					    a->ndoms + 1, sizeof *n);
 		if (!n) {
 			a->err = -1;
 			return;
@@ -243,7 +243,7 @@ static void note_domain_active(struct acct *a, struct domain *d)
 		a->doms = n;
 	}
 	d->active_epoch = a->epoch;
-	struct dom_row *r = &a->doms[a->ndoms++];
+	struct domain_row *r = &a->doms[a->ndoms++];
 	r->domid = d->domid;
 	r->first_t = d->first_t;
 	memcpy(r->name, d->name, sizeof r->name);
@@ -703,7 +703,7 @@ static int sort_rows(struct acct *a)
 
 static int dom_cmp(const void *x, const void *y)
 {
-	const struct dom_row *p = x, *q = y;
+	const struct domain_row *p = x, *q = y;
 	return (p->domid > q->domid) - (p->domid < q->domid);
 }
 
@@ -1425,7 +1425,7 @@ int acct_finish(struct acct *a, bool partial_last)
 
 /* D's row in the open second, if already listed: it gets a name or UUID
  * given now too. */
-static struct dom_row *listed_row(struct acct *a, const struct domain *d)
+static struct domain_row *listed_row(struct acct *a, const struct domain *d)
 {
 	for (uint32_t i = 0; i < a->ndoms; i++)
 		if (a->doms[i].domid == d->domid && a->doms[i].first_t == d->first_t)
@@ -1439,7 +1439,7 @@ int acct_set_domain_name(struct acct *a, uint16_t domid, const char *name)
 	if (!d)
 		return -1;
 	snprintf(d->name, sizeof d->name, "%s", name);
-	struct dom_row *r = listed_row(a, d);
+	struct domain_row *r = listed_row(a, d);
 	if (r)
 		snprintf(r->name, sizeof r->name, "%s", name);
 	return 0;
@@ -1451,7 +1451,7 @@ int acct_set_domain_uuid(struct acct *a, uint16_t domid, const char *uuid)
 	if (!d)
 		return -1;
 	snprintf(d->uuid, sizeof d->uuid, "%s", uuid);
-	struct dom_row *r = listed_row(a, d);
+	struct domain_row *r = listed_row(a, d);
 	if (r)
 		snprintf(r->uuid, sizeof r->uuid, "%s", uuid);
 	return 0;

@@ -44,7 +44,8 @@ struct cpu_row {
 #define DOMAIN_NAME_MAX 64
 #define DOMAIN_UUID_MAX 37       /* 36 characters and the NUL */
 
-struct dom_row {
+/* A row of the domain table: a domain's lifetime, from its first second. */
+struct domain_row {
 	uint16_t domid;
 	int64_t first_t;
 	char name[DOMAIN_NAME_MAX];  /* "" when unknown */
@@ -59,7 +60,7 @@ struct second {
 	size_t ncpus;
 	const struct sample_row *samples;  /* sorted by (cpu, domid) */
 	size_t nsamples;
-	const struct dom_row *doms;        /* domains with activity in t */
+	const struct domain_row *doms;     /* domains with activity in t */
 	size_t ndoms;
 	/* The I/O sources (METRICS_IO_*) the run's records showed up to the
 	 * end of t: the store records them in meta. */

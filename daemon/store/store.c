@@ -390,7 +390,7 @@ static int write_rows(struct store *s, const struct second *sec)
 	}
 	st = s->ins_domain;
 	for (size_t i = 0; i < sec->ndoms; i++) {
-		const struct dom_row *d = &sec->doms[i];
+		const struct domain_row *d = &sec->doms[i];
 		sqlite3_bind_int64(st, 1, d->domid);
 		if (d->name[0])
 			sqlite3_bind_text(st, 2, d->name, -1, SQLITE_STATIC);

@@ -14,7 +14,7 @@ struct slot {
 	struct second s;
 	struct cpu_row *cpus;
 	struct sample_row *samples;
-	struct dom_row *doms;
+	struct domain_row *doms;
 	size_t cpus_cap, samples_cap, doms_cap;
 };
 

@@ -36,7 +36,7 @@ struct got {
 	size_t nrows;
 	struct crow { int64_t t; struct cpu_row c; bool complete; } cpus[1024];
 	size_t ncpus;
-	struct drow { int64_t t; struct dom_row d; } doms[1024];
+	struct drow { int64_t t; struct domain_row d; } doms[1024];
 	size_t ndoms;
 	size_t seconds;
 	unsigned io_sources;    /* of the last second */

@@ -345,7 +345,7 @@ static void test_domain_names(void **state)
 	assert_int_equal(acct_finish(a, true), 0);
 	int seen = 0;
 	for (size_t i = 0; i < g.ndoms; i++) {
-		const struct dom_row *d = &g.doms[i].d;
+		const struct domain_row *d = &g.doms[i].d;
 		if (d->domid == 0)
 			seen += strcmp(d->name, "Domain-0") == 0;
 		else if (d->domid == 5)

@@ -35,7 +35,7 @@ static void feed(struct exporter *e, int64_t t, uint16_t domid,
 			       .sched_ns = 1000000000 - run_ns };
 	struct sample_row row = { .cpu = 0, .domid = domid, .exec_count = 3,
 				  .cpu_ns = run_ns };
-	struct dom_row dom = { .domid = domid, .first_t = t };
+	struct domain_row dom = { .domid = domid, .first_t = t };
 	snprintf(dom.name, sizeof dom.name, "%s", name);
 	struct second s = { .t = t, .complete = true, .cpus = &cpu, .ncpus = 1,
 			    .samples = &row, .nsamples = 1, .doms = &dom,

@@ -115,7 +115,7 @@ static int store_one(struct store *s, int64_t t)
 		{ .cpu = 0, .domid = 32767, .exec_count = 2, .cpu_ns = 600000000,
 		  .wait_ns = 400000000 },
 	};
-	struct dom_row doms[] = { { .domid = 1, .first_t = T0 },
+	struct domain_row doms[] = { { .domid = 1, .first_t = T0 },
 				  { .domid = 32767, .first_t = T0 } };
 	struct second sec = {
 		.t = t, .complete = true, .cpus = &cpu, .ncpus = 1,

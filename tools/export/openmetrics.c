@@ -103,9 +103,9 @@ bool openmetrics_take(const struct row *r, int64_t step_s)
 		return true;
 	}
 	const int64_t add[NCOUNTERS] = {
-		[RUNNING] = r->cpu_ns, [RUNNABLE] = r->wait_ns,
-		[BLOCKED] = r->blocked_ns, [DISPATCHES] = r->exec_count,
-		[IO] = r->io_count, [SLICE] = r->alloc_ns,
+		[RUNNING] = r->s.cpu_ns, [RUNNABLE] = r->s.wait_ns,
+		[BLOCKED] = r->s.blocked_ns, [DISPATCHES] = r->s.exec_count,
+		[IO] = r->s.io_count, [SLICE] = r->s.alloc_ns,
 	};
 	for (int i = 0; i < NCOUNTERS; i++)
 		p->v[i] += (uint64_t)(add[i] > 0 ? add[i] : 0);

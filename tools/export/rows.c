@@ -8,21 +8,64 @@
  * hold the export to ~100k rows per second.  So SQLite returns integer sums
  * and the percentiles, and this file derives and prints every figure with
  * integer arithmetic: each is a fixed-point number with two decimals.  The
- * table below is the one place that defines the columns, their order and
- * their meaning (see xenmon-export(1)).
+ * metrics' columns, their order and their figures are the metric table's
+ * (schema/metrics.h: EXPORT), computed by its metrics_*(); columns() adds
+ * the step's, the domain's and the host's (see xenmon-export(1)).
  */
 #include "rows.h"
 #include "openmetrics.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 #include <time.h>
 
 #include "timearg.h"
 
-/* A figure: FN puts its value, in hundredths when CENTS, into *V and
- * returns false when it is undefined (an empty field, null in JSON). */
-typedef bool (*figure_fn)(const struct row *r, int64_t step_s, int64_t *v);
+struct column;
+
+/* A figure: FN puts the value of column C, in hundredths when CENTS, into
+ * *V and returns false when it is undefined (an empty field, null in
+ * JSON). */
+typedef bool (*figure_fn)(const struct column *c, const struct row *r,
+			  int64_t step_s, int64_t *v);
+
+enum kind { INT, CENTS, TIME, NAME };
+
+struct column {
+	char name[32];
+	enum kind kind;
+	figure_fn fn;
+	size_t metric;            /* a metric's column: METRICS_I_* */
+	enum metrics_figure figure;
+};
+
+/* The value of metric I (METRICS_I_*), exported, in S. */
+#define ROWS_AT(name) [METRICS_I_##name] = offsetof(struct sums, name),
+#define ROWS_X_AT(n, c, r, u, h, v, export) METRICS_EXPORTED(export)(ROWS_AT, n)
+static const size_t sum_at[METRICS_NSAMPLE] = { METRICS_SAMPLE(ROWS_X_AT) };
+
+static int64_t value(const struct sums *s, size_t i)
+{
+	return *(const int64_t *)(const void *)((const char *)s + sum_at[i]);
+}
+
+#define ROWS_READ(name) s->name = sqlite3_column_int64(st, col++);
+#define ROWS_X_READ(n, c, r, u, h, v, export) \
+	METRICS_EXPORTED(export)(ROWS_READ, n)
+
+void sums_read(struct sums *s, sqlite3_stmt *st, int col)
+{
+	METRICS_SAMPLE(ROWS_X_READ)
+}
+
+#define ROWS_ADD(name) acc->name += x->name;
+#define ROWS_X_ADD(n, c, r, u, h, v, export) METRICS_EXPORTED(export)(ROWS_ADD, n)
+
+void sums_add(struct sums *acc, const struct sums *x)
+{
+	METRICS_SAMPLE(ROWS_X_ADD)
+}
 
 static int64_t cents(double x)
 {
@@ -35,92 +78,128 @@ static int64_t ratio_cents(int64_t a, int64_t b)
 	return cents((double)a / (double)b);
 }
 
-/* X per nanosecond of the step the host was observed, times SCALE, in
- * hundredths; undefined when nothing was observed. */
-static bool per_observed(const struct row *r, int64_t x, double scale,
-			 int64_t *v)
-{
-	if (r->covered_ns <= 0)
-		return false;
-	*v = cents((double)x * scale / (double)r->covered_ns);
-	return true;
-}
-
-static bool f_t(const struct row *r, int64_t s, int64_t *v)
-{ (void)s; *v = r->t; return true; }
-static bool f_domid(const struct row *r, int64_t s, int64_t *v)
-{ (void)s; *v = r->domid; return true; }
-/* percent of one CPU over the time observed */
-static bool f_cpu(const struct row *r, int64_t s, int64_t *v)
-{ (void)s; return per_observed(r, r->cpu_ns, 100, v); }
-static bool f_p50(const struct row *r, int64_t s, int64_t *v)
-{ (void)s; *v = cents(r->p50); return true; }
-static bool f_p95(const struct row *r, int64_t s, int64_t *v)
-{ (void)s; *v = cents(r->p95); return true; }
-static bool f_p99(const struct row *r, int64_t s, int64_t *v)
-{ (void)s; *v = cents(r->p99); return true; }
-static bool f_max(const struct row *r, int64_t s, int64_t *v)
-{ (void)s; *v = ratio_cents(r->peak_ns, 10000000); return true; }
-static bool f_wait(const struct row *r, int64_t s, int64_t *v)
-{ (void)s; return per_observed(r, r->wait_ns, 100, v); }
-/* per vCPU-second: blocked over online time (docs/metrics.md) */
-static bool f_blocked(const struct row *r, int64_t s, int64_t *v)
-{
-	(void)s;
-	int64_t online = r->cpu_ns + r->wait_ns + r->blocked_ns;
-	if (!online)
-		return false;
-	*v = ratio_cents(100 * r->blocked_ns, online);
-	return true;
-}
-static bool f_execs(const struct row *r, int64_t s, int64_t *v)
-{ (void)s; return per_observed(r, r->exec_count, 1e9, v); }
+static bool f_t(const struct column *c, const struct row *r, int64_t s,
+		int64_t *v)
+{ (void)c; (void)s; *v = r->t; return true; }
+static bool f_domid(const struct column *c, const struct row *r, int64_t s,
+		    int64_t *v)
+{ (void)c; (void)s; *v = r->domid; return true; }
+static bool f_p50(const struct column *c, const struct row *r, int64_t s,
+		  int64_t *v)
+{ (void)c; (void)s; *v = cents(r->p50); return true; }
+static bool f_p95(const struct column *c, const struct row *r, int64_t s,
+		  int64_t *v)
+{ (void)c; (void)s; *v = cents(r->p95); return true; }
+static bool f_p99(const struct column *c, const struct row *r, int64_t s,
+		  int64_t *v)
+{ (void)c; (void)s; *v = cents(r->p99); return true; }
+static bool f_max(const struct column *c, const struct row *r, int64_t s,
+		  int64_t *v)
+{ (void)c; (void)s; *v = ratio_cents(r->peak_ns, 10000000); return true; }
+static bool f_lost(const struct column *c, const struct row *r, int64_t s,
+		   int64_t *v)
+{ (void)c; (void)s; *v = r->lost; return true; }
 /* issue 17: set per range read (rows_set_io_unavailable) */
 static bool io_unavailable;
 void rows_set_io_unavailable(bool unavailable)
 { io_unavailable = unavailable; }
-static bool f_io(const struct row *r, int64_t s, int64_t *v)
-{ (void)s; return !io_unavailable && per_observed(r, r->io_count, 1e9, v); }
-/* alloc_ns / exec_count, as the viewer and docs/metrics.md define it */
-static bool f_alloc(const struct row *r, int64_t s, int64_t *v)
-{
-	(void)s;
-	if (!r->exec_count)
-		return false;
-	*v = r->alloc_ns / r->exec_count;
-	return true;
-}
-static bool f_lost(const struct row *r, int64_t s, int64_t *v)
-{ (void)s; *v = r->lost; return true; }
 /* the time observed over the step's length */
-static bool f_covered(const struct row *r, int64_t s, int64_t *v)
-{ *v = ratio_cents(r->covered_ns, s * 10000000); return true; }
+static bool f_covered(const struct column *c, const struct row *r, int64_t s,
+		      int64_t *v)
+{ (void)c; *v = ratio_cents(r->covered_ns, s * 10000000); return true; }
 
-enum kind { INT, CENTS, TIME, NAME };
+/* A metric's figure (metrics.h): over the time observed in the step. */
+static bool f_metric(const struct column *c, const struct row *r, int64_t s,
+		     int64_t *v)
+{
+	int64_t x = value(&r->s, c->metric);
+	double d;
+	bool ok;
+	(void)s;
+	/* issue 17: I/O the hypervisor did not trace is empty, not 0 */
+	if (io_unavailable && (c->metric == METRICS_I_io_count ||
+			       c->figure == METRICS_PER_IO))
+		return false;
+	switch (c->figure) {
+	case METRICS_PCT:
+	case METRICS_PCT_DIST:
+		ok = metrics_pct(x, r->covered_ns, &d);
+		break;
+	case METRICS_PER_S:
+		ok = metrics_per_s(x, r->covered_ns, &d);
+		break;
+	case METRICS_BLOCKED_PCT:
+		ok = metrics_blocked_pct(r->s.cpu_ns, r->s.wait_ns,
+					 r->s.blocked_ns, &d);
+		break;
+	case METRICS_PER_EXEC:
+		return metrics_per_whole(x, r->s.exec_count, v);
+	case METRICS_PER_IO:
+		return metrics_per_whole(x, r->s.io_count, v);
+	default:
+		return false;
+	}
+	if (ok)
+		*v = cents(d);
+	return ok;
+}
 
-static const struct column {
-	const char *name;
-	enum kind kind;
-	figure_fn fn;
-} COLUMNS[] = {
-	{ "t", INT, f_t },
-	{ "time", TIME, f_t },
-	{ "domid", INT, f_domid },
-	{ "name", NAME, NULL },
-	{ "cpu_pct", CENTS, f_cpu },
-	{ "cpu_p50_pct", CENTS, f_p50 },
-	{ "cpu_p95_pct", CENTS, f_p95 },
-	{ "cpu_p99_pct", CENTS, f_p99 },
-	{ "cpu_max_pct", CENTS, f_max },
-	{ "wait_pct", CENTS, f_wait },
-	{ "blocked_pct", CENTS, f_blocked },
-	{ "execs_per_s", CENTS, f_execs },
-	{ "io_per_s", CENTS, f_io },
-	{ "alloc_avg_ns", INT, f_alloc },
-	{ "lost_records", INT, f_lost },
-	{ "covered_pct", CENTS, f_covered },
-};
-#define NCOLUMNS (sizeof COLUMNS / sizeof COLUMNS[0])
+static void add_column(struct column *c, size_t *n, const char *name,
+		       enum kind kind, figure_fn fn)
+{
+	c += (*n)++;
+	snprintf(c->name, sizeof c->name, "%s", name);
+	c->kind = kind;
+	c->fn = fn;
+}
+
+/* Metric D's column, and after a METRICS_PCT_DIST one (STEM_pct) the
+ * percentiles and the maximum of its one-second figure. */
+static void add_metric(struct column *c, size_t *n, size_t i)
+{
+	static const struct { const char *suffix; figure_fn fn; } dist[] = {
+		{ "_p50_pct", f_p50 }, { "_p95_pct", f_p95 },
+		{ "_p99_pct", f_p99 }, { "_max_pct", f_max },
+	};
+	const struct metrics_export *e = &metrics_sample[i].export;
+	add_column(c, n, e->column, e->figure == METRICS_PER_EXEC ||
+		   e->figure == METRICS_PER_IO ? INT : CENTS, f_metric);
+	c[*n - 1].metric = i;
+	c[*n - 1].figure = e->figure;
+	if (e->figure != METRICS_PCT_DIST)
+		return;
+	size_t stem = strlen(e->column) - strlen("_pct");
+	for (size_t k = 0; k < sizeof dist / sizeof dist[0]; k++) {
+		char name[sizeof c->name];
+		snprintf(name, sizeof name, "%.*s%s", (int)stem, e->column,
+			 dist[k].suffix);
+		add_column(c, n, name, CENTS, dist[k].fn);
+	}
+}
+
+/*
+ * The columns, in order: the step and the domain, the metrics' in the
+ * order of their EXPORT, then the host's.  Built once.
+ */
+static const struct column *columns(size_t *n)
+{
+	static struct column c[6 + 5 * METRICS_NSAMPLE];
+	static size_t nc;
+	if (!nc) {
+		add_column(c, &nc, "t", INT, f_t);
+		add_column(c, &nc, "time", TIME, f_t);
+		add_column(c, &nc, "domid", INT, f_domid);
+		add_column(c, &nc, "name", NAME, NULL);
+		for (int order = 1; order <= METRICS_NSAMPLE; order++)
+			for (size_t i = 0; i < METRICS_NSAMPLE; i++)
+				if (metrics_sample[i].export.order == order)
+					add_metric(c, &nc, i);
+		add_column(c, &nc, "lost_records", INT, f_lost);
+		add_column(c, &nc, "covered_pct", CENTS, f_covered);
+	}
+	*n = nc;
+	return c;
+}
 
 static const char *host_column;
 
@@ -149,8 +228,10 @@ void rows_csv_header(FILE *f)
 {
 	if (host_column)
 		fputs("host,", f);
-	for (size_t i = 0; i < NCOLUMNS; i++)
-		fprintf(f, "%s%s", i ? "," : "", COLUMNS[i].name);
+	size_t n;
+	const struct column *c = columns(&n);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s%s", i ? "," : "", c[i].name);
 	fputc('\n', f);
 }
 
@@ -241,7 +322,7 @@ static void write_value(FILE *f, const struct column *c, const struct row *r,
 		return;
 	case INT:
 	case CENTS:
-		if (c->fn(r, step_s, &v))
+		if (c->fn(c, r, step_s, &v))
 			write_number(f, v, c->kind == CENTS);
 		else if (json)
 			fputs("null", f);
@@ -253,6 +334,8 @@ void row_write(FILE *f, const struct row *r, int64_t step_s, bool json)
 {
 	if (openmetrics_take(r, step_s))
 		return;           /* written at the end, family by family */
+	size_t n;
+	const struct column *c = columns(&n);
 	if (json)
 		fputc('{', f);
 	if (host_column && json) {
@@ -263,15 +346,15 @@ void row_write(FILE *f, const struct row *r, int64_t step_s, bool json)
 		csv_text(f, host_column);
 		fputc(',', f);
 	}
-	for (size_t i = 0; i < NCOLUMNS; i++) {
+	for (size_t i = 0; i < n; i++) {
 		if (i)
 			fputc(',', f);
 		if (json) {  /* fputs, not fprintf: a day of seconds is 70 M keys */
 			fputc('"', f);
-			fputs(COLUMNS[i].name, f);
+			fputs(c[i].name, f);
 			fputs("\":", f);
 		}
-		write_value(f, &COLUMNS[i], r, step_s, json);
+		write_value(f, &c[i], r, step_s, json);
 	}
 	fputs(json ? "}\n" : "\n", f);
 }

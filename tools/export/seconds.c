@@ -36,7 +36,7 @@
 
 struct acc {
 	int32_t key;              /* domid (second) or domain id (step) */
-	int64_t cpu_ns, wait_ns, blocked_ns, exec_count, io_count, alloc_ns;
+	struct sums s;
 	int64_t peak_ns;
 	int64_t *cpu;             /* step: each second's CPU time per second */
 	size_t ncpu, capcpu;
@@ -128,14 +128,12 @@ static int cmp_i64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Nearest rank P of the step's seconds, in percent. */
+/* Nearest rank P of the step's seconds, in percent: those without a row of
+ * the domain are 0. */
 static double percentile(const struct acc *a, int64_t seconds, int p)
 {
-	int64_t zeros = seconds - (int64_t)a->ncpu;
-	int64_t k = (p * seconds + 99) / 100;
-	if (k <= zeros)
-		return 0;
-	return (double)a->cpu[k - zeros - 1] / 1e7;
+	int64_t k = metrics_rank(p, seconds, seconds - (int64_t)a->ncpu);
+	return k ? (double)a->cpu[k - 1] / 1e7 : 0;
 }
 
 /*
@@ -191,10 +189,7 @@ static int flush_step(struct sec *s)
 		struct row r = {
 			.t = s->step_t, .domid = d->domid,
 			.name = s->json ? d->json : d->name,
-			.cpu_ns = a->cpu_ns, .wait_ns = a->wait_ns,
-			.blocked_ns = a->blocked_ns, .exec_count = a->exec_count,
-			.io_count = a->io_count, .alloc_ns = a->alloc_ns,
-			.peak_ns = a->peak_ns, .p50 = percentile(a, n, 50),
+			.s = a->s, .peak_ns = a->peak_ns, .p50 = percentile(a, n, 50),
 			.p95 = percentile(a, n, 95), .p99 = percentile(a, n, 99),
 			.covered_ns = s->host.observed_ns, .lost = s->host.lost,
 		};
@@ -244,15 +239,10 @@ static int flush_second(struct sec *s, int64_t t)
 		if (!domains_get(s->doms, id)->wanted)
 			continue;
 		struct acc *a = slot_of(&s->step, id);
-		int64_t pct_ns = metrics_per_second_ns(x->cpu_ns, obs);
+		int64_t pct_ns = metrics_per_second_ns(x->s.cpu_ns, obs);
 		if (!a || push_cpu(a, pct_ns) < 0)
 			return -1;
-		a->cpu_ns += x->cpu_ns;
-		a->wait_ns += x->wait_ns;
-		a->blocked_ns += x->blocked_ns;
-		a->exec_count += x->exec_count;
-		a->io_count += x->io_count;
-		a->alloc_ns += x->alloc_ns;
+		sums_add(&a->s, &x->s);
 		if (pct_ns > a->peak_ns)
 			a->peak_ns = pct_ns;
 	}
@@ -268,12 +258,9 @@ static int add_row(struct sec *s, sqlite3_stmt *st)
 	struct acc *a = slot_of(&s->sec, (int32_t)domid);
 	if (!a)
 		return -1;
-	a->cpu_ns += sqlite3_column_int64(st, 2);
-	a->wait_ns += sqlite3_column_int64(st, 3);
-	a->blocked_ns += sqlite3_column_int64(st, 4);
-	a->exec_count += sqlite3_column_int64(st, 5);
-	a->io_count += sqlite3_column_int64(st, 6);
-	a->alloc_ns += sqlite3_column_int64(st, 7);
+	struct sums x;
+	sums_read(&x, st, 2);
+	sums_add(&a->s, &x);
 	return 0;
 }
 
@@ -281,11 +268,14 @@ static int scan(struct sec *s, int64_t from, int64_t to,
 		const volatile sig_atomic_t *stop)
 {
 	sqlite3_stmt *st;
+	char sums[1024], sql[1280];
+	if (schema_metrics_sql(sums, sizeof sums, s->db, "sample_1s", "%s",
+			       true) < 0)
+		return -1;
 	/* ORDER BY t is the key's order: no sort */
-	if (sqlite3_prepare_v2(s->db, "SELECT t, domid, cpu_ns, wait_ns, "
-			       "blocked_ns, exec_count, io_count, alloc_ns "
-			       "FROM sample_1s WHERE t >= ?1 AND t < ?2 ORDER BY t",
-			       -1, &st, NULL) != SQLITE_OK)
+	snprintf(sql, sizeof sql, "SELECT t, domid%s FROM sample_1s"
+		 " WHERE t >= ?1 AND t < ?2 ORDER BY t", sums);
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_int64(st, 1, from);
 	sqlite3_bind_int64(st, 2, to);

@@ -5,7 +5,7 @@
  * SQLite selects the rows, with bound parameters only (times, step, the
  * domain list as a JSON array; table names come from the program), and
  * reads the dates.  The rows are added up into steps in C, from seconds
- * (seconds.c) or from roll-ups (merge.c), because SQL's GROUP BY over a
+ * (seconds.c) or from roll-ups (rollups.c), because SQL's GROUP BY over a
  * day of seconds and json_each over a month of histograms cost seconds of
  * CPU where this costs a fraction (figures in the README); rows.c derives
  * and prints the figures.  This file parses the arguments, chooses the
@@ -38,7 +38,7 @@
 
 #include "openmetrics.h"
 #include "rows.h"
-#include "merge.h"
+#include "rollups.h"
 #include "metrics.h"
 #include "output.h"
 #include "pruned.h"
@@ -507,7 +507,7 @@ static void describe(const struct metrics_tier *src, const struct opts *o,
 		src->sample, src->what, a, b, o->step->name);
 }
 
-static void warn_mixed(const struct merge_note *note, struct said *said)
+static void warn_mixed(const struct rollups_note *note, struct said *said)
 {
 	char when[40];
 	if (!note->mixed || said->mixed)
@@ -547,7 +547,7 @@ static int read_range(sqlite3 *db, const struct opts *o, int64_t from,
 		      int64_t to, FILE *f, struct said *said)
 {
 	int64_t kept[METRICS_TIERS];
-	struct merge_note note = { 0 };
+	struct rollups_note note = { 0 };
 	tables_kept(db, kept);
 	rows_set_io_unavailable(io_unavailable(db));
 	int i = choose_source(o->step, kept, from, said);
@@ -559,8 +559,8 @@ static int read_range(sqlite3 *db, const struct opts *o, int64_t from,
 	if (warn_budget(db, i, from, to, said) < 0)
 		return -1;
 	int rc = has_hist(i) ?
-		 merge_export(db, i, kept, o->doms, o->ndoms, from, to,
-			      o->step->s, o->json, f, &note, &stop) :
+		 rollups_export(db, i, kept, o->doms, o->ndoms, from, to,
+				o->step->s, o->json, f, &note, &stop) :
 		 seconds_export(db, o->doms, o->ndoms, from, to, o->step->s,
 				o->json, f, &stop);
 	if (rc == 0)

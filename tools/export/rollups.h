@@ -1,8 +1,8 @@
 /*
- * Steps read from the roll-up tables (see merge.c).
+ * Steps read from the roll-up tables (see rollups.c).
  */
-#ifndef XENMON_EXPORT_MERGE_H
-#define XENMON_EXPORT_MERGE_H
+#ifndef XENMON_EXPORT_ROLLUPS_H
+#define XENMON_EXPORT_ROLLUPS_H
 
 #include <signal.h>
 #include <stdbool.h>
@@ -13,8 +13,8 @@
 
 #include "metrics.h"   /* the tables: metrics_tiers[] */
 
-/* Rows no table could split by domain (merge.c), for a warning. */
-struct merge_note {
+/* Rows no table could split by domain (rollups.c), for a warning. */
+struct rollups_note {
 	int64_t mixed;            /* how many */
 	int64_t first_t, first_domid;
 };
@@ -26,9 +26,9 @@ struct merge_note {
  * INT64_MAX: none), for rows that must be split.  0, or -1 with
  * sqlite3_errmsg(DB) saying why (or *STOP set, or out of memory).
  */
-int merge_export(sqlite3 *db, int tier, const int64_t kept[METRICS_TIERS],
-		 const char *const *doms, size_t ndoms, int64_t from, int64_t to,
-		 int64_t step_s, bool json, FILE *f, struct merge_note *note,
-		 const volatile sig_atomic_t *stop);
+int rollups_export(sqlite3 *db, int tier, const int64_t kept[METRICS_TIERS],
+		   const char *const *doms, size_t ndoms, int64_t from,
+		   int64_t to, int64_t step_s, bool json, FILE *f,
+		   struct rollups_note *note, const volatile sig_atomic_t *stop);
 
 #endif

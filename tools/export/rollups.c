@@ -24,7 +24,7 @@
  * the next finer table that still holds its time (minutes, then seconds),
  * so each domain gets exactly its own; only when none does (retention
  * pruned them) are the domains of the step added up into one row, named
- * "A + B", and counted in the merge_note for the caller to warn about.
+ * "A + B", and counted in the rollups_note for the caller to warn about.
  *
  * Percentiles: over the seconds of the step the host has data for; a
  * second without a row of the domain is 0%.  The nearest rank
@@ -32,7 +32,7 @@
  * where the running count reaches the rest, reported as its middle but
  * never above the step's peak: within half a percentage point.
  */
-#include "merge.h"
+#include "rollups.h"
 #include "domains.h"
 #include "hist.h"
 #include "rows.h"
@@ -49,7 +49,7 @@
 /* A roll-up row, or a second, of one domid. */
 struct part {
 	int64_t t, grain_s, seconds;
-	int64_t exec_count, cpu_ns, wait_ns, blocked_ns, alloc_ns, io_count;
+	struct sums s;
 	int64_t peak_ns;
 	unsigned char *hist;      /* NULL: one second, in bin peak_ns / 1e7 */
 	size_t hist_len;
@@ -82,7 +82,7 @@ struct merge {
 	int64_t step_s;
 	bool json;
 	FILE *f;
-	struct merge_note *note;
+	struct rollups_note *note;
 };
 
 static void add_bin(struct step_acc *a, unsigned long bin, unsigned long n)
@@ -131,15 +131,14 @@ static int cmp_u32(const void *x, const void *y)
 
 static double percentile(const struct step_acc *a, int64_t covered, int p)
 {
-	int64_t zeros = covered - a->seen;
-	int64_t k = (p * covered + 99) / 100;
-	if (k <= zeros)
+	int64_t k = metrics_rank(p, covered, covered - a->seen);
+	if (!k)
 		return 0;
 	int64_t c = 0;
 	double peak = (double)a->r.peak_ns / 1e7;
 	for (size_t i = 0; i < a->ntouched; i++) {
 		c += a->bins[a->touched[i]];
-		if (c >= k - zeros) {
+		if (c >= k) {
 			double v = a->touched[i] + 0.5;
 			return v < peak ? v : peak;
 		}
@@ -200,12 +199,7 @@ static struct step_acc *acc_for(struct merge *m, int32_t id)
 static void acc_add(struct step_acc *a, const struct part *p)
 {
 	a->seen += p->seconds;
-	a->r.exec_count += p->exec_count;
-	a->r.cpu_ns += p->cpu_ns;
-	a->r.wait_ns += p->wait_ns;
-	a->r.blocked_ns += p->blocked_ns;
-	a->r.alloc_ns += p->alloc_ns;
-	a->r.io_count += p->io_count;
+	sums_add(&a->r.s, &p->s);
 	if (p->peak_ns > a->r.peak_ns)
 		a->r.peak_ns = p->peak_ns;
 	if (p->hist)
@@ -218,10 +212,7 @@ static void acc_add(struct step_acc *a, const struct part *p)
 static void acc_merge(struct step_acc *a, const struct step_acc *b)
 {
 	struct part p = {
-		.seconds = b->seen, .exec_count = b->r.exec_count,
-		.cpu_ns = b->r.cpu_ns, .wait_ns = b->r.wait_ns,
-		.blocked_ns = b->r.blocked_ns, .alloc_ns = b->r.alloc_ns,
-		.io_count = b->r.io_count, .peak_ns = b->r.peak_ns,
+		.seconds = b->seen, .s = b->r.s, .peak_ns = b->r.peak_ns,
 		.hist = (unsigned char *)"",
 	};
 	acc_add(a, &p);
@@ -332,19 +323,20 @@ static int finish(struct merge *m)
 
 static int add_part(struct merge *m, int tier, const struct part *p);
 
+/* The columns after part_read()'s (t, seconds, the sums, the peak): in
+ * the split queries the second's observed time or the minute's histogram;
+ * in SQL, after the step and the domid, the histogram, then the host's
+ * seconds, observed time and lost records. */
+enum { SPLIT_EXTRA = 3 + ROWS_NSUMS, SQL_HIST = 5 + ROWS_NSUMS, SQL_HOST };
+
 static void part_read(struct part *p, sqlite3_stmt *st, int col,
 		      int64_t grain_s)
 {
 	p->t = sqlite3_column_int64(st, col);
 	p->grain_s = grain_s;
 	p->seconds = sqlite3_column_int64(st, col + 1);
-	p->exec_count = sqlite3_column_int64(st, col + 2);
-	p->cpu_ns = sqlite3_column_int64(st, col + 3);
-	p->wait_ns = sqlite3_column_int64(st, col + 4);
-	p->blocked_ns = sqlite3_column_int64(st, col + 5);
-	p->alloc_ns = sqlite3_column_int64(st, col + 6);
-	p->io_count = sqlite3_column_int64(st, col + 7);
-	p->peak_ns = sqlite3_column_int64(st, col + 8);
+	sums_read(&p->s, st, col + 2);
+	p->peak_ns = sqlite3_column_int64(st, col + 2 + ROWS_NSUMS);
 	p->hist = NULL;
 }
 
@@ -397,10 +389,10 @@ static int split(struct merge *m, int tier, int64_t domid, const struct part *p)
 		part_read(x, st, 0, metrics_tiers[tier].grain_s);
 		if (tier == 0) {
 			/* a second: its CPU% over the time observed */
-			x->peak_ns = metrics_per_second_ns(
-				x->cpu_ns, sqlite3_column_int64(st, 9));
+			x->peak_ns = metrics_per_second_ns(x->s.cpu_ns,
+				sqlite3_column_int64(st, SPLIT_EXTRA));
 		} else {
-			if (hist_read(x, st, 9, true) < 0) {
+			if (hist_read(x, st, SPLIT_EXTRA, true) < 0) {
 				n--;
 				break;
 			}
@@ -488,8 +480,7 @@ static const char SQL[] =
 	"   sum(" METRICS_MISSING_RECORDS_FMT ") AS lost FROM %s"
 	"   WHERE t >= ?1 AND t < ?2 GROUP BY t) GROUP BY st)"
 	" SELECT r.t - r.t %% ?3 AS st, r.domid,"
-	"  r.t, r.seconds, r.exec_count, r.cpu_ns, r.wait_ns, r.blocked_ns,"
-	"  r.alloc_ns, r.io_count, r.cpu_peak_ns, r.cpu_pct_hist,"
+	"  r.t, r.seconds%s, r.cpu_peak_ns, r.cpu_pct_hist,"
 	"  h.seconds, h.observed, h.lost"
 	" FROM %s r JOIN host h ON h.st = r.t - r.t %% ?3"
 	" WHERE r.t >= ?1 AND r.t < ?2"
@@ -499,15 +490,48 @@ static const char SQL[] =
 /* One domid's rows of [?1, ?2): seconds summed over CPUs, with their
  * observed time (as seconds.c reads it); minutes as stored. */
 static const char SPLIT_1S[] =
-	"SELECT s.t, 1, sum(exec_count), sum(cpu_ns), sum(wait_ns),"
-	" sum(blocked_ns), sum(alloc_ns), sum(io_count), 0,"
+	"SELECT s.t, 1%s, 0,"
 	" (SELECT sum(c.observed_ns) / count(*) FROM cpu_1s c WHERE c.t = s.t)"
 	" FROM sample_1s s WHERE s.t >= ?1 AND s.t < ?2 AND s.domid = ?3"
 	" GROUP BY s.t";
 static const char SPLIT_1M[] =
-	"SELECT t, seconds, exec_count, cpu_ns, wait_ns, blocked_ns, alloc_ns,"
-	" io_count, cpu_peak_ns, cpu_pct_hist"
+	"SELECT t, seconds%s, cpu_peak_ns, cpu_pct_hist"
 	" FROM sample_1m WHERE t >= ?1 AND t < ?2 AND domid = ?3";
+
+/* The exported metrics of TABLE as the database has them, in SUMS. */
+static int sums_of(struct merge *m, char sums[1024], const char *table,
+		   const char *fmt)
+{
+	return schema_metrics_sql(sums, 1024, m->db, table, fmt, true);
+}
+
+/*
+ * The statements of table TIER: the rows, and one domid's seconds and
+ * minutes to split them with.  The table names are metrics_tiers[]'s,
+ * never input.
+ */
+static int prepare_all(struct merge *m, int tier, sqlite3_stmt **st)
+{
+	const struct metrics_tier *t = &metrics_tiers[tier];
+	char sums[1024], sql[4096];
+
+	if (sums_of(m, sums, t->sample, "r.%s") < 0)
+		return -1;
+	snprintf(sql, sizeof sql, SQL, schema_malformed_sql(m->db, t->cpu),
+		 t->cpu, sums, t->sample);
+	if (sqlite3_prepare_v2(m->db, sql, -1, st, NULL) != SQLITE_OK ||
+	    sums_of(m, sums, "sample_1s", "sum(%s)") < 0)
+		return -1;
+	snprintf(sql, sizeof sql, SPLIT_1S, sums);
+	if (sqlite3_prepare_v2(m->db, sql, -1, &m->split[0], NULL) != SQLITE_OK ||
+	    sums_of(m, sums, "sample_1m", "%s") < 0)
+		return -1;
+	snprintf(sql, sizeof sql, SPLIT_1M, sums);
+	if (sqlite3_prepare_v2(m->db, sql, -1, &m->split[1], NULL) != SQLITE_OK)
+		return -1;
+	return sqlite3_prepare_v2(m->db, "SELECT json_quote(?1)", -1, &m->quote,
+				  NULL) == SQLITE_OK ? 0 : -1;
+}
 
 static int run_chunks(struct merge *m, sqlite3_stmt *st, int tier,
 		      const char *wanted, int64_t from, int64_t to,
@@ -532,13 +556,14 @@ static int run_chunks(struct merge *m, sqlite3_stmt *st, int tier,
 				m->open = true;
 				m->st = s;
 				m->domid = domid;
-				m->host_seconds = sqlite3_column_int64(st, 12);
-				m->host_observed_ns = sqlite3_column_int64(st, 13);
-				m->host_lost = sqlite3_column_int64(st, 14);
+				m->host_seconds = sqlite3_column_int64(st, SQL_HOST);
+				m->host_observed_ns =
+					sqlite3_column_int64(st, SQL_HOST + 1);
+				m->host_lost = sqlite3_column_int64(st, SQL_HOST + 2);
 			}
 			struct part p;
 			part_read(&p, st, 2, metrics_tiers[tier].grain_s);
-			hist_read(&p, st, 11, false);
+			hist_read(&p, st, SQL_HIST, false);
 			if (add_part(m, tier, &p) < 0)
 				break;
 		}
@@ -555,12 +580,11 @@ static int run_chunks(struct merge *m, sqlite3_stmt *st, int tier,
 	return rc == SQLITE_DONE && !*stop ? 0 : -1;
 }
 
-int merge_export(sqlite3 *db, int tier, const int64_t kept[METRICS_TIERS],
-		 const char *const *doms, size_t ndoms, int64_t from, int64_t to,
-		 int64_t step_s, bool json, FILE *f, struct merge_note *note,
-		 const volatile sig_atomic_t *stop)
+int rollups_export(sqlite3 *db, int tier, const int64_t kept[METRICS_TIERS],
+		   const char *const *doms, size_t ndoms, int64_t from,
+		   int64_t to, int64_t step_s, bool json, FILE *f,
+		   struct rollups_note *note, const volatile sig_atomic_t *stop)
 {
-	char sql[2048];
 	sqlite3_stmt *st = NULL;
 	struct merge m = { .db = db, .kept = kept, .step_s = step_s,
 			   .json = json, .f = f, .note = note };
@@ -571,17 +595,9 @@ int merge_export(sqlite3 *db, int tier, const int64_t kept[METRICS_TIERS],
 	if (tier < 1 || tier >= METRICS_TIERS)
 		return -1;
 	m.hours_upto = hours_upto(db);
-	/* the table names are the constants above, never input */
-	snprintf(sql, sizeof sql, SQL,
-		 schema_malformed_sql(db, metrics_tiers[tier].cpu), metrics_tiers[tier].cpu,
-		 metrics_tiers[tier].sample);
 	if ((m.doms = domains_load(db, doms, ndoms)) &&
 	    ((wanted = domains_wanted_json(m.doms, &err)) || !err) &&
-	    sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_prepare_v2(db, SPLIT_1S, -1, &m.split[0], NULL) == SQLITE_OK &&
-	    sqlite3_prepare_v2(db, SPLIT_1M, -1, &m.split[1], NULL) == SQLITE_OK &&
-	    sqlite3_prepare_v2(db, "SELECT json_quote(?1)", -1, &m.quote,
-			       NULL) == SQLITE_OK)
+	    prepare_all(&m, tier, &st) == 0)
 		rc = run_chunks(&m, st, tier, wanted, from, to, stop);
 	sqlite3_finalize(st);
 	sqlite3_finalize(m.split[0]);
