@@ -106,6 +106,8 @@ static int by_bin(const void *x, const void *y)
 static void normalise(struct bins *b)
 {
 	size_t k = 0;
+	if (!b->n)
+		return;     /* qsort() wants an array, even of none */
 	qsort(b->v, b->n, sizeof *b->v, by_bin);
 	for (size_t i = 0; i < b->n; i++) {
 		if (!b->v[i].n)
