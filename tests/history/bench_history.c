@@ -99,7 +99,9 @@ static const char FILL[] =
 	" x AS (SELECT t, (domid * 2 + vcpu + t / 600) %% 16 AS cpu, domid,"
 	"  abs((t * 2654435761 + domid * 40503 + vcpu * 977) %% 1000003) AS h"
 	"  FROM s, d, v)"
-	" INSERT INTO sample_1s SELECT t, cpu, domid, 1 + h %% 40,"
+	" INSERT INTO sample_1s (t, cpu, domid, exec_count, cpu_ns, wait_ns,"
+	"  blocked_ns, alloc_ns, alloc_min_ns, alloc_max_ns, alloc_unbounded,"
+	"  io_count) SELECT t, cpu, domid, 1 + h %% 40,"
 	"  (h %% 500) * 1000000 * (1 + domid %% 3) / 3, (h %% 37) * 100000,"
 	"  (1000 - h %% 500) * 900000, 30000000 * (1 + h %% 40), 10000000,"
 	"  30000000, h %% 2, h %% 100 FROM x"
@@ -142,7 +144,8 @@ static int build(const char *path, int days)
 	double t = now_s();
 	if (exec1(db, "BEGIN") || exec_range(db, FILL, T0, end) ||
 	    exec_range(db, FILL_CPU, T0, end) ||
-	    exec1(db, "INSERT INTO domain SELECT value, 'vm' || value, 1700006400,"
+	    exec1(db, "INSERT INTO domain (domid, name, first_t, last_t)"
+		  " SELECT value, 'vm' || value, 1700006400,"
 		  " 1700006400 FROM json_each('[1,2,3,4,5,6,7,8,9,10,11,12,13,14,"
 		  "15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,"
 		  "36,37,38,39,40,41,42,43,44,45,46,47,48,49,50]')") ||

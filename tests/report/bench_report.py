@@ -60,7 +60,7 @@ try:
         root = root.group(0) if root else ''
         ms = re.search(r'data-render-ms="(\d+)"', root)
         ok = 'data-ready="1"' in root and 'data-error' not in root
-        print('report      render %d: %s ms in the page (navigation to the first screen's charts drawn), '
+        print('report      render %d: %s ms in the page (navigation to the first screen\'s charts drawn), '
               '%.1f s for chromium from start to exit%s'
               % (run_no, ms.group(1) if ms else '?', wall, '' if ok else ', NOT READY'))
         if not ok:

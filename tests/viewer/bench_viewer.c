@@ -63,7 +63,9 @@ static int build(const char *path, long seconds, int domains, int cpus)
 	sqlite3_prepare_v2(db, "INSERT INTO cpu_1s (t, cpu, observed_ns, sched_ns, "
 			   "lost_records) VALUES (?1, ?2, 1000000000, 1000000, 0)",
 			   -1, &c, NULL);
-	sqlite3_prepare_v2(db, "INSERT INTO sample_1s VALUES (?1, ?2, ?3, 10, ?4,"
+	sqlite3_prepare_v2(db, "INSERT INTO sample_1s (t, cpu, domid, exec_count, cpu_ns, wait_ns,"
+			   " blocked_ns, alloc_ns, alloc_min_ns, alloc_max_ns,"
+			   " alloc_unbounded, io_count) VALUES (?1, ?2, ?3, 10, ?4,"
 			   " 1000000, 2000000, 300000000, 30000000, 30000000, 0, 3)",
 			   -1, &s, NULL);
 	const int64_t t0 = 1700000000;
@@ -263,7 +265,7 @@ static int build_ranges(const char *path)
 			 R_CPUS);
 		rc = exec1(db, sql) || exec1(db, "WITH RECURSIVE d(i) AS (SELECT 1"
 			 " UNION ALL SELECT i + 1 FROM d WHERE i < 50) INSERT INTO"
-			 " domain SELECT i, 'vm' || i, 0, 0 FROM d") ||
+			 " domain (domid, name, first_t, last_t) SELECT i, 'vm' || i, 0, 0 FROM d") ||
 		     exec1(db, "COMMIT; PRAGMA journal_mode=WAL") ? -1 : 0;
 	}
 	sqlite3_close(db);
