@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stddef.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 #include <sqlite3.h>
 
@@ -83,30 +82,19 @@ int timearg_parse(const char *text, int64_t now, bool utc, int64_t *out)
 static bool broken_down(int64_t t, bool utc, struct tm *tm)
 {
 	time_t tt = (time_t)t;
-	return utc ? gmtime_r(&tt, tm) != NULL : localtime_r(&tt, tm) != NULL;
+	if (!utc)
+		return localtime_r(&tt, tm) != NULL;
+	if (!gmtime_r(&tt, tm))
+		return false;
+	tm->tm_zone = "UTC";    /* %Z: gmtime_r() names it GMT; the tools say UTC */
+	return true;
 }
 
 void timearg_strftime(char *buf, size_t n, int64_t t, bool utc,
 		      const char *format)
 {
 	struct tm tm;
-	char f[128];
-	/* gmtime_r()'s zone is "GMT"; the tools say UTC */
-	size_t k = 0;
-	for (const char *p = format; *p && k + 4 < sizeof f; p++) {
-		if (utc && p[0] == '%' && p[1] == 'Z') {
-			memcpy(f + k, "UTC", 3);
-			k += 3;
-			p++;
-		} else if (p[0] == '%' && p[1] == '%') {
-			f[k++] = *p++;
-			f[k++] = *p;
-		} else {
-			f[k++] = *p;
-		}
-	}
-	f[k] = 0;
-	if (!broken_down(t, utc, &tm) || !strftime(buf, n, f, &tm))
+	if (!broken_down(t, utc, &tm) || !strftime(buf, n, format, &tm))
 		snprintf(buf, n, "%lld", (long long)t);
 }
 
