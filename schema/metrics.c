@@ -94,6 +94,13 @@ int metrics_io_unavailable(const char *io_sources)
 	return io_sources && !metrics_io_sources_parse(io_sources);
 }
 
+bool metrics_figure_is_io(size_t i, enum metrics_figure f)
+{
+	return f != METRICS_NONE && (i == METRICS_I_io_count ||
+				     i == METRICS_I_io_bytes ||
+				     f == METRICS_PER_IO);
+}
+
 bool metrics_pct(int64_t ns, int64_t observed_ns, double *v)
 {
 	if (observed_ns <= 0)

@@ -262,6 +262,9 @@ int metrics_io_sources_text(char *buf, size_t n, unsigned mask);
 unsigned metrics_io_sources_parse(const char *text);
 /* Are the I/O figures unavailable, by meta's value (NULL: absent)? */
 int metrics_io_unavailable(const char *io_sources);
+/* Does figure F of metric I (METRICS_I_*) count I/O, and so is it
+ * unavailable with it: the I/O metrics' own, and any per I/O? */
+bool metrics_figure_is_io(size_t i, enum metrics_figure f);
 
 /* Columns only the roll-ups of the samples have, after the metrics. */
 #define METRICS_SAMPLE_ROLLUP_ONLY "cpu_peak_ns, cpu_pct_hist"

@@ -160,9 +160,9 @@ void text_cells(const struct model *m, const struct dom_sums *s, int win,
 		out[i][0] = 0;
 		if (!model_has_data(wi))
 			snprintf(out[i], TEXT_CELL, "-");
-		else if (d && m->io_unavailable && d->view.cell[i] != METRICS_NONE &&
-			 (d == &metrics_sample[METRICS_I_io_count] ||
-			  d->view.cell[i] == METRICS_PER_IO))
+		else if (d && m->io_unavailable &&
+			 metrics_figure_is_io((size_t)(d - metrics_sample),
+					      d->view.cell[i]))
 			fmt_unavailable(out[i], TEXT_CELL, w[i]);
 		else if (d)
 			cell(out[i], d->view.cell[i], d, wi, s, w[i]);

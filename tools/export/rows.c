@@ -117,8 +117,7 @@ static bool f_metric(const struct column *c, const struct row *r, int64_t s,
 	bool ok;
 	(void)s;
 	/* issue 17: I/O the hypervisor did not trace is empty, not 0 */
-	if (io_unavailable && (c->metric == METRICS_I_io_count ||
-			       c->figure == METRICS_PER_IO))
+	if (io_unavailable && metrics_figure_is_io(c->metric, c->figure))
 		return false;
 	switch (c->figure) {
 	case METRICS_PCT:
