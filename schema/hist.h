@@ -53,6 +53,8 @@ int hist_each(const unsigned char *p, size_t len, hist_fn *fn, void *ctx);
  *   xenmon_hist_pack(A)         A packed (the same for a packed one)
  *   xenmon_hist_group(BIN, N)   aggregate: the histogram of N seconds in
  *                               each BIN, the same BIN added up
+ *   xenmon_hist_sum(H)          aggregate: the sum of the histograms H,
+ *                               packed (either form, as for merge)
  * SQLITE_OK or an error code.
  */
 int hist_register(sqlite3 *db);

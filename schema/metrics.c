@@ -37,6 +37,10 @@ const struct metrics_tier metrics_tiers[METRICS_TIERS] = {
 			 "retain-1m", 90 * DAY_S, "one-minute roll-ups" },
 	[METRICS_1H] = { "sample_1h", "cpu_1h", 3600, "pruned_before_1h",
 			 "retain-1h", 5 * 365 * DAY_S, "one-hour roll-ups" },
+	/* as long as the hours: what makes a range of years cheap to show,
+	 * at a twenty-fourth of their rows */
+	[METRICS_1D] = { "sample_1d", "cpu_1d", 86400, "pruned_before_1d",
+			 "retain-1d", 5 * 365 * DAY_S, "one-day roll-ups" },
 };
 
 long long metrics_per_second_ns(long long ns, long long observed_ns)

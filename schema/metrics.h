@@ -36,9 +36,10 @@ int metrics_domain_name(char *buf, size_t n, long long domid);
 
 /*
  * The tiers of the history, finest first: one table for retention, the
- * roll-ups, the viewer and xenmon-export.
+ * roll-ups, the size budget, the viewer and xenmon-export.  The days are
+ * UTC days (t a multiple of 86400), like the hours UTC hours.
  */
-enum { METRICS_1S, METRICS_1M, METRICS_1H, METRICS_TIERS };
+enum { METRICS_1S, METRICS_1M, METRICS_1H, METRICS_1D, METRICS_TIERS };
 struct metrics_tier {
 	const char *sample, *cpu;   /* its tables */
 	long long grain_s;          /* the seconds a row covers */
@@ -61,10 +62,11 @@ long long metrics_per_second_ns(long long ns, long long observed_ns);
 
 /*
  * The records a CPU-second (or a roll-up's CPU-step) misses, as a SQL
- * expression over a row of cpu_1s, cpu_1m or cpu_1h: those Xen lost, and
- * those damage to the trace made unreadable (006_malformed.sql).  A second,
- * step or window where it is not zero is incomplete: its figures are what
- * the records left tell.  %s is the malformed records' column as
+ * expression over a row of cpu_1s or of a roll-up (cpu_1m, _1h, _1d):
+ * those Xen lost, and those damage to the trace made unreadable
+ * (006_malformed.sql).  A second, step or window where it is not zero is
+ * incomplete: its figures are what the records left tell.  %s is the
+ * malformed records' column as
  * schema_malformed_sql() gives it for the table: the readers open older
  * databases without migrating them.
  */
@@ -80,8 +82,8 @@ long long metrics_per_second_ns(long long ns, long long observed_ns);
  * table).  Migrations already released stay as they are.
  *
  * Per (second, physical CPU, domain): sample_1s after its key (t, cpu,
- * domid); sample_1m and sample_1h after (t, domid, seconds), followed by
- * METRICS_SAMPLE_ROLLUP_ONLY.
+ * domid); sample_1m, sample_1h and sample_1d after (t, domid, seconds),
+ * followed by METRICS_SAMPLE_ROLLUP_ONLY.
  *
  *   X(name, ctype, rollup, unit, help, view, export)
  *   ctype   the C type of a one-second row's value (struct sample_row)
@@ -271,7 +273,7 @@ bool metrics_figure_is_io(size_t i, enum metrics_figure f);
 
 /*
  * Per (second, physical CPU): cpu_1s after its key (t, cpu), those whose
- * IN_1S is 1; cpu_1m and cpu_1h after (t, cpu, seconds), all of them.
+ * IN_1S is 1; cpu_1m, cpu_1h and cpu_1d after (t, cpu, seconds), all of them.
  * Every one is summed by the roll-ups.
  *
  *   X(name, ctype, in_1s, unit, help)

@@ -24,8 +24,8 @@
  * none of the newest 60 seconds qualifies (a trace of partial seconds), the
  * newest second is used, and its observed time is the denominator.
  *
- * Ranges: a long window longer than its sparkline is read from the minute
- * and hour roll-ups where they hold it whole (plan.c), the rest and the
+ * Ranges: a long window longer than its sparkline is read from the minute,
+ * hour and day roll-ups where they hold it whole (plan.c), the rest and the
  * sparkline's seconds from the seconds.  The roll-ups' rows are sums of
  * their seconds, so the sums are the same; what they do not keep is each
  * second's lost records (the window's min and max per second are read back
@@ -33,7 +33,8 @@
  * each second's observed time: the host's is
  * the mean over its CPUs of their observed time, which for a second whose
  * CPUs' times do not divide evenly differs by a nanosecond.  The per-CPU
- * view reads sample_cpu_1m/_1h (009_cpu_rollups.sql), one seek per row of
+ * view reads sample_cpu_1m/_1h/_1d (009_cpu_rollups.sql,
+ * 014_day_rollups.sql), one seek per row of
  * the tier; a database without them, or still back-filling them, is read
  * from its seconds.
  */
@@ -107,15 +108,18 @@ static const char SQL_DOM_NAME[] =
 	"SELECT name FROM domain WHERE domid = ?1 AND first_t <= ?2"
 	" ORDER BY first_t DESC LIMIT 1";
 
-/* %s are the tiers' pruned_key, finest first. */
+/* %s are the tiers' pruned_key, finest first (column i of tier i); the
+ * columns after them are AV_*. */
 static const char SQL_AVAIL[] =
 	"SELECT (SELECT value FROM meta WHERE key = '%s'),"
+	"       (SELECT value FROM meta WHERE key = '%s'),"
 	"       (SELECT value FROM meta WHERE key = '%s'),"
 	"       (SELECT value FROM meta WHERE key = '%s'),"
 	"       (SELECT value FROM meta WHERE key = 'rollup_1h_upto'),"
 	"       EXISTS (SELECT 1 FROM meta WHERE key = 'history_backfill'),"
 	"       EXISTS (SELECT 1 FROM meta WHERE key = 'cpu_rollup_backfill'),"
 	"       (SELECT value FROM meta WHERE key = 'cpu_rollup_since')";
+enum { AV_UPTO = METRICS_TIERS, AV_BACKFILL, AV_CPU_BACKFILL, AV_CPU_SINCE };
 
 /* A tier's rows of [?1, ?2): per step, as SQL_SECONDS per second (the
  * seconds with data, at most those of its busiest CPU, in column 3). */
@@ -214,10 +218,12 @@ static int prepare_tiers(struct query *q)
 {
 	static const char *const PER_CPU[METRICS_TIERS] = {
 		[METRICS_1M] = "sample_cpu_1m", [METRICS_1H] = "sample_cpu_1h",
+		[METRICS_1D] = "sample_cpu_1d",
 	};
 	char sql[2048], cols[1024];
 	snprintf(sql, sizeof sql, SQL_AVAIL, metrics_tiers[0].pruned_key,
-		 metrics_tiers[1].pruned_key, metrics_tiers[2].pruned_key);
+		 metrics_tiers[1].pruned_key, metrics_tiers[2].pruned_key,
+		 metrics_tiers[3].pruned_key);
 	if (prepare(q, sql, &q->avail) || prepare(q, SQL_DOM_NAME, &q->dom_name))
 		return -1;
 	for (int i = METRICS_1M; i < METRICS_TIERS; i++) {
@@ -698,9 +704,9 @@ static int64_t col_time(sqlite3_stmt *st, int i, int64_t dflt)
 
 /*
  * Where each tier stands for its seconds for M's CPU (plan.c), the roll-ups
- * never from TAIL on.  Minutes and hours from their oldest whole row; the
- * hours and the per-CPU rows up to the watermark; none of them while a
- * back-fill is pending.
+ * never from TAIL on.  Minutes, hours and days from their oldest whole
+ * row; the hours, the days and the per-CPU rows up to the watermark; none
+ * of them while a back-fill is pending.
  */
 static int load_tiers(struct query *q, const struct model *m, int64_t tail,
 		      struct plan_tiers *av)
@@ -718,11 +724,12 @@ static int load_tiers(struct query *q, const struct model *m, int64_t tail,
 	/* the last seconds pruned too: the rows holding them will do */
 	if (tail < av->from[METRICS_1S])
 		tail = PLAN_NEVER_AFTER;
-	int64_t upto = col_time(st, 3, PLAN_NEVER_AFTER);
+	int64_t upto = col_time(st, AV_UPTO, PLAN_NEVER_AFTER);
 	bool per_cpu = m->cpu >= 0;
-	if (sqlite3_column_int(st, 4) || (per_cpu && sqlite3_column_int(st, 5)))
+	if (sqlite3_column_int(st, AV_BACKFILL) ||
+	    (per_cpu && sqlite3_column_int(st, AV_CPU_BACKFILL)))
 		return 0;
-	int64_t since = per_cpu ? col_time(st, 6, PLAN_NEVER_BEFORE) :
+	int64_t since = per_cpu ? col_time(st, AV_CPU_SINCE, PLAN_NEVER_BEFORE) :
 			PLAN_NEVER_BEFORE;
 	for (int i = METRICS_1M; i < METRICS_TIERS; i++) {
 		if (!q->cpu_rows[i] ||
@@ -730,7 +737,7 @@ static int load_tiers(struct query *q, const struct model *m, int64_t tail,
 			continue;
 		int64_t from = col_time(st, i, PLAN_NEVER_BEFORE);
 		av->from[i] = from > since ? from : since;
-		av->to[i] = i == METRICS_1H || per_cpu ?
+		av->to[i] = i >= METRICS_1H || per_cpu ?
 			    (upto < tail ? upto : tail) : tail;
 	}
 	return 0;

@@ -37,8 +37,9 @@
  * When the pages in use pass the budget, pruning runs until they are 5%
  * under it, so that it runs in bursts rather than every second: the oldest
  * rows of the finest tier go first (one-second samples, then minutes,
- * hours last), each tier down to a floor that is never pruned for size
- * (the newest hour of seconds, day of minutes, 30 days of hours); a budget
+ * hours, days last), each tier down to a floor that is never pruned for
+ * size (the newest hour of seconds, day of minutes, 30 days of hours, year
+ * of days); a budget
  * too small for the floors is said once and left exceeded, for the disk-
  * full handling (writer.c) to take over.  The deleting is retention's
  * (retention_step_below): short transactions of an adaptive span, so that
@@ -73,6 +74,7 @@ static const int64_t FLOOR_S[METRICS_TIERS] = {
 	[METRICS_1S] = 3600,
 	[METRICS_1M] = 86400,
 	[METRICS_1H] = 30 * 86400,
+	[METRICS_1D] = 365 * 86400,
 };
 
 static FILE *log_f;
@@ -364,8 +366,8 @@ static void say_stuck(struct budget *b)
 	if (!log_f)
 		return;
 	log_msg(log_f, LOG_LEVEL_WARNING, "the database uses %s, over its %s "
-		"size budget, but holds only its newest hour of seconds, day of minutes and "
-		"30 days of hours, which are not pruned for size: a larger "
+		"size budget, but holds only its newest hour of seconds, day of minutes, "
+		"30 days of hours and year of days, which are not pruned for size: a larger "
 		"--max-size is needed", human(a, sizeof a, b->st.used_bytes),
 		human(c, sizeof c, b->st.limit_bytes));
 }

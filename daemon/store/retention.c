@@ -2,7 +2,7 @@
  * Retention and pruning.
  *
  * A tier is a pair of tables of one resolution (sample_1s + cpu_1s, and
- * the same for 1m and 1h).  With N the newest stored second, a one-second
+ * the same for 1m, 1h and 1d).  With N the newest stored second, a one-second
  * row is kept when t > N - keep, a roll-up row of grain g when any of its
  * seconds is (t + g > N + 1 - keep): roll-up rows are deleted whole or not
  * at all, so a kept row is always complete.
@@ -16,7 +16,7 @@
  * SQLite's freelist and are reused by the next inserts, so once retention
  * is reached the file stops growing.
  *
- * Each step also records in meta 'pruned_before_1s' (_1m, _1h) the oldest
+ * Each step also records in meta 'pruned_before_1s' (_1m, _1h, _1d) the oldest
  * time the tier still holds whole, for xenmon-export to choose a table.
  *
  * The size budget (budget.c) prunes with the same steps
@@ -46,6 +46,7 @@ static const struct {
 	[METRICS_1S] = { 60, DAY_S, "cpu_1s_part" },
 	[METRICS_1M] = { 3600, 30 * DAY_S, "sample_cpu_1m" },
 	[METRICS_1H] = { DAY_S, 365 * DAY_S, "sample_cpu_1h" },
+	[METRICS_1D] = { 30 * DAY_S, 5 * 365 * DAY_S, "sample_cpu_1d" },
 };
 
 /* Step timing targets (see the top of the file). */
@@ -163,7 +164,7 @@ static int config_line(char *line, struct retention_policy *p,
 		return -1;
 	}
 	snprintf(err, errlen, "%s:%d: unknown setting '%s' (known: retain-1s, "
-		 "retain-1m, retain-1h, max-size, metrics-listen, "
+		 "retain-1m, retain-1h, retain-1d, max-size, metrics-listen, "
 		 "metrics-textfile, metrics-interval)", path, lineno, key);
 	return -1;
 }

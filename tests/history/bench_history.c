@@ -179,8 +179,9 @@ static int build(const char *path, int days)
 	for (int k = days; k < 30; k++) {
 		int64_t shift = (int64_t)(k - days + 1) * DAY;
 		const char *tables[] = { "sample_1m", "sample_1h", "cpu_1m", "cpu_1h",
-					 "sample_cpu_1m", "sample_cpu_1h" };
-		for (int i = 0; i < 6; i++) {
+					 "sample_cpu_1m", "sample_cpu_1h", "sample_1d",
+					 "cpu_1d", "sample_cpu_1d" };
+		for (int i = 0; i < 9; i++) {
 			/* the first day's rows, moved SHIFT seconds back */
 			char cols[512], fixed[1400];
 			if (columns_but_t(db, tables[i], cols, sizeof cols))
@@ -201,16 +202,18 @@ static int build(const char *path, int days)
 		    table_mb(db, "sample_cpu_1m", "")) / 30;
 	double hr = (table_mb(db, "sample_1h", "cpu_1h") +
 		     table_mb(db, "sample_cpu_1h", "")) / 30;
+	double d = (table_mb(db, "sample_1d", "cpu_1d") +
+		    table_mb(db, "sample_cpu_1d", "")) / 30;
 	printf("size        per day: seconds %.1f MB, minutes %.2f MB, hours "
-	       "%.3f MB\n", s, m, hr);
+	       "%.3f MB, days %.4f MB\n", s, m, hr, d);
 	/* 009_cpu_rollups.sql: what the per-CPU view of a long range costs */
 	double cm = table_mb(db, "sample_cpu_1m", "") / 30;
 	double ch = table_mb(db, "sample_cpu_1h", "") / 30;
 	printf("size        per day, per-CPU roll-ups (included above): minutes "
 	       "%.2f MB, hours %.3f MB\n", cm, ch);
-	printf("steady      default retention (7 d, 90 d, 5 y): %.0f MB + %.0f MB"
-	       " + %.0f MB = %.2f GB\n", 7 * s, 90 * m, 1825 * hr,
-	       (7 * s + 90 * m + 1825 * hr) / 1000);
+	printf("steady      default retention (7 d, 90 d, 5 y, 5 y): %.0f MB + "
+	       "%.0f MB + %.0f MB + %.0f MB = %.2f GB\n", 7 * s, 90 * m,
+	       1825 * hr, 1825 * d, (7 * s + 90 * m + 1825 * hr + 1825 * d) / 1000);
 	sqlite3_close(db);
 	return 0;
 }
@@ -383,8 +386,7 @@ static int append(const char *path, int hours)
 {
 	static const char *const tables[METRICS_TIERS][2] = {
 		{ "sample_1s", "cpu_1s" }, { "sample_1m", "cpu_1m" },
-		{ "sample_1h", "cpu_1h" } };
-	static const double keep_days[METRICS_TIERS] = { 7, 90, 1825 };
+		{ "sample_1h", "cpu_1h" }, { "sample_1d", "cpu_1d" } };
 	char err[512];
 	remove(path);
 	struct store *s = store_open(path, err, sizeof err);
@@ -393,7 +395,7 @@ static int append(const char *path, int hours)
 		return 1;
 	}
 	struct retention_policy p = { .keep_s = { INT64_MAX / 2, INT64_MAX / 2,
-						  INT64_MAX / 2 } };
+						  INT64_MAX / 2, INT64_MAX / 2 } };
 	store_set_retention(s, &p);
 	double t = now_s();
 	for (int64_t i = 0; i < (int64_t)hours * 3600; i++) {
@@ -413,13 +415,16 @@ static int append(const char *path, int hours)
 	       "bytes per row allocated (used), MB per day:\n", hours, took);
 	double total = 0;
 	for (int i = 0; i < METRICS_TIERS; i++) {
-		double day = 0;
+		double day = 0, keep_days = metrics_tiers[i].keep_s / 86400.0;
+		/* the steps of the tier the hours appended touch */
+		int64_t g = metrics_tiers[i].grain_s;
+		double steps = (double)((hours * INT64_C(3600) + g - 1) / g);
 		for (int k = 0; k < 2; k++) {
 			double rows, alloc, used;
 			if (table_bytes(db, tables[i][k], &rows, &alloc, &used) < 0)
 				return 1;
 			/* every table gains rows at a steady rate */
-			double per_day = rows / hours * 24;
+			double per_day = rows / steps * 86400 / (double)g;
 			printf("            %-10s %8.0f rows %6.1f (%5.1f) B/row %8.2f MB/day\n",
 			       tables[i][k], rows, alloc / rows, used / rows,
 			       alloc / rows * per_day / 1e6);
@@ -427,10 +432,10 @@ static int append(const char *path, int hours)
 		}
 		printf("            %s: %.2f MB per day, %.1f kB per domain-day; "
 		       "%.0f days: %.0f MB\n", metrics_tiers[i].what, day,
-		       day * 1e3 / (DOMS + 1), keep_days[i], day * keep_days[i]);
-		total += day * keep_days[i];
+		       day * 1e3 / (DOMS + 1), keep_days, day * keep_days);
+		total += day * keep_days;
 	}
-	printf("appended    default retention (7 d, 90 d, 5 y) as appended: "
+	printf("appended    default retention (7 d, 90 d, 5 y, 5 y) as appended: "
 	       "%.2f GB\n", total / 1e3);
 	sqlite3_close(db);
 	return 0;

@@ -23,7 +23,8 @@ import tempfile
 APP_ID = 0x58656e4d
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from vtest import DbSums, Tap, Tmux, check_windows, metric_rows  # noqa: E402
+from vtest import (DbSums, Tap, Tmux, check_windows, copy_db,  # noqa: E402
+                   metric_rows, range_table, run_argv)
 
 H = 1700006400              # an hour: 2023-11-15 00:00:00 UTC
 S = H - 400                 # the recording: 23:53:20 ..
@@ -32,29 +33,7 @@ COLS = ('exec_count', 'cpu_ns', 'wait_ns', 'blocked_ns', 'alloc_ns',
         'alloc_unbounded', 'io_count')
 
 
-def run(argv):
-    try:
-        r = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True,
-                           text=True, timeout=60)
-        return r.returncode, r.stdout, r.stderr
-    except subprocess.TimeoutExpired:
-        return None, '', 'timed out waiting for it to exit'
-
-
-def copy(db, path, *sql):
-    shutil.copy(db, path)
-    con = sqlite3.connect(path, isolation_level=None)
-    for s in sql:
-        con.execute(s)
-    con.close()
-    return path
-
-
-def table(xenmon, db, t0, t1, cpu=None):
-    argv = [xenmon, '--db', db, '--from', str(t0), '--to', str(t1)]
-    if cpu is not None:
-        argv += ['--cpu', str(cpu)]
-    return run(argv)
+run, copy, table = run_argv, copy_db, range_table
 
 
 def rollups_exact(con, grain, table_):
@@ -112,10 +91,21 @@ def main():
                      '--start-time', str(S), '--quiet']
         subprocess.run(bake_argv, check=True, capture_output=True)
         con = sqlite3.connect('file:%s?mode=ro' % db, uri=True)
-        for grain, t in ((60, 'sample_cpu_1m'), (3600, 'sample_cpu_1h')):
+        for grain, t in ((60, 'sample_cpu_1m'), (3600, 'sample_cpu_1h'),
+                         (86400, 'sample_cpu_1d')):
             bad = rollups_exact(con, grain, t)
             tap.ok(not bad, '%s: the sums of its seconds per CPU and domain, '
                    'as stored' % t, repr(bad[:5]))
+        # the recording crosses a UTC midnight: two days (schema 14)
+        sums = ', '.join('sum(%s)' % c for c in COLS)
+        want = con.execute('SELECT t - t %% 86400, domid, %s, min(alloc_min_ns),'
+                           ' max(alloc_max_ns) FROM sample_1s GROUP BY 1, 2'
+                           ' ORDER BY 1, 2' % sums).fetchall()
+        got = con.execute('SELECT t, domid, %s, alloc_min_ns, alloc_max_ns'
+                          ' FROM sample_1d ORDER BY 1, 2' % ', '.join(COLS)).fetchall()
+        tap.ok(got == want and len({r[0] for r in got}) == 2,
+               'sample_1d: the sums of its seconds per domain, as stored, '
+               'across midnight', repr([(a, b) for a, b in zip(got, want) if a != b][:3]))
         con.close()
 
         secs = copy(db, tmp + '/seconds.db',

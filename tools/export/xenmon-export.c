@@ -576,7 +576,9 @@ static int read_range(sqlite3 *db, const struct opts *o, int64_t from,
 static bool range_has_data(sqlite3 *db, int64_t from, int64_t to)
 {
 	bool found = false;
-	for (int i = 0; i < METRICS_TIERS && !found; i++) {
+	/* not the days: they hold what the hours do, in steps too long to
+	 * tell an evening without data from a morning with some */
+	for (int i = 0; i <= METRICS_1H && !found; i++) {
 		char sql[160];
 		sqlite3_stmt *st;
 		snprintf(sql, sizeof sql, "SELECT 1 FROM %s WHERE t > ?1 - %lld "
