@@ -1,8 +1,9 @@
 /*
  * SQLite writing.  Statements are prepared once; each second is
  * BEGIN IMMEDIATE, a check that it is not stored yet, its cpu_1s rows, its
- * sample_1s rows in key order (so the b-tree only ever appends), the
- * lifetimes of its domains, COMMIT.  Any failure rolls the whole second
+ * sample_1s rows in key order (so the b-tree only ever appends), which a
+ * trigger adds up per domain into sample_dom_1s (015_domain_seconds.sql),
+ * the lifetimes of its domains, COMMIT.  Any failure rolls the whole second
  * back: a reader sees all of it or none.
  *
  * A second already stored is left as it is, with one exception: a second
@@ -54,7 +55,7 @@ struct store {
 	char *path;
 	char *wal_path;
 	sqlite3_stmt *exists, *ins_cpu, *ins_sample, *ins_domain, *meta, *gap;
-	sqlite3_stmt *ins_part, *sel_cpus, *sel_samples, *del_second[3];
+	sqlite3_stmt *ins_part, *sel_cpus, *sel_samples, *del_second[4];
 	struct stored old;        /* a partial second's stored rows */
 	struct stored merged;     /* and with this run's part added */
 	struct checkpointer *ckpt;
@@ -240,6 +241,8 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 	    prep(s, &s->del_second[0], "DELETE FROM cpu_1s WHERE t = ?1") ||
 	    prep(s, &s->del_second[1], "DELETE FROM sample_1s WHERE t = ?1") ||
 	    prep(s, &s->del_second[2], "DELETE FROM cpu_1s_part WHERE t = ?1") ||
+	    prep(s, &s->del_second[3], "DELETE FROM sample_dom_1s WHERE t = ?1") ||
+
 	    open_history(s) || close_stale_runs(s)) {
 		snprintf(err, errlen, "%s", s->err);
 		goto out;
@@ -276,7 +279,7 @@ void store_close(struct store *s)
 	sqlite3_finalize(s->ins_part);
 	sqlite3_finalize(s->sel_cpus);
 	sqlite3_finalize(s->sel_samples);
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 4; i++)
 		sqlite3_finalize(s->del_second[i]);
 	stored_free(&s->old);
 	stored_free(&s->merged);
@@ -658,7 +661,7 @@ static int complete_second(struct store *s, const struct second *sec)
 		.samples = m->samples, .nsamples = m->nsamples,
 		.doms = sec->doms, .ndoms = sec->ndoms,
 	};
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 4; i++) {
 		sqlite3_bind_int64(s->del_second[i], 1, sec->t);
 		if (step(s, s->del_second[i], "cannot rewrite a second") < 0)
 			return -1;
