@@ -64,6 +64,7 @@ struct query {
 	sqlite3 *db;
 	sqlite3_stmt *bounds, *ncpus, *live, *seconds, *domains, *cpu_domains,
 		*names;
+	const char *seconds_table;   /* schema_seconds_table() */
 	/* Ranges (plan.c): what the tiers hold, and per tier its CPU rows,
 	 * its domain rows and its rows of one CPU's domains; NULL where the
 	 * database has no such table.  A domain's name by the domain table. */
@@ -201,7 +202,7 @@ static int metric_columns(struct query *q, const char *table, char cols[1024])
 
 static int prepare_domains(struct query *q)
 {
-	const char *table = schema_seconds_table(q->db);
+	const char *table = q->seconds_table = schema_seconds_table(q->db);
 	char cols[1024], sql[sizeof SQL_DOMAINS + sizeof cols + 32];
 	if (metric_columns(q, table, cols))
 		return -EINVAL;
@@ -901,7 +902,10 @@ static int load_dropped(struct query *q, struct model *m)
 	if (m->cpu >= 0 && load_detail_gone(q, m) < 0)
 		return -EIO;
 	for (int i = 0; i < METRICS_TIERS; i++) {
-		int rc = pruned_span(q->db, metrics_tiers[i].sample, w->t_first,
+		/* the seconds' table of a database older than schema 15 */
+		const char *table = i == METRICS_1S ? q->seconds_table :
+				    metrics_tiers[i].sample;
+		int rc = pruned_span(q->db, table, w->t_first,
 				     w->t_last, &m->dropped.first_t,
 				     &m->dropped.last_t, m->dropped.reason,
 				     sizeof m->dropped.reason);

@@ -156,7 +156,8 @@ static int config_line(char *line, struct retention_policy *p,
 	key = trim(key);
 	char *value = trim(eq + 1);
 	for (int i = 0; i < RETENTION_SETS; i++) {
-		if (strcmp(key, retention_key(i)) != 0)
+		/* a tier without a per-CPU detail has no key for it */
+		if (!retention_key(i) || strcmp(key, retention_key(i)) != 0)
 			continue;
 		if (retention_parse(value, &p->keep_s[i]) == 0)
 			return 0;

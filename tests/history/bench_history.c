@@ -438,6 +438,8 @@ static int append(const char *path, int hours)
 	double total = 0;
 	for (int i = 0; i < RETENTION_SETS; i++) {
 		const struct metrics_tier *tier = &metrics_tiers[i % METRICS_TIERS];
+		if (!retention_table(i))
+			continue;   /* a tier without a per-CPU detail */
 		double day = i < METRICS_TIERS ?
 			     table_day_mb(db, tier->sample, hours) +
 			     table_day_mb(db, tier->cpu, hours) :

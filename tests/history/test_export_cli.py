@@ -133,7 +133,7 @@ def main():
                           '--step', '1m')
     check('SQLite date strings are times; the table read is named',
           rc == 0 and len(list(csv.DictReader(io.StringIO(out)))) == 6 and
-          'reading sample_dom_1s' in err, out + err)
+          'reading sample_1s' in err, out + err)
     rc, out, err = export('--db', db, '--from', '-1h', '--to', 'now', '--step', '1h')
     check('relative times work (an empty result is only the header, exit 3: no data)',
           rc == 3 and len(out.splitlines()) == 1 and 'no data' in err, out + err)
