@@ -47,6 +47,16 @@ struct metrics_tier {
 	const char *retain_key;     /* xenbaked.conf's and the option's name */
 	long long keep_s;           /* kept this long by default */
 	const char *what;           /* its name in messages */
+	/* Its per-CPU detail (sample_1s, sample_cpu_1m, sample_cpu_1h):
+	 * what the per-CPU view reads, kept for a shorter time by default,
+	 * since the tier's own tables hold every whole-host figure
+	 * (015_domain_seconds.sql).  Pruned with a retention and a meta key
+	 * of its own; NULL: none. */
+	const char *detail;
+	const char *detail_pruned_key;
+	const char *detail_retain_key;
+	long long detail_keep_s;
+	const char *detail_what;
 };
 extern const struct metrics_tier metrics_tiers[METRICS_TIERS];
 

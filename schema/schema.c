@@ -83,6 +83,12 @@ const char *schema_malformed_sql(sqlite3 *db, const char *table)
 	       "malformed_records" : "0";
 }
 
+const char *schema_seconds_table(sqlite3 *db)
+{
+	return schema_has_column(db, "sample_dom_1s", "domid") ?
+	       "sample_dom_1s" : "sample_1s";
+}
+
 static int table_count(sqlite3 *db, int *n)
 {
 	return pragma_int(db, "SELECT count(*) FROM sqlite_schema", n);

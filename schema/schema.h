@@ -44,6 +44,13 @@ sqlite3 *schema_open_ro(const char *path, char *err, size_t errlen);
  */
 const char *schema_malformed_sql(sqlite3 *db, const char *table);
 
+/*
+ * The table of per-domain seconds: sample_dom_1s, or in a database written
+ * before version 15 (015_domain_seconds.sql), which a reader opens as it
+ * is, sample_1s, whose rows per CPU the reader adds up.
+ */
+const char *schema_seconds_table(sqlite3 *db);
+
 /* Whether TABLE has COLUMN. */
 bool schema_has_column(sqlite3 *db, const char *table, const char *column);
 

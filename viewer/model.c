@@ -13,11 +13,13 @@ void model_reset(struct model *m)
 {
 	m->nrows = 0;
 	m->dropped.any = false;
+	m->detail_gone.any = false;
 }
 
 bool model_notice(const struct model *m)
 {
-	return model_incomplete(&m->win[WIN_LONG]) || m->dropped.any;
+	return model_incomplete(&m->win[WIN_LONG]) || m->dropped.any ||
+	       m->detail_gone.any;
 }
 
 void model_free(struct model *m)

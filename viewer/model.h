@@ -91,6 +91,14 @@ struct model {
 		int64_t first_t, last_t;
 		char reason[32];
 	} dropped;
+	/* The per-CPU view: the coarsest tier whose per-CPU detail, kept for
+	 * less time than the whole host's rows (retain-1s-cpu, ...), begins
+	 * only after the long window does, at FROM_T. */
+	struct {
+		bool any;
+		int tier;
+		int64_t from_t;
+	} detail_gone;
 };
 
 enum sort_key {

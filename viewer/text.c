@@ -419,4 +419,12 @@ void text_lost(char *b, size_t n, const struct model *m)
 			 k ? " |" : "", metrics_tiers[m->dropped.tier].what, a, z,
 			 m->dropped.reason);
 	}
+	k = (int)strlen(b);
+	if (m->detail_gone.any && (size_t)k < n) {
+		char a[24];
+		text_time(a, sizeof a, m->detail_gone.from_t, "%Y-%m-%d %H:%M:%S");
+		snprintf(b + k, n - (size_t)k, "%s %s kept from %s only (the "
+			 "whole host's are kept longer)", k ? " |" : "",
+			 metrics_tiers[m->detail_gone.tier].detail_what, a);
+	}
 }

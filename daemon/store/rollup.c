@@ -251,7 +251,7 @@ static const char SCPU_ONE_SQL[] =
 	ADD_SCPU;
 
 /* The roll-up tables: of which tier (metrics_tiers[]), and samples, CPUs
- * or samples per CPU (named here: retention.c prunes them with the tier). */
+ * or samples per CPU (named here: retention.c prunes them as the tier's per-CPU detail). */
 enum { K_SAMPLE, K_CPU, K_SCPU };
 static const struct {
 	int tier, kind;

@@ -146,6 +146,18 @@ def main():
                       % ', '.join(added) if added else ''),
                    'rows %d -> %d; first difference %s'
                    % (len(before[w]), len(after[w]), diff[:1]))
+        # 015_domain_seconds.sql: the per-domain seconds, filled from the
+        # per-CPU ones, are their exact sums (domain_1s above reads them)
+        dom = rows(new, 'sample_dom_1s')
+        sums = rows(new, '(SELECT t, domid, sum(exec_count) AS exec_count, sum(cpu_ns) AS cpu_ns,'
+                    ' sum(wait_ns) AS wait_ns, sum(blocked_ns) AS blocked_ns,'
+                    ' sum(alloc_ns) AS alloc_ns, min(alloc_min_ns) AS alloc_min_ns,'
+                    ' max(alloc_max_ns) AS alloc_max_ns, sum(alloc_unbounded) AS alloc_unbounded,'
+                    ' sum(io_count) AS io_count, sum(io_bytes) AS io_bytes'
+                    ' FROM sample_1s GROUP BY t, domid)')
+        tap.ok(dom == sums and len(dom) > 0,
+               'sample_dom_1s: %d rows, the sums of sample_1s per second and domain' % len(dom),
+               'rows %d vs %d' % (len(dom), len(sums)))
         left = one(new, "SELECT count(*) FROM meta WHERE key = 'hist_packing'")
         tap.ok(left == 0, 'the packing of the old histograms is done', 'meta left %s' % left)
         for t in ('sample_1m', 'sample_1h'):

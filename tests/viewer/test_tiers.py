@@ -154,6 +154,7 @@ def main():
         # seconds pruned before S + 130: widened to whole minutes, said so
         pruned = copy(db, tmp + '/pruned.db',
                       'DELETE FROM sample_1s WHERE t < %d' % (S + 130),
+                      'DELETE FROM sample_dom_1s WHERE t < %d' % (S + 130),
                       'DELETE FROM cpu_1s WHERE t < %d' % (S + 130),
                       "INSERT INTO meta VALUES ('pruned_before_1s', %d)" % (S + 130))
         for cpu in (None, 1):
@@ -173,6 +174,27 @@ def main():
                'to the minute' not in out and 'to the hour' not in out,
                'seconds kept: no resolution in the header, the range as asked',
                err + out)
+
+        # the per-CPU seconds pruned before S + 130 (retain-1s-cpu), the
+        # per-domain ones kept: the whole host as before, and the per-CPU
+        # view says from when its detail is kept, its range widened to the
+        # minutes that hold it per CPU
+        detail = copy(db, tmp + '/detail.db',
+                      'DELETE FROM sample_1s WHERE t < %d' % (S + 130),
+                      "INSERT INTO meta VALUES ('pruned_before_1s_cpu', %d)" % (S + 130))
+        rc, out, err = table(xenmon, detail, S + 17, S + 523)
+        rc2, want, err2 = table(xenmon, db, S + 17, S + 523)
+        tap.ok(rc == rc2 == 0 and out == want and metric_rows(out, '|'),
+               'per-CPU seconds pruned: the whole host reads the same',
+               err + err2 + out + '\n---\n' + want)
+        rc, out, err = table(xenmon, detail, S + 17, S + 523, 1)
+        tap.ok(rc == 0 and 'per-CPU one-second samples kept from 2023-11-14 '
+               '23:55:30 only' in out and '543 s from 23:53:00 to the minute' in out,
+               'per-CPU seconds pruned: the per-CPU view says from when they are kept',
+               err + out)
+        rc, out, err = table(xenmon, detail, S + 200, S + 523, 1)
+        tap.ok(rc == 0 and 'per-CPU' not in out,
+               '... not for a range they still hold', err + out)
 
         # time travel over a range, on the screen: an hour back and forth
         tm.start('env LANG=C.UTF-8 TERM=screen NO_COLOR=1 %s --db %s '

@@ -487,12 +487,13 @@ static const char SQL[] =
 	"  AND (?4 IS NULL OR r.domid IN (SELECT value FROM json_each(?4)))"
 	" ORDER BY st, r.domid";
 
-/* One domid's rows of [?1, ?2): seconds summed over CPUs, with their
+/* One domid's rows of [?1, ?2): seconds summed over CPUs (the per-domain
+ * table's one row, or an old database's rows per CPU), with their
  * observed time (as seconds.c reads it); minutes as stored. */
 static const char SPLIT_1S[] =
 	"SELECT s.t, 1%s, 0,"
 	" (SELECT sum(c.observed_ns) / count(*) FROM cpu_1s c WHERE c.t = s.t)"
-	" FROM sample_1s s WHERE s.t >= ?1 AND s.t < ?2 AND s.domid = ?3"
+	" FROM %s s WHERE s.t >= ?1 AND s.t < ?2 AND s.domid = ?3"
 	" GROUP BY s.t";
 static const char SPLIT_1M[] =
 	"SELECT t, seconds%s, cpu_peak_ns, cpu_pct_hist"
@@ -520,9 +521,9 @@ static int prepare_all(struct merge *m, int tier, sqlite3_stmt **st)
 	snprintf(sql, sizeof sql, SQL, schema_malformed_sql(m->db, t->cpu),
 		 t->cpu, sums, t->sample);
 	if (sqlite3_prepare_v2(m->db, sql, -1, st, NULL) != SQLITE_OK ||
-	    sums_of(m, sums, "sample_1s", "sum(%s)") < 0)
+	    sums_of(m, sums, schema_seconds_table(m->db), "sum(%s)") < 0)
 		return -1;
-	snprintf(sql, sizeof sql, SPLIT_1S, sums);
+	snprintf(sql, sizeof sql, SPLIT_1S, sums, schema_seconds_table(m->db));
 	if (sqlite3_prepare_v2(m->db, sql, -1, &m->split[0], NULL) != SQLITE_OK ||
 	    sums_of(m, sums, "sample_1m", "%s") < 0)
 		return -1;

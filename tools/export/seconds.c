@@ -2,7 +2,9 @@
  * Steps from one-second samples (1 s, 10 s, 1 min), added up here rather
  * than by SQL.
  *
- * A step is its seconds summed over physical CPUs.  In SQL that is a GROUP
+ * A step is its seconds summed over physical CPUs: read from sample_dom_1s,
+ * which holds those sums (015_domain_seconds.sql), or in a database older
+ * than that from sample_1s, as follows.  In SQL that is a GROUP
  * BY (t, domid), which sorts every row because the table is keyed (t, cpu,
  * domid), then a window over the seconds for the percentiles: about 1 us
  * per row read for the first, and for an hour of 1-minute steps of 50
@@ -269,12 +271,14 @@ static int scan(struct sec *s, int64_t from, int64_t to,
 {
 	sqlite3_stmt *st;
 	char sums[1024], sql[1280];
-	if (schema_metrics_sql(sums, sizeof sums, s->db, "sample_1s", "%s",
+	/* the per-domain seconds: a week of them outlive the per-CPU rows */
+	const char *table = schema_seconds_table(s->db);
+	if (schema_metrics_sql(sums, sizeof sums, s->db, table, "%s",
 			       true) < 0)
 		return -1;
 	/* ORDER BY t is the key's order: no sort */
-	snprintf(sql, sizeof sql, "SELECT t, domid%s FROM sample_1s"
-		 " WHERE t >= ?1 AND t < ?2 ORDER BY t", sums);
+	snprintf(sql, sizeof sql, "SELECT t, domid%s FROM %s"
+		 " WHERE t >= ?1 AND t < ?2 ORDER BY t", sums, table);
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_int64(st, 1, from);

@@ -493,9 +493,18 @@ static int choose_source(const struct step *step, const int64_t kept[METRICS_TIE
 	return best;
 }
 
+/* TIER's table in DB: the seconds' is sample_1s in a database older than
+ * sample_dom_1s (schema_seconds_table()). */
+static const char *tier_table(sqlite3 *db, int tier)
+{
+	return tier == METRICS_1S ? schema_seconds_table(db) :
+	       metrics_tiers[tier].sample;
+}
+
 /* Which table is read: once, and again only if that changes. */
-static void describe(const struct metrics_tier *src, const struct opts *o,
-		     int64_t from, int64_t to, struct said *said)
+static void describe(const struct metrics_tier *src, const char *table,
+		     const struct opts *o, int64_t from, int64_t to,
+		     struct said *said)
 {
 	char a[40], b[40];
 	if (o->quiet || said->reading == src)
@@ -504,7 +513,7 @@ static void describe(const struct metrics_tier *src, const struct opts *o,
 	say_time(a, sizeof a, from);
 	say_time(b, sizeof b, to);
 	fprintf(stderr, "xenmon-export: reading %s (%s) for %s .. %s, %s steps\n",
-		src->sample, src->what, a, b, o->step->name);
+		table, src->what, a, b, o->step->name);
 }
 
 static void warn_mixed(const struct rollups_note *note, struct said *said)
@@ -530,7 +539,7 @@ static int warn_budget(sqlite3 *db, int tier, int64_t from, int64_t to,
 	char reason[64], a[32], b[32];
 	if (said->budget)
 		return 0;
-	int rc = pruned_span(db, metrics_tiers[tier].sample, from, to - 1,
+	int rc = pruned_span(db, tier_table(db, tier), from, to - 1,
 			     &first, &last, reason, sizeof reason);
 	if (rc <= 0)
 		return rc;
@@ -539,7 +548,7 @@ static int warn_budget(sqlite3 *db, int tier, int64_t from, int64_t to,
 	say_time(b, sizeof b, last >= to ? to - 1 : last);
 	errmsg("warning: %s from %s to %s were dropped for the %s (table "
 	       "pruned): %s has no rows for them", metrics_tiers[tier].what, a, b,
-	       reason, metrics_tiers[tier].sample);
+	       reason, tier_table(db, tier));
 	return 0;
 }
 
@@ -555,7 +564,7 @@ static int read_range(sqlite3 *db, const struct opts *o, int64_t from,
 		errmsg("%s: no table can give %s steps", o->db, o->step->name);
 		return 1;
 	}
-	describe(&metrics_tiers[i], o, from, to, said);
+	describe(&metrics_tiers[i], tier_table(db, i), o, from, to, said);
 	if (warn_budget(db, i, from, to, said) < 0)
 		return -1;
 	int rc = has_hist(i) ?
