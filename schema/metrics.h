@@ -60,6 +60,15 @@ extern const struct metrics_tier metrics_tiers[METRICS_TIERS];
 long long metrics_per_second_ns(long long ns, long long observed_ns);
 
 /*
+ * One percentage point of one CPU over a second, in ns of CPU time: what
+ * a one-second figure (metrics_per_second_ns) is divided by for its CPU%,
+ * and the width of a bin of the roll-ups' CPU% histograms (hist.h): a
+ * second is in bin figure / METRICS_NS_PER_PCT.  _SQL: the same in SQL.
+ */
+#define METRICS_NS_PER_PCT 10000000
+#define METRICS_NS_PER_PCT_SQL METRICS_STR(METRICS_NS_PER_PCT)
+
+/*
  * The records a CPU-second (or a roll-up's CPU-step) misses, as a SQL
  * expression over a row of cpu_1s, cpu_1m or cpu_1h: those Xen lost, and
  * those damage to the trace made unreadable (006_malformed.sql).  A second,
