@@ -12,10 +12,15 @@
 #define DAY_S 86400LL
 
 #define VIEW_OF_VIEW(order_, label_, option_, shown_, rows_, total, pct, per, \
-		     help_) \
+		     help_, sort_, log_) \
 	{ .order = order_, .label = label_, .option = option_, .rows = rows_, \
-	  .shown = shown_, .help = help_, \
+	  .shown = shown_, .help = help_, .sort = SORT_OF_##sort_, \
+	  .log = LOG_OF_##log_, \
 	  .cell = { METRICS_##total, METRICS_##pct, METRICS_##per } }
+#define SORT_OF_SORT(key) key
+#define SORT_OF_NOSORT NULL
+#define LOG_OF_LOG(total, pct, per) { total, pct, per }
+#define LOG_OF_NOLOG { "", "", "" }
 #define VIEW_OF_NOVIEW { .order = 0 }
 #define EXPORT_OF_EXPORT(order_, column_, figure_) \
 	{ .order = order_, .column = column_, .figure = METRICS_##figure_ }

@@ -71,6 +71,15 @@ extern const struct metrics_tier metrics_tiers[METRICS_TIERS];
 long long metrics_per_second_ns(long long ns, long long observed_ns);
 
 /*
+ * One percentage point of one CPU over a second, in ns of CPU time: what
+ * a one-second figure (metrics_per_second_ns) is divided by for its CPU%,
+ * and the width of a bin of the roll-ups' CPU% histograms (hist.h): a
+ * second is in bin figure / METRICS_NS_PER_PCT.  _SQL: the same in SQL.
+ */
+#define METRICS_NS_PER_PCT 10000000
+#define METRICS_NS_PER_PCT_SQL METRICS_STR(METRICS_NS_PER_PCT)
+
+/*
  * The records a CPU-second (or a roll-up's CPU-step) misses, as a SQL
  * expression over a row of cpu_1s or of a roll-up (cpu_1m, _1h, _1d):
  * those Xen lost, and those damage to the trace made unreadable
@@ -103,7 +112,8 @@ long long metrics_per_second_ns(long long ns, long long observed_ns);
  *   unit    of the stored value: "ns" is shown as a time, others as counts
  *   help    what it counts (metrics.md has the exact definition)
  *   view    its row in xenmon(1), xenmon.py's, or NOVIEW:
- *           VIEW(order, label, option, shown, rows, total, pct, per, help)
+ *           VIEW(order, label, option, shown, rows, total, pct, per, help,
+ *                sort, log)
  *             order   1, 2, ... from the top of a domain's rows
  *             label   the row's name on screen ("Gotten")
  *             option  --OPTION and --noOPTION show and hide the row; ""
@@ -114,6 +124,12 @@ long long metrics_per_second_ns(long long ns, long long observed_ns);
  *                     metrics_figure without METRICS_ (NONE: empty)
  *             help    the row's line on the help screen; a row of one
  *                     figure shares its line with the next row
+ *             sort    SORT(key): the viewer sorts domains by the metric's
+ *                     sum over the window, under that name, its keys
+ *                     after "id" and "name" in the rows' order; NOSORT
+ *             log     LOG(total, pct, per): the names of the three cells'
+ *                     columns in xenmon -n's log files, xenmon.py's, ""
+ *                     for a cell not written there; NOLOG
  *   export  its column in xenmon-export(1), or NOEXPORT:
  *           EXPORT(order, column, figure)
  *             order   1, 2, ... after the domain's columns
@@ -124,25 +140,31 @@ long long metrics_per_second_ns(long long ns, long long observed_ns);
 	X(exec_count, uint32_t, SUM, "count", \
 	  "executions: switch-ins of the domain's vCPUs", \
 	  VIEW(5, "ExCount", "excount", 0, "execution count", \
-	       PER_S, NONE, NONE, "executions per second"), \
+	       PER_S, NONE, NONE, "executions per second", SORT("exec"), \
+	       LOG("ex/s", "", "")), \
 	  EXPORT(4, "execs_per_s", PER_S)) \
 	X(cpu_ns, uint64_t, SUM, "ns", "time running", \
 	  VIEW(1, "Gotten", "", 1, "CPU time", PER_S, PCT, PER_EXEC, \
-	       "CPU time per second, % of one CPU, per execution"), \
+	       "CPU time per second, % of one CPU, per execution", \
+	       SORT("cpu"), LOG("cpu(tot)", "cpu(%)", "cpu/ex")), \
 	  EXPORT(1, "cpu_pct", PCT_DIST)) \
 	X(wait_ns, uint64_t, SUM, "ns", "time runnable but not running", \
 	  VIEW(4, "Waited", "waited", 1, "waiting time", PER_S, PCT, PER_EXEC, \
-	       "runnable but not running: per second, %, per execution"), \
+	       "runnable but not running: per second, %, per execution", \
+	       SORT("waited"), LOG("waited(tot)", "waited(%)", "waited/ex")), \
 	  EXPORT(2, "wait_pct", PCT)) \
 	X(blocked_ns, uint64_t, SUM, "ns", "time blocked", \
 	  VIEW(3, "Blocked", "blocked", 1, "blocked time", \
 	       PER_S, BLOCKED_PCT, PER_IO, \
-	       "blocked time per second, % of its vCPUs' time, per I/O"), \
+	       "blocked time per second, % of its vCPUs' time, per I/O", \
+	       SORT("blocked"), \
+	       LOG("blocked(tot)", "blocked(%)", "blocked/io")), \
 	  EXPORT(3, "blocked_pct", BLOCKED_PCT)) \
 	X(alloc_ns, uint64_t, SUM, "ns", \
 	  "time slices given to the executions, bounded ones", \
 	  VIEW(2, "Alloc", "allocated", 0, "time slice", PER_EXEC, LOW, HIGH, \
-	       "time slice per execution: average, min, max"), \
+	       "time slice per execution: average, min, max", NOSORT, \
+	       LOG("allocated/ex", "", "")), \
 	  EXPORT(6, "alloc_avg_ns", PER_EXEC)) \
 	X(alloc_min_ns, uint32_t, MIN, "ns", "shortest bounded time slice", \
 	  NOVIEW, NOEXPORT) \
@@ -155,7 +177,8 @@ long long metrics_per_second_ns(long long ns, long long observed_ns);
 	  "I/O operations: grant maps and transfers, grant copies, " \
 	  "event-channel notifications", \
 	  VIEW(6, "I/O", "iocount", 0, "I/O count", PER_S, NONE, PER_EXEC, \
-	       "grant operations per second, per execution"), \
+	       "grant operations per second, per execution", SORT("i/o"), \
+	       LOG("io(tot)", "", "io/ex")), \
 	  EXPORT(5, "io_per_s", PER_S)) \
 	X(io_bytes, uint64_t, SUM, "bytes", "bytes copied by grant copies", \
 	  NOVIEW, NOEXPORT)
@@ -189,6 +212,8 @@ struct metrics_desc {
 	struct metrics_view {
 		int order;                  /* 0: no row */
 		const char *label, *option, *rows, *help;
+		const char *sort;           /* its sort key, or NULL */
+		const char *log[3];         /* its cells' log columns, or "" */
 		bool shown;
 		enum metrics_figure cell[3];
 	} view;
@@ -204,11 +229,20 @@ struct metrics_desc {
 	METRICS_ONE_##view
 #define METRICS_ONE_VIEW(...) + 1
 #define METRICS_ONE_NOVIEW
+#define METRICS_SORT_ONE(name, ctype, rollup, unit, help, view, ...) \
+	METRICS_SORT_OF_##view
+#define METRICS_SORT_OF_VIEW(order, label, option, shown, rows, total, pct, \
+			     per, help, sort, log) METRICS_ONE_##sort
+#define METRICS_SORT_OF_NOVIEW
+#define METRICS_ONE_SORT(key) + 1
+#define METRICS_ONE_NOSORT
 enum {
 	METRICS_SAMPLE(METRICS_INDEX)
 	METRICS_NSAMPLE,
 	/* the viewer's rows */
-	METRICS_NVIEW = 0 METRICS_SAMPLE(METRICS_VIEW_ONE)
+	METRICS_NVIEW = 0 METRICS_SAMPLE(METRICS_VIEW_ONE),
+	/* the viewer's sort keys that are metrics */
+	METRICS_NSORT = 0 METRICS_SAMPLE(METRICS_SORT_ONE)
 };
 extern const struct metrics_desc metrics_sample[METRICS_NSAMPLE];
 

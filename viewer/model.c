@@ -6,6 +6,7 @@
  */
 #include "model.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,22 +54,35 @@ struct dom_row *model_find(struct model *m, int domid)
 	return NULL;
 }
 
-static int64_t sort_value(const struct dom_row *r, enum sort_key key, int win)
+/* The metric (METRICS_I_*) of sort key KEY >= SORT_METRIC. */
+static size_t sort_metric(enum sort_key key)
 {
-	const struct dom_sums *s = &r->w[win];
-	switch (key) {
-	case SORT_CPU: return s->cpu_ns;
-	case SORT_WAIT: return s->wait_ns;
-	case SORT_BLOCKED: return s->blocked_ns;
-	case SORT_EXEC: return s->exec_count;
-	case SORT_IO: return s->io_count;
-	default: return r->domid;
-	}
+	int k = (int)key - SORT_METRIC;
+	for (int order = 1; order <= METRICS_NVIEW; order++)
+		for (size_t i = 0; i < METRICS_NSAMPLE; i++)
+			if (metrics_sample[i].view.order == order &&
+			    metrics_sample[i].view.sort && k-- == 0)
+				return i;
+	return METRICS_NSAMPLE;
+}
+
+#define SUM_AT(name, ...) [METRICS_I_##name] = offsetof(struct dom_sums, name),
+static const size_t sum_at[METRICS_NSAMPLE] = { METRICS_SAMPLE(SUM_AT) };
+
+int64_t model_sum(const struct dom_sums *s, size_t i)
+{
+	return *(const int64_t *)(const void *)((const char *)s + sum_at[i]);
+}
+
+static int64_t sort_value(const struct dom_row *r, size_t metric, int win)
+{
+	return metric < METRICS_NSAMPLE ? model_sum(&r->w[win], metric) :
+	       r->domid;
 }
 
 /* <0, 0, >0 as A sorts before, with, after B. */
 static int compare(const struct dom_row *a, const struct dom_row *b,
-		   enum sort_key key, int win, bool desc)
+		   enum sort_key key, size_t metric, int win, bool desc)
 {
 	int ai = a->domid == METRICS_IDLE_DOMID, bi = b->domid == METRICS_IDLE_DOMID;
 	if (ai != bi)
@@ -77,7 +91,8 @@ static int compare(const struct dom_row *a, const struct dom_row *b,
 	if (key == SORT_NAME) {
 		c = strcmp(a->name, b->name);
 	} else {
-		int64_t va = sort_value(a, key, win), vb = sort_value(b, key, win);
+		int64_t va = sort_value(a, metric, win),
+			vb = sort_value(b, metric, win);
 		c = (va > vb) - (va < vb);
 	}
 	if (desc)
@@ -89,10 +104,12 @@ static int compare(const struct dom_row *a, const struct dom_row *b,
  * jump between equal neighbours from one refresh to the next. */
 void model_sort(struct model *m, enum sort_key key, int win, bool desc)
 {
+	size_t metric = key >= SORT_METRIC ? sort_metric(key) : METRICS_NSAMPLE;
 	for (size_t i = 1; i < m->nrows; i++) {
 		struct dom_row tmp = m->rows[i];
 		size_t j = i;
-		while (j > 0 && compare(&m->rows[j - 1], &tmp, key, win, desc) > 0) {
+		while (j > 0 && compare(&m->rows[j - 1], &tmp, key, metric, win,
+					desc) > 0) {
 			m->rows[j] = m->rows[j - 1];
 			j--;
 		}
@@ -102,10 +119,12 @@ void model_sort(struct model *m, enum sort_key key, int win, bool desc)
 
 const char *model_sort_name(enum sort_key key)
 {
-	static const char *const names[SORT_COUNT] = {
-		"id", "name", "cpu", "waited", "blocked", "exec", "i/o",
-	};
-	return key < SORT_COUNT ? names[key] : "?";
+	if (key == SORT_DOMID)
+		return "id";
+	if (key == SORT_NAME)
+		return "name";
+	size_t i = sort_metric(key);
+	return i < METRICS_NSAMPLE ? metrics_sample[i].view.sort : "?";
 }
 
 bool model_incomplete(const struct win_info *w)
@@ -148,6 +167,27 @@ double model_blocked_pct(const struct dom_sums *s)
 	double v = 0;
 	metrics_blocked_pct(s->cpu_ns, s->wait_ns, s->blocked_ns, &v);
 	return v;
+}
+
+double model_figure(const struct win_info *w, const struct dom_sums *s,
+		    size_t i, enum metrics_figure f)
+{
+	int64_t x = model_sum(s, i);
+	switch (f) {
+	case METRICS_PER_S:
+		return model_per_s(w, x);
+	case METRICS_PCT:
+	case METRICS_PCT_DIST:
+		return model_pct(w, x);
+	case METRICS_BLOCKED_PCT:
+		return model_blocked_pct(s);
+	case METRICS_PER_EXEC:
+		return model_ratio(x, s->exec_count);
+	case METRICS_PER_IO:
+		return model_ratio(x, s->io_count);
+	default:
+		return 0;
+	}
 }
 
 double model_alloc_avg_ns(const struct dom_sums *s)

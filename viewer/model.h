@@ -101,9 +101,12 @@ struct model {
 	} detail_gone;
 };
 
+/* What the rows are sorted by: the domain's id, its name, then the metrics
+ * the metric table gives a sort key (schema/metrics.h, VIEW's sort), in
+ * the order of their rows on screen. */
 enum sort_key {
-	SORT_DOMID, SORT_NAME, SORT_CPU, SORT_WAIT, SORT_BLOCKED,
-	SORT_EXEC, SORT_IO, SORT_COUNT
+	SORT_DOMID, SORT_NAME, SORT_METRIC,
+	SORT_COUNT = SORT_METRIC + METRICS_NSORT
 };
 
 /* Empties the rows, keeps the allocation. */
@@ -116,6 +119,8 @@ struct dom_row *model_find(struct model *m, int domid);
 /* Rows sorted by KEY over window WIN, ties by domid; Idle always last. */
 void model_sort(struct model *m, enum sort_key key, int win, bool descending);
 const char *model_sort_name(enum sort_key key);
+/* The sum of metric I (METRICS_I_*) in S. */
+int64_t model_sum(const struct dom_sums *s, size_t i);
 
 /* Derived figures (docs/metrics.md), metrics_*()'s over the window (schema/
  * metrics.h), 0 where undefined as xenmon.py showed them.  has_data() is
@@ -134,5 +139,10 @@ double model_per_s(const struct win_info *w, int64_t x);
 double model_ratio(int64_t a, int64_t n);
 double model_blocked_pct(const struct dom_sums *s);
 double model_alloc_avg_ns(const struct dom_sums *s);
+/* Figure F of metric I (METRICS_I_*) in S over W, as the ones above give
+ * it; 0 for the figures that are not a number of the sums (LOW, HIGH,
+ * NONE). */
+double model_figure(const struct win_info *w, const struct dom_sums *s,
+		    size_t i, enum metrics_figure f);
 
 #endif

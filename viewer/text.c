@@ -64,15 +64,6 @@ static void fmt_unavailable(char *b, size_t n, int width)
 	snprintf(b, n, "%s", width >= 11 ? "unavailable" : "n/a");
 }
 
-/* The value of metric I (METRICS_I_*) in S. */
-#define SUM_AT(name, ...) [METRICS_I_##name] = offsetof(struct dom_sums, name),
-static const size_t sum_at[METRICS_NSAMPLE] = { METRICS_SAMPLE(SUM_AT) };
-
-static int64_t value(const struct dom_sums *s, size_t i)
-{
-	return *(const int64_t *)(const void *)((const char *)s + sum_at[i]);
-}
-
 const struct metrics_desc *text_row(enum metric met)
 {
 	for (size_t i = 0; i < METRICS_NSAMPLE; i++)
@@ -118,7 +109,7 @@ static void fmt_per(char *b, int64_t x, int64_t n, const struct metrics_desc *d,
 static void cell(char *b, enum metrics_figure f, const struct metrics_desc *d,
 		 const struct win_info *wi, const struct dom_sums *s, int width)
 {
-	int64_t x = value(s, (size_t)(d - metrics_sample));
+	int64_t x = model_sum(s, (size_t)(d - metrics_sample));
 	size_t lim;
 
 	switch (f) {
@@ -142,7 +133,7 @@ static void cell(char *b, enum metrics_figure f, const struct metrics_desc *d,
 	case METRICS_HIGH:
 		lim = extreme(f == METRICS_LOW ? METRICS_MIN : METRICS_MAX);
 		if (s->has_alloc_range)
-			fmt_value(b, (double)value(s, lim), &metrics_sample[lim],
+			fmt_value(b, (double)model_sum(s, lim), &metrics_sample[lim],
 				  "", width);
 		break;
 	case METRICS_NONE:

@@ -197,7 +197,8 @@ static const char SAMPLE_SQL[] =
 	"  ELSE cpu_ns END AS pct_ns"
 	" FROM sec LEFT JOIN obs USING (t)),"
 	" bin AS ("
-	" SELECT t - t %% ?3 AS t, domid, pct_ns / 10000000 AS b, count(*) AS n"
+	" SELECT t - t %% ?3 AS t, domid,"
+	"  pct_ns / " METRICS_NS_PER_PCT_SQL " AS b, count(*) AS n"
 	METRICS_SAMPLE(AGG_AS) ", max(pct_ns) AS peak"
 	" FROM pct GROUP BY 1, 2, 3)"
 	" INSERT INTO %s (" SAMPLE_COLUMNS ")"
@@ -517,7 +518,7 @@ static int add_domains(sqlite3_stmt *st, int64_t t, uint64_t observed,
 		const struct dom_sum *d = &sums[i];
 		uint64_t pct_ns = (uint64_t)metrics_per_second_ns(
 			(long long)d->cpu_ns, (long long)observed);
-		struct hist_bin bin = { (uint32_t)(pct_ns / 10000000), 1 };
+		struct hist_bin bin = { (uint32_t)(pct_ns / METRICS_NS_PER_PCT), 1 };
 		unsigned char hist[HIST_MAX_BYTES(1)];
 		size_t len = hist_encode(&bin, 1, hist);
 		int k = 2;

@@ -51,7 +51,7 @@ struct part {
 	int64_t t, grain_s, seconds;
 	struct sums s;
 	int64_t peak_ns;
-	unsigned char *hist;      /* NULL: one second, in bin peak_ns / 1e7 */
+	unsigned char *hist;      /* NULL: one second, in peak_ns's bin */
 	size_t hist_len;
 	bool hist_json;           /* written before 010_packed_histograms */
 };
@@ -135,7 +135,7 @@ static double percentile(const struct step_acc *a, int64_t covered, int p)
 	if (!k)
 		return 0;
 	int64_t c = 0;
-	double peak = (double)a->r.peak_ns / 1e7;
+	double peak = (double)a->r.peak_ns / METRICS_NS_PER_PCT;
 	for (size_t i = 0; i < a->ntouched; i++) {
 		c += a->bins[a->touched[i]];
 		if (c >= k) {
@@ -205,7 +205,7 @@ static void acc_add(struct step_acc *a, const struct part *p)
 	if (p->hist)
 		add_hist(a, p);
 	else
-		add_bin(a, (unsigned long)(p->peak_ns / 10000000), 1);
+		add_bin(a, (unsigned long)(p->peak_ns / METRICS_NS_PER_PCT), 1);
 }
 
 /* B added to A. */

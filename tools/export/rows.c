@@ -95,7 +95,11 @@ static bool f_p99(const struct column *c, const struct row *r, int64_t s,
 { (void)c; (void)s; *v = cents(r->p99); return true; }
 static bool f_max(const struct column *c, const struct row *r, int64_t s,
 		  int64_t *v)
-{ (void)c; (void)s; *v = ratio_cents(r->peak_ns, 10000000); return true; }
+{
+	(void)c; (void)s;
+	*v = ratio_cents(r->peak_ns, METRICS_NS_PER_PCT);
+	return true;
+}
 static bool f_lost(const struct column *c, const struct row *r, int64_t s,
 		   int64_t *v)
 { (void)c; (void)s; *v = r->lost; return true; }
@@ -106,7 +110,11 @@ void rows_set_io_unavailable(bool unavailable)
 /* the time observed over the step's length */
 static bool f_covered(const struct column *c, const struct row *r, int64_t s,
 		      int64_t *v)
-{ (void)c; *v = ratio_cents(r->covered_ns, s * 10000000); return true; }
+{
+	(void)c;
+	*v = ratio_cents(r->covered_ns, s * METRICS_NS_PER_PCT);
+	return true;
+}
 
 /* A metric's figure (metrics.h): over the time observed in the step. */
 static bool f_metric(const struct column *c, const struct row *r, int64_t s,

@@ -135,7 +135,7 @@ static int cmp_i64(const void *a, const void *b)
 static double percentile(const struct acc *a, int64_t seconds, int p)
 {
 	int64_t k = metrics_rank(p, seconds, seconds - (int64_t)a->ncpu);
-	return k ? (double)a->cpu[k - 1] / 1e7 : 0;
+	return k ? (double)a->cpu[k - 1] / METRICS_NS_PER_PCT : 0;
 }
 
 /*
