@@ -201,12 +201,13 @@ enum {
 extern const struct metrics_desc metrics_sample[METRICS_NSAMPLE];
 
 /*
- * For X: F(name) for the metrics xenmon-export shows, nothing for the
- * others: METRICS_EXPORTED(export)(F, name).
+ * For X: F(name) for the metrics that are sums (SUM), which xenmon-export
+ * reads, nothing for the others: METRICS_SUMMED(rollup)(F, name).
  */
-#define METRICS_EXPORTED(export) METRICS_EXPORTED_##export
-#define METRICS_EXPORTED_EXPORT(...) METRICS_APPLY
-#define METRICS_EXPORTED_NOEXPORT METRICS_SKIP
+#define METRICS_SUMMED(rollup) METRICS_SUMMED_##rollup
+#define METRICS_SUMMED_SUM METRICS_APPLY
+#define METRICS_SUMMED_MIN METRICS_SKIP
+#define METRICS_SUMMED_MAX METRICS_SKIP
 #define METRICS_APPLY(F, name) F(name)
 #define METRICS_SKIP(F, name)
 
@@ -253,6 +254,7 @@ enum {
 	METRICS_IO_GRANT_MAP = 1,     /* "grant-map": map and transfer */
 	METRICS_IO_GRANT_COPY = 2,    /* "grant-copy" */
 	METRICS_IO_EVTCHN = 4,        /* "evtchn" */
+	METRICS_IO_ANY = 7,
 };
 #define METRICS_IO_SOURCES_KEY "io_sources"
 
@@ -262,6 +264,9 @@ int metrics_io_sources_text(char *buf, size_t n, unsigned mask);
 unsigned metrics_io_sources_parse(const char *text);
 /* Are the I/O figures unavailable, by meta's value (NULL: absent)? */
 int metrics_io_unavailable(const char *io_sources);
+/* The sources whose figures are shown, by meta's value: those it names,
+ * every one when it is absent (shown as stored). */
+unsigned metrics_io_shown(const char *io_sources);
 /* Does figure F of metric I (METRICS_I_*) count I/O, and so is it
  * unavailable with it: the I/O metrics' own, and any per I/O? */
 bool metrics_figure_is_io(size_t i, enum metrics_figure f);
