@@ -89,15 +89,16 @@ unsigned metrics_io_sources_parse(const char *text)
 	return mask;
 }
 
-unsigned metrics_io_shown(const char *io_sources)
+unsigned metrics_io_sources_known(const char *io_sources)
 {
 	return io_sources ? metrics_io_sources_parse(io_sources) :
-			    METRICS_IO_ANY;
+			    METRICS_IO_GRANT_MAP | METRICS_IO_GRANT_COPY |
+			    METRICS_IO_EVTCHN;
 }
 
 int metrics_io_unavailable(const char *io_sources)
 {
-	return !metrics_io_shown(io_sources);
+	return io_sources && !metrics_io_sources_parse(io_sources);
 }
 
 bool metrics_figure_is_io(size_t i, enum metrics_figure f)

@@ -254,7 +254,6 @@ enum {
 	METRICS_IO_GRANT_MAP = 1,     /* "grant-map": map and transfer */
 	METRICS_IO_GRANT_COPY = 2,    /* "grant-copy" */
 	METRICS_IO_EVTCHN = 4,        /* "evtchn" */
-	METRICS_IO_ANY = 7,
 };
 #define METRICS_IO_SOURCES_KEY "io_sources"
 
@@ -264,9 +263,9 @@ int metrics_io_sources_text(char *buf, size_t n, unsigned mask);
 unsigned metrics_io_sources_parse(const char *text);
 /* Are the I/O figures unavailable, by meta's value (NULL: absent)? */
 int metrics_io_unavailable(const char *io_sources);
-/* The sources whose figures are shown, by meta's value: those it names,
- * every one when it is absent (shown as stored). */
-unsigned metrics_io_shown(const char *io_sources);
+/* The sources by meta's value: NULL (the key absent, an older database)
+ * counts as every source, so that its figures are shown as stored. */
+unsigned metrics_io_sources_known(const char *io_sources);
 /* Does figure F of metric I (METRICS_I_*) count I/O, and so is it
  * unavailable with it: the I/O metrics' own, and any per I/O? */
 bool metrics_figure_is_io(size_t i, enum metrics_figure f);
