@@ -107,6 +107,13 @@ unsigned metrics_io_sources_parse(const char *text)
 	return mask;
 }
 
+unsigned metrics_io_sources_known(const char *io_sources)
+{
+	return io_sources ? metrics_io_sources_parse(io_sources) :
+			    METRICS_IO_GRANT_MAP | METRICS_IO_GRANT_COPY |
+			    METRICS_IO_EVTCHN;
+}
+
 int metrics_io_unavailable(const char *io_sources)
 {
 	return io_sources && !metrics_io_sources_parse(io_sources);

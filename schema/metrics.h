@@ -247,12 +247,13 @@ enum {
 extern const struct metrics_desc metrics_sample[METRICS_NSAMPLE];
 
 /*
- * For X: F(name) for the metrics xenmon-export shows, nothing for the
- * others: METRICS_EXPORTED(export)(F, name).
+ * For X: F(name) for the metrics that are sums (SUM), which xenmon-export
+ * reads, nothing for the others: METRICS_SUMMED(rollup)(F, name).
  */
-#define METRICS_EXPORTED(export) METRICS_EXPORTED_##export
-#define METRICS_EXPORTED_EXPORT(...) METRICS_APPLY
-#define METRICS_EXPORTED_NOEXPORT METRICS_SKIP
+#define METRICS_SUMMED(rollup) METRICS_SUMMED_##rollup
+#define METRICS_SUMMED_SUM METRICS_APPLY
+#define METRICS_SUMMED_MIN METRICS_SKIP
+#define METRICS_SUMMED_MAX METRICS_SKIP
 #define METRICS_APPLY(F, name) F(name)
 #define METRICS_SKIP(F, name)
 
@@ -308,6 +309,9 @@ int metrics_io_sources_text(char *buf, size_t n, unsigned mask);
 unsigned metrics_io_sources_parse(const char *text);
 /* Are the I/O figures unavailable, by meta's value (NULL: absent)? */
 int metrics_io_unavailable(const char *io_sources);
+/* The sources by meta's value: NULL (the key absent, an older database)
+ * counts as every source, so that its figures are shown as stored. */
+unsigned metrics_io_sources_known(const char *io_sources);
 /* Does figure F of metric I (METRICS_I_*) count I/O, and so is it
  * unavailable with it: the I/O metrics' own, and any per I/O? */
 bool metrics_figure_is_io(size_t i, enum metrics_figure f);

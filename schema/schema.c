@@ -54,13 +54,13 @@ bool schema_has_column(sqlite3 *db, const char *table, const char *column)
 }
 
 int schema_metrics_sql(char *buf, size_t n, sqlite3 *db, const char *table,
-		       const char *fmt, bool exported)
+		       const char *fmt, bool summed)
 {
 	size_t len = 0;
 	buf[0] = 0;
 	for (size_t i = 0; i < METRICS_NSAMPLE; i++) {
 		const struct metrics_desc *d = &metrics_sample[i];
-		if (exported && !d->export.order)
+		if (summed && d->rollup != METRICS_SUM)
 			continue;
 		if (len + 2 >= n)
 			return -1;

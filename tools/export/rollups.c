@@ -499,7 +499,7 @@ static const char SPLIT_1M[] =
 	"SELECT t, seconds%s, cpu_peak_ns, cpu_pct_hist"
 	" FROM sample_1m WHERE t >= ?1 AND t < ?2 AND domid = ?3";
 
-/* The exported metrics of TABLE as the database has them, in SUMS. */
+/* The summed metrics of TABLE as the database has them, in SUMS. */
 static int sums_of(struct merge *m, char sums[1024], const char *table,
 		   const char *fmt)
 {
