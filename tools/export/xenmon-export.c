@@ -44,6 +44,7 @@
 #include "pruned.h"
 #include "schema.h"
 #include "seconds.h"
+#include "steps.h"
 #include "timearg.h"
 
 /* The tables a step can be read from are metrics_tiers[]; the roll-ups
@@ -57,13 +58,14 @@ static bool has_hist(int tier)
 static const struct step {
 	const char *name;
 	int64_t s;
+	bool local;               /* from local midnight unless -u (steps.c) */
 	int src[METRICS_TIERS + 1];    /* ends with -1 */
 } STEPS[] = {
-	{ "1s", 1, { METRICS_1S, -1 } },
-	{ "10s", 10, { METRICS_1S, -1 } },
-	{ "1m", 60, { METRICS_1S, METRICS_1M, -1 } },
-	{ "1h", 3600, { METRICS_1H, METRICS_1M, METRICS_1S, -1 } },
-	{ "1d", 86400, { METRICS_1H, METRICS_1M, METRICS_1S, -1 } },
+	{ "1s", 1, false, { METRICS_1S, -1 } },
+	{ "10s", 10, false, { METRICS_1S, -1 } },
+	{ "1m", 60, false, { METRICS_1S, METRICS_1M, -1 } },
+	{ "1h", 3600, false, { METRICS_1H, METRICS_1M, METRICS_1S, -1 } },
+	{ "1d", 86400, true, { METRICS_1H, METRICS_1M, METRICS_1S, -1 } },
 };
 
 struct opts {
@@ -75,6 +77,7 @@ struct opts {
 	size_t ndoms;
 	char **owned;             /* the patterns made by patterns() */
 	int64_t from, to;
+	struct steps steps;       /* where STEP cuts time */
 };
 
 static volatile sig_atomic_t stop;
@@ -122,8 +125,9 @@ static void usage(FILE *f)
 "                     " SCHEMA_DEFAULT_DB ")\n"
 "  --from TIME        start of the range (inclusive), widened to a whole step\n"
 "  --to TIME          end of the range (exclusive), widened to a whole step\n"
-"  --step STEP        1s, 10s, 1m, 1h (default) or 1d; steps are aligned\n"
-"                     to UTC (a 1d step starts at midnight UTC)\n"
+"  --step STEP        1s, 10s, 1m, 1h (default) or 1d; a 1d step runs from\n"
+"                     local midnight to midnight (23 or 25 hours at a DST\n"
+"                     change; UTC's with -u), the others are aligned to UTC\n"
 "  --domain D         only the domains with domid D, named D, or whose name\n"
 "                     matches the shell glob D ('web-*'; repeatable);\n"
 "                     a domid reused by another guest is another domain\n"
@@ -254,11 +258,12 @@ static int parse_args(int argc, char **argv, struct opts *o)
 				   "--to%s", "");
 	if (o->from == o->to)
 		return usage_error("the range is empty: --from equals --to%s", "");
-	/* whole steps: a roll-up row cannot be split */
-	int64_t s = o->step->s;
-	o->from -= ((o->from % s) + s) % s;
-	if (o->to != INT64_MAX && ((o->to % s) + s) % s)
-		o->to += s - ((o->to % s) + s) % s;
+	/* whole steps: a roll-up row cannot be split; a day is the local
+	 * wall clock's unless -u */
+	steps_init(&o->steps, o->step->s, o->step->local && !o->utc);
+	o->from = steps_start(&o->steps, o->from);
+	if (o->to != INT64_MAX && steps_start(&o->steps, o->to) != o->to)
+		o->to = steps_next(&o->steps, o->to);
 	return -1;
 }
 
@@ -446,7 +451,7 @@ static void use_host_column(sqlite3 *db, struct opts *o)
  * it again every step (a cron job mails whatever it is told). */
 struct said {
 	const struct metrics_tier *reading;
-	bool pruned, mixed, budget;
+	bool pruned, mixed, budget, coarse;
 };
 
 /* From which second each table holds every row (INT64_MIN: all, INT64_MAX:
@@ -466,22 +471,50 @@ static void say_time(char *buf, size_t len, int64_t t)
 	timearg_iso(buf, len, t, say_utc);
 }
 
+/* Said when the days of the range are read from rows that straddle
+ * their midnights (a zone half an hour off UTC, minutes pruned). */
+static void warn_coarse(int tier, struct steps *sp, int64_t from,
+			struct said *said)
+{
+	char when[40];
+	if (said->coarse)
+		return;
+	said->coarse = true;
+	say_time(when, sizeof when, steps_next(sp, from));
+	errmsg("warning: local midnight (%s) is not on a boundary of the %s, "
+	       "the finest table that holds the range: each of its rows is "
+	       "counted in the day it starts in", when, metrics_tiers[tier].what);
+}
+
 /*
  * The first table of the step's list that still holds all of [FROM, ..):
- * nothing of it pruned after FROM, and for a roll-up no back-fill pending.
- * If none does, the one that keeps the oldest rows, with a warning.
+ * nothing of it pruned after FROM, and for a roll-up no back-fill pending;
+ * and whose rows the steps do not cut (SP: local midnight at :30 is no
+ * hour's start).  If none is whole, the first that holds the range, with
+ * a warning; if none holds it, the one that keeps the oldest rows, with
+ * a warning.
  */
 static int choose_source(const struct step *step, const int64_t kept[METRICS_TIERS],
-			 int64_t from, struct said *said)
+			 int64_t from, int64_t to, struct steps *sp,
+			 struct said *said)
 {
-	int best = -1;
+	int best = -1, coarse = -1;
 	for (const int *i = step->src; *i >= 0; i++) {
 		if (kept[*i] == INT64_MAX)
 			continue;
-		if (from >= kept[*i])
-			return *i;
+		if (from >= kept[*i]) {
+			if (steps_aligned(sp, from, to, metrics_tiers[*i].grain_s))
+				return *i;
+			if (coarse < 0)
+				coarse = *i;
+			continue;
+		}
 		if (best < 0 || kept[*i] < kept[best])
 			best = *i;
+	}
+	if (coarse >= 0) {
+		warn_coarse(coarse, sp, from, said);
+		return coarse;
 	}
 	if (best >= 0 && !said->pruned) {
 		char when[40];
@@ -548,9 +581,10 @@ static int read_range(sqlite3 *db, const struct opts *o, int64_t from,
 {
 	int64_t kept[METRICS_TIERS];
 	struct rollups_note note = { 0 };
+	struct steps sp = o->steps;
 	tables_kept(db, kept);
 	rows_set_io_unavailable(io_unavailable(db));
-	int i = choose_source(o->step, kept, from, said);
+	int i = choose_source(o->step, kept, from, to, &sp, said);
 	if (i < 0) {
 		errmsg("%s: no table can give %s steps", o->db, o->step->name);
 		return 1;
@@ -560,8 +594,8 @@ static int read_range(sqlite3 *db, const struct opts *o, int64_t from,
 		return -1;
 	int rc = has_hist(i) ?
 		 rollups_export(db, i, kept, o->doms, o->ndoms, from, to,
-				o->step->s, o->json, f, &note, &stop) :
-		 seconds_export(db, o->doms, o->ndoms, from, to, o->step->s,
+				&sp, o->json, f, &note, &stop) :
+		 seconds_export(db, o->doms, o->ndoms, from, to, &sp,
 				o->json, f, &stop);
 	if (rc == 0)
 		warn_mixed(&note, said);
@@ -610,7 +644,7 @@ static int export_range(sqlite3 *db, const struct opts *o, int64_t from,
 
 /* The end of the last whole step the database holds (newest second + 1,
  * down to a step boundary). */
-static int64_t complete_end(sqlite3 *db, int64_t step_s)
+static int64_t complete_end(sqlite3 *db, const struct opts *o)
 {
 	int64_t newest = INT64_MIN;
 	sqlite3_stmt *st;
@@ -621,7 +655,8 @@ static int64_t complete_end(sqlite3 *db, int64_t step_s)
 	sqlite3_finalize(st);
 	if (newest == INT64_MIN)
 		return INT64_MIN;
-	return (newest + 1) - (newest + 1) % step_s;
+	struct steps sp = o->steps;
+	return steps_start(&sp, newest + 1);
 }
 
 static void sleep_1s(void)
@@ -664,7 +699,7 @@ static int follow(sqlite3 *db, const struct opts *o, int64_t cursor, FILE *f,
 		  struct said *said)
 {
 	while (!stop && cursor < o->to) {
-		int64_t end = complete_end(db, o->step->s);
+		int64_t end = complete_end(db, o);
 		if (end > o->to)
 			end = o->to;
 		if (end > cursor) {
@@ -696,7 +731,7 @@ static int run(struct opts *o)
 	/* --follow writes only whole steps, the rest as they complete */
 	int64_t to = o->to;
 	if (o->follow) {
-		int64_t end = complete_end(db, o->step->s);
+		int64_t end = complete_end(db, o);
 		if (end < to)
 			to = end < o->from ? o->from : end;
 	}
