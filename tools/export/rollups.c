@@ -582,7 +582,7 @@ static int run_chunks(struct merge *m, sqlite3_stmt *st, int tier,
 }
 
 int rollups_export(sqlite3 *db, int tier, const int64_t kept[METRICS_TIERS],
-		   const char *const *doms, size_t ndoms, int64_t from,
+		   const struct domfilter *doms, int64_t from,
 		   int64_t to, struct steps *steps, bool json, FILE *f,
 		   struct rollups_note *note, const volatile sig_atomic_t *stop)
 {
@@ -596,7 +596,7 @@ int rollups_export(sqlite3 *db, int tier, const int64_t kept[METRICS_TIERS],
 	if (tier < 1 || tier >= METRICS_TIERS)
 		return -1;
 	m.hours_upto = hours_upto(db);
-	if ((m.doms = domains_load(db, doms, ndoms)) &&
+	if ((m.doms = domains_load(db, doms)) &&
 	    ((wanted = domains_wanted_json(m.doms, &err)) || !err) &&
 	    steps_register(steps, db) == 0 && prepare_all(&m, tier, &st) == 0)
 		rc = run_chunks(&m, st, tier, wanted, from, to, stop);

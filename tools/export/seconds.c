@@ -303,7 +303,7 @@ static int scan(struct sec *s, int64_t from, int64_t to,
 	return err || *stop || rc != SQLITE_DONE ? -1 : 0;
 }
 
-int seconds_export(sqlite3 *db, const char *const *doms, size_t ndoms,
+int seconds_export(sqlite3 *db, const struct domfilter *doms,
 		   int64_t from, int64_t to, struct steps *steps, bool json,
 		   FILE *f, const volatile sig_atomic_t *stop)
 {
@@ -321,7 +321,7 @@ int seconds_export(sqlite3 *db, const char *const *doms, size_t ndoms,
 		 METRICS_MISSING_RECORDS_FMT ") FROM cpu_1s WHERE t >= ?1 AND"
 		 " t < ?2 GROUP BY t ORDER BY t",
 		 schema_malformed_sql(db, "cpu_1s"));
-	if ((s->doms = domains_load(db, doms, ndoms)) &&
+	if ((s->doms = domains_load(db, doms)) &&
 	    table_init(&s->sec, DOMAINS_NDOMIDS) == 0 &&
 	    table_init(&s->step, domains_nids(s->doms)) == 0 &&
 	    sqlite3_prepare_v2(db, sql, -1, &s->host.st, NULL) == SQLITE_OK)

@@ -41,6 +41,7 @@
 #include "rollups.h"
 #include "metrics.h"
 #include "output.h"
+#include "domfilter.h"
 #include "pruned.h"
 #include "schema.h"
 #include "seconds.h"
@@ -73,9 +74,9 @@ struct opts {
 	const struct step *step;
 	bool json, follow, quiet, utc, host_column, openmetrics;
 	char host[256];           /* --host-column: meta hostname */
-	const char **doms;        /* --domain arguments, as globs (patterns()) */
+	const char **doms;        /* the --domain arguments */
 	size_t ndoms;
-	char **owned;             /* the patterns made by patterns() */
+	struct domfilter filter;  /* what they select (domfilter.c) */
 	int64_t from, to;
 	struct steps steps;       /* where STEP cuts time */
 };
@@ -294,111 +295,33 @@ static int sql_fail(sqlite3 *db, const char *path, const char *what)
 	return -1;
 }
 
-/* How --domain D matches a lifetime in the domain table. */
-#define DOMAIN_MATCH \
-	"(d.domid = CAST(a.value AS INTEGER) AND a.value NOT GLOB '*[^0-9]*'" \
-	" AND a.value <> '') OR d.name GLOB a.value" \
-	" OR (d.domid = " METRICS_IDLE_DOMID_SQL \
-	"     AND '" METRICS_IDLE_NAME "' GLOB a.value)" \
-	" OR (d.name IS NULL AND '" METRICS_UNNAMED_PREFIX "' || d.domid GLOB a.value)"
-
-/*
- * The --domain arguments as shell globs (SQLite's GLOB; fnmatch() in
- * domains.c): an argument that is some domain's exact name, or its
- * shown name, selects that name alone, its *, ? and [ made literal, so
- * that a guest really named 'web[1]' or '*' is not a pattern; any other
- * is a glob.  The exact names win because they were the rule before
- * globs, and a name is what a script has at hand.
- */
-static int patterns(sqlite3 *db, struct opts *o)
+/* The --domain filter, resolved against the database's domain table:
+ * every argument must match at least one of its domains. */
+static int domain_filter(sqlite3 *db, struct opts *o)
 {
-	sqlite3_stmt *st;
+	size_t *count;
 	int rc = 0;
 
 	if (!o->ndoms)
 		return 0;
-	if (!(o->owned = calloc(o->ndoms, sizeof *o->owned))) {
+	if (!(count = calloc(o->ndoms, sizeof *count)) ||
+	    domfilter_set(&o->filter, o->doms, o->ndoms) < 0) {
+		free(count);
 		errmsg("out of memory");
 		return -1;
 	}
-	if (sqlite3_prepare_v2(db, "SELECT CASE WHEN EXISTS (SELECT 1 FROM domain d"
-		" WHERE d.name = ?1 OR (d.domid = " METRICS_IDLE_DOMID_SQL
-		" AND ?1 = '" METRICS_IDLE_NAME "') OR (d.name IS NULL AND"
-		" ?1 = '" METRICS_UNNAMED_PREFIX "' || d.domid))"
-		" THEN replace(replace(replace(?1, '[', '[[]'), '*', '[*]'),"
-		" '?', '[?]') ELSE ?1 END", -1, &st, NULL) != SQLITE_OK)
-		return sql_fail(db, o->db, "cannot read domains");
-	for (size_t i = 0; i < o->ndoms && !rc; i++) {
-		sqlite3_bind_text(st, 1, o->doms[i], -1, SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_ROW)
-			rc = sql_fail(db, o->db, "cannot read domains");
-		else if (!(o->owned[i] = strdup((const char *)
-						sqlite3_column_text(st, 0)))) {
-			errmsg("out of memory");
-			rc = -1;
-		}
-		else
-			o->doms[i] = o->owned[i];
-		sqlite3_reset(st);
-	}
-	sqlite3_finalize(st);
-	return rc;
-}
-
-/* The --domain arguments as a JSON array of strings, built by SQLite's
- * json_insert() so that no argument is ever spliced into SQL text. */
-static char *args_json(sqlite3 *db, const struct opts *o)
-{
-	sqlite3_stmt *st;
-	char *args = NULL;
-
-	if (sqlite3_prepare_v2(db, "SELECT json_insert(coalesce(?1, '[]'), "
-			       "'$[#]', ?2)", -1, &st, NULL) != SQLITE_OK)
-		return NULL;
-	for (size_t i = 0; i < o->ndoms; i++) {
-		sqlite3_bind_text(st, 1, args, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 2, o->doms[i], -1, SQLITE_STATIC);
-		char *next = sqlite3_step(st) == SQLITE_ROW ?
-			strdup((const char *)sqlite3_column_text(st, 0)) : NULL;
-		sqlite3_reset(st);
-		free(args);
-		if (!(args = next))
-			break;
-	}
-	sqlite3_finalize(st);
-	return args;
-}
-
-/* Every --domain argument must name at least one domain of the
- * database; which rows it selects is domains.c's. */
-static int check_domains(sqlite3 *db, const struct opts *o)
-{
-	sqlite3_stmt *st = NULL;
-	char *args;
-	int rc;
-
-	if (!o->ndoms)
-		return 0;
-	if (!(args = args_json(db, o)) || sqlite3_prepare_v2(db,
-	    "SELECT a.value, (SELECT count(*) FROM domain d WHERE " DOMAIN_MATCH ")"
-	    " FROM json_each(?1) a", -1, &st, NULL) != SQLITE_OK) {
-		free(args);
-		return sql_fail(db, o->db, "cannot read domains");
-	}
-	sqlite3_bind_text(st, 1, args, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (sqlite3_column_int(st, 1) == 0) {
+	if (domfilter_resolve(&o->filter, db) < 0 ||
+	    domfilter_count(&o->filter, db, count) < 0)
+		rc = sql_fail(db, o->db, "cannot read domains");
+	for (size_t i = 0; i < o->ndoms && !rc; i++)
+		if (!count[i]) {
 			errmsg("%s: no domain matches '%s' (give a domid, a name "
 			       "from the domain table or a shell glob such as "
-			       "'web-*')", o->db, sqlite3_column_text(st, 0));
-			break;
+			       "'web-*')", o->db, o->doms[i]);
+			rc = -1;
 		}
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		sql_fail(db, o->db, "cannot read domains");
-	sqlite3_finalize(st);
-	free(args);
-	return rc == SQLITE_DONE ? 0 : -1;
+	free(count);
+	return rc;
 }
 
 /* meta KEY as an integer, or DEFAULT when absent. */
@@ -593,9 +516,9 @@ static int read_range(sqlite3 *db, const struct opts *o, int64_t from,
 	if (warn_budget(db, i, from, to, said) < 0)
 		return -1;
 	int rc = has_hist(i) ?
-		 rollups_export(db, i, kept, o->doms, o->ndoms, from, to,
+		 rollups_export(db, i, kept, &o->filter, from, to,
 				&sp, o->json, f, &note, &stop) :
-		 seconds_export(db, o->doms, o->ndoms, from, to, &sp,
+		 seconds_export(db, &o->filter, from, to, &sp,
 				o->json, f, &stop);
 	if (rc == 0)
 		warn_mixed(&note, said);
@@ -726,7 +649,7 @@ static int run(struct opts *o)
 	/* -o /dev/fd/N names a descriptor we inherited, which the
 	 * database's could otherwise take */
 	if (out_claim_fd(&out, o->output) < 0 || open_db(o->db, &db) < 0 ||
-	    patterns(db, o) < 0 || check_domains(db, o) < 0 || out_open(&out, o->output) < 0)
+	    domain_filter(db, o) < 0 || out_open(&out, o->output) < 0)
 		goto done;
 	/* --follow writes only whole steps, the rest as they complete */
 	int64_t to = o->to;
@@ -787,9 +710,7 @@ int main(int argc, char **argv)
 		signal(SIGPIPE, SIG_IGN);
 		rc = run(&o);
 	}
-	for (size_t i = 0; o.owned && i < o.ndoms; i++)
-		free(o.owned[i]);
-	free(o.owned);
+	domfilter_clear(&o.filter);
 	free(o.doms);
 	return rc;
 }
