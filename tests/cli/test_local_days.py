@@ -9,6 +9,7 @@ Expected midnights come from Python's zoneinfo, not from the C library the
 tools use.  Output is TAP.
 
     test_local_days.py --sim SIM --bake XENBAKED --viewer XENMON --export EXPORT
+                       --report REPORT
 """
 import argparse
 import datetime
@@ -58,7 +59,7 @@ def day_rows(export, db, zone, date, *extra):
 
 def main():
     ap = argparse.ArgumentParser()
-    for k in ('sim', 'bake', 'viewer', 'export'):
+    for k in ('sim', 'bake', 'viewer', 'export', 'report'):
         ap.add_argument('--' + k, required=True)
     a = ap.parse_args()
     tap = Tap()
@@ -166,12 +167,17 @@ def main():
                      '--to', 'today', tz=zone)
             vw2 = run(a.viewer, '-b', '-c', 1, '--db', db, '--from', '09:00',
                       '--to', '10:00', tz=zone)
+            rp = run(a.report, '--db', db, '--from', 'yesterday', '--to', 'today',
+                     '--step', '1d', '-o', tmp + '/r.html', tz=zone)
             if datetime.datetime.now(ZoneInfo(zone)).date() == now.date():
                 break
         span = 'no data from %s to %s' % (iso(zone, yesterday), iso(zone, today))
         tap.ok(ex.returncode == 3 and span in ex.stderr,
                'xenmon-export --from yesterday --to today: local midnights (%s)' % span,
                'exit %d: %r' % (ex.returncode, ex.stderr))
+        tap.ok(rp.returncode == 3 and span in rp.stderr,
+               'xenmon-report --from yesterday --to today --step 1d: the same day',
+               'exit %d: %r' % (rp.returncode, rp.stderr))
         span = 'no data from %s to %s' % (iso(zone, ten - 3600), iso(zone, ten))
         tap.ok(ex2.returncode == 3 and span in ex2.stderr,
                'xenmon-export --from 09:00 --to 10:00: today\'s, local',

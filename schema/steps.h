@@ -1,5 +1,5 @@
 /*
- * Where the steps of an export cut time (steps.c).
+ * Where the steps of an export or a report cut time (steps.c).
  */
 #ifndef XENMON_EXPORT_STEPS_H
 #define XENMON_EXPORT_STEPS_H
