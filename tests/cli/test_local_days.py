@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Days on the local wall clock (issue 18): xenmon-export's 1d steps and
 the times today, yesterday and a bare HH:MM cut at local midnight, days of
-23 and 25 hours at daylight-saving changes included, and a zone half an
-hour off UTC (Asia/Kolkata) whose midnight is no hour's start, read from
-minutes.  Recordings of half an hour straddle each midnight, so a day cut
+23 and 25 hours at daylight-saving changes included (and one whose
+midnight the change skips, America/Santiago, which starts at 01:00), and a
+zone half an hour off UTC (Asia/Kolkata) whose midnight is no hour's start,
+read from minutes.  Recordings of half an hour straddle each midnight, so a day cut
 an hour off or 24 hours long shows in its rows' times and covered shares.
 Expected midnights come from Python's zoneinfo, not from the C library the
 tools use.  Output is TAP.
@@ -29,7 +30,9 @@ HALF = 900                  # each recording: 15 min each side of a midnight
 # (zone, local date whose day is checked, its length in hours)
 DAYS = [('Europe/Berlin', '2023-03-26', 23), ('Europe/Berlin', '2023-10-29', 25),
         ('America/New_York', '2023-03-12', 23), ('America/New_York', '2023-11-05', 25),
-        ('Asia/Kolkata', '2023-11-15', 24)]
+        ('Asia/Kolkata', '2023-11-15', 24),
+        # a midnight the change skips: the day starts at 01:00
+        ('America/Santiago', '2023-09-03', 23)]
 
 
 def run(*args, tz=None, **kw):
