@@ -461,19 +461,21 @@ static int app_refresh(struct app *a)
 }
 
 /* The filter of ARGS (the words of TEXT when ARGS is NULL): -1 out of
- * memory. */
+ * memory, and then none. */
 static int app_set_filter(struct app *a, const char *const *args, size_t n,
 			  char *text)
 {
 	const char *words[64];
 	if (!args) {
 		n = 0;
-		for (char *w = strtok(text, " \t,"); w && n < 64; w = strtok(NULL, " \t,"))
+		for (char *w = strtok(text, " \t"); w && n < 64; w = strtok(NULL, " \t"))
 			words[n++] = w;
 		args = words;
 	}
-	if (domfilter_set(&a->filter, args, n) < 0)
+	if (domfilter_set(&a->filter, args, n) < 0) {
+		a->ds.filter = NULL;
 		return -1;
+	}
 	domfilter_text(&a->filter, a->filter_text, sizeof a->filter_text);
 	a->ds.filter = a->filter.n ? a->filter_text : NULL;
 	a->ds.scroll = 0;
@@ -492,7 +494,7 @@ static bool app_type(struct app *a, int ch)
 		a->typing = false;
 		a->ds.prompt = NULL;
 		if (app_set_filter(a, NULL, 0, a->typed) < 0)
-			app_message(a, "out of memory: the filter is unchanged");
+			app_message(a, "out of memory: no filter");
 		return true;
 	case KEY_BACKSPACE: case 127: case 8:
 		if (len)
@@ -815,7 +817,7 @@ static int run_live(const struct opts *o)
 
 /* Logs the windows ending at T_END of every CPU (or --cpu). */
 static int log_window(const struct opts *o, struct query *q, struct model *m,
-		      struct logmode *lm, int64_t t_end, int64_t win_s,
+		      struct domfilter *filter, struct logmode *lm, int64_t t_end, int64_t win_s,
 		      double passed_ms)
 {
 	char err[600];
@@ -830,6 +832,14 @@ static int log_window(const struct opts *o, struct query *q, struct model *m,
 		}
 		ncpus = o->cpu_given ? 1 : m->ncpus;
 		model_sort(m, SORT_DOMID, WIN_LONG, false);
+		/* --domain: the other domains get no log lines */
+		if (filter->n && query_filter(q, filter, NULL) < 0) {
+			fprintf(stderr, "xenmon: %s: %s\n", o->db, query_errmsg(q));
+			return -1;
+		}
+		model_filter(m, filter);
+		m->nrows = model_shown(m);
+		m->nhidden = 0;
 		if (logmode_write(lm, m, passed_ms, err, sizeof err) < 0) {
 			fprintf(stderr, "xenmon: %s\n", err);
 			return -1;
@@ -869,8 +879,10 @@ static int run_log(const struct opts *o)
 			fprintf(stderr, "xenmon: %s\n", err);
 		return rc < 0 ? 1 : 0;
 	}
+	struct domfilter filter = { 0 };
 	struct logmode *lm = logmode_new(o->prefix);
-	if (!lm) {
+	if (!lm || domfilter_set(&filter, o->doms, o->ndoms) < 0) {
+		logmode_close(lm);
 		fprintf(stderr, "xenmon: out of memory\n");
 		query_close(q);
 		return 1;
@@ -882,7 +894,7 @@ static int run_log(const struct opts *o)
 		if (!o->to_s && query_refresh(q, &m, 0, QUERY_LIVE, 1, 0) == 0)
 			to = m.t_live + 1;
 		for (int64_t t = o->from + win_s - 1; t < to && !rc && !stop; t += win_s)
-			rc = log_window(o, q, &m, lm, t, win_s,
+			rc = log_window(o, q, &m, &filter, lm, t, win_s,
 					(double)(t - o->from + 1) * 1000);
 	} else {
 		int64_t last = INT64_MIN;
@@ -902,12 +914,13 @@ static int run_log(const struct opts *o)
 			    query_refresh(q, &m, 0, QUERY_LIVE, 1, 0) == 0 &&
 			    m.t_live != last) {
 				last = m.t_live;
-				rc = log_window(o, q, &m, lm, last, win_s,
+				rc = log_window(o, q, &m, &filter, lm, last, win_s,
 						(double)(mono_ms() - start));
 			}
 			sleep_ms(o->interval_ms);
 		}
 	}
+	domfilter_clear(&filter);
 	if (logmode_close(lm) < 0 && !rc) {
 		fprintf(stderr, "xenmon: cannot write the log files\n");
 		rc = -1;

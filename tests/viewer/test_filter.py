@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """The viewer's domain filter (issue 18): --domain with ids, names and shell
-globs (repeatable), live, over a range and in batch mode; '/' to filter by
+globs (repeatable), live, over a range, in batch mode and for -n's log
+files; '/' to filter by
 name at run time, shown in the title, the status line and the help screen,
 Esc or an empty filter to clear it; a filter that matches nothing says so
 (on the screen; in batch mode on standard error, exit 1 when no argument
@@ -120,6 +121,17 @@ def main():
                ids(r.stdout) == [32767],
                'batch: one argument matches nothing: said, the others shown (exit 0)',
                'exit %d: %r %r' % (r.returncode, r.stdout[:300], r.stderr))
+
+        # -n: only the chosen domains get log files
+        logs = tmp + '/logs'
+        os.mkdir(logs)
+        r = subprocess.run([xenmon, '-n', '--db', db, '--domain', 'web*', '-p', logs + '/x',
+                            '--from', str(START), '--to', str(START + 5)],
+                           capture_output=True, text=True, timeout=120)
+        files = sorted(os.listdir(logs))
+        tap.ok(r.returncode == 0 and files == ['x-dom1.log', 'x-dom2.log'],
+               "-n --domain 'web*': log files of domains 1 and 2 alone",
+               'exit %d: %r %r' % (r.returncode, files, r.stderr))
 
         # one rule with the export: the same arguments select the same ids
         bad = []
