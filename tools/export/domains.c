@@ -29,7 +29,6 @@
 #include "domains.h"
 #include "metrics.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
