@@ -5,6 +5,7 @@
  * and the -n log files compute "per execution" and "%" the same way.
  */
 #include "model.h"
+#include "domfilter.h"
 
 #include <stddef.h>
 #include <stdlib.h>
@@ -12,7 +13,7 @@
 
 void model_reset(struct model *m)
 {
-	m->nrows = 0;
+	m->nrows = m->nhidden = 0;
 	m->dropped.any = false;
 	m->detail_gone.any = false;
 }
@@ -27,7 +28,7 @@ void model_free(struct model *m)
 {
 	free(m->rows);
 	m->rows = NULL;
-	m->nrows = m->cap = 0;
+	m->nrows = m->cap = m->nhidden = 0;
 }
 
 struct dom_row *model_add_row(struct model *m, int domid)
@@ -115,6 +116,31 @@ void model_sort(struct model *m, enum sort_key key, int win, bool desc)
 		}
 		m->rows[j] = tmp;
 	}
+}
+
+void model_filter(struct model *m, const struct domfilter *filter)
+{
+	m->nhidden = 0;
+	if (!filter->n || !m->nrows)
+		return;
+	struct dom_row *hid = malloc(m->nrows * sizeof *hid);
+	if (!hid)
+		return;   /* shown unfiltered rather than not at all */
+	size_t kept = 0;
+	for (size_t i = 0; i < m->nrows; i++) {
+		const struct dom_row *r = &m->rows[i];
+		if (domfilter_match(filter, r->domid, r->name))
+			m->rows[kept++] = *r;
+		else
+			hid[m->nhidden++] = *r;
+	}
+	memcpy(m->rows + kept, hid, m->nhidden * sizeof *hid);
+	free(hid);
+}
+
+size_t model_shown(const struct model *m)
+{
+	return m->nrows - m->nhidden;
 }
 
 const char *model_sort_name(enum sort_key key)

@@ -79,6 +79,9 @@ struct model {
 	struct win_info win[WIN_COUNT];
 	struct dom_row *rows;
 	size_t nrows, cap;
+	/* The last NHIDDEN rows are domains the filter hides (model_filter):
+	 * shown are the first model_shown(); the totals are of all rows. */
+	size_t nhidden;
 	int spark_len;
 	/* Issue 17: the traces showed no I/O record at all (meta io_sources,
 	 * metrics_io_unavailable): the I/O figures are shown as unavailable. */
@@ -121,6 +124,13 @@ void model_sort(struct model *m, enum sort_key key, int win, bool descending);
 const char *model_sort_name(enum sort_key key);
 /* The sum of metric I (METRICS_I_*) in S. */
 int64_t model_sum(const struct dom_sums *s, size_t i);
+
+/* The rows FILTER does not select (schema/domfilter.h) moved after the
+ * others, each part in its order, and counted in nhidden.  After
+ * model_sort(), which sorts them all. */
+struct domfilter;
+void model_filter(struct model *m, const struct domfilter *filter);
+size_t model_shown(const struct model *m);
 
 /* Derived figures (docs/metrics.md), metrics_*()'s over the window (schema/
  * metrics.h), 0 where undefined as xenmon.py showed them.  has_data() is

@@ -45,6 +45,7 @@
  * when the window begins before the per-CPU detail does.
  */
 #include "query.h"
+#include "domfilter.h"
 #include "pruned.h"
 
 #include <errno.h>
@@ -993,3 +994,14 @@ int query_refresh(struct query *q, struct model *m, int cpu, int64_t t_end,
 	return rc;
 }
 
+
+int query_filter(struct query *q, struct domfilter *f, size_t *count)
+{
+	if (domfilter_resolve(f, q->db) < 0 ||
+	    (count && domfilter_count(f, q->db, count) < 0)) {
+		snprintf(q->err, sizeof q->err, "cannot read domains: %s",
+			 sqlite3_errmsg(q->db));
+		return -EIO;
+	}
+	return 0;
+}

@@ -328,20 +328,42 @@ static const char *live_state(char *b, size_t n, const struct model *m)
 	return b;
 }
 
-void text_title(char *b, size_t n, const struct model *m, bool live,
-		enum sort_key sort, bool desc)
+/*
+ * The title at LEVEL 0 (everything) to TEXT_TITLE_LEVELS - 1 (the least
+ * that still says what is shown), for a narrow screen to pick the richest
+ * that fits: the help hint goes first, then the scale's note, the sort,
+ * the date (the time stays), and last the filter, which the status line
+ * also shows.
+ */
+static void title_at(char *b, size_t n, const struct text_title_in *in, int level)
 {
-	char when[48], which[48], state[64];
+	const struct model *m = in->m;
+	char when[48], which[48], state[64], sort[40] = "", filter[160] = "";
 
 	text_time(when, sizeof when, m->win[WIN_SHORT].t_last,
-		 "%Y-%m-%d %H:%M:%S %Z");
-	if (m->cpu < 0)
-		snprintf(which, sizeof which, "All %d CPUs (100%% = 1 CPU)", m->ncpus);
-	else
+		  level >= 4 ? "%H:%M:%S %Z" : "%Y-%m-%d %H:%M:%S %Z");
+	if (m->cpu >= 0)
 		snprintf(which, sizeof which, "CPU %d of %d", m->cpu, m->ncpus);
-	snprintf(b, n, " %s | %s %s | sort %s%s", which,
-		 live ? live_state(state, sizeof state, m) : "HISTORY", when,
-		 model_sort_name(sort), desc ? " desc" : "");
+	else
+		snprintf(which, sizeof which, level >= 2 ? "All %d CPUs" :
+			 "All %d CPUs (100%% = 1 CPU)", m->ncpus);
+	if (level < 3)
+		snprintf(sort, sizeof sort, " | sort %s%s",
+			 model_sort_name(in->sort), in->desc ? " desc" : "");
+	if (in->filter && *in->filter && level < 5)
+		snprintf(filter, sizeof filter, " | domains %s", in->filter);
+	snprintf(b, n, " %s | %s %s%s%s%s", which,
+		 in->live ? live_state(state, sizeof state, m) : "HISTORY", when,
+		 sort, filter, in->help && level < 1 ? " | h help" : "");
+}
+
+void text_title(char *b, size_t n, const struct text_title_in *in, int width)
+{
+	for (int level = 0; level < TEXT_TITLE_LEVELS; level++) {
+		title_at(b, n, in, level);
+		if ((int)strlen(b) <= width)
+			return;
+	}
 }
 
 void text_window_title(char *b, size_t n, const struct model *m, int win,
@@ -364,6 +386,10 @@ void text_window_title(char *b, size_t n, const struct model *m, int win,
 		text_time(z, sizeof z, w->t_last, "%H:%M:%S");
 		snprintf(label, sizeof label, "%lld s to %s",
 			 (long long)w->seconds, z);
+	}
+	if (detail < 0) {
+		snprintf(b, n, "%lld s", (long long)w->seconds);
+		return;
 	}
 	if (!model_has_data(w)) {
 		snprintf(b, n, "%s: no data", label);

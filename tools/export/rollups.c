@@ -36,6 +36,7 @@
 #include "domains.h"
 #include "hist.h"
 #include "rows.h"
+#include "steps.h"
 #include "metrics.h"
 #include "schema.h"
 
@@ -79,7 +80,7 @@ struct merge {
 	int64_t st, domid;
 	int64_t host_seconds, host_observed_ns, host_lost;
 	int64_t hours_upto;       /* the hours hold the seconds before it */
-	int64_t step_s;
+	struct steps *steps;
 	bool json;
 	FILE *f;
 	struct rollups_note *note;
@@ -158,7 +159,7 @@ static void write_acc(struct merge *m, struct step_acc *a, const char *name)
 	a->r.p99 = percentile(a, covered, 99);
 	a->r.covered_ns = m->host_observed_ns;
 	a->r.lost = m->host_lost;
-	row_write(m->f, &a->r, m->step_s, m->json);
+	row_write(m->f, &a->r, steps_next(m->steps, m->st) - m->st, m->json);
 }
 
 static void acc_clear(struct step_acc *a)
@@ -476,13 +477,13 @@ static int64_t hours_upto(sqlite3 *db)
 static const char SQL[] =
 	"WITH host AS (SELECT st, sum(hs) AS seconds, sum(hobs) AS observed,"
 	"  sum(lost) AS lost FROM"
-	"  (SELECT t - t %% ?3 AS st, max(seconds) AS hs, max(observed_ns) AS hobs,"
+	"  (SELECT xm_step(t) AS st, max(seconds) AS hs, max(observed_ns) AS hobs,"
 	"   sum(" METRICS_MISSING_RECORDS_FMT ") AS lost FROM %s"
 	"   WHERE t >= ?1 AND t < ?2 GROUP BY t) GROUP BY st)"
-	" SELECT r.t - r.t %% ?3 AS st, r.domid,"
+	" SELECT xm_step(r.t) AS st, r.domid,"
 	"  r.t, r.seconds%s, r.cpu_peak_ns, r.cpu_pct_hist,"
 	"  h.seconds, h.observed, h.lost"
-	" FROM %s r JOIN host h ON h.st = r.t - r.t %% ?3"
+	" FROM %s r JOIN host h ON h.st = xm_step(r.t)"
 	" WHERE r.t >= ?1 AND r.t < ?2"
 	"  AND (?4 IS NULL OR r.domid IN (SELECT value FROM json_each(?4)))"
 	" ORDER BY st, r.domid";
@@ -539,13 +540,13 @@ static int run_chunks(struct merge *m, sqlite3_stmt *st, int tier,
 		      const volatile sig_atomic_t *stop)
 {
 	int rc = SQLITE_DONE;
-	int64_t step_s = m->step_s;
-	/* a day of steps per query keeps each sort small */
-	int64_t chunk = step_s < 86400 ? 86400 - 86400 % step_s : step_s;
-	for (int64_t t = from; t < to && !*stop; t += chunk) {
+	/* about a day of whole steps per query keeps each sort small */
+	for (int64_t t = from, end; t < to && !*stop; t = end) {
+		end = steps_next(m->steps, steps_start(m->steps, t + 86399));
+		if (end > to)
+			end = to;
 		sqlite3_bind_int64(st, 1, t);
-		sqlite3_bind_int64(st, 2, to - t < chunk ? to : t + chunk);
-		sqlite3_bind_int64(st, 3, step_s);
+		sqlite3_bind_int64(st, 2, end);
 		sqlite3_bind_text(st, 4, wanted, -1, SQLITE_STATIC);
 		while (!*stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 			int64_t s = sqlite3_column_int64(st, 0);
@@ -582,12 +583,12 @@ static int run_chunks(struct merge *m, sqlite3_stmt *st, int tier,
 }
 
 int rollups_export(sqlite3 *db, int tier, const int64_t kept[METRICS_TIERS],
-		   const char *const *doms, size_t ndoms, int64_t from,
-		   int64_t to, int64_t step_s, bool json, FILE *f,
+		   const struct domfilter *doms, int64_t from,
+		   int64_t to, struct steps *steps, bool json, FILE *f,
 		   struct rollups_note *note, const volatile sig_atomic_t *stop)
 {
 	sqlite3_stmt *st = NULL;
-	struct merge m = { .db = db, .kept = kept, .step_s = step_s,
+	struct merge m = { .db = db, .kept = kept, .steps = steps,
 			   .json = json, .f = f, .note = note };
 	char *wanted = NULL;
 	bool err = true;
@@ -596,9 +597,9 @@ int rollups_export(sqlite3 *db, int tier, const int64_t kept[METRICS_TIERS],
 	if (tier < 1 || tier >= METRICS_TIERS)
 		return -1;
 	m.hours_upto = hours_upto(db);
-	if ((m.doms = domains_load(db, doms, ndoms)) &&
+	if ((m.doms = domains_load(db, doms)) &&
 	    ((wanted = domains_wanted_json(m.doms, &err)) || !err) &&
-	    prepare_all(&m, tier, &st) == 0)
+	    steps_register(steps, db) == 0 && prepare_all(&m, tier, &st) == 0)
 		rc = run_chunks(&m, st, tier, wanted, from, to, stop);
 	sqlite3_finalize(st);
 	sqlite3_finalize(m.split[0]);
