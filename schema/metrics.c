@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define DAY_S 86400LL
+#define DAY_S ((long long)METRICS_GRAIN_1D)
 
 #define VIEW_OF_VIEW(order_, label_, option_, shown_, rows_, total, pct, per, \
 		     help_, sort_, log_) \
@@ -36,22 +36,26 @@ const struct metrics_desc metrics_sample[METRICS_NSAMPLE] = {
 };
 
 const struct metrics_tier metrics_tiers[METRICS_TIERS] = {
-	[METRICS_1S] = { "sample_dom_1s", "cpu_1s", 1, "pruned_before_1s",
+	[METRICS_1S] = { "sample_dom_1s", "cpu_1s", METRICS_GRAIN_1S,
+			 "pruned_before_1s",
 			 "retain-1s", 7 * DAY_S, "one-second samples",
 			 "sample_1s", "pruned_before_1s_cpu", "retain-1s-cpu",
 			 DAY_S, "per-CPU one-second samples" },
-	[METRICS_1M] = { "sample_1m", "cpu_1m", 60, "pruned_before_1m",
+	[METRICS_1M] = { "sample_1m", "cpu_1m", METRICS_GRAIN_1M,
+			 "pruned_before_1m",
 			 "retain-1m", 90 * DAY_S, "one-minute roll-ups",
 			 "sample_cpu_1m", "pruned_before_1m_cpu", "retain-1m-cpu",
 			 7 * DAY_S, "per-CPU one-minute roll-ups" },
-	[METRICS_1H] = { "sample_1h", "cpu_1h", 3600, "pruned_before_1h",
+	[METRICS_1H] = { "sample_1h", "cpu_1h", METRICS_GRAIN_1H,
+			 "pruned_before_1h",
 			 "retain-1h", 5 * 365 * DAY_S, "one-hour roll-ups",
 			 "sample_cpu_1h", "pruned_before_1h_cpu", "retain-1h-cpu",
 			 90 * DAY_S, "per-CPU one-hour roll-ups" },
 	/* as long as the hours: what makes a range of years cheap to show,
 	 * at a twenty-fourth of their rows; its per-CPU split is small enough
 	 * (a few kB a day) to keep as long */
-	[METRICS_1D] = { "sample_1d", "cpu_1d", 86400, "pruned_before_1d",
+	[METRICS_1D] = { "sample_1d", "cpu_1d", METRICS_GRAIN_1D,
+			 "pruned_before_1d",
 			 "retain-1d", 5 * 365 * DAY_S, "one-day roll-ups",
 			 "sample_cpu_1d", "pruned_before_1d_cpu", "retain-1d-cpu",
 			 5 * 365 * DAY_S, "per-CPU one-day roll-ups" },

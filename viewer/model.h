@@ -46,10 +46,11 @@ struct win_info {
 	int64_t lost_records, lost_min, lost_max; /* min/max per second */
 	/* Malformed records of a damaged trace (006_malformed.sql) */
 	int64_t malformed_records;
-	/* How it was read (viewer/plan.c): the coarsest rows (1: seconds
-	 * only, 60, 3600); 0, or the grain of the rows an end was widened to
-	 * where its seconds were pruned (t_first, t_last are then the rows');
-	 * whether lost_min/max are known (roll-ups keep no per-second ones). */
+	/* How it was read (viewer/plan.c): the grain_s of the coarsest rows
+	 * (metrics_tiers[]; 1: seconds only); 0, or the grain of the rows an
+	 * end was widened to where its seconds were pruned (t_first, t_last
+	 * are then the rows'); whether lost_min/max are known (roll-ups keep
+	 * no per-second ones). */
 	int64_t grain_s, widened_s;
 	bool lost_range_known;
 };

@@ -99,7 +99,7 @@ void plan_range(struct plan *p, const struct plan_tiers *av, int64_t first,
 		p->widened_s = g;
 	}
 	/* The seconds before END in its row: from the row's first one on. */
-	g = widen_to(av, floor_to(end - 1, 60));
+	g = widen_to(av, floor_to(end - 1, grain(METRICS_1M)));
 	if (g && ceil_to(end, g) != end) {
 		p->end = ceil_to(end, g);
 		if (g > p->widened_s)

@@ -794,7 +794,8 @@ static int plan_long(struct query *q, const struct model *m, int64_t first,
 {
 	int64_t tail = end - (spark_len > 1 ? spark_len : 1);
 	struct plan_tiers av;
-	if (tail - first < 60 && first >= m->t_oldest) {
+	if (tail - first < metrics_tiers[METRICS_1M].grain_s &&
+	    first >= m->t_oldest) {
 		*p = (struct plan){ .first = first, .end = end, .grain_s = 1,
 				    .seg = { { METRICS_1S, first, end } },
 				    .nseg = 1 };

@@ -377,9 +377,10 @@ void text_window_title(char *b, size_t n, const struct model *m, int win,
 		text_time(z, sizeof z, w->t_first, "%H:%M:%S");
 		snprintf(label, sizeof label, "%lld s from %s%s",
 			 (long long)w->seconds, z,
-			 w->widened_s >= 86400 ? " to the day" :
-			 w->widened_s >= 3600 ? " to the hour" :
-			 w->widened_s >= 60 ? " to the minute" : "");
+			 w->widened_s >= METRICS_GRAIN_1D ? " to the day" :
+			 w->widened_s >= METRICS_GRAIN_1H ? " to the hour" :
+			 w->widened_s >= METRICS_GRAIN_1M ?
+			 " to the minute" : "");
 	} else if (win == WIN_LONG && w->seconds == 10 && model_has_data(w)) {
 		snprintf(label, sizeof label, "Last 10 s");
 	} else {

@@ -193,10 +193,17 @@ static int config_line(char *line, struct retention_policy *p,
 			 "2G, 10%% or off; at least 1M)", path, lineno, key, value);
 		return -1;
 	}
-	snprintf(err, errlen, "%s:%d: unknown setting '%s' (known: retain-1s, "
-		 "retain-1m, retain-1h, retain-1d, retain-1s-cpu, retain-1m-cpu, "
-		 "retain-1h-cpu, retain-1d-cpu, max-size, metrics-listen, "
-		 "metrics-textfile, metrics-interval)", path, lineno, key);
+	/* the retention keys as the tier table names them */
+	char known[256] = "";
+	for (int i = 0; i < RETENTION_SETS; i++) {
+		size_t len = strlen(known);
+		if (retention_key(i))
+			snprintf(known + len, sizeof known - len, "%s, ",
+				 retention_key(i));
+	}
+	snprintf(err, errlen, "%s:%d: unknown setting '%s' (known: %s"
+		 RETENTION_BUDGET_KEY ", metrics-listen, metrics-textfile, "
+		 "metrics-interval)", path, lineno, key, known);
 	return -1;
 }
 

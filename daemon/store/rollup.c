@@ -39,12 +39,12 @@
  *
  *  - Ranges of seconds are rolled up in SQL from the tables: one statement
  *    per roll-up table reads the seconds [?1, ?2) back from sample_1s (or
- *    cpu_1s), sums them per domain and second, groups them by minute or
- *    hour (?3 = 60 or 3600) and upserts the result, merging histograms bin
- *    by bin.  That back-fills a database migrated from schema 1, catches
- *    the hours up on close and on the next open after a crash (the seconds
- *    of an unfinished minute), and rolls up the part of a minute after a
- *    watermark that a close left in its middle.
+ *    cpu_1s), sums them per domain and second, groups them by minute,
+ *    hour or day (?3, the tier's grain_s) and upserts the result, merging
+ *    histograms bin by bin.  That back-fills a database migrated from
+ *    schema 1, catches the hours up on close and on the next open after a
+ *    crash (the seconds of an unfinished minute), and rolls up the part of
+ *    a minute after a watermark that a close left in its middle.
  *
  *  - The per-CPU roll-ups (sample_cpu_1m and _1h, per CPU and domain, sums
  *    only: 009_cpu_rollups.sql) follow the hours' watermark, not the
@@ -636,7 +636,7 @@ static struct cpu_dom_sum *acc_slot(struct rollup *r, uint32_t key)
  * drops them. */
 static void acc_add(struct rollup *r, const struct second *sec)
 {
-	int64_t minute = sec->t - sec->t % 60;
+	int64_t minute = sec->t - sec->t % METRICS_GRAIN_1M;
 	if (r->acc_ok && r->acc_minute == INT64_MIN)
 		r->acc_minute = minute;
 	if (!r->acc_ok || minute != r->acc_minute) {
@@ -722,8 +722,9 @@ static int hours_from_minutes(struct rollup *r, int64_t from_t, int64_t to_t)
 	if (rc < 0 || (rc == 0 && roll(r, from_t, to_t, BIT(R_SCPU_1M)) < 0))
 		return -1;
 	acc_restart(r);
-	if (from_t % 60) {
-		int64_t cut = from_t - from_t % 60 + 60;
+	if (from_t % METRICS_GRAIN_1M) {
+		int64_t cut = from_t - from_t % METRICS_GRAIN_1M +
+			      METRICS_GRAIN_1M;
 		if (roll(r, from_t, cut < to_t ? cut : to_t, BEHIND) < 0)
 			return -1;
 		from_t = cut;
@@ -747,7 +748,7 @@ int rollup_second(struct rollup *r, const struct second *sec)
 		       add_second(r, sec, r->sums, (size_t)n, METRICS_1D) < 0 ?
 		       -1 : roll(r, t, t + 1, PER_CPU);
 	acc_add(r, sec);
-	if ((t + 1) % 60 != 0)
+	if ((t + 1) % METRICS_GRAIN_1M != 0)
 		return 0;
 	if (hours_from_minutes(r, r->hours_upto, t + 1) < 0)
 		return -1;
@@ -869,7 +870,7 @@ static int chunk_commit(sqlite3 *db, const char *key, int64_t to, int64_t last)
 static int backfill_chunk(struct rollup *r, const struct backfill *b,
 			  int64_t from, int64_t last)
 {
-	int64_t to = from - from % 3600 + 3600;
+	int64_t to = from - from % METRICS_GRAIN_1H + METRICS_GRAIN_1H;
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
 
@@ -932,7 +933,7 @@ static const char PACK_SQL[] =
  * progress kept (its end, or done after LAST), in one transaction. */
 static int pack_chunk(struct rollup *r, int64_t from, int64_t last)
 {
-	int64_t to = from + 86400;
+	int64_t to = from + METRICS_GRAIN_1D;
 	char sql[256];
 
 	if (sqlite3_exec(r->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
@@ -975,7 +976,7 @@ int rollup_pack(struct rollup *r)
 	do {
 		if (pack_chunk(r, next, last) < 0)
 			return -1;
-		next += 86400;
+		next += METRICS_GRAIN_1D;
 	} while (next <= last);
 	return 0;
 }
@@ -998,29 +999,33 @@ static int drop_row(struct rollup *r, int table, int64_t t)
 int rollup_can_redo(struct rollup *r, int64_t t)
 {
 	int64_t s_from, m_from, h_from;
-	if (meta_int(r->db, "pruned_before_1s", INT64_MIN, &s_from) < 0 ||
-	    meta_int(r->db, "pruned_before_1m", INT64_MIN, &m_from) < 0 ||
+	if (meta_int(r->db, metrics_tiers[METRICS_1S].pruned_key, INT64_MIN,
+		     &s_from) < 0 ||
+	    meta_int(r->db, metrics_tiers[METRICS_1M].pruned_key, INT64_MIN,
+		     &m_from) < 0 ||
 	    meta_int(r->db, metrics_tiers[METRICS_1H].pruned_key, INT64_MIN,
 		     &h_from) < 0)
 		return -1;
 	/* Its minute's seconds, and, when the hours hold it, its hour's
 	 * minutes (the seconds after them are later than its minute) and
 	 * its day's hours. */
-	if (s_from > t - t % 60)
+	if (s_from > t - t % METRICS_GRAIN_1M)
 		return 0;
 	return t >= r->hours_upto ||
-	       (m_from <= t - t % 3600 && h_from <= t - t % 86400);
+	       (m_from <= t - t % METRICS_GRAIN_1H &&
+		h_from <= t - t % METRICS_GRAIN_1D);
 }
 
 int rollup_redo(struct rollup *r, int64_t t)
 {
 	acc_drop(r);
-	int64_t m = t - t % 60, h = t - t % 3600;
+	int64_t m = t - t % METRICS_GRAIN_1M, m_next = m + METRICS_GRAIN_1M;
+	int64_t h = t - t % METRICS_GRAIN_1H, h_next = h + METRICS_GRAIN_1H;
 	/* The per-CPU minute holds its seconds before the watermark. */
-	int64_t m_end = r->hours_upto < m + 60 ? r->hours_upto : m + 60;
+	int64_t m_end = r->hours_upto < m_next ? r->hours_upto : m_next;
 	if (drop_row(r, R_SAMPLE_1M, m) < 0 || drop_row(r, R_CPU_1M, m) < 0 ||
 	    drop_row(r, R_SCPU_1M, m) < 0 ||
-	    roll(r, m, m + 60, MINUTES & ~PER_CPU) < 0 ||
+	    roll(r, m, m_next, MINUTES & ~PER_CPU) < 0 ||
 	    roll(r, m, m_end, BIT(R_SCPU_1M)) < 0)
 		return -1;
 	if (t >= r->hours_upto)
@@ -1028,8 +1033,8 @@ int rollup_redo(struct rollup *r, int64_t t)
 	/* The hour holds its seconds before the watermark: its whole
 	 * minutes, from their rows, and those of a minute the watermark
 	 * cuts, from the seconds. */
-	int64_t end = r->hours_upto < h + 3600 ? r->hours_upto : h + 3600;
-	int64_t whole = end - end % 60;
+	int64_t end = r->hours_upto < h_next ? r->hours_upto : h_next;
+	int64_t whole = end - end % METRICS_GRAIN_1M;
 	if (drop_row(r, R_SAMPLE_1H, h) < 0 || drop_row(r, R_CPU_1H, h) < 0 ||
 	    drop_row(r, R_SCPU_1H, h) < 0)
 		return -1;
@@ -1037,9 +1042,9 @@ int rollup_redo(struct rollup *r, int64_t t)
 	    roll(r, whole, end, HOURS) < 0)
 		return -1;
 	/* The day holds its hours, as they are now. */
-	int64_t d = t - t % 86400;
+	int64_t d = t - t % METRICS_GRAIN_1D;
 	if (drop_row(r, R_SAMPLE_1D, d) < 0 || drop_row(r, R_CPU_1D, d) < 0 ||
 	    drop_row(r, R_SCPU_1D, d) < 0)
 		return -1;
-	return fold(r->from_hours, DAYS, d, d + 86400);
+	return fold(r->from_hours, DAYS, d, d + METRICS_GRAIN_1D);
 }

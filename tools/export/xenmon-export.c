@@ -64,9 +64,11 @@ static const struct step {
 } STEPS[] = {
 	{ "1s", 1, false, { METRICS_1S, -1 } },
 	{ "10s", 10, false, { METRICS_1S, -1 } },
-	{ "1m", 60, false, { METRICS_1S, METRICS_1M, -1 } },
-	{ "1h", 3600, false, { METRICS_1H, METRICS_1M, METRICS_1S, -1 } },
-	{ "1d", 86400, true, { METRICS_1H, METRICS_1M, METRICS_1S, -1 } },
+	{ "1m", METRICS_GRAIN_1M, false, { METRICS_1S, METRICS_1M, -1 } },
+	{ "1h", METRICS_GRAIN_1H, false,
+	  { METRICS_1H, METRICS_1M, METRICS_1S, -1 } },
+	{ "1d", METRICS_GRAIN_1D, true,
+	  { METRICS_1H, METRICS_1M, METRICS_1S, -1 } },
 };
 
 struct opts {

@@ -50,7 +50,8 @@ static const struct step {
 	const char *name;
 	int64_t s;
 } STEPS[] = {
-	{ "1s", 1 }, { "10s", 10 }, { "1m", 60 }, { "1h", 3600 }, { "1d", 86400 },
+	{ "1s", 1 }, { "10s", 10 }, { "1m", METRICS_GRAIN_1M },
+	{ "1h", METRICS_GRAIN_1H }, { "1d", METRICS_GRAIN_1D },
 };
 
 /* What --sort can order the domains by (report.html knows the same). */
@@ -141,7 +142,7 @@ static bool valid_sort(const char *name)
 static void align(struct opts *o)
 {
 	struct steps sp;
-	steps_init(&sp, o->step->s, o->step->s == 86400 && !o->utc);
+	steps_init(&sp, o->step->s, o->step->s == METRICS_GRAIN_1D && !o->utc);
 	o->from = steps_start(&sp, o->from);
 	if (steps_start(&sp, o->to) != o->to)
 		o->to = steps_next(&sp, o->to);
