@@ -211,6 +211,7 @@ int main(int argc, char **argv)
 		{ "retain-1m", required_argument, NULL, OPT_RETAIN + METRICS_1M },
 		{ "retain-1h", required_argument, NULL, OPT_RETAIN + METRICS_1H },
 		{ "retain-1d", required_argument, NULL, OPT_RETAIN + METRICS_1D },
+		{ "retain-1w", required_argument, NULL, OPT_RETAIN + METRICS_1W },
 		{ "retain-1s-cpu", required_argument, NULL,
 		  OPT_RETAIN + METRICS_TIERS + METRICS_1S },
 		{ "retain-1m-cpu", required_argument, NULL,
@@ -219,6 +220,8 @@ int main(int argc, char **argv)
 		  OPT_RETAIN + METRICS_TIERS + METRICS_1H },
 		{ "retain-1d-cpu", required_argument, NULL,
 		  OPT_RETAIN + METRICS_TIERS + METRICS_1D },
+		{ "retain-1w-cpu", required_argument, NULL,
+		  OPT_RETAIN + METRICS_TIERS + METRICS_1W },
 		{ "config", required_argument, NULL, OPT_CONFIG },
 		{ "backlog", required_argument, NULL, OPT_BACKLOG },
 		{ "metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN },
@@ -294,10 +297,12 @@ int main(int argc, char **argv)
 		case OPT_RETAIN + METRICS_1M:
 		case OPT_RETAIN + METRICS_1H:
 		case OPT_RETAIN + METRICS_1D:
+		case OPT_RETAIN + METRICS_1W:
 		case OPT_RETAIN + METRICS_TIERS + METRICS_1S:
 		case OPT_RETAIN + METRICS_TIERS + METRICS_1M:
 		case OPT_RETAIN + METRICS_TIERS + METRICS_1H:
 		case OPT_RETAIN + METRICS_TIERS + METRICS_1D:
+		case OPT_RETAIN + METRICS_TIERS + METRICS_1W:
 			if (retention_parse(optarg, &retain[c - OPT_RETAIN]) < 0) {
 				snprintf(err, sizeof err, "--%s: '%%s' is not an age "
 					 "(like 7d, 36h, 90m, 5y or forever)",

@@ -37,9 +37,11 @@ int metrics_domain_name(char *buf, size_t n, long long domid);
 /*
  * The tiers of the history, finest first: one table for retention, the
  * roll-ups, the size budget, the viewer and xenmon-export.  The days are
- * UTC days (t a multiple of 86400), like the hours UTC hours.
+ * UTC days (t a multiple of 86400), like the hours UTC hours; the weeks
+ * seven of them from the Unix epoch (t a multiple of 604800, a Thursday).
  */
-enum { METRICS_1S, METRICS_1M, METRICS_1H, METRICS_1D, METRICS_TIERS };
+enum { METRICS_1S, METRICS_1M, METRICS_1H, METRICS_1D, METRICS_1W,
+       METRICS_TIERS };
 struct metrics_tier {
 	const char *sample, *cpu;   /* its tables */
 	long long grain_s;          /* the seconds a row covers */

@@ -377,6 +377,7 @@ void text_window_title(char *b, size_t n, const struct model *m, int win,
 		text_time(z, sizeof z, w->t_first, "%H:%M:%S");
 		snprintf(label, sizeof label, "%lld s from %s%s",
 			 (long long)w->seconds, z,
+			 w->widened_s >= 7 * 86400 ? " to the week" :
 			 w->widened_s >= 86400 ? " to the day" :
 			 w->widened_s >= 3600 ? " to the hour" :
 			 w->widened_s >= 60 ? " to the minute" : "");

@@ -54,6 +54,7 @@ static const struct {
 	[METRICS_1M] = { 3600, 30 * DAY_S, NULL },
 	[METRICS_1H] = { DAY_S, 365 * DAY_S, NULL },
 	[METRICS_1D] = { 30 * DAY_S, 5 * 365 * DAY_S, NULL },
+	[METRICS_1W] = { 210 * DAY_S, 10 * 365 * DAY_S, NULL },
 };
 
 static const struct metrics_tier *tier_of(int set)
