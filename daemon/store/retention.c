@@ -195,8 +195,9 @@ static int config_line(char *line, struct retention_policy *p,
 		return -1;
 	}
 	snprintf(err, errlen, "%s:%d: unknown setting '%s' (known: retain-1s, "
-		 "retain-1m, retain-1h, retain-1d, retain-1s-cpu, retain-1m-cpu, "
-		 "retain-1h-cpu, retain-1d-cpu, max-size, metrics-listen, "
+		 "retain-1m, retain-1h, retain-1d, retain-1w, retain-1s-cpu, "
+		 "retain-1m-cpu, retain-1h-cpu, retain-1d-cpu, retain-1w-cpu, "
+		 "max-size, metrics-listen, "
 		 "metrics-textfile, metrics-interval)", path, lineno, key);
 	return -1;
 }
