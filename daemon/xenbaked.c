@@ -67,13 +67,15 @@ static void usage(FILE *f)
 "  --tee FILE          live: also write the raw trace to FILE, in\n"
 "                      xentrace's format, for replay or xenalyze\n"
 "  --retain-1s AGE     keep one-second rows for AGE (default 7d), one-minute\n"
-"  --retain-1m AGE     roll-ups (90d), one-hour roll-ups (5y) and one-day\n"
-"  --retain-1h AGE     roll-ups (5y): AGE like 36h, 90d, 2w, 5y or forever;\n"
-"  --retain-1d AGE     counted back from the newest second stored\n"
+"  --retain-1m AGE     roll-ups (90d), one-hour roll-ups (5y), one-day (5y)\n"
+"  --retain-1h AGE     and one-week roll-ups (10y): AGE like 36h, 90d, 2w,\n"
+"  --retain-1d AGE     5y or forever; counted back from the newest second\n"
+"  --retain-1w AGE     stored\n"
 "  --retain-1s-cpu AGE the per-CPU split of each: one-second rows (default\n"
-"  --retain-1m-cpu AGE 1d), one-minute (7d), one-hour (90d) and one-day\n"
-"  --retain-1h-cpu AGE roll-ups (5y); never longer than the tier's own,\n"
-"  --retain-1d-cpu AGE per-domain rows\n"
+"  --retain-1m-cpu AGE 1d), one-minute (7d), one-hour (90d), one-day (5y)\n"
+"  --retain-1h-cpu AGE and one-week roll-ups (10y); never longer than the\n"
+"  --retain-1d-cpu AGE tier's own, per-domain rows\n"
+"  --retain-1w-cpu AGE\n"
 "  --max-size SIZE     most the database (file and WAL) may take: like\n"
 "                      500M, 2G or 10%% (of its file system), or off;\n"
 "                      by default 10%% of its file system, at most 4 GiB,\n"
@@ -211,6 +213,7 @@ int main(int argc, char **argv)
 		{ "retain-1m", required_argument, NULL, OPT_RETAIN + METRICS_1M },
 		{ "retain-1h", required_argument, NULL, OPT_RETAIN + METRICS_1H },
 		{ "retain-1d", required_argument, NULL, OPT_RETAIN + METRICS_1D },
+		{ "retain-1w", required_argument, NULL, OPT_RETAIN + METRICS_1W },
 		{ "retain-1s-cpu", required_argument, NULL,
 		  OPT_RETAIN + METRICS_TIERS + METRICS_1S },
 		{ "retain-1m-cpu", required_argument, NULL,
@@ -219,6 +222,8 @@ int main(int argc, char **argv)
 		  OPT_RETAIN + METRICS_TIERS + METRICS_1H },
 		{ "retain-1d-cpu", required_argument, NULL,
 		  OPT_RETAIN + METRICS_TIERS + METRICS_1D },
+		{ "retain-1w-cpu", required_argument, NULL,
+		  OPT_RETAIN + METRICS_TIERS + METRICS_1W },
 		{ "config", required_argument, NULL, OPT_CONFIG },
 		{ "backlog", required_argument, NULL, OPT_BACKLOG },
 		{ "metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN },
@@ -294,10 +299,12 @@ int main(int argc, char **argv)
 		case OPT_RETAIN + METRICS_1M:
 		case OPT_RETAIN + METRICS_1H:
 		case OPT_RETAIN + METRICS_1D:
+		case OPT_RETAIN + METRICS_1W:
 		case OPT_RETAIN + METRICS_TIERS + METRICS_1S:
 		case OPT_RETAIN + METRICS_TIERS + METRICS_1M:
 		case OPT_RETAIN + METRICS_TIERS + METRICS_1H:
 		case OPT_RETAIN + METRICS_TIERS + METRICS_1D:
+		case OPT_RETAIN + METRICS_TIERS + METRICS_1W:
 			if (retention_parse(optarg, &retain[c - OPT_RETAIN]) < 0) {
 				snprintf(err, sizeof err, "--%s: '%%s' is not an age "
 					 "(like 7d, 36h, 90m, 5y or forever)",

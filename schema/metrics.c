@@ -59,6 +59,14 @@ const struct metrics_tier metrics_tiers[METRICS_TIERS] = {
 			 "retain-1d", 5 * 365 * DAY_S, "one-day roll-ups",
 			 "sample_cpu_1d", "pruned_before_1d_cpu", "retain-1d-cpu",
 			 5 * 365 * DAY_S, "per-CPU one-day roll-ups" },
+	/* kept longer than the days, pruned after them: a range of years
+	 * reads at most a few hundred weeks in its middle, whatever its
+	 * length (016_week_rollups.sql); a seventh of the days' rows */
+	[METRICS_1W] = { "sample_1w", "cpu_1w", METRICS_GRAIN_1W,
+			 "pruned_before_1w",
+			 "retain-1w", 10 * 365 * DAY_S, "one-week roll-ups",
+			 "sample_cpu_1w", "pruned_before_1w_cpu", "retain-1w-cpu",
+			 10 * 365 * DAY_S, "per-CPU one-week roll-ups" },
 };
 
 long long metrics_per_second_ns(long long ns, long long observed_ns)

@@ -37,17 +37,20 @@ int metrics_domain_name(char *buf, size_t n, long long domid);
 /*
  * The tiers of the history, finest first: one table for retention, the
  * roll-ups, the size budget, the viewer and xenmon-export.  The days are
- * UTC days (t a multiple of METRICS_GRAIN_1D), like the hours UTC hours.
- * The grains are also constants, which the table is made of: the writer
- * cuts every second at its minute, and a load from the table there would
- * cost it a division by a variable.
+ * UTC days (t a multiple of METRICS_GRAIN_1D), like the hours UTC hours;
+ * the weeks seven of them from the Unix epoch (t a multiple of
+ * METRICS_GRAIN_1W, a Thursday).  The grains are also constants, which the
+ * table is made of: the writer cuts every second at its minute, and a load
+ * from the table there would cost it a division by a variable.
  */
-enum { METRICS_1S, METRICS_1M, METRICS_1H, METRICS_1D, METRICS_TIERS };
+enum { METRICS_1S, METRICS_1M, METRICS_1H, METRICS_1D, METRICS_1W,
+       METRICS_TIERS };
 enum {
 	METRICS_GRAIN_1S = 1,
 	METRICS_GRAIN_1M = 60,
 	METRICS_GRAIN_1H = 3600,
 	METRICS_GRAIN_1D = 86400,
+	METRICS_GRAIN_1W = 7 * 86400,
 };
 struct metrics_tier {
 	const char *sample, *cpu;   /* its tables */

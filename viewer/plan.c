@@ -2,23 +2,25 @@
  * The tiers a range is read from.
  *
  * Every figure of a range view is a sum (docs/metrics.md: the viewer shows
- * sums over the window and ratios of them), and a minute, hour or day row
- * holds exactly the sums of its seconds (daemon/rollup.c keeps them so).
- * So a range is read as whole UTC days in its middle, whole hours on
- * either side of them, then whole minutes, and seconds at its ragged ends,
- * and the sums are those the seconds would give: at most 2 x 23 hour rows,
- * 2 x 59 minute rows and 2 x 59 seconds more than the days, whatever its
- * length (a range of five years is some 1826 day rows).
+ * sums over the window and ratios of them), and a minute, hour, day or
+ * week row holds exactly the sums of its seconds (daemon/rollup.c keeps
+ * them so).  So a range is read as whole weeks in its middle (seven UTC
+ * days from the epoch), whole days and hours on either side of them, then
+ * whole minutes, and seconds at its ragged ends, and the sums are those
+ * the seconds would give: at most 2 x 6 day rows, 2 x 23 hour rows, 2 x 59
+ * minute rows and 2 x 59 seconds more than the weeks, whatever its length
+ * (a range of five years is some 260 week rows: the days alone, 1826 rows
+ * per domain, made its cost grow by about 10 ms a year).
  *
  * A tier stands for its seconds only over [from, to) of struct plan_tiers
  * (query.c fills it): from the oldest row retention left whole, up to the
- * hours' watermark for the tables that follow it (the hours and the days),
+ * hours' watermark for the tables that follow it (hours, days, weeks),
  * and never over the last seconds, which the sparklines and the last
  * second read anyway.
  *
  * Where the seconds of an end were pruned, no exact answer is left: the
- * end is widened to the whole minute (hour, day) that holds it, and the plan
- * says so, for the header to show the range actually read.
+ * end is widened to the whole minute (hour, day, week) that holds it, and
+ * the plan says so, for the header to show the range actually read.
  */
 #include "plan.h"
 

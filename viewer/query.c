@@ -127,10 +127,12 @@ static const char SQL_AVAIL[] =
 	"       (SELECT value FROM meta WHERE key = '%s'),"
 	"       (SELECT value FROM meta WHERE key = '%s'),"
 	"       (SELECT value FROM meta WHERE key = '%s'),"
+	"       (SELECT value FROM meta WHERE key = '%s'),"
 	"       (SELECT value FROM meta WHERE key = 'rollup_1h_upto'),"
 	"       EXISTS (SELECT 1 FROM meta WHERE key = 'history_backfill'),"
 	"       EXISTS (SELECT 1 FROM meta WHERE key = 'cpu_rollup_backfill'),"
 	"       (SELECT value FROM meta WHERE key = 'cpu_rollup_since'),"
+	"       (SELECT value FROM meta WHERE key = '%s'),"
 	"       (SELECT value FROM meta WHERE key = '%s'),"
 	"       (SELECT value FROM meta WHERE key = '%s'),"
 	"       (SELECT value FROM meta WHERE key = '%s'),"
@@ -239,16 +241,17 @@ static int prepare_tiers(struct query *q)
 {
 	static const char *const PER_CPU[METRICS_TIERS] = {
 		[METRICS_1M] = "sample_cpu_1m", [METRICS_1H] = "sample_cpu_1h",
-		[METRICS_1D] = "sample_cpu_1d",
+		[METRICS_1D] = "sample_cpu_1d", [METRICS_1W] = "sample_cpu_1w",
 	};
 	char sql[2048], cols[1024];
 	snprintf(sql, sizeof sql, SQL_AVAIL, metrics_tiers[0].pruned_key,
 		 metrics_tiers[1].pruned_key, metrics_tiers[2].pruned_key,
-		 metrics_tiers[3].pruned_key,
+		 metrics_tiers[3].pruned_key, metrics_tiers[4].pruned_key,
 		 metrics_tiers[0].detail_pruned_key,
 		 metrics_tiers[1].detail_pruned_key,
 		 metrics_tiers[2].detail_pruned_key,
-		 metrics_tiers[3].detail_pruned_key);
+		 metrics_tiers[3].detail_pruned_key,
+		 metrics_tiers[4].detail_pruned_key);
 	if (prepare(q, sql, &q->avail) || prepare(q, SQL_DOM_NAME, &q->dom_name))
 		return -1;
 	for (int i = METRICS_1M; i < METRICS_TIERS; i++) {

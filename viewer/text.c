@@ -377,6 +377,7 @@ void text_window_title(char *b, size_t n, const struct model *m, int win,
 		text_time(z, sizeof z, w->t_first, "%H:%M:%S");
 		snprintf(label, sizeof label, "%lld s from %s%s",
 			 (long long)w->seconds, z,
+			 w->widened_s >= METRICS_GRAIN_1W ? " to the week" :
 			 w->widened_s >= METRICS_GRAIN_1D ? " to the day" :
 			 w->widened_s >= METRICS_GRAIN_1H ? " to the hour" :
 			 w->widened_s >= METRICS_GRAIN_1M ?

@@ -37,7 +37,7 @@
  * When the pages in use pass the budget, pruning runs until they are 5%
  * under it, so that it runs in bursts rather than every second: the oldest
  * rows of the finest tier go first (one-second samples, then minutes,
- * hours, days last; a tier's per-CPU detail before its per-domain rows),
+ * hours, days, weeks last; a tier's per-CPU detail before its per-domain rows),
  * each tier down to a floor that is never pruned for size (the newest hour
  * of seconds, day of minutes, 30 days of hours, year of days); a budget
  * too small for the floors is said once and left exceeded, for the disk-
@@ -77,10 +77,12 @@ static const int64_t FLOOR_S[RETENTION_SETS] = {
 	[METRICS_1M] = 86400,
 	[METRICS_1H] = 30 * 86400,
 	[METRICS_1D] = 365 * 86400,
+	[METRICS_1W] = 2 * 365 * 86400,
 	[METRICS_TIERS + METRICS_1S] = 600,
 	[METRICS_TIERS + METRICS_1M] = 4 * 3600,
 	[METRICS_TIERS + METRICS_1H] = 5 * 86400,
 	[METRICS_TIERS + METRICS_1D] = 30 * 86400,
+	[METRICS_TIERS + METRICS_1W] = 365 * 86400,
 };
 
 static FILE *log_f;
@@ -373,7 +375,7 @@ static void say_stuck(struct budget *b)
 		return;
 	log_msg(log_f, LOG_LEVEL_WARNING, "the database uses %s, over its %s "
 		"size budget, but holds only its newest hour of seconds, day of minutes, "
-		"30 days of hours and year of days, which are not pruned for size: a larger "
+		"30 days of hours, year of days and two years of weeks, which are not pruned for size: a larger "
 		"--max-size is needed", human(a, sizeof a, b->st.used_bytes),
 		human(c, sizeof c, b->st.limit_bytes));
 }

@@ -54,6 +54,7 @@ static const struct {
 	[METRICS_1M] = { 3600, 30 * DAY_S, NULL },
 	[METRICS_1H] = { DAY_S, 365 * DAY_S, NULL },
 	[METRICS_1D] = { 30 * DAY_S, 5 * 365 * DAY_S, NULL },
+	[METRICS_1W] = { 210 * DAY_S, 10 * 365 * DAY_S, NULL },
 };
 
 static const struct metrics_tier *tier_of(int set)
@@ -194,7 +195,7 @@ static int config_line(char *line, struct retention_policy *p,
 		return -1;
 	}
 	/* the retention keys as the tier table names them */
-	char known[256] = "";
+	char known[320] = "";
 	for (int i = 0; i < RETENTION_SETS; i++) {
 		size_t len = strlen(known);
 		if (retention_key(i))

@@ -35,7 +35,9 @@
  *    hours into their day once an hour would save the writer little (a
  *    minute's rows are few) and give the days a watermark of their own
  *    for every path below to keep.  A day rolled up again (a second
- *    rewritten) is the sum of its hour rows.
+ *    rewritten) is the sum of its hour rows.  The weeks
+ *    (016_week_rollups.sql) follow the same way, and a week rolled up
+ *    again is the sum of its day rows.
  *
  *  - Ranges of seconds are rolled up in SQL from the tables: one statement
  *    per roll-up table reads the seconds [?1, ?2) back from sample_1s (or
@@ -80,16 +82,19 @@ enum {
 	R_SAMPLE_1M, R_SAMPLE_1H, R_CPU_1M, R_CPU_1H,
 	R_SCPU_1M, R_SCPU_1H,   /* per (CPU, domain): 009_cpu_rollups.sql */
 	R_SAMPLE_1D, R_CPU_1D, R_SCPU_1D,   /* 014_day_rollups.sql */
+	R_SAMPLE_1W, R_CPU_1W, R_SCPU_1W,   /* 016_week_rollups.sql */
 	R_COUNT
 };
 #define BIT(i) (1u << (i))
 #define ALL_TABLES (BIT(R_COUNT) - 1)
-#define PER_CPU (BIT(R_SCPU_1M) | BIT(R_SCPU_1H) | BIT(R_SCPU_1D))
+#define PER_CPU (BIT(R_SCPU_1M) | BIT(R_SCPU_1H) | BIT(R_SCPU_1D) | \
+		 BIT(R_SCPU_1W))
 #define MINUTES (BIT(R_SAMPLE_1M) | BIT(R_CPU_1M) | BIT(R_SCPU_1M))
 #define HOURS (BIT(R_SAMPLE_1H) | BIT(R_CPU_1H) | BIT(R_SCPU_1H))
 #define DAYS (BIT(R_SAMPLE_1D) | BIT(R_CPU_1D) | BIT(R_SCPU_1D))
+#define WEEKS (BIT(R_SAMPLE_1W) | BIT(R_CPU_1W) | BIT(R_SCPU_1W))
 /* The tables behind the hours' watermark */
-#define BEHIND (HOURS | DAYS)
+#define BEHIND (HOURS | DAYS | WEEKS)
 
 /* One domain's second, summed over physical CPUs: a field per metric,
  * sums in 64 bits. */
@@ -124,7 +129,7 @@ struct rollup {
 	sqlite3_stmt *st[R_COUNT];      /* ranges, in SQL */
 	sqlite3_stmt *one[R_COUNT];     /* one second, from memory */
 	/* Per table behind the watermark: the minute rows of a range added
-	 * to it; of a day table, the hour rows too. */
+	 * to it; of a day (week) table, the hour (day) rows too. */
 	sqlite3_stmt *from_minutes[R_COUNT], *from_hours[R_COUNT];
 	int64_t hours_upto;
 	int64_t upto_committed;         /* hours_upto as the database has it */
@@ -267,6 +272,9 @@ static const struct {
 	[R_SAMPLE_1D] = { METRICS_1D, K_SAMPLE, NULL },
 	[R_CPU_1D] = { METRICS_1D, K_CPU, NULL },
 	[R_SCPU_1D] = { METRICS_1D, K_SCPU, "sample_cpu_1d" },
+	[R_SAMPLE_1W] = { METRICS_1W, K_SAMPLE, NULL },
+	[R_CPU_1W] = { METRICS_1W, K_CPU, NULL },
+	[R_SCPU_1W] = { METRICS_1W, K_SCPU, "sample_cpu_1w" },
 };
 
 /* The rows [?1, ?2) of a finer roll-up table (the last %s) added to their
@@ -369,7 +377,7 @@ struct rollup *rollup_new(sqlite3 *db)
 		    (BIT(i) & BEHIND &&
 		     prepare_fold(r, i, table_of(kind, METRICS_1M),
 				  &r->from_minutes[i]) < 0) ||
-		    (BIT(i) & DAYS &&
+		    (BIT(i) & (DAYS | WEEKS) &&
 		     prepare_fold(r, i, table_of(kind, tier - 1),
 				  &r->from_hours[i]) < 0)) {
 			rollup_free(r);
@@ -745,7 +753,8 @@ int rollup_second(struct rollup *r, const struct second *sec)
 		return -1;
 	if (t < r->hours_upto)
 		return add_second(r, sec, r->sums, (size_t)n, METRICS_1H) < 0 ||
-		       add_second(r, sec, r->sums, (size_t)n, METRICS_1D) < 0 ?
+		       add_second(r, sec, r->sums, (size_t)n, METRICS_1D) < 0 ||
+		       add_second(r, sec, r->sums, (size_t)n, METRICS_1W) < 0 ?
 		       -1 : roll(r, t, t + 1, PER_CPU);
 	acc_add(r, sec);
 	if ((t + 1) % METRICS_GRAIN_1M != 0)
@@ -998,22 +1007,35 @@ static int drop_row(struct rollup *r, int table, int64_t t)
 
 int rollup_can_redo(struct rollup *r, int64_t t)
 {
-	int64_t s_from, m_from, h_from;
+	int64_t s_from, m_from, h_from, d_from;
 	if (meta_int(r->db, metrics_tiers[METRICS_1S].pruned_key, INT64_MIN,
 		     &s_from) < 0 ||
 	    meta_int(r->db, metrics_tiers[METRICS_1M].pruned_key, INT64_MIN,
 		     &m_from) < 0 ||
+	    meta_int(r->db, metrics_tiers[METRICS_1D].pruned_key, INT64_MIN,
+		     &d_from) < 0 ||
 	    meta_int(r->db, metrics_tiers[METRICS_1H].pruned_key, INT64_MIN,
 		     &h_from) < 0)
 		return -1;
 	/* Its minute's seconds, and, when the hours hold it, its hour's
 	 * minutes (the seconds after them are later than its minute) and
-	 * its day's hours. */
+	 * its day's hours and its week's days. */
 	if (s_from > t - t % METRICS_GRAIN_1M)
 		return 0;
 	return t >= r->hours_upto ||
 	       (m_from <= t - t % METRICS_GRAIN_1H &&
-		h_from <= t - t % METRICS_GRAIN_1D);
+		h_from <= t - t % METRICS_GRAIN_1D &&
+		d_from <= t - t % METRICS_GRAIN_1W);
+}
+
+/* The week of T holds its days, as they are now. */
+static int redo_week(struct rollup *r, int64_t t)
+{
+	int64_t w = t - t % METRICS_GRAIN_1W;
+	if (drop_row(r, R_SAMPLE_1W, w) < 0 || drop_row(r, R_CPU_1W, w) < 0 ||
+	    drop_row(r, R_SCPU_1W, w) < 0)
+		return -1;
+	return fold(r->from_hours, WEEKS, w, w + METRICS_GRAIN_1W);
 }
 
 int rollup_redo(struct rollup *r, int64_t t)
@@ -1046,5 +1068,7 @@ int rollup_redo(struct rollup *r, int64_t t)
 	if (drop_row(r, R_SAMPLE_1D, d) < 0 || drop_row(r, R_CPU_1D, d) < 0 ||
 	    drop_row(r, R_SCPU_1D, d) < 0)
 		return -1;
-	return fold(r->from_hours, DAYS, d, d + METRICS_GRAIN_1D);
+	if (fold(r->from_hours, DAYS, d, d + METRICS_GRAIN_1D) < 0)
+		return -1;
+	return redo_week(r, t);
 }

@@ -16,7 +16,8 @@ after the migration, a day per transaction), and equal byte for byte to
 what this xenbaked rolls up afresh from the copy's seconds.  The day
 tables the migration to schema 14 makes from the hours must equal, byte for
 byte, those rolled up afresh from the seconds, and read through domain_1d
-the same figures as the hours of each day added up.
+the same figures as the hours of each day added up; so must the week
+tables of schema 16, made from the days, through domain_1w.
 """
 import json
 import os
@@ -74,19 +75,20 @@ def figures(db):
 
 
 DAYS = ('sample_1d', 'cpu_1d', 'sample_cpu_1d')
+WEEKS = ('sample_1w', 'cpu_1w', 'sample_cpu_1w')
 # domain_1d's columns that add up over the hours of its day (not the host's
 # observed time: the most any one CPU observed, in the day as in the hour)
 SUMS = ('seconds', 'exec_count', 'cpu_ns', 'wait_ns', 'blocked_ns', 'alloc_ns',
         'alloc_unbounded', 'io_count', 'io_bytes')
 
 
-def days_from_hours(db):
+def days_from_hours(db, coarse='domain_1d', fine='domain_1h', grain=86400):
     """domain_1d against domain_1h: each day's sums, extremes and bins
-    are those of its hours."""
-    days = rows(db, 'domain_1d')
+    are those of its hours (COARSE's rows of GRAIN against FINE's)."""
+    days = rows(db, coarse)
     want = {}
-    for h in rows(db, 'domain_1h'):
-        d = want.setdefault((h['t'] - h['t'] % 86400, h['domid']),
+    for h in rows(db, fine):
+        d = want.setdefault((h['t'] - h['t'] % grain, h['domid']),
                             {k: 0 for k in SUMS + ('cpu_peak_ns',)})
         for k in SUMS:
             d[k] += h[k]
@@ -101,7 +103,7 @@ def days_from_hours(db):
            for r in days}
     diff = [(k, got.get(k), v) for k, v in want.items() if got.get(k) != v]
     tap.ok(days and not diff and len(got) == len(want),
-           'domain_1d: %d rows, each the sum of its hours in domain_1h' % len(days),
+           '%s: %d rows, each the sum of its rows in %s' % (coarse, len(days), fine),
            str(diff[:1]))
 
 
@@ -177,7 +179,7 @@ def main():
         con.execute('VACUUM INTO ?', (fresh,))
         con.close()
         con = sqlite3.connect(fresh)
-        for t in ('sample_1m', 'sample_1h', 'cpu_1m', 'cpu_1h') + DAYS + (
+        for t in ('sample_1m', 'sample_1h', 'cpu_1m', 'cpu_1h') + DAYS + WEEKS + (
                 'sample_cpu_1m', 'sample_cpu_1h'):
             con.execute('DELETE FROM %s' % t)
         con.execute("DELETE FROM meta WHERE key = 'rollup_1h_upto'")
@@ -185,12 +187,13 @@ def main():
         con.commit()
         con.close()
         open_with_bake(fresh, tmp)
-        for t in ('sample_1m', 'sample_1h') + DAYS:
+        for t in ('sample_1m', 'sample_1h') + DAYS + WEEKS:
             a, b = rows(new, t), rows(fresh, t)
             tap.ok(a == b and a, '%s: the migrated rows equal those rolled up afresh '
                    'from the seconds, histograms byte for byte' % t,
                    str([(x, y) for x, y in zip(a, b) if x != y][:1]))
         days_from_hours(new)
+        days_from_hours(new, 'domain_1w', 'domain_1d', 7 * 86400)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return tap.done()

@@ -191,7 +191,8 @@ def dump(db):
             for t in ('sample_1s', 'cpu_1s', 'domain')]
 
 
-ROLLUPS = ('sample_1m', 'cpu_1m', 'sample_1h', 'cpu_1h', 'sample_1d', 'cpu_1d')
+ROLLUPS = ('sample_1m', 'cpu_1m', 'sample_1h', 'cpu_1h', 'sample_1d', 'cpu_1d',
+           'sample_1w', 'cpu_1w')
 
 
 def rollups(db):

@@ -95,11 +95,12 @@ def main():
         mins = con.execute(q % 'sample_1m').fetchall()
         hours = con.execute(q % 'sample_1h').fetchall()
         days = con.execute(q % 'sample_1d').fetchall()
+        weeks = con.execute(q % 'sample_1w').fetchall()
         con.close()
-        results.append(('minute, hour and day roll-ups equal the seconds after the kills',
-                        secs == mins == hours == days and len(secs) > 0,
-                        'seconds %s\nminutes %s\nhours %s\ndays %s'
-                        % (secs[:3], mins[:3], hours[:3], days[:3])))
+        results.append(('minute, hour, day and week roll-ups equal the seconds after the kills',
+                        secs == mins == hours == days == weeks and len(secs) > 0,
+                        'seconds %s\nminutes %s\nhours %s\ndays %s\nweeks %s'
+                        % (secs[:3], mins[:3], hours[:3], days[:3], weeks[:3])))
     return report(results)
 
 

@@ -6,7 +6,7 @@
  * rolled up by the daemon's code.
  *
  *   bench_viewer [--seconds N] [--domains D] [--cpus C] [--keep] DB
- *   bench_viewer --ranges DB
+ *   bench_viewer --ranges [--cpus C] [--domains D] [--no-weeks] DB
  *
  * --ranges (issue 16): range views of 1 h, 1 d, 7 d, 30 d, 1 y and 5 y
  * ending at a ragged second, whole host and one CPU, on five years of a
@@ -18,6 +18,12 @@
  * the first day of the five years) and the days of the five years, are
  * copies of rolled-up ones.  So the rows each view reads are those of a
  * real host; their values are not checked here (test_tiers.py does that).
+ * The weeks (schema 16) are the days added up, as the migration makes
+ * them; --no-weeks drops their tables, for the figures of schema 15.
+ * --cpus and --domains give another host (64 and 200: the replay
+ * benchmark's); beyond 16 x 50, the hours are made only on the days the
+ * ranges' ends read, to keep the build to a few minutes (the rows a view
+ * reads are the same).
  *
  * Drawing is left out: it is ncurses writing ~2 KB to a terminal.  "First
  * screen" is query_open() plus the first query_refresh() in a fresh
@@ -120,8 +126,7 @@ static double refresh_cpu_ms(struct query *q, struct model *m, int cpu,
 
 /* --ranges: the host and the year, the range views' end E = H + 1234 s
  * (H an hour: a ragged second, as any end a user types). */
-#define R_CPUS 16
-#define R_DOMS 50
+static int R_CPUS = 16, R_DOMS = 50;
 #define R_H INT64_C(1731628800)
 #define R_END (R_H + 1234)
 #define DAY INT64_C(86400)
@@ -240,9 +245,40 @@ static double file_mb(const char *path)
 	return stat(path, &st) == 0 ? st.st_size / 1e6 : 0;
 }
 
-/* The ranges' database (see the top of the file). */
-static int build_ranges(const char *path)
+/* The rows of day table DAY added up per epoch-aligned week into WEEK,
+ * as 016_week_rollups.sql does. */
+static int weeks_from_days(sqlite3 *db, const char *day, const char *week)
 {
+	sqlite3_stmt *st;
+	char cols[512] = "", aggs[1024] = "", keys[64] = "", sql[2048];
+	if (sqlite3_prepare_v2(db, "SELECT group_concat(name, ', '),"
+		" group_concat(CASE WHEN name IN ('cpu', 'domid') THEN name"
+		"  WHEN name = 'alloc_min_ns' THEN 'min(' || name || ')'"
+		"  WHEN name IN ('alloc_max_ns', 'cpu_peak_ns')"
+		"   THEN 'max(' || name || ')'"
+		"  WHEN name = 'cpu_pct_hist' THEN 'xenmon_hist_sum(' || name || ')'"
+		"  ELSE 'sum(' || name || ')' END, ', '),"
+		" group_concat(CASE WHEN name IN ('cpu', 'domid') THEN name END, ', ')"
+		" FROM (SELECT name FROM pragma_table_info(?1) WHERE name != 't'"
+		" ORDER BY cid)", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, day, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 2)) {
+		snprintf(cols, sizeof cols, "%s", sqlite3_column_text(st, 0));
+		snprintf(aggs, sizeof aggs, "%s", sqlite3_column_text(st, 1));
+		snprintf(keys, sizeof keys, "%s", sqlite3_column_text(st, 2));
+	}
+	sqlite3_finalize(st);
+	snprintf(sql, sizeof sql, "INSERT INTO %s (t, %s) SELECT t - t %% %lld, %s"
+		 " FROM %s GROUP BY t - t %% %lld, %s", week, cols, (long long)(7 * DAY), aggs,
+		 day, (long long)(7 * DAY), keys);
+	return cols[0] ? exec1(db, sql) : -1;
+}
+
+/* The ranges' database (see the top of the file). */
+static int build_ranges(const char *path, bool weeks)
+{
+	static const char *const WEEKS[] = { "sample_1w", "cpu_1w", "sample_cpu_1w" };
 	static const char *const HOURS[] = { "sample_1h", "cpu_1h", "sample_cpu_1h" };
 	static const char *const MINUTES[] = { "sample_1m", "cpu_1m", "sample_cpu_1m" };
 	static const char *const DAYS[] = { "sample_1d", "cpu_1d", "sample_cpu_1d" };
@@ -257,14 +293,29 @@ static int build_ranges(const char *path)
 	/* hours for a year, and for the first day of five years */
 	int64_t oldest = floor_to(R_END - 365 * DAY, 3600) - 3600;
 	int64_t first_day = floor_to(R_END - RANGES[NRANGES - 1], DAY);
+	bool small = R_CPUS * R_DOMS <= 16 * 50;
 	for (int k = 0; k < 3 && !rc; k++)
-		rc = copy_steps(db, HOURS[k], 3600, oldest, R_H - 3600,
-				R_H - 3600) ||
+		rc = copy_steps(db, HOURS[k], 3600, small ? oldest :
+				floor_to(R_H - 3600, DAY), R_H - 3600, R_H - 3600) ||
 		     copy_steps(db, HOURS[k], 3600, first_day, first_day + DAY,
 				R_H - 3600);
+	for (size_t i = 1; i < NRANGES && !rc && !small; i++) {
+		int64_t a = floor_to(R_END - RANGES[i], DAY);
+		for (int k = 0; k < 3 && !rc; k++)
+			rc = copy_steps(db, HOURS[k], 3600, a, a + DAY, R_H - 3600);
+	}
 	for (int k = 0; k < 3 && !rc; k++)
 		rc = copy_steps(db, DAYS[k], DAY, first_day - DAY,
 				floor_to(R_END, DAY), floor_to(R_H - 3600, DAY));
+	if (!rc && !weeks)
+		rc = exec1(db, "DROP VIEW domain_1w");
+	for (int k = 0; k < 3 && !rc; k++) {
+		char sql[128];
+		snprintf(sql, sizeof sql, "%s %s", weeks ? "DELETE FROM" :
+			 "DROP TABLE", WEEKS[k]);
+		rc = exec1(db, sql) ||
+		     (weeks && weeks_from_days(db, DAYS[k], WEEKS[k]) < 0);
+	}
 	for (size_t i = 1; i < NRANGES && !rc; i++) {
 		int64_t a = floor_to(R_END - RANGES[i], 3600);
 		for (int k = 0; k < 3 && !rc; k++)
@@ -272,12 +323,15 @@ static int build_ranges(const char *path)
 					R_H - 1800);
 	}
 	if (!rc) {
-		char sql[128];
+		char sql[256];
 		snprintf(sql, sizeof sql, "INSERT INTO meta VALUES ('cpus', %d)",
 			 R_CPUS);
-		rc = exec1(db, sql) || exec1(db, "WITH RECURSIVE d(i) AS (SELECT 1"
-			 " UNION ALL SELECT i + 1 FROM d WHERE i < 50) INSERT INTO"
-			 " domain (domid, name, first_t, last_t) SELECT i, 'vm' || i, 0, 0 FROM d") ||
+		rc = exec1(db, sql);
+		snprintf(sql, sizeof sql, "WITH RECURSIVE d(i) AS (SELECT 1"
+			 " UNION ALL SELECT i + 1 FROM d WHERE i < %d) INSERT INTO"
+			 " domain (domid, name, first_t, last_t) SELECT i,"
+			 " 'vm' || i, 0, 0 FROM d", R_DOMS);
+		rc = rc || exec1(db, sql) ||
 		     exec1(db, "COMMIT; PRAGMA journal_mode=WAL") ? -1 : 0;
 	}
 	sqlite3_close(db);
@@ -327,11 +381,12 @@ int main(int argc, char **argv)
 		{ "keep", no_argument, NULL, 'k' },
 		{ "reuse", no_argument, NULL, 'r' },
 		{ "ranges", no_argument, NULL, 'R' },
+		{ "no-weeks", no_argument, NULL, 'W' },
 		{ NULL, 0, NULL, 0 },
 	};
 	long seconds = 3600;
 	int domains = 50, cpus = 16, o;
-	bool keep = false, reuse = false, ranges = false;
+	bool keep = false, reuse = false, ranges = false, weeks = true;
 	while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (o) {
 		case 's': seconds = atol(optarg); break;
@@ -340,21 +395,27 @@ int main(int argc, char **argv)
 		case 'k': keep = true; break;
 		case 'r': reuse = keep = true; break;
 		case 'R': ranges = true; break;
+		case 'W': weeks = false; break;
 		default: return 2;
 		}
 	}
 	if (optind != argc - 1 || seconds < 20) {
 		fprintf(stderr, "usage: bench_viewer [--seconds N>=20] [--domains D] "
-			"[--cpus C] [--keep] [--reuse] [--ranges] DB\n");
+			"[--cpus C] [--keep] [--reuse] [--ranges] [--no-weeks] DB\n");
 		return 2;
 	}
 	const char *path = argv[optind];
 	double w0 = now_ms(CLOCK_MONOTONIC);
 	if (ranges) {
-		if (!reuse && build_ranges(path) < 0)
+		R_CPUS = cpus;
+		R_DOMS = domains;
+		if (!reuse && build_ranges(path, weeks) < 0)
 			return 1;
-		printf("database: five years (of days; a year of hours) of %d CPUs x %d domains, built in %.1f s, "
-		       "%.0f MB\n", R_CPUS, R_DOMS,
+		printf("database: five years (of %s; %s of hours) of %d CPUs x %d "
+		       "domains, built in %.1f s, %.0f MB\n",
+		       weeks ? "weeks and days" : "days, no weeks",
+		       R_CPUS * R_DOMS <= 16 * 50 ? "a year" : "the ends' days",
+		       R_CPUS, R_DOMS,
 		       (now_ms(CLOCK_MONOTONIC) - w0) / 1e3, file_mb(path));
 		print_ranges(path);
 		if (!keep)

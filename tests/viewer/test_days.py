@@ -5,7 +5,11 @@ ragged ends, for the whole host and one CPU, the same table as over the
 seconds alone and as over the hours (no day tables); the days were really
 read (poisoned day rows change it); where the seconds, minutes and hours
 of an end were pruned it widens the range to the day and says so.  The
-day rows xenbaked rolls up are those of the hours added up.  Output is TAP.
+day rows xenbaked rolls up are those of the hours added up, and the week
+rows (schema 16) those of the days.  Three weeks more of days (copies of
+a day), turned into weeks by xenbaked's migration 016, give a range of
+weeks in the middle: the same table as from the days alone, and the weeks
+really read.  Output is TAP.
 
 A day of a recorded trace is too long to simulate here, so the seconds,
 30 hours of 2 CPUs and 3 domains, are written with sqlite3 into a database
@@ -29,6 +33,7 @@ D = 1700006400              # a UTC midnight: 2023-11-15 00:00:00
 FIRST = D - 3 * 3600        # the seconds stored: 21:00 the day before ..
 END = D + 86400 + 3 * 3600  # .. 03:00 the day after
 CPUS, DOMS = 2, 3
+WEEK = 7 * 86400            # the weeks of schema 16, from the epoch
 SUMS = ('seconds', 'exec_count', 'cpu_ns', 'wait_ns', 'blocked_ns', 'alloc_ns',
         'alloc_unbounded', 'io_count', 'io_bytes')
 
@@ -120,13 +125,14 @@ def hist(blob):
     return out
 
 
-def days_from_hours(con):
-    """sample_1d rows that are not their hours' rows added up."""
+def days_from_hours(con, fine='sample_1h', coarse='sample_1d', grain=86400):
+    """sample_1d rows that are not their hours' rows added up (COARSE's
+    rows of GRAIN that are not FINE's)."""
     cols = ', '.join(SUMS)
     want = {}
     for r in con.execute('SELECT t, domid, %s, alloc_min_ns, alloc_max_ns,'
-                         ' cpu_peak_ns, cpu_pct_hist FROM sample_1h' % cols):
-        k = (r[0] - r[0] % 86400, r[1])
+                         ' cpu_peak_ns, cpu_pct_hist FROM %s' % (cols, fine)):
+        k = (r[0] - r[0] % grain, r[1])
         w = want.setdefault(k, [0] * len(SUMS) + [None, None, 0, {}])
         n = len(SUMS)
         for i in range(n):
@@ -139,9 +145,74 @@ def days_from_hours(con):
             w[n + 3][b] = w[n + 3].get(b, 0) + c
     got = {r[:2]: list(r[2:-1]) + [hist(r[-1])] for r in con.execute(
         'SELECT t, domid, %s, alloc_min_ns, alloc_max_ns, cpu_peak_ns,'
-        ' cpu_pct_hist FROM sample_1d' % cols)}
+        ' cpu_pct_hist FROM %s' % (cols, coarse))}
     return [(k, got.get(k), v) for k, v in want.items() if got.get(k) != v] + \
         [(k, v, None) for k, v in got.items() if k not in want]
+
+
+def weeks_from_days(tap, con, how):
+    """The week tables' rows: their days' rows added up."""
+    weeks = [t for (t,) in con.execute('SELECT DISTINCT t FROM sample_1w')]
+    tap.ok(weeks and all(t % WEEK == 0 for t in weeks),
+           'sample_1w (%s): rows of epoch-aligned weeks' % how, str(weeks))
+    bad = days_from_hours(con, 'sample_1d', 'sample_1w', WEEK)
+    tap.ok(not bad, 'sample_1w (%s): each row the sum of its days, the '
+           'histograms added up bin by bin' % how, repr(bad[:2]))
+    for week, day in (('cpu_1w', 'cpu_1d'), ('sample_cpu_1w', 'sample_cpu_1d')):
+        key = 'cpu' if week == 'cpu_1w' else 'cpu, domid'
+        cols = [c for (_, c, *_) in con.execute('PRAGMA table_info(%s)' % week)
+                if c not in ('t', 'cpu', 'domid')]
+        agg = ', '.join('%s(%s)' % ('min' if c == 'alloc_min_ns' else 'max'
+                                    if c == 'alloc_max_ns' else 'sum', c)
+                        for c in cols)
+        want = con.execute('SELECT t - t %% %d, %s, %s FROM %s GROUP BY 1, %s'
+                           ' ORDER BY 1, %s' % (WEEK, key, agg, day, key, key)
+                           ).fetchall()
+        got = con.execute('SELECT t, %s, %s FROM %s ORDER BY 1, %s'
+                          % (key, ', '.join(cols), week, key)).fetchall()
+        tap.ok(got == want and got, '%s (%s): each row the sum of its days'
+               % (week, how), str([(a, b) for a, b in zip(got, want) if a != b][:2]))
+
+
+def weeks(tap, xenmon, bake, db, tmp):
+    """Days for three weeks more, before the seconds: copies of day D.
+    Made into weeks by migration 016 (the database set back to schema 15
+    without week tables), then read over a range with weeks in its
+    middle, days, hours, minutes and seconds at its ends."""
+    drop = ['DROP VIEW domain_1w', 'DROP TABLE sample_1w', 'DROP TABLE cpu_1w',
+            'DROP TABLE sample_cpu_1w']
+    first_day = D - 23 * 86400
+    more = ['INSERT INTO %s (t, %s) SELECT t - %d * 86400, %s FROM %s WHERE t = %d'
+            % (t, '%(c)s', k, '%(c)s', t, D) for k in range(2, 24)
+            for t in ('sample_1d', 'cpu_1d', 'sample_cpu_1d')]
+    con = sqlite3.connect(db)
+    cols = {t: ', '.join(c for (_, c, *_) in con.execute('PRAGMA table_info(%s)' % t)
+                         if c != 't')
+            for t in ('sample_1d', 'cpu_1d', 'sample_cpu_1d')}
+    con.close()
+    more = [m % {'c': cols[m.split()[2]]} for m in more]
+    wdb = copy(db, tmp + '/weeks.db', *(drop + more + ['PRAGMA user_version = 15']))
+    r = subprocess.run([bake, '--input', tmp + '/empty.bin', '--db', wdb, '--quiet'],
+                       capture_output=True, text=True, timeout=600)
+    con = sqlite3.connect('file:%s?mode=ro' % wdb, uri=True)
+    version = con.execute('PRAGMA user_version').fetchone()[0]
+    tap.ok(version >= 16, 'migration 016 from schema 15', r.stderr[-800:])
+    weeks_from_days(tap, con, 'migrated')
+    con.close()
+    days = copy(wdb, tmp + '/wdays.db', *drop)
+    poison = copy(wdb, tmp + '/pw.db', 'UPDATE sample_1w SET cpu_ns = cpu_ns * 3',
+                  'UPDATE sample_cpu_1w SET cpu_ns = cpu_ns * 3')
+    t0, t1 = first_day, D + 86400 + 2 * 3600 + 120 + 37
+    for cpu in (None, 1):
+        who = 'all CPUs' if cpu is None else 'CPU 1'
+        rc, out, err = table(xenmon, wdb, t0, t1, cpu)
+        rc2, want, err2 = table(xenmon, days, t0, t1, cpu)
+        rc3, bent, _ = table(xenmon, poison, t0, t1, cpu)
+        tap.ok(rc == rc2 == 0 and metric_rows(out, '|') and out == want,
+               'weeks, days and ragged ends, %s: the same table as from the '
+               'days' % who, err + err2 + out + '\n---\n' + want)
+        tap.ok(rc3 == 0 and bent != out,
+               'weeks, days and ragged ends, %s: read from the weeks' % who, bent)
 
 
 def main():
@@ -173,6 +244,7 @@ def main():
                               % (key, ', '.join(cols), day, key)).fetchall()
             tap.ok(got == want and got, '%s: each row the sum of its hours' % day,
                    str([(a, b) for a, b in zip(got, want) if a != b][:2]))
+        weeks_from_days(tap, con, 'rolled up')
         con.close()
 
         secs = copy(db, tmp + '/seconds.db',
@@ -228,6 +300,7 @@ def main():
                    metric_rows(out, '|') == metric_rows(want, '|'),
                    'pruned to the days, %s: the figures of the whole day' % who,
                    out + '\n---\n' + want)
+        weeks(tap, xenmon, bake, db, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return tap.done()

@@ -54,6 +54,8 @@ static void check_tiles(const struct plan *p, const struct plan_tiers *av)
 		assert_true(rows[METRICS_1M] <= 2 * 59);
 		if (av->to[METRICS_1D] >= p->end)
 			assert_true(rows[METRICS_1H] <= 2 * 23);
+		if (av->to[METRICS_1D] >= p->end && av->to[METRICS_1W] >= p->end)
+			assert_true(rows[METRICS_1D] <= 2 * 6);
 	}
 }
 
@@ -139,6 +141,9 @@ static void days_hours_minutes_seconds(void **state)
 	struct plan p;
 	int64_t first = H - 3 * 3600 - 120 + 17;
 	int64_t end = H + 5 * 365 * D + 7200 + 120 + 77;
+	/* a database without weeks (schema 14) */
+	av.from[METRICS_1W] = PLAN_NEVER_AFTER;
+	av.to[METRICS_1W] = PLAN_NEVER_BEFORE;
 	plan_range(&p, &av, first, end);
 	check_tiles(&p, &av);
 	int want[] = { METRICS_1S, METRICS_1M, METRICS_1H, METRICS_1D,
@@ -160,6 +165,52 @@ static void days_hours_minutes_seconds(void **state)
 	assert_int_equal(p.seg[0].to, H + 10 * D);
 	assert_int_equal(p.seg[1].tier, METRICS_1H);
 	assert_int_equal(p.seg[1].to, H + 10 * D + 3600);
+}
+
+/* Five years: whole weeks in the middle (of the epoch: H + D is the first
+ * after H), days, hours, minutes and seconds on either side. */
+static void weeks_days_hours_minutes_seconds(void **state)
+{
+	(void)state;
+	const int64_t W = 7 * D;
+	struct plan_tiers av = all_tiers();
+	struct plan p;
+	int64_t first = H - 3 * 3600 - 120 + 17;
+	int64_t end = H + 5 * 365 * D + 7200 + 120 + 77;
+	plan_range(&p, &av, first, end);
+	check_tiles(&p, &av);
+	int want[] = { METRICS_1S, METRICS_1M, METRICS_1H, METRICS_1D,
+		       METRICS_1W, METRICS_1D, METRICS_1H, METRICS_1M,
+		       METRICS_1S };
+	assert_int_equal(p.nseg, 9);
+	for (int i = 0; i < 9; i++)
+		assert_int_equal(p.seg[i].tier, want[i]);
+	assert_int_equal((H + D) % W, 0);
+	assert_int_equal(p.seg[4].from, H + D);
+	assert_int_equal(p.seg[4].to, (H + 5 * 365 * D) / W * W);
+	assert_int_equal(p.grain_s, W);
+	assert_int_equal(p.first, first);
+	assert_int_equal(p.end, end);
+
+	/* the weeks stop at the watermark, like the days: days after it */
+	av.to[METRICS_1W] = av.to[METRICS_1D] = av.to[METRICS_1H] =
+		H + 3 * W + 2 * D + 3600 + 120;
+	plan_range(&p, &av, H + D, H + D + 4 * W);
+	check_tiles(&p, &av);
+	assert_int_equal(p.seg[0].tier, METRICS_1W);
+	assert_int_equal(p.seg[0].to, H + D + 3 * W);
+	assert_int_equal(p.seg[1].tier, METRICS_1D);
+	assert_int_equal(p.seg[1].to, H + 3 * W + 2 * D);
+
+	/* days pruned where weeks are kept: an end widened to the week */
+	av = all_tiers();
+	for (int i = METRICS_1S; i < METRICS_1W; i++)
+		av.from[i] = H + 30 * W;
+	plan_range(&p, &av, H + D + 3 * W + 125, H + 40 * W + 7);
+	check_tiles(&p, &av);
+	assert_int_equal(p.first, H + D + 3 * W);
+	assert_int_equal(p.widened_s, W);
+	assert_int_equal(p.seg[0].tier, METRICS_1W);
 }
 
 /* Seconds, minutes and hours pruned where days are kept: the end widened
@@ -210,19 +261,21 @@ static void tilings(void **state)
 	}
 }
 
-/* The same with days, over ranges of up to a year. */
+/* The same with days and weeks, over ranges of up to a few years. */
 static void tilings_days(void **state)
 {
 	(void)state;
 	srand(17);
 	for (int n = 0; n < 20000; n++) {
 		struct plan_tiers av = all_tiers();
-		int64_t r = rand() % 2 ? D : 30 * D;
+		int64_t r = rand() % 3 == 0 ? D : rand() % 2 ? 30 * D : 365 * D;
 		av.from[METRICS_1S] = H + rand() % (2 * r) - r;
 		for (int i = METRICS_1M; i < METRICS_TIERS; i++)
 			av.from[i] = av.from[i - 1] - rand() % r;
 		av.to[METRICS_1H] = H + rand() % (5 * r);
 		av.to[METRICS_1D] = rand() % 2 ? av.to[METRICS_1H] :
+				    H + rand() % (5 * r);
+		av.to[METRICS_1W] = rand() % 2 ? av.to[METRICS_1D] :
 				    H + rand() % (5 * r);
 		av.to[METRICS_1M] = rand() % 2 ? av.to[METRICS_1H] : PLAN_NEVER_AFTER;
 		int64_t first = H + rand() % (4 * r) - 2 * r;
@@ -239,6 +292,7 @@ int main(void)
 		cmocka_unit_test(pruned),
 		cmocka_unit_test(tilings),
 		cmocka_unit_test(days_hours_minutes_seconds),
+		cmocka_unit_test(weeks_days_hours_minutes_seconds),
 		cmocka_unit_test(pruned_to_the_day),
 		cmocka_unit_test(tilings_days),
 	};

@@ -92,7 +92,7 @@ def main():
         subprocess.run(bake_argv, check=True, capture_output=True)
         con = sqlite3.connect('file:%s?mode=ro' % db, uri=True)
         for grain, t in ((60, 'sample_cpu_1m'), (3600, 'sample_cpu_1h'),
-                         (86400, 'sample_cpu_1d')):
+                         (86400, 'sample_cpu_1d'), (604800, 'sample_cpu_1w')):
             bad = rollups_exact(con, grain, t)
             tap.ok(not bad, '%s: the sums of its seconds per CPU and domain, '
                    'as stored' % t, repr(bad[:5]))
@@ -106,6 +106,14 @@ def main():
         tap.ok(got == want and len({r[0] for r in got}) == 2,
                'sample_1d: the sums of its seconds per domain, as stored, '
                'across midnight', repr([(a, b) for a, b in zip(got, want) if a != b][:3]))
+        # and its weeks (schema 16), as the daemon rolls them up live
+        want = con.execute('SELECT t - t %% 604800, domid, %s, min(alloc_min_ns),'
+                           ' max(alloc_max_ns) FROM sample_1s GROUP BY 1, 2'
+                           ' ORDER BY 1, 2' % sums).fetchall()
+        got = con.execute('SELECT t, domid, %s, alloc_min_ns, alloc_max_ns'
+                          ' FROM sample_1w ORDER BY 1, 2' % ', '.join(COLS)).fetchall()
+        tap.ok(got == want and got, 'sample_1w: the sums of its seconds per '
+               'domain, as stored', repr([(a, b) for a, b in zip(got, want) if a != b][:3]))
         con.close()
 
         secs = copy(db, tmp + '/seconds.db',
