@@ -89,16 +89,20 @@ unsigned metrics_io_sources_parse(const char *text)
 	return mask;
 }
 
-int metrics_io_unavailable(const char *io_sources)
+unsigned metrics_io_sources_known(const char *io_sources)
 {
-	return io_sources && !metrics_io_sources_parse(io_sources);
+	return io_sources ? metrics_io_sources_parse(io_sources) :
+		METRICS_IO_GRANT_MAP | METRICS_IO_GRANT_COPY | METRICS_IO_EVTCHN;
 }
 
-bool metrics_figure_is_io(size_t i, enum metrics_figure f)
+bool metrics_figure_unavailable(size_t i, enum metrics_figure f,
+				unsigned sources)
 {
-	return f != METRICS_NONE && (i == METRICS_I_io_count ||
-				     i == METRICS_I_io_bytes ||
-				     f == METRICS_PER_IO);
+	if (f == METRICS_NONE)
+		return false;
+	if (i == METRICS_I_io_bytes)
+		return !(sources & METRICS_IO_GRANT_COPY);
+	return !sources && (i == METRICS_I_io_count || f == METRICS_PER_IO);
 }
 
 bool metrics_pct(int64_t ns, int64_t observed_ns, double *v)

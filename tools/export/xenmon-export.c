@@ -411,18 +411,19 @@ static int64_t meta_int(sqlite3 *db, const char *key, int64_t dflt)
 	return v;
 }
 
-/* Issue 17: are the I/O figures unavailable (meta io_sources, metrics.h)? */
-static bool io_unavailable(sqlite3 *db)
+/* Issue 17: the I/O sources the traces showed (meta io_sources, metrics.h). */
+static unsigned io_sources(sqlite3 *db)
 {
 	sqlite3_stmt *st;
-	bool no = false;
+	unsigned sources = metrics_io_sources_known(NULL);
 	if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = '"
 			       METRICS_IO_SOURCES_KEY "'", -1, &st, NULL) != SQLITE_OK)
-		return false;
+		return sources;
 	if (sqlite3_step(st) == SQLITE_ROW)
-		no = metrics_io_unavailable((const char *)sqlite3_column_text(st, 0));
+		sources = metrics_io_sources_known(
+			(const char *)sqlite3_column_text(st, 0));
 	sqlite3_finalize(st);
-	return no;
+	return sources;
 }
 
 /* --host-column: the host's name as xenbaked recorded it; "" for a
@@ -549,7 +550,7 @@ static int read_range(sqlite3 *db, const struct opts *o, int64_t from,
 	int64_t kept[METRICS_TIERS];
 	struct rollups_note note = { 0 };
 	tables_kept(db, kept);
-	rows_set_io_unavailable(io_unavailable(db));
+	rows_set_io_sources(io_sources(db));
 	int i = choose_source(o->step, kept, from, said);
 	if (i < 0) {
 		errmsg("%s: no table can give %s steps", o->db, o->step->name);
