@@ -67,15 +67,19 @@ static void usage(FILE *f)
 "  --tee FILE          live: also write the raw trace to FILE, in\n"
 "                      xentrace's format, for replay or xenalyze\n"
 "  --retain-1s AGE     keep one-second rows for AGE (default 7d), one-minute\n"
-"  --retain-1m AGE     roll-ups (90d) and one-hour roll-ups (5y): AGE like\n"
-"  --retain-1h AGE     36h, 90d, 2w, 5y or forever; counted back from the\n"
-"                      newest second stored\n"
+"  --retain-1m AGE     roll-ups (90d), one-hour roll-ups (5y) and one-day\n"
+"  --retain-1h AGE     roll-ups (5y): AGE like 36h, 90d, 2w, 5y or forever;\n"
+"  --retain-1d AGE     counted back from the newest second stored\n"
+"  --retain-1s-cpu AGE the per-CPU split of each: one-second rows (default\n"
+"  --retain-1m-cpu AGE 1d), one-minute (7d), one-hour (90d) and one-day\n"
+"  --retain-1h-cpu AGE roll-ups (5y); never longer than the tier's own,\n"
+"  --retain-1d-cpu AGE per-domain rows\n"
 "  --max-size SIZE     most the database (file and WAL) may take: like\n"
 "                      500M, 2G or 10%% (of its file system), or off;\n"
 "                      by default 10%% of its file system, at most 4 GiB,\n"
 "                      and never more than is free less 15%% of the file\n"
 "                      system (at most 4 GiB).  Over it, the oldest\n"
-"                      seconds go first, then minutes, hours last\n"
+"                      seconds go first, then minutes, hours, days last\n"
 "  --backlog AGE       live or a stream: how much to keep in memory while\n"
 "                      the disk is full (default 10m, at most 1d): seconds\n"
 "                      beyond it are dropped and recorded in table gap\n"
@@ -191,7 +195,7 @@ int main(int argc, char **argv)
 	       OPT_QUIET, OPT_HELP, OPT_VERSION, OPT_TBUF_PAGES, OPT_TEE,
 	       OPT_BACKLOG, OPT_METRICS_LISTEN, OPT_TEXTFILE, OPT_INTERVAL,
 	       OPT_MAX_SIZE,
-	       OPT_RETAIN, OPT_CONFIG = OPT_RETAIN + METRICS_TIERS };
+	       OPT_RETAIN, OPT_CONFIG = OPT_RETAIN + RETENTION_SETS };
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, OPT_DB },
 		{ "input", required_argument, NULL, OPT_INPUT },
@@ -206,6 +210,15 @@ int main(int argc, char **argv)
 		{ "retain-1s", required_argument, NULL, OPT_RETAIN + METRICS_1S },
 		{ "retain-1m", required_argument, NULL, OPT_RETAIN + METRICS_1M },
 		{ "retain-1h", required_argument, NULL, OPT_RETAIN + METRICS_1H },
+		{ "retain-1d", required_argument, NULL, OPT_RETAIN + METRICS_1D },
+		{ "retain-1s-cpu", required_argument, NULL,
+		  OPT_RETAIN + METRICS_TIERS + METRICS_1S },
+		{ "retain-1m-cpu", required_argument, NULL,
+		  OPT_RETAIN + METRICS_TIERS + METRICS_1M },
+		{ "retain-1h-cpu", required_argument, NULL,
+		  OPT_RETAIN + METRICS_TIERS + METRICS_1H },
+		{ "retain-1d-cpu", required_argument, NULL,
+		  OPT_RETAIN + METRICS_TIERS + METRICS_1D },
 		{ "config", required_argument, NULL, OPT_CONFIG },
 		{ "backlog", required_argument, NULL, OPT_BACKLOG },
 		{ "metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN },
@@ -222,8 +235,8 @@ int main(int argc, char **argv)
 	int c;
 	const char *config = NULL;
 	struct serving sv = { 0 };
-	bool retain_set[METRICS_TIERS] = { 0 };
-	int64_t retain[METRICS_TIERS] = { 0 };
+	bool retain_set[RETENTION_SETS] = { 0 };
+	int64_t retain[RETENTION_SETS] = { 0 };
 	struct retention_policy policy;
 	struct budget_spec max_size;
 	bool max_size_set = false;
@@ -280,6 +293,11 @@ int main(int argc, char **argv)
 		case OPT_RETAIN + METRICS_1S:
 		case OPT_RETAIN + METRICS_1M:
 		case OPT_RETAIN + METRICS_1H:
+		case OPT_RETAIN + METRICS_1D:
+		case OPT_RETAIN + METRICS_TIERS + METRICS_1S:
+		case OPT_RETAIN + METRICS_TIERS + METRICS_1M:
+		case OPT_RETAIN + METRICS_TIERS + METRICS_1H:
+		case OPT_RETAIN + METRICS_TIERS + METRICS_1D:
 			if (retention_parse(optarg, &retain[c - OPT_RETAIN]) < 0) {
 				snprintf(err, sizeof err, "--%s: '%%s' is not an age "
 					 "(like 7d, 36h, 90m, 5y or forever)",

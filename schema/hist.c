@@ -210,6 +210,17 @@ static void group_step(sqlite3_context *cx, int argc, sqlite3_value **argv)
 	}
 }
 
+/* The aggregate of histograms: each row's bins added to the context's. */
+static void sum_step(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	struct bins *b = sqlite3_aggregate_context(cx, sizeof *b);
+	if (!b)
+		sqlite3_result_error_nomem(cx);
+	else
+		add_arg(cx, argv[0], b);
+}
+
 static void group_final(sqlite3_context *cx)
 {
 	struct bins *b = sqlite3_aggregate_context(cx, sizeof *b);
@@ -230,5 +241,8 @@ int hist_register(sqlite3 *db)
 	if (rc == SQLITE_OK)
 		rc = sqlite3_create_function(db, "xenmon_hist_pack", 1, flags,
 					     NULL, merge_fn, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_create_function(db, "xenmon_hist_sum", 1, flags,
+					     NULL, NULL, sum_step, group_final);
 	return rc;
 }

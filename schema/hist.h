@@ -4,10 +4,11 @@
  * A minute or hour row keeps, per domain, how many of its seconds had a
  * CPU% in each bin one percentage point wide: bin P holds the seconds
  * whose CPU time per second observed, cpu_ns, satisfies
- * P = cpu_ns / 10000000.  Version 2 wrote it as JSON text, {"P": n}, which
- * was most of a roll-up row (about 300 of a minute row's 433 bytes); the
- * bins are the same now, so every percentile is as exact as before, but
- * they are written as a BLOB of unsigned LEB128 varints, bins ascending:
+ * P = cpu_ns / METRICS_NS_PER_PCT (10000000, metrics.h).  Version 2
+ * wrote it as JSON text, {"P": n}, which was most of a roll-up row (about
+ * 300 of a minute row's 433 bytes); the bins are the same now, so every
+ * percentile is as exact as before, but they are written as a BLOB of
+ * unsigned LEB128 varints, bins ascending:
  *
  *   2n       the next bin holds n seconds (n >= 1), then the bin after it
  *   2k + 1   k empty bins skipped (k >= 1)
@@ -53,6 +54,8 @@ int hist_each(const unsigned char *p, size_t len, hist_fn *fn, void *ctx);
  *   xenmon_hist_pack(A)         A packed (the same for a packed one)
  *   xenmon_hist_group(BIN, N)   aggregate: the histogram of N seconds in
  *                               each BIN, the same BIN added up
+ *   xenmon_hist_sum(H)          aggregate: the sum of the histograms H,
+ *                               packed (either form, as for merge)
  * SQLITE_OK or an error code.
  */
 int hist_register(sqlite3 *db);

@@ -12,10 +12,15 @@
 #define DAY_S 86400LL
 
 #define VIEW_OF_VIEW(order_, label_, option_, shown_, rows_, total, pct, per, \
-		     help_) \
+		     help_, sort_, log_) \
 	{ .order = order_, .label = label_, .option = option_, .rows = rows_, \
-	  .shown = shown_, .help = help_, \
+	  .shown = shown_, .help = help_, .sort = SORT_OF_##sort_, \
+	  .log = LOG_OF_##log_, \
 	  .cell = { METRICS_##total, METRICS_##pct, METRICS_##per } }
+#define SORT_OF_SORT(key) key
+#define SORT_OF_NOSORT NULL
+#define LOG_OF_LOG(total, pct, per) { total, pct, per }
+#define LOG_OF_NOLOG { "", "", "" }
 #define VIEW_OF_NOVIEW { .order = 0 }
 #define EXPORT_OF_EXPORT(order_, column_, figure_) \
 	{ .order = order_, .column = column_, .figure = METRICS_##figure_ }
@@ -31,12 +36,25 @@ const struct metrics_desc metrics_sample[METRICS_NSAMPLE] = {
 };
 
 const struct metrics_tier metrics_tiers[METRICS_TIERS] = {
-	[METRICS_1S] = { "sample_1s", "cpu_1s", 1, "pruned_before_1s",
-			 "retain-1s", 7 * DAY_S, "one-second samples" },
+	[METRICS_1S] = { "sample_dom_1s", "cpu_1s", 1, "pruned_before_1s",
+			 "retain-1s", 7 * DAY_S, "one-second samples",
+			 "sample_1s", "pruned_before_1s_cpu", "retain-1s-cpu",
+			 DAY_S, "per-CPU one-second samples" },
 	[METRICS_1M] = { "sample_1m", "cpu_1m", 60, "pruned_before_1m",
-			 "retain-1m", 90 * DAY_S, "one-minute roll-ups" },
+			 "retain-1m", 90 * DAY_S, "one-minute roll-ups",
+			 "sample_cpu_1m", "pruned_before_1m_cpu", "retain-1m-cpu",
+			 7 * DAY_S, "per-CPU one-minute roll-ups" },
 	[METRICS_1H] = { "sample_1h", "cpu_1h", 3600, "pruned_before_1h",
-			 "retain-1h", 5 * 365 * DAY_S, "one-hour roll-ups" },
+			 "retain-1h", 5 * 365 * DAY_S, "one-hour roll-ups",
+			 "sample_cpu_1h", "pruned_before_1h_cpu", "retain-1h-cpu",
+			 90 * DAY_S, "per-CPU one-hour roll-ups" },
+	/* as long as the hours: what makes a range of years cheap to show,
+	 * at a twenty-fourth of their rows; its per-CPU split is small enough
+	 * (a few kB a day) to keep as long */
+	[METRICS_1D] = { "sample_1d", "cpu_1d", 86400, "pruned_before_1d",
+			 "retain-1d", 5 * 365 * DAY_S, "one-day roll-ups",
+			 "sample_cpu_1d", "pruned_before_1d_cpu", "retain-1d-cpu",
+			 5 * 365 * DAY_S, "per-CPU one-day roll-ups" },
 };
 
 long long metrics_per_second_ns(long long ns, long long observed_ns)
@@ -92,7 +110,8 @@ unsigned metrics_io_sources_parse(const char *text)
 unsigned metrics_io_sources_known(const char *io_sources)
 {
 	return io_sources ? metrics_io_sources_parse(io_sources) :
-		METRICS_IO_GRANT_MAP | METRICS_IO_GRANT_COPY | METRICS_IO_EVTCHN;
+			    METRICS_IO_GRANT_MAP | METRICS_IO_GRANT_COPY |
+			    METRICS_IO_EVTCHN;
 }
 
 bool metrics_figure_unavailable(size_t i, enum metrics_figure f,

@@ -36,9 +36,10 @@ int metrics_domain_name(char *buf, size_t n, long long domid);
 
 /*
  * The tiers of the history, finest first: one table for retention, the
- * roll-ups, the viewer and xenmon-export.
+ * roll-ups, the size budget, the viewer and xenmon-export.  The days are
+ * UTC days (t a multiple of 86400), like the hours UTC hours.
  */
-enum { METRICS_1S, METRICS_1M, METRICS_1H, METRICS_TIERS };
+enum { METRICS_1S, METRICS_1M, METRICS_1H, METRICS_1D, METRICS_TIERS };
 struct metrics_tier {
 	const char *sample, *cpu;   /* its tables */
 	long long grain_s;          /* the seconds a row covers */
@@ -46,6 +47,16 @@ struct metrics_tier {
 	const char *retain_key;     /* xenbaked.conf's and the option's name */
 	long long keep_s;           /* kept this long by default */
 	const char *what;           /* its name in messages */
+	/* Its per-CPU detail (sample_1s, sample_cpu_1m, sample_cpu_1h):
+	 * what the per-CPU view reads, kept for a shorter time by default,
+	 * since the tier's own tables hold every whole-host figure
+	 * (015_domain_seconds.sql).  Pruned with a retention and a meta key
+	 * of its own; NULL: none. */
+	const char *detail;
+	const char *detail_pruned_key;
+	const char *detail_retain_key;
+	long long detail_keep_s;
+	const char *detail_what;
 };
 extern const struct metrics_tier metrics_tiers[METRICS_TIERS];
 
@@ -60,11 +71,21 @@ extern const struct metrics_tier metrics_tiers[METRICS_TIERS];
 long long metrics_per_second_ns(long long ns, long long observed_ns);
 
 /*
+ * One percentage point of one CPU over a second, in ns of CPU time: what
+ * a one-second figure (metrics_per_second_ns) is divided by for its CPU%,
+ * and the width of a bin of the roll-ups' CPU% histograms (hist.h): a
+ * second is in bin figure / METRICS_NS_PER_PCT.  _SQL: the same in SQL.
+ */
+#define METRICS_NS_PER_PCT 10000000
+#define METRICS_NS_PER_PCT_SQL METRICS_STR(METRICS_NS_PER_PCT)
+
+/*
  * The records a CPU-second (or a roll-up's CPU-step) misses, as a SQL
- * expression over a row of cpu_1s, cpu_1m or cpu_1h: those Xen lost, and
- * those damage to the trace made unreadable (006_malformed.sql).  A second,
- * step or window where it is not zero is incomplete: its figures are what
- * the records left tell.  %s is the malformed records' column as
+ * expression over a row of cpu_1s or of a roll-up (cpu_1m, _1h, _1d):
+ * those Xen lost, and those damage to the trace made unreadable
+ * (006_malformed.sql).  A second, step or window where it is not zero is
+ * incomplete: its figures are what the records left tell.  %s is the
+ * malformed records' column as
  * schema_malformed_sql() gives it for the table: the readers open older
  * databases without migrating them.
  */
@@ -80,8 +101,8 @@ long long metrics_per_second_ns(long long ns, long long observed_ns);
  * table).  Migrations already released stay as they are.
  *
  * Per (second, physical CPU, domain): sample_1s after its key (t, cpu,
- * domid); sample_1m and sample_1h after (t, domid, seconds), followed by
- * METRICS_SAMPLE_ROLLUP_ONLY.
+ * domid); sample_1m, sample_1h and sample_1d after (t, domid, seconds),
+ * followed by METRICS_SAMPLE_ROLLUP_ONLY.
  *
  *   X(name, ctype, rollup, unit, help, view, export)
  *   ctype   the C type of a one-second row's value (struct sample_row)
@@ -91,7 +112,8 @@ long long metrics_per_second_ns(long long ns, long long observed_ns);
  *   unit    of the stored value: "ns" is shown as a time, others as counts
  *   help    what it counts (metrics.md has the exact definition)
  *   view    its row in xenmon(1), xenmon.py's, or NOVIEW:
- *           VIEW(order, label, option, shown, rows, total, pct, per, help)
+ *           VIEW(order, label, option, shown, rows, total, pct, per, help,
+ *                sort, log)
  *             order   1, 2, ... from the top of a domain's rows
  *             label   the row's name on screen ("Gotten")
  *             option  --OPTION and --noOPTION show and hide the row; ""
@@ -102,6 +124,12 @@ long long metrics_per_second_ns(long long ns, long long observed_ns);
  *                     metrics_figure without METRICS_ (NONE: empty)
  *             help    the row's line on the help screen; a row of one
  *                     figure shares its line with the next row
+ *             sort    SORT(key): the viewer sorts domains by the metric's
+ *                     sum over the window, under that name, its keys
+ *                     after "id" and "name" in the rows' order; NOSORT
+ *             log     LOG(total, pct, per): the names of the three cells'
+ *                     columns in xenmon -n's log files, xenmon.py's, ""
+ *                     for a cell not written there; NOLOG
  *   export  its column in xenmon-export(1), or NOEXPORT:
  *           EXPORT(order, column, figure)
  *             order   1, 2, ... after the domain's columns
@@ -112,25 +140,31 @@ long long metrics_per_second_ns(long long ns, long long observed_ns);
 	X(exec_count, uint32_t, SUM, "count", \
 	  "executions: switch-ins of the domain's vCPUs", \
 	  VIEW(5, "ExCount", "excount", 0, "execution count", \
-	       PER_S, NONE, NONE, "executions per second"), \
+	       PER_S, NONE, NONE, "executions per second", SORT("exec"), \
+	       LOG("ex/s", "", "")), \
 	  EXPORT(4, "execs_per_s", PER_S)) \
 	X(cpu_ns, uint64_t, SUM, "ns", "time running", \
 	  VIEW(1, "Gotten", "", 1, "CPU time", PER_S, PCT, PER_EXEC, \
-	       "CPU time per second, % of one CPU, per execution"), \
+	       "CPU time per second, % of one CPU, per execution", \
+	       SORT("cpu"), LOG("cpu(tot)", "cpu(%)", "cpu/ex")), \
 	  EXPORT(1, "cpu_pct", PCT_DIST)) \
 	X(wait_ns, uint64_t, SUM, "ns", "time runnable but not running", \
 	  VIEW(4, "Waited", "waited", 1, "waiting time", PER_S, PCT, PER_EXEC, \
-	       "runnable but not running: per second, %, per execution"), \
+	       "runnable but not running: per second, %, per execution", \
+	       SORT("waited"), LOG("waited(tot)", "waited(%)", "waited/ex")), \
 	  EXPORT(2, "wait_pct", PCT)) \
 	X(blocked_ns, uint64_t, SUM, "ns", "time blocked", \
 	  VIEW(3, "Blocked", "blocked", 1, "blocked time", \
 	       PER_S, BLOCKED_PCT, PER_IO, \
-	       "blocked time per second, % of its vCPUs' time, per I/O"), \
+	       "blocked time per second, % of its vCPUs' time, per I/O", \
+	       SORT("blocked"), \
+	       LOG("blocked(tot)", "blocked(%)", "blocked/io")), \
 	  EXPORT(3, "blocked_pct", BLOCKED_PCT)) \
 	X(alloc_ns, uint64_t, SUM, "ns", \
 	  "time slices given to the executions, bounded ones", \
 	  VIEW(2, "Alloc", "allocated", 0, "time slice", PER_EXEC, LOW, HIGH, \
-	       "time slice per execution: average, min, max"), \
+	       "time slice per execution: average, min, max", NOSORT, \
+	       LOG("allocated/ex", "", "")), \
 	  EXPORT(6, "alloc_avg_ns", PER_EXEC)) \
 	X(alloc_min_ns, uint32_t, MIN, "ns", "shortest bounded time slice", \
 	  NOVIEW, NOEXPORT) \
@@ -143,11 +177,12 @@ long long metrics_per_second_ns(long long ns, long long observed_ns);
 	  "I/O operations: grant maps and transfers, grant copies, " \
 	  "event-channel notifications", \
 	  VIEW(6, "I/O", "iocount", 0, "I/O count", PER_S, NONE, PER_EXEC, \
-	       "grant operations per second, per execution"), \
+	       "grant operations per second, per execution", SORT("i/o"), \
+	       LOG("io(tot)", "", "io/ex")), \
 	  EXPORT(5, "io_per_s", PER_S)) \
 	X(io_bytes, uint64_t, SUM, "bytes", "bytes copied by grant copies", \
 	  VIEW(7, "IOBytes", "iobytes", 0, "I/O bytes", PER_S, NONE, PER_EXEC, \
-	       "bytes copied per second, per execution"), \
+	       "bytes copied per second, per execution", NOSORT, NOLOG), \
 	  EXPORT(7, "io_bytes_per_s", PER_S))
 
 /*
@@ -187,6 +222,8 @@ struct metrics_desc {
 	struct metrics_view {
 		int order;                  /* 0: no row */
 		const char *label, *option, *rows, *help;
+		const char *sort;           /* its sort key, or NULL */
+		const char *log[3];         /* its cells' log columns, or "" */
 		bool shown;
 		enum metrics_figure cell[3];
 	} view;
@@ -202,21 +239,31 @@ struct metrics_desc {
 	METRICS_ONE_##view
 #define METRICS_ONE_VIEW(...) + 1
 #define METRICS_ONE_NOVIEW
+#define METRICS_SORT_ONE(name, ctype, rollup, unit, help, view, ...) \
+	METRICS_SORT_OF_##view
+#define METRICS_SORT_OF_VIEW(order, label, option, shown, rows, total, pct, \
+			     per, help, sort, log) METRICS_ONE_##sort
+#define METRICS_SORT_OF_NOVIEW
+#define METRICS_ONE_SORT(key) + 1
+#define METRICS_ONE_NOSORT
 enum {
 	METRICS_SAMPLE(METRICS_INDEX)
 	METRICS_NSAMPLE,
 	/* the viewer's rows */
-	METRICS_NVIEW = 0 METRICS_SAMPLE(METRICS_VIEW_ONE)
+	METRICS_NVIEW = 0 METRICS_SAMPLE(METRICS_VIEW_ONE),
+	/* the viewer's sort keys that are metrics */
+	METRICS_NSORT = 0 METRICS_SAMPLE(METRICS_SORT_ONE)
 };
 extern const struct metrics_desc metrics_sample[METRICS_NSAMPLE];
 
 /*
- * For X: F(name) for the metrics xenmon-export shows, nothing for the
- * others: METRICS_EXPORTED(export)(F, name).
+ * For X: F(name) for the metrics that are sums (SUM), which xenmon-export
+ * reads, nothing for the others: METRICS_SUMMED(rollup)(F, name).
  */
-#define METRICS_EXPORTED(export) METRICS_EXPORTED_##export
-#define METRICS_EXPORTED_EXPORT(...) METRICS_APPLY
-#define METRICS_EXPORTED_NOEXPORT METRICS_SKIP
+#define METRICS_SUMMED(rollup) METRICS_SUMMED_##rollup
+#define METRICS_SUMMED_SUM METRICS_APPLY
+#define METRICS_SUMMED_MIN METRICS_SKIP
+#define METRICS_SUMMED_MAX METRICS_SKIP
 #define METRICS_APPLY(F, name) F(name)
 #define METRICS_SKIP(F, name)
 
@@ -286,7 +333,7 @@ bool metrics_figure_unavailable(size_t i, enum metrics_figure f,
 
 /*
  * Per (second, physical CPU): cpu_1s after its key (t, cpu), those whose
- * IN_1S is 1; cpu_1m and cpu_1h after (t, cpu, seconds), all of them.
+ * IN_1S is 1; cpu_1m, cpu_1h and cpu_1d after (t, cpu, seconds), all of them.
  * Every one is summed by the roll-ups.
  *
  *   X(name, ctype, in_1s, unit, help)

@@ -44,19 +44,26 @@ sqlite3 *schema_open_ro(const char *path, char *err, size_t errlen);
  */
 const char *schema_malformed_sql(sqlite3 *db, const char *table);
 
+/*
+ * The table of per-domain seconds: sample_dom_1s, or in a database written
+ * before version 15 (015_domain_seconds.sql), which a reader opens as it
+ * is, sample_1s, whose rows per CPU the reader adds up.
+ */
+const char *schema_seconds_table(sqlite3 *db);
+
 /* Whether TABLE has COLUMN. */
 bool schema_has_column(sqlite3 *db, const char *table, const char *column);
 
 /*
- * The metrics of the metric table (metrics.h), or only those xenmon-export
- * shows (EXPORTED), as a reader's SQL columns of TABLE, in the table's
- * order, each after ", ": FMT with its name ("%s", "r.%s", "sum(%s)"), or
- * in a database older than the metric, which a reader opens as it is, 0
- * (NULL for a MIN or MAX: no bounded slice).  Into BUF of N: -1 when it
- * does not fit.
+ * The metrics of the metric table (metrics.h), or only the sums, which
+ * xenmon-export reads (SUMMED), as a reader's SQL columns of TABLE, in the
+ * table's order, each after ", ": FMT with its name ("%s", "r.%s",
+ * "sum(%s)"), or in a database older than the metric, which a reader opens
+ * as it is, 0 (NULL for a MIN or MAX: no bounded slice).  Into BUF of N:
+ * -1 when it does not fit.
  */
 int schema_metrics_sql(char *buf, size_t n, sqlite3 *db, const char *table,
-		       const char *fmt, bool exported);
+		       const char *fmt, bool summed);
 
 /* The database's PRAGMA user_version, or -1 on error. */
 int schema_db_version(sqlite3 *db);

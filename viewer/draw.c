@@ -3,7 +3,8 @@
  *
  * Screen, top to bottom:
  *   title     which CPU (or all), live or history, the window's end date
- *             and time in UTC, the sort order;
+ *             and time (local, or UTC with -u), the sort order, the domain
+ *             filter: the richest form that fits the width (text_title());
  *   windows   "Last 10 s" over the long window's columns, "Last 1 s" over
  *             the short one's (xenmon.py's order), each with the busy share
  *             and, when part of it is a gap, how many seconds have data;
@@ -13,7 +14,8 @@
  *             VIEWs, schema/metrics.h), scrolled as needed;
  *   footer    the scheduler's own time, the total (which adds up to 100% of
  *             each CPU), the lost-records line when there were any, and a
- *             status line.
+ *             status line (the filter and how many domains it shows, or
+ *             the filter being typed after '/').
  *
  * Columns come from cols[]; layout() drops the most dispensable ones until
  * the rest fit, so a narrow terminal loses detail, never the program, and
@@ -237,12 +239,11 @@ static void body_line(const struct layout *l, int y, const struct model *m,
 
 static void title_line(const struct model *m, const struct draw_state *st)
 {
-	char line[256];
-	size_t n;
+	char line[512];
+	struct text_title_in in = { m, st->live, st->sort, st->sort_desc,
+				    st->filter, true };
 
-	text_title(line, sizeof line, m, st->live, st->sort, st->sort_desc);
-	n = strlen(line);
-	snprintf(line + n, sizeof line - n, " | h help");
+	text_title(line, sizeof line, &in, COLS);
 	attron(attr(PAIR_TITLE, A_REVERSE | A_BOLD));
 	mvhline(0, 0, ' ', COLS);
 	mvaddnstr(0, 0, line, COLS);
@@ -253,16 +254,19 @@ static void title_line(const struct model *m, const struct draw_state *st)
  * Window WIN's title over its columns [X, END) of row Y: from X when it
  * fits, else ending at END and reaching left as far as MIN_X (the long
  * window's row is blank over the id and name columns), else with less
- * detail (text_window_title()).
+ * detail (text_window_title()), down to the window's length alone: never
+ * cut, at any width the columns leave it.
  */
 static void window_title_at(int y, int x, int end, int min_x,
 			    const struct model *m, int win, bool range)
 {
 	char t[160];
-	for (int detail = 2; detail >= 0; detail--) {
+	for (int detail = 2; detail >= -1; detail--) {
 		text_window_title(t, sizeof t, m, win, range, detail);
 		int len = (int)strlen(t);
-		if (x + len <= end) {
+		/* a blank before END: a title against the separator reads
+		 * as one cut short */
+		if (x + len < end) {
 			mvaddstr(y, x, t);
 			return;
 		}
@@ -294,7 +298,8 @@ static void header_lines(const struct layout *l, const struct model *m,
 	if (sx >= 0)
 		window_title_at(1, sx, se, sx, m, WIN_SHORT, st->range);
 	if (l->vis[C_SPARK])
-		mvaddnstr(1, l->x[C_SPARK], "CPU% each s", l->w[C_SPARK]);
+		mvaddnstr(1, l->x[C_SPARK], l->w[C_SPARK] >= 11 ? "CPU% each s" :
+			  "CPU%/s", l->w[C_SPARK]);
 	attroff(A_BOLD);
 
 	attron(A_UNDERLINE);
@@ -359,23 +364,43 @@ static void lost_line(int y, const struct model *m)
 	attroff(attr(PAIR_LOST, A_REVERSE | A_BOLD));
 }
 
-static void status_line(int y, const struct layout *l, const struct draw_state *st,
-			int first, int shown, int total)
+/* The status line's note: the filter being typed, a message, the filter
+ * in force, the columns hidden, history; at most two of them. */
+static void status_left(char *b, size_t n, const struct layout *l,
+			const struct model *m, const struct draw_state *st)
 {
-	char right[64], left[192];
+	char filter[160] = "";
+	if (st->prompt) {
+		snprintf(b, n, "filter (id, name or glob; Enter, Esc clears): %s_",
+			 st->prompt);
+		return;
+	}
+	if (st->filter)
+		snprintf(filter, sizeof filter, "domains %s: %zu of %zu shown",
+			 st->filter, model_shown(m), m->nrows);
+	const char *more = st->message ? st->message :
+		l->hidden[0] ? NULL : st->live ? "" :
+		"history: L or End returns to live";
+	if (!more) {
+		char hid[160];
+		snprintf(hid, sizeof hid, "narrow: hiding %s", l->hidden);
+		snprintf(b, n, "%s%s%s", filter, *filter ? " | " : "", hid);
+		return;
+	}
+	snprintf(b, n, "%s%s%s", filter, *filter && *more ? " | " : "", more);
+}
+
+static void status_line(int y, const struct layout *l, const struct model *m,
+			const struct draw_state *st, int first, int shown, int total)
+{
+	char right[64], left[400];
 
 	if (total > shown)
 		snprintf(right, sizeof right, " lines %d-%d of %d  h:help q:quit",
 			 first + 1, first + shown, total);
 	else
 		snprintf(right, sizeof right, " h:help q:quit");
-	if (st->message)
-		snprintf(left, sizeof left, "%s", st->message);
-	else if (l->hidden[0])
-		snprintf(left, sizeof left, "narrow: hiding %s", l->hidden);
-	else
-		snprintf(left, sizeof left, "%s", st->live ? "" :
-			 "history: L or End returns to live");
+	status_left(left, sizeof left, l, m, st);
 	mvaddnstr(y, 0, left, COLS);
 	int rl = (int)strlen(right);
 	if (rl < COLS && (int)strlen(left) < COLS - rl)
@@ -387,7 +412,7 @@ static int longest_name(const struct model *m)
 {
 	char buf[256];
 	int most = 0;
-	for (size_t i = 0; i < m->nrows; i++) {
+	for (size_t i = 0; i < model_shown(m); i++) {
 		int w = text_name(m->rows[i].name, TEXT_NAME_MAX, buf, sizeof buf);
 		if (w > most)
 			most = w;
@@ -409,7 +434,7 @@ void draw_screen(const struct model *m, struct draw_state *st)
 
 	int footer = 3 + (lost ? 1 : 0);
 	int body_h = LINES - 3 - footer;
-	int total = (int)m->nrows * nm;
+	int total = (int)model_shown(m) * nm;
 	if (body_h < 0)
 		body_h = 0;
 	if (st->scroll > total - body_h)
@@ -421,13 +446,19 @@ void draw_screen(const struct model *m, struct draw_state *st)
 		const struct dom_row *r = &m->rows[i / nm];
 		body_line(&l, 3 + shown, m, r, list[i % nm], i % nm == 0, st);
 	}
+	if (st->filter && !model_shown(m) && body_h > 0) {
+		char b[200];
+		snprintf(b, sizeof b, "  No domain matches %s here (/ changes the "
+			 "filter, Esc in it clears).", st->filter);
+		mvaddnstr(3, 0, b, COLS);
+	}
 	int y = LINES - footer;
 	if (y >= 3) {
 		footer_totals(&l, y, m, st);
 		if (lost)
 			lost_line(y + 2, m);
 	}
-	status_line(LINES - 1, &l, st, st->scroll, shown, total);
+	status_line(LINES - 1, &l, m, st, st->scroll, shown, total);
 	refresh();
 }
 
@@ -444,6 +475,8 @@ void draw_help(struct draw_state *st)
 		"  { / }           one hour back / forward",
 		"  L, End          back to live",
 		"  s / S           sort by the next / previous column; r reverses",
+		"  /               show only domains of these ids, names or globs",
+		"                  ('web-* 3'); Enter applies, Esc or empty clears",
 		"  Up Down PgUp PgDn Home   scroll",
 		"  h, ?            this help (it scrolls too; other keys close it)",
 		"  q               quit",

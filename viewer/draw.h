@@ -24,6 +24,8 @@ struct draw_state {
 	int scroll;               /* first body line shown; clamped by draw */
 	int help_scroll;          /* first help line shown; clamped by draw */
 	const char *message;      /* one-off note for the status line, or NULL */
+	const char *filter;       /* the domain filter's text, or NULL */
+	const char *prompt;       /* the filter being typed ('/'), or NULL */
 	const char *db_path;
 };
 

@@ -1,7 +1,10 @@
 /*
  * Writing the model as xenmon.py's log files.
  *
- * Each line is one window of one CPU for one domain:
+ * Each line is one window of one CPU for one domain: the time passed, the
+ * CPU and the domain, then the figures of the viewer's rows that the
+ * metric table names a log column for (schema/metrics.h, VIEW's log), in
+ * the rows' order: xenmon.py's sixteen columns
  *   passed cpu dom cpu(tot) cpu(%) cpu/ex allocated/ex blocked(tot)
  *   blocked(%) blocked/io waited(tot) waited(%) waited/ex ex/s io(tot) io/ex
  * "tot" columns are per second of the window (ns/s, or count/s for io), as
@@ -15,9 +18,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LOG_HEADER "# passed cpu dom cpu(tot) cpu(%) cpu/ex allocated/ex " \
-	"blocked(tot) blocked(%) blocked/io waited(tot) waited(%) waited/ex " \
-	"ex/s io(tot) io/ex\n"
+/* Calls F(CTX, metric, cell) for each figure written, in order. */
+static void each_column(void (*f)(void *ctx, size_t i, int cell), void *ctx)
+{
+	for (int order = 1; order <= METRICS_NVIEW; order++)
+		for (size_t i = 0; i < METRICS_NSAMPLE; i++)
+			for (int c = 0; c < 3; c++)
+				if (metrics_sample[i].view.order == order &&
+				    metrics_sample[i].view.log[c][0])
+					f(ctx, i, c);
+}
+
+static void put_name(void *ctx, size_t i, int cell)
+{
+	fprintf(ctx, " %s", metrics_sample[i].view.log[cell]);
+}
+
+static int put_header(FILE *f)
+{
+	fputs("# passed cpu dom", f);
+	each_column(put_name, f);
+	return fputs("\n", f);
+}
 
 struct log_file {
 	int domid;
@@ -76,7 +98,7 @@ static FILE *file_for(struct logmode *lm, int domid, char *err, size_t errlen)
 	else
 		snprintf(path, sizeof path, "%s-dom%d.log", lm->prefix, domid);
 	FILE *f = fopen(path, "w");
-	if (!f || fputs(LOG_HEADER, f) == EOF) {
+	if (!f || put_header(f) == EOF) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		if (f)
 			fclose(f);
@@ -86,24 +108,28 @@ static FILE *file_for(struct logmode *lm, int domid, char *err, size_t errlen)
 	return f;
 }
 
+struct line {
+	FILE *f;
+	const struct win_info *w;
+	const struct dom_sums *s;
+};
+
+static void put_figure(void *ctx, size_t i, int cell)
+{
+	const struct line *l = ctx;
+	fprintf(l->f, " %.3f", model_figure(l->w, l->s, i,
+					    metrics_sample[i].view.cell[cell]));
+}
+
 static int write_line(FILE *f, const struct model *m, const struct dom_row *r,
 		      double passed_ms)
 {
-	const struct win_info *w = &m->win[WIN_LONG];
-	const struct dom_sums *s = &r->w[WIN_LONG];
+	struct line l = { f, &m->win[WIN_LONG], &r->w[WIN_LONG] };
 	int dom = r->domid == METRICS_IDLE_DOMID ? -1 : r->domid;
 
-	return fprintf(f, "%.3f %d %d %.3f %.3f %.3f %.3f %.3f %.3f %.3f %.3f "
-		       "%.3f %.3f %.3f %.3f %.3f\n", passed_ms, m->cpu, dom,
-		       model_per_s(w, s->cpu_ns), model_pct(w, s->cpu_ns),
-		       model_ratio(s->cpu_ns, s->exec_count),
-		       model_alloc_avg_ns(s),
-		       model_per_s(w, s->blocked_ns), model_blocked_pct(s),
-		       model_ratio(s->blocked_ns, s->io_count),
-		       model_per_s(w, s->wait_ns), model_pct(w, s->wait_ns),
-		       model_ratio(s->wait_ns, s->exec_count),
-		       model_per_s(w, s->exec_count), model_per_s(w, s->io_count),
-		       model_ratio(s->io_count, s->exec_count)) < 0 ? -EIO : 0;
+	fprintf(f, "%.3f %d %d", passed_ms, m->cpu, dom);
+	each_column(put_figure, &l);
+	return fputs("\n", f) == EOF || ferror(f) ? -EIO : 0;
 }
 
 int logmode_write(struct logmode *lm, const struct model *m, double passed_ms,

@@ -5,26 +5,30 @@
  * and the -n log files compute "per execution" and "%" the same way.
  */
 #include "model.h"
+#include "domfilter.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 void model_reset(struct model *m)
 {
-	m->nrows = 0;
+	m->nrows = m->nhidden = 0;
 	m->dropped.any = false;
+	m->detail_gone.any = false;
 }
 
 bool model_notice(const struct model *m)
 {
-	return model_incomplete(&m->win[WIN_LONG]) || m->dropped.any;
+	return model_incomplete(&m->win[WIN_LONG]) || m->dropped.any ||
+	       m->detail_gone.any;
 }
 
 void model_free(struct model *m)
 {
 	free(m->rows);
 	m->rows = NULL;
-	m->nrows = m->cap = 0;
+	m->nrows = m->cap = m->nhidden = 0;
 }
 
 struct dom_row *model_add_row(struct model *m, int domid)
@@ -51,22 +55,35 @@ struct dom_row *model_find(struct model *m, int domid)
 	return NULL;
 }
 
-static int64_t sort_value(const struct dom_row *r, enum sort_key key, int win)
+/* The metric (METRICS_I_*) of sort key KEY >= SORT_METRIC. */
+static size_t sort_metric(enum sort_key key)
 {
-	const struct dom_sums *s = &r->w[win];
-	switch (key) {
-	case SORT_CPU: return s->cpu_ns;
-	case SORT_WAIT: return s->wait_ns;
-	case SORT_BLOCKED: return s->blocked_ns;
-	case SORT_EXEC: return s->exec_count;
-	case SORT_IO: return s->io_count;
-	default: return r->domid;
-	}
+	int k = (int)key - SORT_METRIC;
+	for (int order = 1; order <= METRICS_NVIEW; order++)
+		for (size_t i = 0; i < METRICS_NSAMPLE; i++)
+			if (metrics_sample[i].view.order == order &&
+			    metrics_sample[i].view.sort && k-- == 0)
+				return i;
+	return METRICS_NSAMPLE;
+}
+
+#define SUM_AT(name, ...) [METRICS_I_##name] = offsetof(struct dom_sums, name),
+static const size_t sum_at[METRICS_NSAMPLE] = { METRICS_SAMPLE(SUM_AT) };
+
+int64_t model_sum(const struct dom_sums *s, size_t i)
+{
+	return *(const int64_t *)(const void *)((const char *)s + sum_at[i]);
+}
+
+static int64_t sort_value(const struct dom_row *r, size_t metric, int win)
+{
+	return metric < METRICS_NSAMPLE ? model_sum(&r->w[win], metric) :
+	       r->domid;
 }
 
 /* <0, 0, >0 as A sorts before, with, after B. */
 static int compare(const struct dom_row *a, const struct dom_row *b,
-		   enum sort_key key, int win, bool desc)
+		   enum sort_key key, size_t metric, int win, bool desc)
 {
 	int ai = a->domid == METRICS_IDLE_DOMID, bi = b->domid == METRICS_IDLE_DOMID;
 	if (ai != bi)
@@ -75,7 +92,8 @@ static int compare(const struct dom_row *a, const struct dom_row *b,
 	if (key == SORT_NAME) {
 		c = strcmp(a->name, b->name);
 	} else {
-		int64_t va = sort_value(a, key, win), vb = sort_value(b, key, win);
+		int64_t va = sort_value(a, metric, win),
+			vb = sort_value(b, metric, win);
 		c = (va > vb) - (va < vb);
 	}
 	if (desc)
@@ -87,10 +105,12 @@ static int compare(const struct dom_row *a, const struct dom_row *b,
  * jump between equal neighbours from one refresh to the next. */
 void model_sort(struct model *m, enum sort_key key, int win, bool desc)
 {
+	size_t metric = key >= SORT_METRIC ? sort_metric(key) : METRICS_NSAMPLE;
 	for (size_t i = 1; i < m->nrows; i++) {
 		struct dom_row tmp = m->rows[i];
 		size_t j = i;
-		while (j > 0 && compare(&m->rows[j - 1], &tmp, key, win, desc) > 0) {
+		while (j > 0 && compare(&m->rows[j - 1], &tmp, key, metric, win,
+					desc) > 0) {
 			m->rows[j] = m->rows[j - 1];
 			j--;
 		}
@@ -98,12 +118,39 @@ void model_sort(struct model *m, enum sort_key key, int win, bool desc)
 	}
 }
 
+void model_filter(struct model *m, const struct domfilter *filter)
+{
+	m->nhidden = 0;
+	if (!filter->n || !m->nrows)
+		return;
+	struct dom_row *hid = malloc(m->nrows * sizeof *hid);
+	if (!hid)
+		return;   /* shown unfiltered rather than not at all */
+	size_t kept = 0;
+	for (size_t i = 0; i < m->nrows; i++) {
+		const struct dom_row *r = &m->rows[i];
+		if (domfilter_match(filter, r->domid, r->name))
+			m->rows[kept++] = *r;
+		else
+			hid[m->nhidden++] = *r;
+	}
+	memcpy(m->rows + kept, hid, m->nhidden * sizeof *hid);
+	free(hid);
+}
+
+size_t model_shown(const struct model *m)
+{
+	return m->nrows - m->nhidden;
+}
+
 const char *model_sort_name(enum sort_key key)
 {
-	static const char *const names[SORT_COUNT] = {
-		"id", "name", "cpu", "waited", "blocked", "exec", "i/o",
-	};
-	return key < SORT_COUNT ? names[key] : "?";
+	if (key == SORT_DOMID)
+		return "id";
+	if (key == SORT_NAME)
+		return "name";
+	size_t i = sort_metric(key);
+	return i < METRICS_NSAMPLE ? metrics_sample[i].view.sort : "?";
 }
 
 bool model_incomplete(const struct win_info *w)
@@ -146,6 +193,27 @@ double model_blocked_pct(const struct dom_sums *s)
 	double v = 0;
 	metrics_blocked_pct(s->cpu_ns, s->wait_ns, s->blocked_ns, &v);
 	return v;
+}
+
+double model_figure(const struct win_info *w, const struct dom_sums *s,
+		    size_t i, enum metrics_figure f)
+{
+	int64_t x = model_sum(s, i);
+	switch (f) {
+	case METRICS_PER_S:
+		return model_per_s(w, x);
+	case METRICS_PCT:
+	case METRICS_PCT_DIST:
+		return model_pct(w, x);
+	case METRICS_BLOCKED_PCT:
+		return model_blocked_pct(s);
+	case METRICS_PER_EXEC:
+		return model_ratio(x, s->exec_count);
+	case METRICS_PER_IO:
+		return model_ratio(x, s->io_count);
+	default:
+		return 0;
+	}
 }
 
 double model_alloc_avg_ns(const struct dom_sums *s)

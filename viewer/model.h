@@ -79,6 +79,9 @@ struct model {
 	struct win_info win[WIN_COUNT];
 	struct dom_row *rows;
 	size_t nrows, cap;
+	/* The last NHIDDEN rows are domains the filter hides (model_filter):
+	 * shown are the first model_shown(); the totals are of all rows. */
+	size_t nhidden;
 	int spark_len;
 	/* Issue 17: the I/O sources the traces showed (meta io_sources,
 	 * metrics_io_sources_known): the I/O figures they did not show are
@@ -92,11 +95,22 @@ struct model {
 		int64_t first_t, last_t;
 		char reason[32];
 	} dropped;
+	/* The per-CPU view: the coarsest tier whose per-CPU detail, kept for
+	 * less time than the whole host's rows (retain-1s-cpu, ...), begins
+	 * only after the long window does, at FROM_T. */
+	struct {
+		bool any;
+		int tier;
+		int64_t from_t;
+	} detail_gone;
 };
 
+/* What the rows are sorted by: the domain's id, its name, then the metrics
+ * the metric table gives a sort key (schema/metrics.h, VIEW's sort), in
+ * the order of their rows on screen. */
 enum sort_key {
-	SORT_DOMID, SORT_NAME, SORT_CPU, SORT_WAIT, SORT_BLOCKED,
-	SORT_EXEC, SORT_IO, SORT_COUNT
+	SORT_DOMID, SORT_NAME, SORT_METRIC,
+	SORT_COUNT = SORT_METRIC + METRICS_NSORT
 };
 
 /* Empties the rows, keeps the allocation. */
@@ -109,6 +123,15 @@ struct dom_row *model_find(struct model *m, int domid);
 /* Rows sorted by KEY over window WIN, ties by domid; Idle always last. */
 void model_sort(struct model *m, enum sort_key key, int win, bool descending);
 const char *model_sort_name(enum sort_key key);
+/* The sum of metric I (METRICS_I_*) in S. */
+int64_t model_sum(const struct dom_sums *s, size_t i);
+
+/* The rows FILTER does not select (schema/domfilter.h) moved after the
+ * others, each part in its order, and counted in nhidden.  After
+ * model_sort(), which sorts them all. */
+struct domfilter;
+void model_filter(struct model *m, const struct domfilter *filter);
+size_t model_shown(const struct model *m);
 
 /* Derived figures (docs/metrics.md), metrics_*()'s over the window (schema/
  * metrics.h), 0 where undefined as xenmon.py showed them.  has_data() is
@@ -127,5 +150,10 @@ double model_per_s(const struct win_info *w, int64_t x);
 double model_ratio(int64_t a, int64_t n);
 double model_blocked_pct(const struct dom_sums *s);
 double model_alloc_avg_ns(const struct dom_sums *s);
+/* Figure F of metric I (METRICS_I_*) in S over W, as the ones above give
+ * it; 0 for the figures that are not a number of the sums (LOW, HIGH,
+ * NONE). */
+double model_figure(const struct win_info *w, const struct dom_sums *s,
+		    size_t i, enum metrics_figure f);
 
 #endif

@@ -2,20 +2,22 @@
  * The tiers a range is read from.
  *
  * Every figure of a range view is a sum (docs/metrics.md: the viewer shows
- * sums over the window and ratios of them), and a minute or hour row holds
- * exactly the sums of its seconds (daemon/rollup.c keeps them so).  So a
- * range is read as whole hours in its middle, whole minutes on either side
- * of them, and seconds at its ragged ends, and the sums are those the
- * seconds would give: at most 59 + 59 minute rows and 2 x 59 seconds more
- * than the hours, whatever its length.
+ * sums over the window and ratios of them), and a minute, hour or day row
+ * holds exactly the sums of its seconds (daemon/rollup.c keeps them so).
+ * So a range is read as whole UTC days in its middle, whole hours on
+ * either side of them, then whole minutes, and seconds at its ragged ends,
+ * and the sums are those the seconds would give: at most 2 x 23 hour rows,
+ * 2 x 59 minute rows and 2 x 59 seconds more than the days, whatever its
+ * length (a range of five years is some 1826 day rows).
  *
  * A tier stands for its seconds only over [from, to) of struct plan_tiers
  * (query.c fills it): from the oldest row retention left whole, up to the
- * hours' watermark for the tables that follow it, and never over the last
- * seconds, which the sparklines and the last second read anyway.
+ * hours' watermark for the tables that follow it (the hours and the days),
+ * and never over the last seconds, which the sparklines and the last
+ * second read anyway.
  *
  * Where the seconds of an end were pruned, no exact answer is left: the
- * end is widened to the whole minute (or hour) that holds it, and the plan
+ * end is widened to the whole minute (hour, day) that holds it, and the plan
  * says so, for the header to show the range actually read.
  */
 #include "plan.h"
@@ -103,5 +105,5 @@ void plan_range(struct plan *p, const struct plan_tiers *av, int64_t first,
 		if (g > p->widened_s)
 			p->widened_s = g;
 	}
-	cover(p, av, METRICS_1H, p->first, p->end);
+	cover(p, av, METRICS_TIERS - 1, p->first, p->end);
 }

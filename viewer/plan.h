@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "metrics.h"   /* METRICS_1S, METRICS_1M, METRICS_1H */
+#include "metrics.h"   /* METRICS_1S ... METRICS_1D */
 
 /* Times beyond any stored second, that the arithmetic cannot overflow. */
 #define PLAN_NEVER_BEFORE (-(INT64_C(1) << 60))
@@ -25,7 +25,9 @@ struct plan_seg {
 	int64_t from, to;     /* [from, to), whole rows of the tier */
 };
 
-#define PLAN_SEGS 8
+/* Each tier's rows cover the middle of what is left to the finer ones,
+ * which leaves them two parts at most: 2^TIERS - 1 segments. */
+#define PLAN_SEGS (1 << METRICS_TIERS)
 struct plan {
 	int64_t first, end;   /* the range read, [first, end) */
 	/* 0, or the grain of the rows the range was widened to at an end

@@ -10,8 +10,9 @@
  *            count, and the last complete second (below);
  *   seconds  cpu_1s per second of the long window: what was observed, the
  *            scheduler's own time, lost records, and which seconds are gaps;
- *   domains  sample_1s rows of the long window, added up here into both
- *            windows and the sparklines in one pass;
+ *   domains  sample_dom_1s rows of the long window (the whole host), or
+ *            sample_1s rows of one CPU (per-CPU view), added up here into
+ *            both windows and the sparklines in one pass;
  *   names    names from the domain_1s view at each domain's newest second.
  *
  * The last complete second: xenbaked commits each second whole (readers
@@ -24,8 +25,8 @@
  * none of the newest 60 seconds qualifies (a trace of partial seconds), the
  * newest second is used, and its observed time is the denominator.
  *
- * Ranges: a long window longer than its sparkline is read from the minute
- * and hour roll-ups where they hold it whole (plan.c), the rest and the
+ * Ranges: a long window longer than its sparkline is read from the minute,
+ * hour and day roll-ups where they hold it whole (plan.c), the rest and the
  * sparkline's seconds from the seconds.  The roll-ups' rows are sums of
  * their seconds, so the sums are the same; what they do not keep is each
  * second's lost records (the window's min and max per second are read back
@@ -33,11 +34,18 @@
  * each second's observed time: the host's is
  * the mean over its CPUs of their observed time, which for a second whose
  * CPUs' times do not divide evenly differs by a nanosecond.  The per-CPU
- * view reads sample_cpu_1m/_1h (009_cpu_rollups.sql), one seek per row of
+ * view reads sample_cpu_1m/_1h/_1d (009_cpu_rollups.sql,
+ * 014_day_rollups.sql), one seek per row of
  * the tier; a database without them, or still back-filling them, is read
  * from its seconds.
+ *
+ * The per-CPU detail (sample_1s, sample_cpu_1m/_1h/_1d) is kept for less time
+ * than the per-domain tables (015_domain_seconds.sql): the per-CPU view
+ * takes each tier as held only from where both are, and the header says
+ * when the window begins before the per-CPU detail does.
  */
 #include "query.h"
+#include "domfilter.h"
 #include "pruned.h"
 
 #include <errno.h>
@@ -56,7 +64,9 @@
 
 struct query {
 	sqlite3 *db;
-	sqlite3_stmt *bounds, *ncpus, *live, *seconds, *domains, *names;
+	sqlite3_stmt *bounds, *ncpus, *live, *seconds, *domains, *cpu_domains,
+		*names;
+	const char *seconds_table;   /* schema_seconds_table() */
 	/* Ranges (plan.c): what the tiers hold, and per tier its CPU rows,
 	 * its domain rows and its rows of one CPU's domains; NULL where the
 	 * database has no such table.  A domain's name by the domain table. */
@@ -97,7 +107,10 @@ static const char SQL_SECONDS[] =
  * 10 s, against 0.4 ms), which would break the 5 ms refresh budget. */
 static const char SQL_DOMAINS[] =
 	"SELECT domid, t%s"
-	"  FROM sample_1s WHERE t BETWEEN ?1 AND ?2 AND (?3 < 0 OR cpu = ?3)";
+	"  FROM %s WHERE t BETWEEN ?1 AND ?2 AND ?3 < 0";
+static const char SQL_CPU_DOMAINS[] =
+	"SELECT domid, t%s"
+	"  FROM sample_1s WHERE t BETWEEN ?1 AND ?2 AND cpu = ?3";
 
 static const char SQL_NAMES[] =
 	"SELECT domid, name FROM domain_1s WHERE t = ?1";
@@ -107,15 +120,23 @@ static const char SQL_DOM_NAME[] =
 	"SELECT name FROM domain WHERE domid = ?1 AND first_t <= ?2"
 	" ORDER BY first_t DESC LIMIT 1";
 
-/* %s are the tiers' pruned_key, finest first. */
+/* %s are the tiers' pruned_key, finest first (column i of tier i), then
+ * after the AV_* columns (from AV_DETAIL on) their detail_pruned_key. */
 static const char SQL_AVAIL[] =
 	"SELECT (SELECT value FROM meta WHERE key = '%s'),"
+	"       (SELECT value FROM meta WHERE key = '%s'),"
 	"       (SELECT value FROM meta WHERE key = '%s'),"
 	"       (SELECT value FROM meta WHERE key = '%s'),"
 	"       (SELECT value FROM meta WHERE key = 'rollup_1h_upto'),"
 	"       EXISTS (SELECT 1 FROM meta WHERE key = 'history_backfill'),"
 	"       EXISTS (SELECT 1 FROM meta WHERE key = 'cpu_rollup_backfill'),"
-	"       (SELECT value FROM meta WHERE key = 'cpu_rollup_since')";
+	"       (SELECT value FROM meta WHERE key = 'cpu_rollup_since'),"
+	"       (SELECT value FROM meta WHERE key = '%s'),"
+	"       (SELECT value FROM meta WHERE key = '%s'),"
+	"       (SELECT value FROM meta WHERE key = '%s'),"
+	"       (SELECT value FROM meta WHERE key = '%s')";
+enum { AV_UPTO = METRICS_TIERS, AV_BACKFILL, AV_CPU_BACKFILL, AV_CPU_SINCE,
+       AV_DETAIL };
 
 /* A tier's rows of [?1, ?2): per step, as SQL_SECONDS per second (the
  * seconds with data, at most those of its busiest CPU, in column 3). */
@@ -186,11 +207,15 @@ static int metric_columns(struct query *q, const char *table, char cols[1024])
 
 static int prepare_domains(struct query *q)
 {
-	char cols[1024], sql[sizeof SQL_DOMAINS + sizeof cols];
-	if (metric_columns(q, "sample_1s", cols))
+	const char *table = q->seconds_table = schema_seconds_table(q->db);
+	char cols[1024], sql[sizeof SQL_DOMAINS + sizeof cols + 32];
+	if (metric_columns(q, table, cols))
 		return -EINVAL;
-	snprintf(sql, sizeof sql, SQL_DOMAINS, cols);
-	return prepare(q, sql, &q->domains);
+	snprintf(sql, sizeof sql, SQL_DOMAINS, cols, table);
+	if (prepare(q, sql, &q->domains) || metric_columns(q, "sample_1s", cols))
+		return -EINVAL;
+	snprintf(sql, sizeof sql, SQL_CPU_DOMAINS, cols);
+	return prepare(q, sql, &q->cpu_domains);
 }
 
 /* A table, or a view over a more compact layout. */
@@ -214,10 +239,16 @@ static int prepare_tiers(struct query *q)
 {
 	static const char *const PER_CPU[METRICS_TIERS] = {
 		[METRICS_1M] = "sample_cpu_1m", [METRICS_1H] = "sample_cpu_1h",
+		[METRICS_1D] = "sample_cpu_1d",
 	};
 	char sql[2048], cols[1024];
 	snprintf(sql, sizeof sql, SQL_AVAIL, metrics_tiers[0].pruned_key,
-		 metrics_tiers[1].pruned_key, metrics_tiers[2].pruned_key);
+		 metrics_tiers[1].pruned_key, metrics_tiers[2].pruned_key,
+		 metrics_tiers[3].pruned_key,
+		 metrics_tiers[0].detail_pruned_key,
+		 metrics_tiers[1].detail_pruned_key,
+		 metrics_tiers[2].detail_pruned_key,
+		 metrics_tiers[3].detail_pruned_key);
 	if (prepare(q, sql, &q->avail) || prepare(q, SQL_DOM_NAME, &q->dom_name))
 		return -1;
 	for (int i = METRICS_1M; i < METRICS_TIERS; i++) {
@@ -353,6 +384,7 @@ void query_close(struct query *q)
 	sqlite3_finalize(q->live);
 	sqlite3_finalize(q->seconds);
 	sqlite3_finalize(q->domains);
+	sqlite3_finalize(q->cpu_domains);
 	sqlite3_finalize(q->names);
 	sqlite3_finalize(q->avail);
 	sqlite3_finalize(q->dom_name);
@@ -565,20 +597,20 @@ static int load_domains(struct query *q, struct model *m, int64_t first,
 			int64_t last, int64_t spark_first)
 {
 	const struct win_info *ws = &m->win[WIN_SHORT];
+	sqlite3_stmt *st = m->cpu < 0 ? q->domains : q->cpu_domains;
 	size_t hint = 0;
 	int rc;
 
-	bind_range(q->domains, first, last, m->cpu);
-	while ((rc = sqlite3_step(q->domains)) == SQLITE_ROW) {
+	bind_range(st, first, last, m->cpu);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct dom_sums x;
-		int64_t t = col64(q->domains, 1);
-		struct dom_row *r = row_for(q, m, sqlite3_column_int(q->domains, 0),
-					    &hint);
+		int64_t t = col64(st, 1);
+		struct dom_row *r = row_for(q, m, sqlite3_column_int(st, 0), &hint);
 		if (!r) {
-			sqlite3_reset(q->domains);
+			sqlite3_reset(st);
 			return -ENOMEM;
 		}
-		read_sums(q->domains, 2, &x);
+		read_sums(st, 2, &x);
 		sums_add(&r->w[WIN_LONG], &x);
 		if (t >= ws->t_first)
 			sums_add(&r->w[WIN_SHORT], &x);
@@ -587,7 +619,7 @@ static int load_domains(struct query *q, struct model *m, int64_t first,
 		if (t > r->last_t)
 			r->last_t = t;
 	}
-	return rc == SQLITE_DONE ? 0 : fail(q, "cannot read sample_1s");
+	return rc == SQLITE_DONE ? 0 : fail(q, "cannot read the seconds");
 }
 
 /* The domain rows of TIER's steps [FROM, TO), into the long window: a
@@ -696,11 +728,25 @@ static int64_t col_time(sqlite3_stmt *st, int i, int64_t dflt)
 	return sqlite3_column_type(st, i) == SQLITE_NULL ? dflt : col64(st, i);
 }
 
+static int64_t later_of(int64_t a, int64_t b)
+{
+	return a > b ? a : b;
+}
+
+/* For the per-CPU view, where TIER's per-CPU detail begins (SQL_AVAIL's
+ * row ST); for the whole host, never a limit. */
+static int64_t detail_from(sqlite3_stmt *st, const struct model *m, int tier)
+{
+	if (m->cpu < 0 || !metrics_tiers[tier].detail_pruned_key)
+		return PLAN_NEVER_BEFORE;
+	return col_time(st, AV_DETAIL + tier, PLAN_NEVER_BEFORE);
+}
+
 /*
  * Where each tier stands for its seconds for M's CPU (plan.c), the roll-ups
- * never from TAIL on.  Minutes and hours from their oldest whole row; the
- * hours and the per-CPU rows up to the watermark; none of them while a
- * back-fill is pending.
+ * never from TAIL on.  Minutes, hours and days from their oldest whole
+ * row; the hours, the days and the per-CPU rows up to the watermark; none
+ * of them while a back-fill is pending.
  */
 static int load_tiers(struct query *q, const struct model *m, int64_t tail,
 		      struct plan_tiers *av)
@@ -713,24 +759,27 @@ static int load_tiers(struct query *q, const struct model *m, int64_t tail,
 	sqlite3_reset(st);
 	if (sqlite3_step(st) != SQLITE_ROW)
 		return fail(q, "cannot read meta");
-	av->from[METRICS_1S] = col_time(st, 0, PLAN_NEVER_BEFORE);
+	av->from[METRICS_1S] = later_of(col_time(st, 0, PLAN_NEVER_BEFORE),
+					detail_from(st, m, METRICS_1S));
 	av->to[METRICS_1S] = PLAN_NEVER_AFTER;
 	/* the last seconds pruned too: the rows holding them will do */
 	if (tail < av->from[METRICS_1S])
 		tail = PLAN_NEVER_AFTER;
-	int64_t upto = col_time(st, 3, PLAN_NEVER_AFTER);
+	int64_t upto = col_time(st, AV_UPTO, PLAN_NEVER_AFTER);
 	bool per_cpu = m->cpu >= 0;
-	if (sqlite3_column_int(st, 4) || (per_cpu && sqlite3_column_int(st, 5)))
+	if (sqlite3_column_int(st, AV_BACKFILL) ||
+	    (per_cpu && sqlite3_column_int(st, AV_CPU_BACKFILL)))
 		return 0;
-	int64_t since = per_cpu ? col_time(st, 6, PLAN_NEVER_BEFORE) :
+	int64_t since = per_cpu ? col_time(st, AV_CPU_SINCE, PLAN_NEVER_BEFORE) :
 			PLAN_NEVER_BEFORE;
 	for (int i = METRICS_1M; i < METRICS_TIERS; i++) {
 		if (!q->cpu_rows[i] ||
 		    !(per_cpu ? q->cpu_dom_rows[i] : q->dom_rows[i]))
 			continue;
 		int64_t from = col_time(st, i, PLAN_NEVER_BEFORE);
-		av->from[i] = from > since ? from : since;
-		av->to[i] = i == METRICS_1H || per_cpu ?
+		av->from[i] = later_of(later_of(from, since),
+				       detail_from(st, m, i));
+		av->to[i] = i >= METRICS_1H || per_cpu ?
 			    (upto < tail ? upto : tail) : tail;
 	}
 	return 0;
@@ -833,13 +882,39 @@ static int load_plan(struct query *q, struct model *m, const struct plan *p,
 	return rc;
 }
 
+/* For the per-CPU view: the coarsest tier whose per-CPU detail begins
+ * after the long window does, for the header to say so. */
+static int load_detail_gone(struct query *q, struct model *m)
+{
+	const struct win_info *w = &m->win[WIN_LONG];
+	sqlite3_stmt *st = q->avail;
+	sqlite3_reset(st);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		return fail(q, "cannot read meta");
+	for (int i = 0; i < METRICS_TIERS; i++) {
+		int64_t from = detail_from(st, m, i);
+		if (w->t_first >= from)
+			continue;
+		m->detail_gone.any = true;
+		m->detail_gone.tier = i;
+		m->detail_gone.from_t = from;
+	}
+	sqlite3_reset(st);
+	return 0;
+}
+
 /* The finest tier's rows that the size budget dropped within the long
  * window, for the line under the table (pruned.h). */
 static int load_dropped(struct query *q, struct model *m)
 {
 	const struct win_info *w = &m->win[WIN_LONG];
+	if (m->cpu >= 0 && load_detail_gone(q, m) < 0)
+		return -EIO;
 	for (int i = 0; i < METRICS_TIERS; i++) {
-		int rc = pruned_span(q->db, metrics_tiers[i].sample, w->t_first,
+		/* the seconds' table of a database older than schema 15 */
+		const char *table = i == METRICS_1S ? q->seconds_table :
+				    metrics_tiers[i].sample;
+		int rc = pruned_span(q->db, table, w->t_first,
 				     w->t_last, &m->dropped.first_t,
 				     &m->dropped.last_t, m->dropped.reason,
 				     sizeof m->dropped.reason);
@@ -905,7 +980,8 @@ int query_refresh(struct query *q, struct model *m, int cpu, int64_t t_end,
 	 * refresh would see the database as it was.  End them all, then the
 	 * transaction, at once, so that a checkpoint can proceed too. */
 	sqlite3_stmt *all[] = { q->bounds, q->ncpus, q->live, q->seconds,
-				q->domains, q->names, q->avail, q->dom_name };
+				q->domains, q->cpu_domains, q->names, q->avail,
+				q->dom_name };
 	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
 		sqlite3_reset(all[i]);
 	for (int i = 0; i < METRICS_TIERS; i++) {
@@ -918,3 +994,14 @@ int query_refresh(struct query *q, struct model *m, int cpu, int64_t t_end,
 	return rc;
 }
 
+
+int query_filter(struct query *q, struct domfilter *f, size_t *count)
+{
+	if (domfilter_resolve(f, q->db) < 0 ||
+	    (count && domfilter_count(f, q->db, count) < 0)) {
+		snprintf(q->err, sizeof q->err, "cannot read domains: %s",
+			 sqlite3_errmsg(q->db));
+		return -EIO;
+	}
+	return 0;
+}

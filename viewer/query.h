@@ -46,4 +46,10 @@ int query_refresh(struct query *q, struct model *m, int cpu, int64_t t_end,
 		  int64_t long_s, int spark_len);
 const char *query_errmsg(const struct query *q);
 
+/* The domain filter F resolved against the database's domain table
+ * (domfilter_resolve()); with COUNT, how many of its domains each
+ * argument matches (domfilter_count()).  0, or -EIO (query_errmsg()). */
+struct domfilter;
+int query_filter(struct query *q, struct domfilter *f, size_t *count);
+
 #endif

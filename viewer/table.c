@@ -8,6 +8,8 @@
  */
 #include "table.h"
 
+#include <limits.h>
+
 #include <errno.h>
 #include <string.h>
 
@@ -81,7 +83,7 @@ static void layout(struct layout *t, const struct model *m)
 	int x = 0;
 	for (int c = 0; c < T_COUNT; c++)
 		t->w[c] = tcols[c].width;
-	for (size_t i = 0; i < m->nrows; i++) {
+	for (size_t i = 0; i < model_shown(m); i++) {
 		int w = text_name(m->rows[i].name, TEXT_NAME_MAX, buf, sizeof buf);
 		if (w > t->w[T_NAME])
 			t->w[T_NAME] = w;
@@ -113,12 +115,14 @@ static void put_cells(struct line *l, const struct layout *t,
 }
 
 static int header(FILE *f, struct line *l, const struct layout *t,
-		  const struct model *m, bool live, bool range)
+		  const struct model *m, bool live, bool range,
+		  const char *filter)
 {
-	char b[256];
+	char b[512];
 	int rc;
+	struct text_title_in in = { m, live, SORT_DOMID, false, filter, false };
 
-	text_title(b, sizeof b, m, live, SORT_DOMID, false);
+	text_title(b, sizeof b, &in, INT_MAX);
 	add(l, b, (int)strlen(b));
 	if ((rc = emit(f, l)))
 		return rc;
@@ -149,7 +153,7 @@ static int body(FILE *f, struct line *l, const struct layout *t,
 	char b[256];
 	int rc;
 
-	for (size_t i = 0; i < m->nrows; i++) {
+	for (size_t i = 0; i < model_shown(m); i++) {
 		const struct dom_row *r = &m->rows[i];
 		bool first = true;
 		for (int met = 0; met < M_COUNT; met++) {
@@ -211,7 +215,7 @@ static int totals(FILE *f, struct line *l, const struct layout *t,
 }
 
 int table_write(FILE *f, const struct model *m, const bool show[M_COUNT],
-		bool live, bool range)
+		bool live, bool range, const char *filter)
 {
 	struct layout t;
 	struct line l = { .len = 0 };
@@ -219,8 +223,16 @@ int table_write(FILE *f, const struct model *m, const bool show[M_COUNT],
 	int rc;
 
 	layout(&t, m);
-	if ((rc = header(f, &l, &t, m, live, range)) ||
-	    (rc = body(f, &l, &t, m, show)) || (rc = totals(f, &l, &t, m)))
+	if ((rc = header(f, &l, &t, m, live, range, filter)) ||
+	    (rc = body(f, &l, &t, m, show)))
+		return rc;
+	if (filter && !model_shown(m)) {
+		snprintf(b, sizeof b, "    (no domain here matches %s)", filter);
+		add(&l, b, (int)strlen(b));
+		if ((rc = emit(f, &l)))
+			return rc;
+	}
+	if ((rc = totals(f, &l, &t, m)))
 		return rc;
 	if (model_notice(m)) {
 		text_lost(b, sizeof b, m);

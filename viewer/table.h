@@ -12,9 +12,10 @@
 #include "model.h"
 #include "text.h"
 
-/* Metric rows SHOW of M to F; LIVE and RANGE as on the screen.  Returns 0
- * or -EIO when F could not be written. */
+/* Metric rows SHOW of M's shown domains to F; LIVE, RANGE and FILTER (the
+ * domain filter's text, or NULL) as on the screen.  Returns 0 or -EIO
+ * when F could not be written. */
 int table_write(FILE *f, const struct model *m, const bool show[M_COUNT],
-		bool live, bool range);
+		bool live, bool range, const char *filter);
 
 #endif

@@ -79,15 +79,6 @@ static void fmt_unavailable(char *b, size_t n, int width)
 	snprintf(b, n, "%s", width >= 11 ? "unavailable" : "n/a");
 }
 
-/* The value of metric I (METRICS_I_*) in S. */
-#define SUM_AT(name, ...) [METRICS_I_##name] = offsetof(struct dom_sums, name),
-static const size_t sum_at[METRICS_NSAMPLE] = { METRICS_SAMPLE(SUM_AT) };
-
-static int64_t value(const struct dom_sums *s, size_t i)
-{
-	return *(const int64_t *)(const void *)((const char *)s + sum_at[i]);
-}
-
 const struct metrics_desc *text_row(enum metric met)
 {
 	for (size_t i = 0; i < METRICS_NSAMPLE; i++)
@@ -135,7 +126,7 @@ static void fmt_per(char *b, int64_t x, int64_t n, const struct metrics_desc *d,
 static void cell(char *b, enum metrics_figure f, const struct metrics_desc *d,
 		 const struct win_info *wi, const struct dom_sums *s, int width)
 {
-	int64_t x = value(s, (size_t)(d - metrics_sample));
+	int64_t x = model_sum(s, (size_t)(d - metrics_sample));
 	size_t lim;
 
 	switch (f) {
@@ -159,7 +150,7 @@ static void cell(char *b, enum metrics_figure f, const struct metrics_desc *d,
 	case METRICS_HIGH:
 		lim = extreme(f == METRICS_LOW ? METRICS_MIN : METRICS_MAX);
 		if (s->has_alloc_range)
-			fmt_value(b, (double)value(s, lim), &metrics_sample[lim],
+			fmt_value(b, (double)model_sum(s, lim), &metrics_sample[lim],
 				  "", width);
 		break;
 	case METRICS_NONE:
@@ -354,20 +345,42 @@ static const char *live_state(char *b, size_t n, const struct model *m)
 	return b;
 }
 
-void text_title(char *b, size_t n, const struct model *m, bool live,
-		enum sort_key sort, bool desc)
+/*
+ * The title at LEVEL 0 (everything) to TEXT_TITLE_LEVELS - 1 (the least
+ * that still says what is shown), for a narrow screen to pick the richest
+ * that fits: the help hint goes first, then the scale's note, the sort,
+ * the date (the time stays), and last the filter, which the status line
+ * also shows.
+ */
+static void title_at(char *b, size_t n, const struct text_title_in *in, int level)
 {
-	char when[48], which[48], state[64];
+	const struct model *m = in->m;
+	char when[48], which[48], state[64], sort[40] = "", filter[160] = "";
 
 	text_time(when, sizeof when, m->win[WIN_SHORT].t_last,
-		 "%Y-%m-%d %H:%M:%S %Z");
-	if (m->cpu < 0)
-		snprintf(which, sizeof which, "All %d CPUs (100%% = 1 CPU)", m->ncpus);
-	else
+		  level >= 4 ? "%H:%M:%S %Z" : "%Y-%m-%d %H:%M:%S %Z");
+	if (m->cpu >= 0)
 		snprintf(which, sizeof which, "CPU %d of %d", m->cpu, m->ncpus);
-	snprintf(b, n, " %s | %s %s | sort %s%s", which,
-		 live ? live_state(state, sizeof state, m) : "HISTORY", when,
-		 model_sort_name(sort), desc ? " desc" : "");
+	else
+		snprintf(which, sizeof which, level >= 2 ? "All %d CPUs" :
+			 "All %d CPUs (100%% = 1 CPU)", m->ncpus);
+	if (level < 3)
+		snprintf(sort, sizeof sort, " | sort %s%s",
+			 model_sort_name(in->sort), in->desc ? " desc" : "");
+	if (in->filter && *in->filter && level < 5)
+		snprintf(filter, sizeof filter, " | domains %s", in->filter);
+	snprintf(b, n, " %s | %s %s%s%s%s", which,
+		 in->live ? live_state(state, sizeof state, m) : "HISTORY", when,
+		 sort, filter, in->help && level < 1 ? " | h help" : "");
+}
+
+void text_title(char *b, size_t n, const struct text_title_in *in, int width)
+{
+	for (int level = 0; level < TEXT_TITLE_LEVELS; level++) {
+		title_at(b, n, in, level);
+		if ((int)strlen(b) <= width)
+			return;
+	}
 }
 
 void text_window_title(char *b, size_t n, const struct model *m, int win,
@@ -381,6 +394,7 @@ void text_window_title(char *b, size_t n, const struct model *m, int win,
 		text_time(z, sizeof z, w->t_first, "%H:%M:%S");
 		snprintf(label, sizeof label, "%lld s from %s%s",
 			 (long long)w->seconds, z,
+			 w->widened_s >= 86400 ? " to the day" :
 			 w->widened_s >= 3600 ? " to the hour" :
 			 w->widened_s >= 60 ? " to the minute" : "");
 	} else if (win == WIN_LONG && w->seconds == 10 && model_has_data(w)) {
@@ -389,6 +403,10 @@ void text_window_title(char *b, size_t n, const struct model *m, int win,
 		text_time(z, sizeof z, w->t_last, "%H:%M:%S");
 		snprintf(label, sizeof label, "%lld s to %s",
 			 (long long)w->seconds, z);
+	}
+	if (detail < 0) {
+		snprintf(b, n, "%lld s", (long long)w->seconds);
+		return;
 	}
 	if (!model_has_data(w)) {
 		snprintf(b, n, "%s: no data", label);
@@ -434,5 +452,13 @@ void text_lost(char *b, size_t n, const struct model *m)
 		snprintf(b + k, n - (size_t)k, "%s %s %s..%s dropped (%s)",
 			 k ? " |" : "", metrics_tiers[m->dropped.tier].what, a, z,
 			 m->dropped.reason);
+	}
+	k = (int)strlen(b);
+	if (m->detail_gone.any && (size_t)k < n) {
+		char a[24];
+		text_time(a, sizeof a, m->detail_gone.from_t, "%Y-%m-%d %H:%M:%S");
+		snprintf(b + k, n - (size_t)k, "%s %s kept from %s only (the "
+			 "whole host's are kept longer)", k ? " |" : "",
+			 metrics_tiers[m->detail_gone.tier].detail_what, a);
 	}
 }

@@ -58,14 +58,24 @@ int text_name(const char *name, int width, char *out, size_t outlen);
 void text_time(char *b, size_t n, int64_t t, const char *f);
 void text_set_utc(bool utc);
 
-/* The title line: which CPUs, live or history and when, the sort. */
-void text_title(char *b, size_t n, const struct model *m, bool live,
-		enum sort_key sort, bool desc);
+/* The title line: which CPUs, live or history and when, the sort, the
+ * domain filter (FILTER, NULL or "" for none) and, with HELP, the help
+ * key; the richest form that fits WIDTH columns (the last one may not). */
+struct text_title_in {
+	const struct model *m;
+	bool live;
+	enum sort_key sort;
+	bool desc;
+	const char *filter;
+	bool help;
+};
+#define TEXT_TITLE_LEVELS 6
+void text_title(char *b, size_t n, const struct text_title_in *in, int width);
 
 /*
  * The title of window WIN at DETAIL 2 (label, busy %, gap), 1 (label,
- * gap) or 0 (label alone), for a narrow screen to pick the widest that
- * fits.  A --from/--to range (RANGE) is named by its first second and its
+ * gap), 0 (label alone) or -1 (its length alone), for a narrow screen to
+ * pick the widest that fits.  A --from/--to range (RANGE) is named by its first second and its
  * length, as given on the command line; other windows by their last
  * second.
  */

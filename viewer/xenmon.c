@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "domfilter.h"
 #include "draw.h"
 #include "files.h"
 #include "logmode.h"
@@ -58,6 +59,8 @@ struct opts {
 	bool cpu_given, no_color, batch, utc;
 	bool show[M_COUNT];
 	int64_t from, to;
+	const char **doms;       /* --domain arguments */
+	size_t ndoms;
 };
 
 /* The live view's state between refreshes. */
@@ -71,6 +74,10 @@ struct app {
 	int64_t t_end;            /* QUERY_LIVE or a fixed second */
 	int64_t long_s;
 	bool have_model, help, resolve_to, reopened;
+	struct domfilter filter;  /* --domain, or what '/' typed */
+	char filter_text[256];
+	bool typing;              /* '/': the filter being typed */
+	char typed[256];
 	char wait_msg[600], msg[160];
 	int64_t msg_until_ms;
 };
@@ -114,6 +121,9 @@ static void usage(FILE *f)
 "                     line covers MS rounded to whole seconds\n"
 "  --cpu N            show CPU N (default: all CPUs summed on a host with\n"
 "                     more than one CPU); with -n, log only CPU N\n"
+"  --domain D         show only the domains with domid D, named D, or whose\n"
+"                     name matches the shell glob D ('web-*'; repeatable;\n"
+"                     as xenmon-export's --domain)\n"
 "%s"
 "  --ms_per_sample N  accepted for xenmon.py's scripts; buckets are 1 s\n"
 "  --from TIME, --to TIME\n"
@@ -130,7 +140,7 @@ static void usage(FILE *f)
 "  -V, --version      program and schema version\n"
 "\n"
 "Keys: c/n/p cycle CPUs, a all CPUs, Left/Right < > [ ] { } move 1 s, 10 s,\n"
-"1 min, 1 h, L back to live, s/S/r sort, h or ? help, q quit.\n"
+"1 min, 1 h, L back to live, s/S/r sort, / filter domains, h or ? help, q quit.\n"
 "When standard output cannot show the screen (not a terminal, or one that\n"
 "cannot move the cursor, such as TERM=dumb), batch mode is chosen: the\n"
 "newest complete second (or the range) is printed as a table, -c times.\n"
@@ -165,7 +175,7 @@ static int64_t mono_ms(void)
 
 static int parse_args(int argc, char **argv, struct opts *o)
 {
-	enum { O_MSPS = 256, O_CPU, O_DB, O_FROM, O_TO, O_NOCOLOR,
+	enum { O_MSPS = 256, O_CPU, O_DB, O_FROM, O_TO, O_NOCOLOR, O_DOMAIN,
 	       O_SHOW, O_HIDE = O_SHOW + M_COUNT };
 	static const struct option fixed[] = {
 		{ "live", no_argument, NULL, 'l' },
@@ -179,6 +189,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ "ms_per_sample", required_argument, NULL, O_MSPS },
 		{ "cpu", required_argument, NULL, O_CPU },
+		{ "domain", required_argument, NULL, O_DOMAIN },
 		{ "db", required_argument, NULL, O_DB },
 		{ "from", required_argument, NULL, O_FROM },
 		{ "to", required_argument, NULL, O_TO },
@@ -244,6 +255,12 @@ static int parse_args(int argc, char **argv, struct opts *o)
 				return usage_error("--cpu: '%s' is not a CPU number",
 						   optarg);
 			o->cpu_given = true;
+			break;
+		case O_DOMAIN:
+			if (!*optarg)
+				return usage_error("--domain needs a domid, a name "
+						   "or a glob%s", "");
+			o->doms[o->ndoms++] = optarg;
 			break;
 		case O_DB:
 			if (!*optarg)
@@ -432,8 +449,67 @@ static int app_refresh(struct app *a)
 	if (a->t_end == QUERY_LIVE)
 		note_freshness(&a->m);
 	model_sort(&a->m, a->ds.sort, WIN_LONG, a->ds.sort_desc);
+	/* names are resolved again each time: guests come and go */
+	if (a->filter.n && query_filter(a->q, &a->filter, NULL) < 0) {
+		snprintf(a->wait_msg, sizeof a->wait_msg, "%s: %s", a->o->db,
+			 query_errmsg(a->q));
+		return -1;
+	}
+	model_filter(&a->m, &a->filter);
 	a->have_model = true;
 	return 0;
+}
+
+/* The filter of ARGS (the words of TEXT when ARGS is NULL): -1 out of
+ * memory, and then none. */
+static int app_set_filter(struct app *a, const char *const *args, size_t n,
+			  char *text)
+{
+	const char *words[64];
+	if (!args) {
+		n = 0;
+		for (char *w = strtok(text, " \t"); w && n < 64; w = strtok(NULL, " \t"))
+			words[n++] = w;
+		args = words;
+	}
+	if (domfilter_set(&a->filter, args, n) < 0) {
+		a->ds.filter = NULL;
+		return -1;
+	}
+	domfilter_text(&a->filter, a->filter_text, sizeof a->filter_text);
+	a->ds.filter = a->filter.n ? a->filter_text : NULL;
+	a->ds.scroll = 0;
+	return 0;
+}
+
+/* A key while the filter is typed: true when it is applied. */
+static bool app_type(struct app *a, int ch)
+{
+	size_t len = strlen(a->typed);
+	switch (ch) {
+	case 27:                  /* Esc: no filter */
+		a->typed[0] = 0;
+		/* fall through */
+	case '\n': case '\r': case KEY_ENTER:
+		a->typing = false;
+		a->ds.prompt = NULL;
+		if (app_set_filter(a, NULL, 0, a->typed) < 0)
+			app_message(a, "out of memory: no filter");
+		return true;
+	case KEY_BACKSPACE: case 127: case 8:
+		if (len)
+			a->typed[len - 1] = 0;
+		return false;
+	case 21:                  /* ^U */
+		a->typed[0] = 0;
+		return false;
+	default:
+		if (ch >= ' ' && ch < 127 && len + 1 < sizeof a->typed) {
+			a->typed[len] = (char)ch;
+			a->typed[len + 1] = 0;
+		}
+		return false;
+	}
 }
 
 static void app_move(struct app *a, int64_t delta)
@@ -489,7 +565,14 @@ static bool app_key(struct app *a, int ch, bool *quit)
 		default: a->help = false; return false;
 		}
 	}
+	if (a->typing)
+		return app_type(a, ch);
 	switch (ch) {
+	case '/':
+		a->typing = true;
+		snprintf(a->typed, sizeof a->typed, "%s", a->filter_text);
+		a->ds.prompt = a->typed;
+		return false;
 	case 'q': case 'Q': *quit = true; return false;
 	case 'h': case '?': a->help = true; a->ds.help_scroll = 0; return false;
 	case 'c': case 'n':
@@ -550,6 +633,11 @@ static int app_init(struct app *a, const struct opts *o)
 	if (rc > 0)
 		snprintf(a->wait_msg, sizeof a->wait_msg, "%s", err);
 	memcpy(a->ds.show, o->show, sizeof a->ds.show);
+	if (app_set_filter(a, o->doms, o->ndoms, NULL) < 0) {
+		fprintf(stderr, "xenmon: out of memory\n");
+		query_close(a->q);
+		return -1;
+	}
 	if (o->notice)
 		app_message(a, o->notice);
 	a->ds.live = true;
@@ -567,6 +655,7 @@ static int app_init(struct app *a, const struct opts *o)
 
 static void app_free(struct app *a)
 {
+	domfilter_clear(&a->filter);
 	query_close(a->q);
 	model_free(&a->m);
 }
@@ -588,6 +677,37 @@ static void sleep_ms(long ms)
  * xentop -b.  A range of history is one table.  WHY, when the screen
  * was wanted but cannot be drawn, is said on a terminal.
  */
+/* Batch mode's --domain: each argument that matches no domain of the
+ * database is said; when none matches any, that is an error (-1, with
+ * wait_msg saying so), as an empty table would look like idle guests. */
+static int batch_filter(struct app *a)
+{
+	size_t n = a->filter.n, *count = n ? calloc(n, sizeof *count) : NULL;
+	size_t matched = 0;
+	if (!n)
+		return 0;
+	if (!count || query_filter(a->q, &a->filter, count) < 0) {
+		snprintf(a->wait_msg, sizeof a->wait_msg, "%s: %s", a->o->db,
+			 count ? query_errmsg(a->q) : "out of memory");
+		free(count);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (count[i])
+			matched++;
+		else
+			fprintf(stderr, "xenmon: %s: no domain matches '%s' (give a "
+				"domid, a name from the domain table or a shell "
+				"glob such as 'web-*')\n", a->o->db, a->filter.arg[i]);
+	}
+	free(count);
+	if (matched)
+		return 0;
+	snprintf(a->wait_msg, sizeof a->wait_msg, "%s: --domain matches no "
+		 "domain", a->o->db);
+	return -1;
+}
+
 static int run_batch(const struct opts *o, const char *why)
 {
 	struct app a;
@@ -604,10 +724,12 @@ static int run_batch(const struct opts *o, const char *why)
 	for (long n = 0; !rc && !stop && (o->frames == 0 || n < o->frames); n++) {
 		if (n)
 			sleep_ms(o->interval_ms);
-		if (stop || (rc = app_refresh(&a)) != 0)
+		if (stop || (rc = app_refresh(&a)) != 0 ||
+		    (n == 0 && (rc = batch_filter(&a)) != 0))
 			break;
 		if ((n && fputc('\n', stdout) == EOF) ||
-		    table_write(stdout, &a.m, o->show, a.ds.live, a.ds.range) < 0) {
+		    table_write(stdout, &a.m, o->show, a.ds.live, a.ds.range,
+				a.ds.filter) < 0) {
 			/* A reader that has read enough (| head), or a write
 			 * that SIGINT/SIGTERM interrupted, is no error. */
 			bool fine = errno == EPIPE || stop;
@@ -695,7 +817,7 @@ static int run_live(const struct opts *o)
 
 /* Logs the windows ending at T_END of every CPU (or --cpu). */
 static int log_window(const struct opts *o, struct query *q, struct model *m,
-		      struct logmode *lm, int64_t t_end, int64_t win_s,
+		      struct domfilter *filter, struct logmode *lm, int64_t t_end, int64_t win_s,
 		      double passed_ms)
 {
 	char err[600];
@@ -710,6 +832,14 @@ static int log_window(const struct opts *o, struct query *q, struct model *m,
 		}
 		ncpus = o->cpu_given ? 1 : m->ncpus;
 		model_sort(m, SORT_DOMID, WIN_LONG, false);
+		/* --domain: the other domains get no log lines */
+		if (filter->n && query_filter(q, filter, NULL) < 0) {
+			fprintf(stderr, "xenmon: %s: %s\n", o->db, query_errmsg(q));
+			return -1;
+		}
+		model_filter(m, filter);
+		m->nrows = model_shown(m);
+		m->nhidden = 0;
 		if (logmode_write(lm, m, passed_ms, err, sizeof err) < 0) {
 			fprintf(stderr, "xenmon: %s\n", err);
 			return -1;
@@ -749,8 +879,10 @@ static int run_log(const struct opts *o)
 			fprintf(stderr, "xenmon: %s\n", err);
 		return rc < 0 ? 1 : 0;
 	}
+	struct domfilter filter = { 0 };
 	struct logmode *lm = logmode_new(o->prefix);
-	if (!lm) {
+	if (!lm || domfilter_set(&filter, o->doms, o->ndoms) < 0) {
+		logmode_close(lm);
 		fprintf(stderr, "xenmon: out of memory\n");
 		query_close(q);
 		return 1;
@@ -762,7 +894,7 @@ static int run_log(const struct opts *o)
 		if (!o->to_s && query_refresh(q, &m, 0, QUERY_LIVE, 1, 0) == 0)
 			to = m.t_live + 1;
 		for (int64_t t = o->from + win_s - 1; t < to && !rc && !stop; t += win_s)
-			rc = log_window(o, q, &m, lm, t, win_s,
+			rc = log_window(o, q, &m, &filter, lm, t, win_s,
 					(double)(t - o->from + 1) * 1000);
 	} else {
 		int64_t last = INT64_MIN;
@@ -782,12 +914,13 @@ static int run_log(const struct opts *o)
 			    query_refresh(q, &m, 0, QUERY_LIVE, 1, 0) == 0 &&
 			    m.t_live != last) {
 				last = m.t_live;
-				rc = log_window(o, q, &m, lm, last, win_s,
+				rc = log_window(o, q, &m, &filter, lm, last, win_s,
 						(double)(mono_ms() - start));
 			}
 			sleep_ms(o->interval_ms);
 		}
 	}
+	domfilter_clear(&filter);
 	if (logmode_close(lm) < 0 && !rc) {
 		fprintf(stderr, "xenmon: cannot write the log files\n");
 		rc = -1;
@@ -805,12 +938,18 @@ int main(int argc, char **argv)
 	};
 	for (int i = 0; i < M_COUNT; i++)
 		o.show[i] = text_row((enum metric)i)->view.shown;
+	if (!(o.doms = calloc((size_t)argc, sizeof *o.doms))) {
+		fprintf(stderr, "xenmon: out of memory\n");
+		return 1;
+	}
 	int rc = parse_args(argc, argv, &o);
 	text_set_utc(o.utc);
 	if (rc < 0)
 		rc = check_cpu(&o);
-	if (rc >= 0)
+	if (rc >= 0) {
+		free(o.doms);
 		return rc;
+	}
 
 	setlocale(LC_ALL, "");
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -820,8 +959,11 @@ int main(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);    /* its terminal closed */
 	signal(SIGPIPE, SIG_IGN);
 	const char *why = o.live && !o.batch ? draw_cannot() : NULL;
-	if (why || (o.live && o.batch))
-		return run_batch(&o, why);
+	if (why || (o.live && o.batch)) {
+		rc = run_batch(&o, why);
+		free(o.doms);
+		return rc;
+	}
 	/* Like xenmon.py: watching live on a host nobody records, record it
 	 * for the session. */
 	struct session rec = { 0 };
@@ -835,5 +977,6 @@ int main(int argc, char **argv)
 	}
 	rc = o.live ? run_live(&o) : run_log(&o);
 	session_stop(&rec);
+	free(o.doms);
 	return rc;
 }

@@ -109,7 +109,7 @@ struct pcpu {
 	uint64_t damage_tsc;     /* TSC of the last of them */
 };
 
-/* How account_run takes a record, by its header (see kind_of). */
+/* How acct_offer takes a record, by its header (see kind_of). */
 enum rec_kind {
 	RK_COUNT,        /* only counted, in *counter */
 	RK_INFNEXT,
@@ -159,7 +159,7 @@ struct acct {
 	int64_t sec_t;           /* Unix second of the open bucket */
 	int64_t sec_start;       /* its start, ns since first record (<0 ok) */
 	uint64_t sec_end;
-	/* The same bounds in TSC, so that account_run need not convert:
+	/* The same bounds in TSC, so that acct_offer need not convert:
 	 * a TSC below tsc_sec_end is before sec_end, and one below
 	 * tsc_sec_start before sec_start (see second_bounds_tsc). */
 	uint64_t tsc_sec_start, tsc_sec_end;
@@ -645,7 +645,7 @@ static uint64_t tsc_reaching(const struct acct *a, uint64_t ns)
 
 /*
  * The open second's bounds in TSC.  Where there is no such TSC, the bound
- * is left at 0: account_run then converts every TSC as before.  Below
+ * is left at 0: acct_offer then converts every TSC as before.  Below
  * 2^62 ns the conversion cannot wrap and a time is positive as int64_t.
  */
 static void second_bounds_tsc(struct acct *a)
@@ -1108,7 +1108,7 @@ static void on_continue(struct acct *a, unsigned cpu, uint32_t hdr,
 }
 
 /*
- * How a record with header HDR is taken: by account_run (kind) and by
+ * How a record with header HDR is taken: by acct_offer (kind) and by
  * acct_record (action), and which counter counts it.  The kinds that need
  * no order are the records only counted, INFNEXT, grants and the
  * patched Xen's I/O records; the other
@@ -1305,108 +1305,52 @@ static inline bool in_open_second(struct acct *a, uint64_t tsc)
 	return true;
 }
 
-/* Does CPU's record at TSC come before the run's limit?  Compared as one
- * 128-bit key (TSC, then CPU), as the merge orders them: no branch. */
-static inline bool before_limit(const struct acct_run *r, unsigned cpu,
-				uint64_t tsc)
-{
-	return ((unsigned __int128)tsc << 32 | cpu) <
-	       ((unsigned __int128)r->limit_tsc << 32 | r->limit_cpu);
-}
-
 /*
- * The loop a replay spends its time in, for one CPU while its records come
- * first: each record is decoded (trace_next), its kind looked up once; one
- * that needs no order is taken at once, an ordered one as acct_record would
- * take it while it comes before R's limit.  With TAKE_HEAD, *HEAD (whole
- * at *PP) is taken first; without, it stops at the first ordered record.
- * It stops after a malformed record: the CPU's records then go one by one
- * through acct_record.  Inline into its two callers, TAKE_HEAD constant:
- * called per span instead, it made a replay ~4% slower.
+ * The merge's loop over one CPU's records (decode/merge.c) drives the
+ * engine through the four functions below, record by record.  LTO
+ * inlines them into that loop; acct_offer, called for nearly every
+ * record, only when forced: left a call, a replay of the bench trace ran
+ * 11% more instructions.
  */
-RECORD_PATH int account_run(struct acct *a, unsigned cpu, const uint8_t **pp,
-			    const uint8_t *end, struct tsc_guard *g,
-			    struct acct_run *r, struct rec_head *head,
-			    bool take_head)
+void acct_run_begin(struct acct *a, const uint8_t *base)
 {
-	const uint8_t *p = *pp;
-	uint64_t last = r->last, taken = 0, ordered = 0;
-	struct trace_rec rec;
-	const struct kind_memo *k;
-	int stopped = 0;
-
-	a->run_base = p;
-	if (take_head) {
-		rec.hdr = head->hdr;
-		rec.tsc = head->tsc;
-		rec.size = head->size;
-	}
-	for (bool have = take_head;; have = true) {
-		if (have) {
-			/* The ordered record REC, whole at p. */
-			k = kind_of(a, rec.hdr);
-			take_ordered(a, cpu, rec.tsc, rec.hdr,
-				     trace_words(p, rec.hdr), k);
-			ordered++;
-			r->last_ordered = rec.tsc;
-			last = rec.tsc;
-			p += rec.size;
-			if (k->kind == RK_MALFORMED || a->err)
-				goto out;
-		}
-		/* The records up to the next ordered one. */
-		for (;;) {
-			if (!trace_next(p, end, true, last, g, &rec))
-				goto out;
-			k = kind_of(a, rec.hdr);
-			if (k->kind == RK_COUNT) {
-				(*k->counter)++;
-			} else if (k->kind >= RK_ORDERED || !in_open_second(a, rec.tsc)) {
-				break;
-			} else if (k->kind == RK_INFNEXT) {
-				book_infnext(a, cpu, rec.hdr,
-					     trace_words(p, rec.hdr));
-			} else if (k->kind == RK_GRANT) {
-				book_grant(a, cpu, rec.hdr,
-					   trace_words(p, rec.hdr), k->counter);
-			} else {
-				book_io(a, cpu, rec.hdr, trace_words(p, rec.hdr),
-					k->counter);
-			}
-			taken++;
-			last = rec.tsc;
-			p += rec.size;
-		}
-		if (!take_head || !before_limit(r, cpu, rec.tsc)) {
-			head->hdr = rec.hdr;
-			head->size = rec.size;
-			head->tsc = rec.tsc;
-			stopped = 1;
-			goto out;
-		}
-	}
-out:
-	a->st.records += taken + ordered;
-	if (last > a->max_tsc)
-		a->max_tsc = last;
-	r->ordered += ordered;
-	r->last = last;
-	*pp = p;
-	return stopped;
+	a->run_base = base;
 }
 
-int acct_take_unordered(struct acct *a, unsigned cpu, const uint8_t **pp,
-			const uint8_t *end, struct tsc_guard *g,
-			struct acct_run *r, struct rec_head *next)
+__attribute__((always_inline)) inline bool
+acct_offer(struct acct *a, unsigned cpu, const struct trace_rec *r,
+	   const uint8_t *p)
 {
-	return account_run(a, cpu, pp, end, g, r, next, false);
+	const struct kind_memo *k = kind_of(a, r->hdr);
+	if (k->kind == RK_COUNT) {
+		(*k->counter)++;
+		return true;
+	}
+	if (k->kind >= RK_ORDERED || !in_open_second(a, r->tsc))
+		return false;
+	const uint8_t *w = trace_words(p, r->hdr);
+	if (k->kind == RK_INFNEXT)
+		book_infnext(a, cpu, r->hdr, w);
+	else if (k->kind == RK_GRANT)
+		book_grant(a, cpu, r->hdr, w, k->counter);
+	else
+		book_io(a, cpu, r->hdr, w, k->counter);
+	return true;
 }
 
-int acct_take_run(struct acct *a, unsigned cpu, const uint8_t **pp,
-		  const uint8_t *end, struct tsc_guard *g, struct acct_run *r,
-		  struct rec_head *head)
+bool acct_take(struct acct *a, unsigned cpu, const struct trace_rec *r,
+	       const uint8_t *p)
 {
-	return account_run(a, cpu, pp, end, g, r, head, true);
+	const struct kind_memo *k = kind_of(a, r->hdr);
+	take_ordered(a, cpu, r->tsc, r->hdr, trace_words(p, r->hdr), k);
+	return k->kind != RK_MALFORMED && !a->err;
+}
+
+void acct_run_end(struct acct *a, uint64_t records, uint64_t last_tsc)
+{
+	a->st.records += records;
+	if (last_tsc > a->max_tsc)
+		a->max_tsc = last_tsc;
 }
 
 int acct_finish(struct acct *a, bool partial_last)

@@ -122,60 +122,39 @@ void acct_record(struct acct *a, unsigned cpu, uint64_t tsc, uint32_t hdr,
 
 /*
  * Told of the first malformed record (see decode.h) the engine takes: of
- * CPU, AT bytes after the first byte the call that took it was given (*P
- * as it was, for acct_take_unordered and acct_take_run; the record itself,
- * AT 0, for acct_record).  Called from within that call, so that the
- * caller can still place it in its input.
+ * CPU, AT bytes after the run's base (acct_run_begin), or of the record
+ * itself (AT 0) for acct_record.  Called from within the call that took
+ * it, so that the caller can still place it in its input.
  */
 typedef void (*acct_malformed_fn)(void *ctx, unsigned cpu, uint64_t at);
 void acct_on_malformed(struct acct *a, acct_malformed_fn fn, void *ctx);
 
-/* A record's header, its size and its guarded TSC. */
-struct rec_head {
-	uint32_t hdr, size;
-	uint64_t tsc;
-};
-
-/* Records that need no global order (see account.c) are taken straight
+/* Records that need no global order (see account.c) are offered straight
  * from their CPU, only while acct_unordered_ok(a, cpu): accounting started,
  * CPU known, and its records well-formed (after malformed ones, a CPU's
  * records go one by one through acct_record until they are again). */
 bool acct_unordered_ok(const struct acct *a, unsigned cpu);
 
-/* A run of one CPU's records: for acct_take_run, taken while they come
- * before another CPU's, the ordered ones before the key (limit_tsc,
- * limit_cpu). */
-struct acct_run {
-	uint64_t limit_tsc;
-	unsigned limit_cpu;
-	uint64_t last;          /* in/out: TSC of the CPU's last record */
-	uint64_t ordered;       /* out: ordered records taken, added up */
-	uint64_t last_ordered;  /* out: TSC of the last of them */
-};
-
 /*
- * Take CPU's records from *P on, as long as they need no global order and
- * lie whole before END; *P is left at the first not taken.  R->last is the
- * TSC of the CPU's last record, and guards the TSCs with G.  Returns 1 when
- * it stopped at a record that needs the order, decoded into *NEXT; 0 when
- * at END or a record cut by it.
+ * A run: the merge's loop (decode/merge.c) stepping over CPU's records
+ * while they come first, record by record, for as long as
+ * acct_unordered_ok(a, cpu).  It begins with acct_run_begin, BASE the
+ * bytes the run starts at (where a malformed record is placed from), and
+ * ends with acct_run_end, given the records taken (offered and ordered)
+ * and the TSC of the last.
  */
-int acct_take_unordered(struct acct *a, unsigned cpu, const uint8_t **p,
-			const uint8_t *end, struct tsc_guard *g,
-			struct acct_run *r, struct rec_head *next);
+void acct_run_begin(struct acct *a, const uint8_t *base);
+void acct_run_end(struct acct *a, uint64_t records, uint64_t last_tsc);
 
-/*
- * Take CPU's ordered record HEAD, whole at *P, then its records on as
- * acct_take_unordered and acct_record would, as long as its ordered
- * records come before R's limit and lie whole before END; only while
- * acct_unordered_ok(a, cpu).  *P is left at the first record not taken.
- * Returns 1 when it stopped at an ordered record not before the limit,
- * decoded into *HEAD; 0 when at END or a record cut by it, after a
- * malformed record, or when the engine failed.
- */
-int acct_take_run(struct acct *a, unsigned cpu, const uint8_t **p,
-		  const uint8_t *end, struct tsc_guard *g, struct acct_run *r,
-		  struct rec_head *head);
+/* Take R, whole at P, if it needs no global order and its second is open;
+ * false: it needs the order, for acct_take. */
+bool acct_offer(struct acct *a, unsigned cpu, const struct trace_rec *r,
+		const uint8_t *p);
+
+/* Take the ordered record R, whole at P, as acct_record would; false when
+ * the run must end: R was malformed, or the engine failed. */
+bool acct_take(struct acct *a, unsigned cpu, const struct trace_rec *r,
+	       const uint8_t *p);
 
 /* Close every second up to the end of the trace.  With partial_last, the
  * last second is emitted even though the trace ended inside it. */

@@ -1,7 +1,7 @@
 /*
- * The one decoder of trace records: what the head scan (prescan.c), the
- * merge (merge.c) and the accounting's loop (account.c) read a record
- * with.  trace_next gives the next record of one CPU's bytes: its header,
+ * The one decoder of trace records: what the head scan (prescan.c) and
+ * the merge (merge.c, whose loop steps each CPU's records into the
+ * accounting) read a record with.  trace_next gives the next record of one CPU's bytes: its header,
  * its size, its TSC (inherited from the CPU's previous record when it
  * carries none, guarded when it carries one); trace_words, where its extra
  * words are.  What a header means, trace_type says, once per header (the

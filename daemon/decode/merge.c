@@ -8,6 +8,10 @@
  * is drained while its records stay earlier than the runner-up's head, so
  * the tree is touched once per run of records rather than once per record:
  * a context switch emits several records back to back.
+ *
+ * The merge steps the records (step_run) and the engine takes them one by
+ * one (acct_offer, acct_take): the accounting is the runstate machine and
+ * its buckets, the order of the records is the merge's.
  */
 #include "merge.h"
 
@@ -155,8 +159,8 @@ static void note_malformed(void *ctx, unsigned cpu, uint64_t at)
 /* A CPU's head record, decoded without taking anything: accounting has
  * not started, or no record of this CPU has been taken to guard its TSC,
  * or the CPU's records go one by one (acct_unordered_ok). */
-static int decode_head(struct merge *m, const struct mcpu *c,
-		       const uint8_t *p, const uint8_t *end, struct rec_head *h)
+static int decode_head(struct merge *m, struct mcpu *c, const uint8_t *p,
+		       const uint8_t *end)
 {
 	struct trace_rec rec;
 	if (!trace_next(p, end, c->known, c->known ? c->last_tsc : m->last_tsc,
@@ -169,10 +173,80 @@ static int decode_head(struct merge *m, const struct mcpu *c,
 		m->guard.tsc_jumps++;
 		rec.tsc = m->last_tsc;
 	}
-	h->hdr = rec.hdr;
-	h->size = rec.size;
-	h->tsc = rec.tsc;
+	c->hdr = rec.hdr;
+	c->size = rec.size;
+	c->tsc = rec.tsc;
 	return 1;
+}
+
+/*
+ * The loop a replay spends its time in, over CPU's records from *PP on
+ * while they come first: each is decoded (trace_next) and offered to the
+ * engine, which takes at once those that need no global order
+ * (acct_offer); an ordered one is taken (acct_take) while it comes before
+ * LIMIT.  With TAKE_HEAD, the CPU's head record (whole at *PP) is taken
+ * first; without, the loop stops at the first ordered record.  It stops
+ * after a malformed record: the CPU's records then go one by one through
+ * acct_record.  *PP is left at the first record not taken, and *ORDERED
+ * counts the ordered records taken.  Returns 1 when it stopped at an
+ * ordered record (not before LIMIT), decoded as the CPU's head; 0 at END
+ * or a record cut by it, after a malformed record, or when the engine
+ * failed.
+ *
+ * Forced inline into its two callers, TAKE_HEAD constant, and the
+ * engine's four calls inlined into it by LTO: called per span instead,
+ * it made a replay ~4% slower.
+ */
+static inline __attribute__((always_inline)) int
+step_run(struct merge *m, unsigned cpu, const uint8_t **pp, const uint8_t *end,
+	 struct hent limit, uint64_t *ordered, bool take_head)
+{
+	struct mcpu *c = &m->c[cpu];
+	struct acct *a = m->a;
+	const uint8_t *p = *pp;
+	uint64_t last = c->last_tsc, last_ordered = 0, taken = 0, n = 0;
+	struct trace_rec rec = { .hdr = c->hdr, .size = c->size, .tsc = c->tsc };
+	int stopped = 0;
+
+	acct_run_begin(a, p);
+	for (bool have = take_head;; have = true) {
+		if (have) {
+			/* The ordered record REC, whole at p. */
+			bool go_on = acct_take(a, cpu, &rec, p);
+			n++;
+			last = last_ordered = rec.tsc;
+			p += rec.size;
+			if (!go_on)
+				goto out;
+		}
+		/* The records up to the next ordered one. */
+		for (;;) {
+			if (!trace_next(p, end, true, last, &m->guard, &rec))
+				goto out;
+			if (!acct_offer(a, cpu, &rec, p))
+				break;
+			taken++;
+			last = rec.tsc;
+			p += rec.size;
+		}
+		struct hent me = { rec.tsc, cpu };
+		if (!take_head || !key_less(&me, &limit)) {
+			c->hdr = rec.hdr;
+			c->size = rec.size;
+			c->tsc = rec.tsc;
+			stopped = 1;
+			goto out;
+		}
+	}
+out:
+	acct_run_end(a, taken + n, last);
+	c->last_tsc = last;
+	/* The merge's last record: its last ordered one. */
+	if (n)
+		m->last_tsc = last_ordered;
+	*ordered = n;
+	*pp = p;
+	return stopped;
 }
 
 /* Decode CPU's next record that needs ordering, if it is all there; the
@@ -184,25 +258,18 @@ static bool head_ready(struct merge *m, unsigned cpu)
 
 	/* One contiguous span of the FIFO per turn (see input_peek). */
 	for (;;) {
-		uint64_t avail;
+		uint64_t avail, n;
 		const uint8_t *start = input_peek(m->in, cpu, c->pos, &avail);
 		if (avail < 4)
 			return false;
 		const uint8_t *p = start;
-		struct rec_head h;
-		struct acct_run r = { .last = c->last_tsc };
 		int ready = unordered_ok ?
-			acct_take_unordered(m->a, cpu, &p, start + avail,
-					    &m->guard, &r, &h) :
-			decode_head(m, c, p, start + avail, &h);
-		c->last_tsc = r.last;
+			step_run(m, cpu, &p, start + avail, (struct hent){ 0, 0 },
+				 &n, false) :
+			decode_head(m, c, p, start + avail);
 		c->pos += (uint64_t)(p - start);
-		if (ready) {
-			c->hdr = h.hdr;
-			c->size = h.size;
-			c->tsc = h.tsc;
+		if (ready)
 			return true;
-		}
 		/* A record that does not fit at the start of a span is
 		 * incomplete; anywhere else, it may go on in the next. */
 		if (p == start)
@@ -234,22 +301,10 @@ static int drain(struct merge *m, unsigned cpu, struct hent next, uint64_t *n)
 		*n = 1;
 		return 0;
 	}
-	struct acct_run r = { .limit_tsc = next.tsc, .limit_cpu = next.cpu,
-			      .last = c->last_tsc };
-	struct rec_head h = { c->hdr, c->size, c->tsc };
 	const uint8_t *p = start;
-	int stopped = acct_take_run(m->a, cpu, &p, start + avail, &m->guard,
-				    &r, &h);
+	int stopped = step_run(m, cpu, &p, start + avail, next, n, true);
 	c->pos += (uint64_t)(p - start);
-	c->last_tsc = r.last;
-	m->last_tsc = r.last_ordered;
 	m->have_last = true;
-	*n = r.ordered;
-	if (stopped) {
-		c->hdr = h.hdr;
-		c->size = h.size;
-		c->tsc = h.tsc;
-	}
 	return stopped;
 }
 

@@ -24,8 +24,9 @@
  * Per domain, the series are labelled by the domain's name and UUID, not
  * its domid: domids are reused, names and UUIDs are what a fleet knows
  * its guests by.  xen_domain_info ties the two to the current domid.
- * The per-second metrics of the metric table (schema/metrics.h) that are
- * sums become the families; the table gives their columns and types.
+ * The families, their help and units are schema/families.h's, shared with
+ * xenmon-export's backfill; an I/O family is served once the run's trace
+ * has shown one of its sources, absent before (not 0).
  */
 #ifndef XENMON_SERVE_EXPORTER_H
 #define XENMON_SERVE_EXPORTER_H

@@ -37,8 +37,9 @@
  * When the pages in use pass the budget, pruning runs until they are 5%
  * under it, so that it runs in bursts rather than every second: the oldest
  * rows of the finest tier go first (one-second samples, then minutes,
- * hours last), each tier down to a floor that is never pruned for size
- * (the newest hour of seconds, day of minutes, 30 days of hours); a budget
+ * hours, days last; a tier's per-CPU detail before its per-domain rows),
+ * each tier down to a floor that is never pruned for size (the newest hour
+ * of seconds, day of minutes, 30 days of hours, year of days); a budget
  * too small for the floors is said once and left exceeded, for the disk-
  * full handling (writer.c) to take over.  The deleting is retention's
  * (retention_step_below): short transactions of an adaptive span, so that
@@ -68,11 +69,18 @@
 /* Pruning stops this far under the budget (per mille). */
 #define LOW_WATER_PERMILLE 950
 
-/* The newest rows of each tier (metrics_tiers[]) never pruned for size. */
-static const int64_t FLOOR_S[METRICS_TIERS] = {
+/* The newest rows of each tier (metrics_tiers[]), then of its per-CPU
+ * detail (retention.h), never pruned for size: the detail's a sixth of
+ * its tier's, since the tier keeps every whole-host figure. */
+static const int64_t FLOOR_S[RETENTION_SETS] = {
 	[METRICS_1S] = 3600,
 	[METRICS_1M] = 86400,
 	[METRICS_1H] = 30 * 86400,
+	[METRICS_1D] = 365 * 86400,
+	[METRICS_TIERS + METRICS_1S] = 600,
+	[METRICS_TIERS + METRICS_1M] = 4 * 3600,
+	[METRICS_TIERS + METRICS_1H] = 5 * 86400,
+	[METRICS_TIERS + METRICS_1D] = 30 * 86400,
 };
 
 static FILE *log_f;
@@ -91,7 +99,7 @@ struct budget {
 	bool pruning;             /* between passing the budget and the low water */
 	bool stuck;               /* only floors left: said once */
 	int tier;                 /* the tier pruned last, for the messages */
-	int64_t span_s[METRICS_TIERS]; /* of this burst's next step */
+	int64_t span_s[RETENTION_SETS]; /* of this burst's next step */
 	char *why;                /* the start-up line's, until said */
 	struct budget_stats st;
 };
@@ -364,8 +372,8 @@ static void say_stuck(struct budget *b)
 	if (!log_f)
 		return;
 	log_msg(log_f, LOG_LEVEL_WARNING, "the database uses %s, over its %s "
-		"size budget, but holds only its newest hour of seconds, day of minutes and "
-		"30 days of hours, which are not pruned for size: a larger "
+		"size budget, but holds only its newest hour of seconds, day of minutes, "
+		"30 days of hours and year of days, which are not pruned for size: a larger "
 		"--max-size is needed", human(a, sizeof a, b->st.used_bytes),
 		human(c, sizeof c, b->st.limit_bytes));
 }
@@ -374,7 +382,9 @@ static void say_stuck(struct budget *b)
  * none left, -1 error. */
 static int prune_step(struct budget *b, int64_t newest_t, bool by_room)
 {
-	for (int i = 0; i < METRICS_TIERS; i++) {
+	for (int k = 0; k < RETENTION_SETS; k++) {
+		/* a tier's detail (retention.h), then the tier */
+		int tier = k / 2, i = k % 2 ? tier : METRICS_TIERS + tier;
 		uint64_t rows = retention_stats(b->r)->rows;
 		int64_t held = 0;
 		int rc = retention_step_below(b->r, i, newest_t + 1 - FLOOR_S[i],
@@ -384,9 +394,10 @@ static int prune_step(struct budget *b, int64_t newest_t, bool by_room)
 			return -1;
 		if (rc == 0)
 			continue;
-		if (i != b->tier) {
-			b->tier = i;
-			say_pruning(b, i, by_room);
+		/* said per tier: its detail and rows take turns as seconds come */
+		if (tier != b->tier) {
+			b->tier = tier;
+			say_pruning(b, tier, by_room);
 		}
 		b->span_s[i] *= 2;
 		b->st.steps++;
@@ -406,8 +417,8 @@ static int prune_step(struct budget *b, int64_t newest_t, bool by_room)
 static void begin(struct budget *b)
 {
 	b->pruning = true;
-	for (int i = 0; i < METRICS_TIERS; i++)
-		b->span_s[i] = 60 * metrics_tiers[i].grain_s;
+	for (int i = 0; i < RETENTION_SETS; i++)
+		b->span_s[i] = 60 * metrics_tiers[i % METRICS_TIERS].grain_s;
 }
 
 int budget_prune(struct budget *b, int64_t newest_t, int64_t budget_ns)

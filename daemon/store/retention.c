@@ -2,7 +2,7 @@
  * Retention and pruning.
  *
  * A tier is a pair of tables of one resolution (sample_1s + cpu_1s, and
- * the same for 1m and 1h).  With N the newest stored second, a one-second
+ * the same for 1m, 1h and 1d).  With N the newest stored second, a one-second
  * row is kept when t > N - keep, a roll-up row of grain g when any of its
  * seconds is (t + g > N + 1 - keep): roll-up rows are deleted whole or not
  * at all, so a kept row is always complete.
@@ -16,8 +16,15 @@
  * SQLite's freelist and are reused by the next inserts, so once retention
  * is reached the file stops growing.
  *
- * Each step also records in meta 'pruned_before_1s' (_1m, _1h) the oldest
+ * Each step also records in meta 'pruned_before_1s' (_1m, _1h, _1d) the oldest
  * time the tier still holds whole, for xenmon-export to choose a table.
+ *
+ * A tier's per-CPU detail (sample_1s, sample_cpu_1m/_1h/_1d) is
+ * pruned the same way with an age of its own, shorter by default: every
+ * whole-host figure is in the tier's own tables (sample_dom_1s for the
+ * seconds, 015_domain_seconds.sql), and the per-CPU split is what a week
+ * of seconds cost most.  It is never kept longer than its tier, whose
+ * rows it details, and its meta key is 'pruned_before_1s_cpu' (...).
  *
  * The size budget (budget.c) prunes with the same steps
  * (retention_step_below), below a cut of its own, and has each record what
@@ -35,18 +42,29 @@
 
 #define DAY_S INT64_C(86400)
 
-/* How each tier (metrics_tiers[]) is pruned: the first and largest span
- * of a step; part: a third table of the tier, pruned with it (NULL: none):
- * where the seconds' partial CPU rows lie in their second, and the
- * roll-ups per CPU and domain (009_cpu_rollups.sql). */
+/* How each tier (metrics_tiers[]) and its detail are pruned: the first
+ * and largest span of a step; part: a third table of the tier, pruned
+ * with it (NULL: none): where the seconds' partial CPU rows lie in their
+ * second. */
 static const struct {
 	int64_t span0_s, span_max_s;
 	const char *part;
 } TIER[METRICS_TIERS] = {
 	[METRICS_1S] = { 60, DAY_S, "cpu_1s_part" },
-	[METRICS_1M] = { 3600, 30 * DAY_S, "sample_cpu_1m" },
-	[METRICS_1H] = { DAY_S, 365 * DAY_S, "sample_cpu_1h" },
+	[METRICS_1M] = { 3600, 30 * DAY_S, NULL },
+	[METRICS_1H] = { DAY_S, 365 * DAY_S, NULL },
+	[METRICS_1D] = { 30 * DAY_S, 5 * 365 * DAY_S, NULL },
 };
+
+static const struct metrics_tier *tier_of(int set)
+{
+	return &metrics_tiers[set % METRICS_TIERS];
+}
+
+static bool is_detail(int set)
+{
+	return set >= METRICS_TIERS;
+}
 
 /* Step timing targets (see the top of the file). */
 #define GROW_BELOW_NS 5000000
@@ -54,17 +72,29 @@ static const struct {
 
 void retention_defaults(struct retention_policy *p)
 {
-	for (int i = 0; i < METRICS_TIERS; i++)
-		p->keep_s[i] = metrics_tiers[i].keep_s;
+	for (int i = 0; i < RETENTION_SETS; i++)
+		p->keep_s[i] = is_detail(i) ? tier_of(i)->detail_keep_s :
+			       tier_of(i)->keep_s;
 	p->metrics_listen[0] = 0;
 	p->metrics_textfile[0] = 0;
 	p->metrics_interval_s = 0;
 	p->budget = (struct budget_spec){ .kind = BUDGET_DEFAULT };
 }
 
-const char *retention_key(int tier)
+const char *retention_key(int set)
 {
-	return metrics_tiers[tier].retain_key;
+	return is_detail(set) ? tier_of(set)->detail_retain_key :
+	       tier_of(set)->retain_key;
+}
+
+const char *retention_table(int set)
+{
+	return is_detail(set) ? tier_of(set)->detail : tier_of(set)->sample;
+}
+
+const char *retention_what(int set)
+{
+	return is_detail(set) ? tier_of(set)->detail_what : tier_of(set)->what;
 }
 
 int retention_parse(const char *text, int64_t *seconds)
@@ -126,8 +156,9 @@ static int config_line(char *line, struct retention_policy *p,
 	*eq = 0;
 	key = trim(key);
 	char *value = trim(eq + 1);
-	for (int i = 0; i < METRICS_TIERS; i++) {
-		if (strcmp(key, metrics_tiers[i].retain_key) != 0)
+	for (int i = 0; i < RETENTION_SETS; i++) {
+		/* a tier without a per-CPU detail has no key for it */
+		if (!retention_key(i) || strcmp(key, retention_key(i)) != 0)
 			continue;
 		if (retention_parse(value, &p->keep_s[i]) == 0)
 			return 0;
@@ -163,7 +194,8 @@ static int config_line(char *line, struct retention_policy *p,
 		return -1;
 	}
 	snprintf(err, errlen, "%s:%d: unknown setting '%s' (known: retain-1s, "
-		 "retain-1m, retain-1h, max-size, metrics-listen, "
+		 "retain-1m, retain-1h, retain-1d, retain-1s-cpu, retain-1m-cpu, "
+		 "retain-1h-cpu, retain-1d-cpu, max-size, metrics-listen, "
 		 "metrics-textfile, metrics-interval)", path, lineno, key);
 	return -1;
 }
@@ -193,8 +225,8 @@ int retention_read_config(const char *path, struct retention_policy *p,
 }
 
 int retention_configure(struct retention_policy *p, const char *config,
-			const bool set[METRICS_TIERS], const int64_t flags[METRICS_TIERS],
-			char *err, size_t errlen)
+			const bool set[RETENTION_SETS],
+			const int64_t flags[RETENTION_SETS], char *err, size_t errlen)
 {
 	retention_defaults(p);
 	int rc = retention_read_config(config ? config : RETENTION_DEFAULT_CONFIG,
@@ -205,7 +237,7 @@ int retention_configure(struct retention_policy *p, const char *config,
 	}
 	if (rc == -1)
 		return -1;
-	for (int i = 0; i < METRICS_TIERS; i++)
+	for (int i = 0; i < RETENTION_SETS; i++)
 		if (set[i])
 			p->keep_s[i] = flags[i];
 	return 0;
@@ -214,9 +246,10 @@ int retention_configure(struct retention_policy *p, const char *config,
 struct retention {
 	sqlite3 *db;
 	struct retention_policy policy;
-	int64_t span_s[METRICS_TIERS];
-	sqlite3_stmt *oldest[METRICS_TIERS], *del_sample[METRICS_TIERS],
-		*del_cpu[METRICS_TIERS], *del_part[METRICS_TIERS], *mark[METRICS_TIERS];
+	int64_t span_s[RETENTION_SETS];
+	sqlite3_stmt *oldest[RETENTION_SETS], *del_sample[RETENTION_SETS],
+		*del_cpu[RETENTION_SETS], *del_part[RETENTION_SETS],
+		*mark[RETENTION_SETS];
 	struct retention_stats st;
 };
 
@@ -227,25 +260,31 @@ static int prep(sqlite3 *db, sqlite3_stmt **st, const char *sql)
 }
 
 /* The names put into the SQL are the constants of metrics_tiers[], never
- * input. */
+ * input.  A detail is its one table. */
 static int prepare_tier(struct retention *r, int i)
 {
+	const struct metrics_tier *t = tier_of(i);
+	const char *table = retention_table(i);
 	char oldest[256], del_sample[128], del_cpu[128], del_part[128], mark[256];
-	snprintf(oldest, sizeof oldest, "SELECT min((SELECT min(t) FROM %s), "
-		 "(SELECT min(t) FROM %s))", metrics_tiers[i].sample, metrics_tiers[i].cpu);
+	if (is_detail(i))
+		snprintf(oldest, sizeof oldest, "SELECT min(t) FROM %s", table);
+	else
+		snprintf(oldest, sizeof oldest, "SELECT min((SELECT min(t) FROM %s), "
+			 "(SELECT min(t) FROM %s))", table, t->cpu);
 	snprintf(del_sample, sizeof del_sample, "DELETE FROM %s WHERE t < ?1",
-		 metrics_tiers[i].sample);
-	snprintf(del_cpu, sizeof del_cpu, "DELETE FROM %s WHERE t < ?1",
-		 metrics_tiers[i].cpu);
+		 table);
+	snprintf(del_cpu, sizeof del_cpu, "DELETE FROM %s WHERE t < ?1", t->cpu);
 	snprintf(mark, sizeof mark, "INSERT INTO meta (key, value) VALUES "
 		 "('%s', ?1) ON CONFLICT (key) DO UPDATE SET value = "
-		 "max(value, excluded.value)", metrics_tiers[i].pruned_key);
+		 "max(value, excluded.value)",
+		 is_detail(i) ? t->detail_pruned_key : t->pruned_key);
+	const char *part = is_detail(i) ? NULL : TIER[i].part;
 	snprintf(del_part, sizeof del_part, "DELETE FROM %s WHERE t < ?1",
-		 TIER[i].part ? TIER[i].part : "");
+		 part ? part : "");
 	return prep(r->db, &r->oldest[i], oldest) ||
 	       prep(r->db, &r->del_sample[i], del_sample) ||
-	       prep(r->db, &r->del_cpu[i], del_cpu) ||
-	       (TIER[i].part && prep(r->db, &r->del_part[i], del_part)) ||
+	       (!is_detail(i) && prep(r->db, &r->del_cpu[i], del_cpu)) ||
+	       (part && prep(r->db, &r->del_part[i], del_part)) ||
 	       prep(r->db, &r->mark[i], mark) ? -1 : 0;
 }
 
@@ -264,8 +303,11 @@ struct retention *retention_new(sqlite3 *db, const struct retention_policy *p)
 			 "PRAGMA journal_size_limit=67108864", NULL, NULL,
 			 NULL) != SQLITE_OK)
 		goto fail;
-	for (int i = 0; i < METRICS_TIERS; i++) {
-		r->span_s[i] = TIER[i].span0_s;
+	for (int i = 0; i < RETENTION_SETS; i++) {
+		r->span_s[i] = TIER[i % METRICS_TIERS].span0_s;
+		/* a database of a schema before 015 has no such detail */
+		if (!retention_table(i))
+			continue;
 		if (prepare_tier(r, i) < 0)
 			goto fail;
 	}
@@ -279,7 +321,7 @@ void retention_free(struct retention *r)
 {
 	if (!r)
 		return;
-	for (int i = 0; i < METRICS_TIERS; i++) {
+	for (int i = 0; i < RETENTION_SETS; i++) {
 		sqlite3_finalize(r->oldest[i]);
 		sqlite3_finalize(r->del_sample[i]);
 		sqlite3_finalize(r->del_cpu[i]);
@@ -306,11 +348,21 @@ static int64_t mono_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* Rows of tier I with t below this are out of retention. */
+/* How long set I is kept (0: forever): a detail no longer than its tier. */
+static int64_t keep_of(const struct retention *r, int i)
+{
+	int64_t keep = r->policy.keep_s[i];
+	if (!is_detail(i))
+		return keep;
+	int64_t tier = r->policy.keep_s[i - METRICS_TIERS];
+	return tier > 0 && (keep <= 0 || keep > tier) ? tier : keep;
+}
+
+/* Rows of set I with t below this are out of retention. */
 static int64_t cut_of(const struct retention *r, int i, int64_t newest_t)
 {
-	int64_t g = metrics_tiers[i].grain_s;
-	return newest_t + 2 - r->policy.keep_s[i] - g;
+	int64_t g = tier_of(i)->grain_s;
+	return newest_t + 2 - keep_of(r, i) - g;
 }
 
 static int run(sqlite3_stmt *st, int64_t arg, int64_t *out)
@@ -329,7 +381,7 @@ static int run(sqlite3_stmt *st, int64_t arg, int64_t *out)
 static int delete_below(struct retention *r, int i, int64_t first, int64_t end,
 			const char *reason)
 {
-	int64_t g = metrics_tiers[i].grain_s;
+	int64_t g = tier_of(i)->grain_s;
 	/* the first row left is whole from the next multiple of the grain */
 	int64_t whole = end % g ? end - end % g + g : end;
 
@@ -337,7 +389,7 @@ static int delete_below(struct retention *r, int i, int64_t first, int64_t end,
 		return -1;
 	int rc = run(r->del_sample[i], end, NULL);
 	r->st.rows += (uint64_t)sqlite3_changes(r->db);
-	if (rc == 0) {
+	if (rc == 0 && r->del_cpu[i]) {
 		rc = run(r->del_cpu[i], end, NULL);
 		r->st.rows += (uint64_t)sqlite3_changes(r->db);
 	}
@@ -346,7 +398,7 @@ static int delete_below(struct retention *r, int i, int64_t first, int64_t end,
 	if (rc == 0)
 		rc = run(r->mark[i], whole, NULL);
 	if (rc == 0 && reason)
-		rc = pruned_record(r->db, metrics_tiers[i].sample, first,
+		rc = pruned_record(r->db, retention_table(i), first,
 				   whole - 1, reason);
 	if (rc == 0 && sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		rc = -1;
@@ -359,6 +411,8 @@ int retention_step_below(struct retention *r, int i, int64_t cut,
 			 int64_t span_cap_s, const char *reason, int64_t *held_ns)
 {
 	int64_t oldest;
+	if (!r->oldest[i])
+		return 0;
 	if (run(r->oldest[i], 0, &oldest) < 0)
 		return -1;
 	if (oldest >= cut)
@@ -377,9 +431,9 @@ int retention_step_below(struct retention *r, int i, int64_t cut,
 		r->st.max_hold_ns = held;
 	if (held_ns)
 		*held_ns = held;
-	if (held < GROW_BELOW_NS && r->span_s[i] < TIER[i].span_max_s)
+	if (held < GROW_BELOW_NS && r->span_s[i] < TIER[i % METRICS_TIERS].span_max_s)
 		r->span_s[i] *= 2;
-	else if (held > SHRINK_ABOVE_NS && r->span_s[i] > metrics_tiers[i].grain_s)
+	else if (held > SHRINK_ABOVE_NS && r->span_s[i] > tier_of(i)->grain_s)
 		r->span_s[i] /= 2;
 	return 1;
 }
@@ -387,7 +441,7 @@ int retention_step_below(struct retention *r, int i, int64_t cut,
 /* One step of tier I: 0 nothing to do, 1 deleted something, -1 error. */
 static int step(struct retention *r, int i, int64_t newest_t)
 {
-	if (r->policy.keep_s[i] <= 0)
+	if (keep_of(r, i) <= 0)
 		return 0;
 	return retention_step_below(r, i, cut_of(r, i, newest_t), 0, NULL, NULL);
 }
@@ -397,7 +451,7 @@ int retention_prune(struct retention *r, int64_t newest_t, int64_t budget_ns)
 	int64_t t0 = mono_ns();
 	for (;;) {
 		int busy = 0;
-		for (int i = 0; i < METRICS_TIERS; i++) {
+		for (int i = 0; i < RETENTION_SETS; i++) {
 			int rc = step(r, i, newest_t);
 			if (rc < 0)
 				return -1;

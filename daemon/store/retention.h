@@ -19,9 +19,16 @@
 #include "budget.h"    /* the size budget, configured beside retention */
 #include "metrics.h"   /* the tiers: metrics_tiers[] */
 
-/* Seconds each tier is kept; 0 = forever.  And the size budget. */
+/*
+ * What retention prunes, each with an age of its own: the tiers
+ * (metrics_tiers[], index = tier), then their per-CPU detail (index =
+ * METRICS_TIERS + tier), which is never kept longer than its tier.
+ */
+#define RETENTION_SETS (2 * METRICS_TIERS)
+
+/* Seconds each set is kept; 0 = forever.  And the size budget. */
 struct retention_policy {
-	int64_t keep_s[METRICS_TIERS];
+	int64_t keep_s[RETENTION_SETS];
 	/* The config file's metrics-listen (the flag's address), or "";
 	 * metrics-textfile (a path) or "", and metrics-interval (seconds, 0
 	 * when not given). */
@@ -38,8 +45,12 @@ struct retention_policy {
 /* 7 days, 90 days, 5 years (of 365 days); the default size budget. */
 void retention_defaults(struct retention_policy *p);
 
-/* The flag and config-file key of a tier: "retain-1s", ... */
-const char *retention_key(int tier);
+/* The flag and config-file key of a set: "retain-1s", ...,
+ * "retain-1s-cpu", ...; its table (the tier's sample table or the detail
+ * table) and its name in messages. */
+const char *retention_key(int set);
+const char *retention_table(int set);
+const char *retention_what(int set);
 
 /* "7d", "36h", "90m", "3600s", "3600", "2w", "5y" or "forever" as seconds
  * (0 for forever).  0, or -1 when TEXT is none of those. */
@@ -63,7 +74,8 @@ int retention_read_config(const char *path, struct retention_policy *p,
  * 0, or -1 with the reason in ERR.
  */
 int retention_configure(struct retention_policy *p, const char *config,
-			const bool set[METRICS_TIERS], const int64_t flags[METRICS_TIERS],
+			const bool set[RETENTION_SETS],
+			const int64_t flags[RETENTION_SETS],
 			char *err, size_t errlen);
 
 struct retention_stats {
@@ -89,14 +101,14 @@ int retention_prune(struct retention *r, int64_t newest_t, int64_t budget_ns);
 const struct retention_stats *retention_stats(const struct retention *r);
 
 /*
- * One pruning step of TIER: its oldest rows with t < CUT, as many as one
+ * One pruning step of SET (a tier or its detail): its oldest rows with t < CUT, as many as one
  * short transaction deletes (the same adaptive span as retention's own
  * steps, at most SPAN_CAP_S seconds of them unless 0).  With REASON, the seconds they covered are recorded in table
  * pruned in the same transaction (the size budget: budget.c).  Returns 0
  * when nothing is below CUT, 1 when rows were deleted (HELD_NS, if not
  * NULL: how long the write lock was held), -1 on error.
  */
-int retention_step_below(struct retention *r, int tier, int64_t cut,
+int retention_step_below(struct retention *r, int set, int64_t cut,
 			 int64_t span_cap_s, const char *reason, int64_t *held_ns);
 
 #endif

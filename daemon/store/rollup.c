@@ -1,5 +1,5 @@
 /*
- * Roll-ups: the minute and hour tables, kept equal to the seconds.
+ * Roll-ups: the minute, hour and day tables, kept equal to the seconds.
  *
  * Three paths, all inside the transaction of the second that calls them,
  * so a reader sees a second in all tables or in none:
@@ -28,6 +28,14 @@
  *    long hour rows every second would cost more than the seconds.  A
  *    second stored below the watermark (an older trace replayed later)
  *    goes into its hour at once, like into its minute.
+ *
+ *  - The days (014_day_rollups.sql) follow the hours: behind the same
+ *    watermark, from the same minute rows, in the same statements, so a
+ *    day row holds exactly the seconds its hour rows hold.  Rolling the
+ *    hours into their day once an hour would save the writer little (a
+ *    minute's rows are few) and give the days a watermark of their own
+ *    for every path below to keep.  A day rolled up again (a second
+ *    rewritten) is the sum of its hour rows.
  *
  *  - Ranges of seconds are rolled up in SQL from the tables: one statement
  *    per roll-up table reads the seconds [?1, ?2) back from sample_1s (or
@@ -71,13 +79,17 @@
 enum {
 	R_SAMPLE_1M, R_SAMPLE_1H, R_CPU_1M, R_CPU_1H,
 	R_SCPU_1M, R_SCPU_1H,   /* per (CPU, domain): 009_cpu_rollups.sql */
+	R_SAMPLE_1D, R_CPU_1D, R_SCPU_1D,   /* 014_day_rollups.sql */
 	R_COUNT
 };
 #define BIT(i) (1u << (i))
 #define ALL_TABLES (BIT(R_COUNT) - 1)
-#define PER_CPU (BIT(R_SCPU_1M) | BIT(R_SCPU_1H))
+#define PER_CPU (BIT(R_SCPU_1M) | BIT(R_SCPU_1H) | BIT(R_SCPU_1D))
 #define MINUTES (BIT(R_SAMPLE_1M) | BIT(R_CPU_1M) | BIT(R_SCPU_1M))
 #define HOURS (BIT(R_SAMPLE_1H) | BIT(R_CPU_1H) | BIT(R_SCPU_1H))
+#define DAYS (BIT(R_SAMPLE_1D) | BIT(R_CPU_1D) | BIT(R_SCPU_1D))
+/* The tables behind the hours' watermark */
+#define BEHIND (HOURS | DAYS)
 
 /* One domain's second, summed over physical CPUs: a field per metric,
  * sums in 64 bits. */
@@ -111,7 +123,9 @@ struct rollup {
 	sqlite3_stmt *acc_flush;
 	sqlite3_stmt *st[R_COUNT];      /* ranges, in SQL */
 	sqlite3_stmt *one[R_COUNT];     /* one second, from memory */
-	sqlite3_stmt *hour_sample, *hour_cpu, *hour_scpu; /* minutes to hours */
+	/* Per table behind the watermark: the minute rows of a range added
+	 * to it; of a day table, the hour rows too. */
+	sqlite3_stmt *from_minutes[R_COUNT], *from_hours[R_COUNT];
 	int64_t hours_upto;
 	int64_t upto_committed;         /* hours_upto as the database has it */
 	struct dom_sum *sums;           /* this second's domains */
@@ -183,7 +197,8 @@ static const char SAMPLE_SQL[] =
 	"  ELSE cpu_ns END AS pct_ns"
 	" FROM sec LEFT JOIN obs USING (t)),"
 	" bin AS ("
-	" SELECT t - t %% ?3 AS t, domid, pct_ns / 10000000 AS b, count(*) AS n"
+	" SELECT t - t %% ?3 AS t, domid,"
+	"  pct_ns / " METRICS_NS_PER_PCT_SQL " AS b, count(*) AS n"
 	METRICS_SAMPLE(AGG_AS) ", max(pct_ns) AS peak"
 	" FROM pct GROUP BY 1, 2, 3)"
 	" INSERT INTO %s (" SAMPLE_COLUMNS ")"
@@ -230,35 +245,14 @@ static const char CPU_ONE_SQL[] =
 	" VALUES (?1 - ?1 %% %d, ?2, 1" METRICS_CPU(METRICS_PARAM) ")"
 	ADD_CPU;
 
-/* The minute rows [?1, ?2) added to their hours: the sums of their
- * seconds, so the hour gets exactly what reading the seconds would give. */
-static const char HOUR_FROM_MINUTES_SQL[] =
-	"INSERT INTO sample_1h (" SAMPLE_COLUMNS ")"
-	" SELECT t - t % 3600, domid, seconds" METRICS_SAMPLE(METRICS_COLUMN)
-	", " METRICS_SAMPLE_ROLLUP_ONLY
-	" FROM sample_1m WHERE t >= ?1 AND t < ?2"
-	ADD_SAMPLE
-	"  cpu_pct_hist =" MERGE_HIST("sample_1h");
-
-static const char HOUR_CPU_FROM_MINUTES_SQL[] =
-	"INSERT INTO cpu_1h (" CPU_COLUMNS ")"
-	" SELECT t - t % 3600, cpu, seconds" METRICS_CPU(METRICS_COLUMN) " FROM cpu_1m WHERE t >= ?1 AND t < ?2"
-	ADD_CPU;
-
 /* One (CPU, domain)'s sums of the minute ?1, from memory. */
 static const char SCPU_ONE_SQL[] =
 	"INSERT INTO sample_cpu_1m (" SCPU_COLUMNS ")"
 	" VALUES (?1, ?2, ?3, ?4" METRICS_SAMPLE(METRICS_PARAM) ")"
 	ADD_SCPU;
 
-static const char HOUR_SCPU_FROM_MINUTES_SQL[] =
-	"INSERT INTO sample_cpu_1h (" SCPU_COLUMNS ")"
-	" SELECT t - t % 3600, cpu, domid, seconds" METRICS_SAMPLE(METRICS_COLUMN)
-	" FROM sample_cpu_1m WHERE t >= ?1 AND t < ?2"
-	ADD_SCPU;
-
 /* The roll-up tables: of which tier (metrics_tiers[]), and samples, CPUs
- * or samples per CPU (named here: retention.c prunes them with the tier). */
+ * or samples per CPU (named here: retention.c prunes them as the tier's per-CPU detail). */
 enum { K_SAMPLE, K_CPU, K_SCPU };
 static const struct {
 	int tier, kind;
@@ -270,6 +264,31 @@ static const struct {
 	[R_CPU_1H] = { METRICS_1H, K_CPU, NULL },
 	[R_SCPU_1M] = { METRICS_1M, K_SCPU, "sample_cpu_1m" },
 	[R_SCPU_1H] = { METRICS_1H, K_SCPU, "sample_cpu_1h" },
+	[R_SAMPLE_1D] = { METRICS_1D, K_SAMPLE, NULL },
+	[R_CPU_1D] = { METRICS_1D, K_CPU, NULL },
+	[R_SCPU_1D] = { METRICS_1D, K_SCPU, "sample_cpu_1d" },
+};
+
+/* The rows [?1, ?2) of a finer roll-up table (the last %s) added to their
+ * steps of %d seconds in the table of the first %s: the sums of their
+ * seconds, so the coarser row gets exactly what reading the seconds would
+ * give.  Per kind of table (K_*); the histograms are merged into the
+ * table of the last %s. */
+static const char *const FOLD_SQL[] = {
+	[K_SAMPLE] = "INSERT INTO %s (" SAMPLE_COLUMNS ")"
+	" SELECT t - t %% %d, domid, seconds" METRICS_SAMPLE(METRICS_COLUMN)
+	", " METRICS_SAMPLE_ROLLUP_ONLY
+	" FROM %s WHERE t >= ?1 AND t < ?2"
+	ADD_SAMPLE
+	"  cpu_pct_hist =" MERGE_HIST("%s"),
+	[K_CPU] = "INSERT INTO %s (" CPU_COLUMNS ")"
+	" SELECT t - t %% %d, cpu, seconds" METRICS_CPU(METRICS_COLUMN)
+	" FROM %s WHERE t >= ?1 AND t < ?2"
+	ADD_CPU,
+	[K_SCPU] = "INSERT INTO %s (" SCPU_COLUMNS ")"
+	" SELECT t - t %% %d, cpu, domid, seconds" METRICS_SAMPLE(METRICS_COLUMN)
+	" FROM %s WHERE t >= ?1 AND t < ?2"
+	ADD_SCPU,
 };
 
 static const char *table_name(int i)
@@ -283,6 +302,26 @@ static const char *table_name(int i)
 static int grain_s(int i)
 {
 	return (int)metrics_tiers[TABLES[i].tier].grain_s;
+}
+
+/* The table of KIND in TIER. */
+static int table_of(int kind, int tier)
+{
+	for (int i = 0; i < R_COUNT; i++)
+		if (TABLES[i].kind == kind && TABLES[i].tier == tier)
+			return i;
+	return -1;
+}
+
+/* FOLD_SQL from table SRC into table I (behind the watermark): 0, or -1. */
+static int prepare_fold(struct rollup *r, int i, int src, sqlite3_stmt **st)
+{
+	char sql[4096];
+	/* the table names are the constants above, never input */
+	snprintf(sql, sizeof sql, FOLD_SQL[TABLES[i].kind], table_name(i),
+		 grain_s(i), table_name(src), table_name(i));
+	return sqlite3_prepare_v3(r->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+				  st, NULL) == SQLITE_OK ? 0 : -1;
 }
 
 static int prepare(struct rollup *r, int i)
@@ -325,21 +364,19 @@ struct rollup *rollup_new(sqlite3 *db)
 		return NULL;
 	r->db = db;
 	for (int i = 0; i < R_COUNT; i++) {
-		if (prepare(r, i) < 0) {
+		int kind = TABLES[i].kind, tier = TABLES[i].tier;
+		if (prepare(r, i) < 0 ||
+		    (BIT(i) & BEHIND &&
+		     prepare_fold(r, i, table_of(kind, METRICS_1M),
+				  &r->from_minutes[i]) < 0) ||
+		    (BIT(i) & DAYS &&
+		     prepare_fold(r, i, table_of(kind, tier - 1),
+				  &r->from_hours[i]) < 0)) {
 			rollup_free(r);
 			return NULL;
 		}
 	}
-	if (sqlite3_prepare_v3(db, HOUR_FROM_MINUTES_SQL, -1,
-			       SQLITE_PREPARE_PERSISTENT, &r->hour_sample,
-			       NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v3(db, HOUR_CPU_FROM_MINUTES_SQL, -1,
-			       SQLITE_PREPARE_PERSISTENT, &r->hour_cpu,
-			       NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v3(db, HOUR_SCPU_FROM_MINUTES_SQL, -1,
-			       SQLITE_PREPARE_PERSISTENT, &r->hour_scpu,
-			       NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v3(db, SCPU_ONE_SQL, -1, SQLITE_PREPARE_PERSISTENT,
+	if (sqlite3_prepare_v3(db, SCPU_ONE_SQL, -1, SQLITE_PREPARE_PERSISTENT,
 			       &r->acc_flush, NULL) != SQLITE_OK) {
 		rollup_free(r);
 		return NULL;
@@ -354,10 +391,9 @@ void rollup_free(struct rollup *r)
 	for (int i = 0; i < R_COUNT; i++) {
 		sqlite3_finalize(r->st[i]);
 		sqlite3_finalize(r->one[i]);
+		sqlite3_finalize(r->from_minutes[i]);
+		sqlite3_finalize(r->from_hours[i]);
 	}
-	sqlite3_finalize(r->hour_sample);
-	sqlite3_finalize(r->hour_cpu);
-	sqlite3_finalize(r->hour_scpu);
 	sqlite3_finalize(r->acc_flush);
 	free(r->acc);
 	free(r->acc_index);
@@ -482,7 +518,7 @@ static int add_domains(sqlite3_stmt *st, int64_t t, uint64_t observed,
 		const struct dom_sum *d = &sums[i];
 		uint64_t pct_ns = (uint64_t)metrics_per_second_ns(
 			(long long)d->cpu_ns, (long long)observed);
-		struct hist_bin bin = { (uint32_t)(pct_ns / 10000000), 1 };
+		struct hist_bin bin = { (uint32_t)(pct_ns / METRICS_NS_PER_PCT), 1 };
 		unsigned char hist[HIST_MAX_BYTES(1)];
 		size_t len = hist_encode(&bin, 1, hist);
 		int k = 2;
@@ -643,23 +679,34 @@ static int acc_flush(struct rollup *r)
 	return 1;
 }
 
-/* Add SEC to the tables of GRAIN seconds. */
-static int add_second(struct rollup *r, const struct second *sec,
-		      const struct dom_sum *sums, size_t n, int grain)
-{
-	int s = grain == 60 ? R_SAMPLE_1M : R_SAMPLE_1H;
-	int c = grain == 60 ? R_CPU_1M : R_CPU_1H;
-	if (add_domains(r->one[s], sec->t, observed_ns(sec), sums, n) < 0)
-		return -1;
-	return add_cpus(r->one[c], sec);
-}
-
 static int step_range(sqlite3_stmt *st, int64_t from_t, int64_t to_t)
 {
 	sqlite3_bind_int64(st, 1, from_t);
 	sqlite3_bind_int64(st, 2, to_t);
 	return step_one(st);
 }
+
+/* Add SEC to the tables of TIER. */
+static int add_second(struct rollup *r, const struct second *sec,
+		      const struct dom_sum *sums, size_t n, int tier)
+{
+	int s = table_of(K_SAMPLE, tier), c = table_of(K_CPU, tier);
+	if (add_domains(r->one[s], sec->t, observed_ns(sec), sums, n) < 0)
+		return -1;
+	return add_cpus(r->one[c], sec);
+}
+
+/* The finer tables' rows [FROM_T, TO_T) added to the tables of MASK
+ * (behind the watermark) by STMTS (from_minutes or from_hours). */
+static int fold(sqlite3_stmt *const stmts[R_COUNT], unsigned mask,
+		int64_t from_t, int64_t to_t)
+{
+	for (int i = 0; i < R_COUNT; i++)
+		if (mask & BIT(i) && step_range(stmts[i], from_t, to_t) < 0)
+			return -1;
+	return 0;
+}
+
 
 /* Hours gain the seconds [FROM_T, TO_T), TO_T a whole minute or just past
  * the newest second stored.  The minutes wholly after FROM_T hold exactly
@@ -677,16 +724,13 @@ static int hours_from_minutes(struct rollup *r, int64_t from_t, int64_t to_t)
 	acc_restart(r);
 	if (from_t % 60) {
 		int64_t cut = from_t - from_t % 60 + 60;
-		if (roll(r, from_t, cut < to_t ? cut : to_t, HOURS) < 0)
+		if (roll(r, from_t, cut < to_t ? cut : to_t, BEHIND) < 0)
 			return -1;
 		from_t = cut;
 	}
 	if (from_t >= to_t)
 		return 0;
-	if (step_range(r->hour_sample, from_t, to_t) < 0 ||
-	    step_range(r->hour_scpu, from_t, to_t) < 0)
-		return -1;
-	return step_range(r->hour_cpu, from_t, to_t);
+	return fold(r->from_minutes, BEHIND, from_t, to_t);
 }
 
 int rollup_second(struct rollup *r, const struct second *sec)
@@ -696,11 +740,12 @@ int rollup_second(struct rollup *r, const struct second *sec)
 	if (n < 0)
 		return -1;
 	qsort(r->sums, (size_t)n, sizeof *r->sums, by_domid);
-	if (add_second(r, sec, r->sums, (size_t)n, 60) < 0)
+	if (add_second(r, sec, r->sums, (size_t)n, METRICS_1M) < 0)
 		return -1;
 	if (t < r->hours_upto)
-		return add_second(r, sec, r->sums, (size_t)n, 3600) < 0 ? -1 :
-		       roll(r, t, t + 1, PER_CPU);
+		return add_second(r, sec, r->sums, (size_t)n, METRICS_1H) < 0 ||
+		       add_second(r, sec, r->sums, (size_t)n, METRICS_1D) < 0 ?
+		       -1 : roll(r, t, t + 1, PER_CPU);
 	acc_add(r, sec);
 	if ((t + 1) % 60 != 0)
 		return 0;
@@ -952,15 +997,19 @@ static int drop_row(struct rollup *r, int table, int64_t t)
 
 int rollup_can_redo(struct rollup *r, int64_t t)
 {
-	int64_t s_from, m_from;
+	int64_t s_from, m_from, h_from;
 	if (meta_int(r->db, "pruned_before_1s", INT64_MIN, &s_from) < 0 ||
-	    meta_int(r->db, "pruned_before_1m", INT64_MIN, &m_from) < 0)
+	    meta_int(r->db, "pruned_before_1m", INT64_MIN, &m_from) < 0 ||
+	    meta_int(r->db, metrics_tiers[METRICS_1H].pruned_key, INT64_MIN,
+		     &h_from) < 0)
 		return -1;
 	/* Its minute's seconds, and, when the hours hold it, its hour's
-	 * minutes (the seconds after them are later than its minute). */
+	 * minutes (the seconds after them are later than its minute) and
+	 * its day's hours. */
 	if (s_from > t - t % 60)
 		return 0;
-	return t >= r->hours_upto || m_from <= t - t % 3600;
+	return t >= r->hours_upto ||
+	       (m_from <= t - t % 3600 && h_from <= t - t % 86400);
 }
 
 int rollup_redo(struct rollup *r, int64_t t)
@@ -984,9 +1033,13 @@ int rollup_redo(struct rollup *r, int64_t t)
 	if (drop_row(r, R_SAMPLE_1H, h) < 0 || drop_row(r, R_CPU_1H, h) < 0 ||
 	    drop_row(r, R_SCPU_1H, h) < 0)
 		return -1;
-	if (whole > h && (step_range(r->hour_sample, h, whole) < 0 ||
-			  step_range(r->hour_cpu, h, whole) < 0 ||
-			  step_range(r->hour_scpu, h, whole) < 0))
+	if ((whole > h && fold(r->from_minutes, HOURS, h, whole) < 0) ||
+	    roll(r, whole, end, HOURS) < 0)
 		return -1;
-	return roll(r, whole, end, HOURS);
+	/* The day holds its hours, as they are now. */
+	int64_t d = t - t % 86400;
+	if (drop_row(r, R_SAMPLE_1D, d) < 0 || drop_row(r, R_CPU_1D, d) < 0 ||
+	    drop_row(r, R_SCPU_1D, d) < 0)
+		return -1;
+	return fold(r->from_hours, DAYS, d, d + 86400);
 }

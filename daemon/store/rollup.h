@@ -1,6 +1,7 @@
 /*
- * Roll-ups: the one-minute and one-hour tables (sample_1m, sample_1h,
- * cpu_1m, cpu_1h; schema/002_history.sql says what each column holds).
+ * Roll-ups: the one-minute, one-hour and one-day tables (sample_1m,
+ * sample_1h, cpu_1m, cpu_1h; schema/002_history.sql says what each column
+ * holds; the days, 014_day_rollups.sql, follow the hours).
  *
  * Each second is added to its minute by the writer, inside the transaction
  * that stores the second, and each minute to its hour in the transaction of

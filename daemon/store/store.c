@@ -1,8 +1,13 @@
 /*
  * SQLite writing.  Statements are prepared once; each second is
  * BEGIN IMMEDIATE, a check that it is not stored yet, its cpu_1s rows, its
- * sample_1s rows in key order (so the b-tree only ever appends), the
- * lifetimes of its domains, COMMIT.  Any failure rolls the whole second
+ * sample_1s rows in key order (so the b-tree only ever appends), their
+ * sums per domain into sample_dom_1s (015_domain_seconds.sql), the
+ * lifetimes of its domains, COMMIT.  The schema keeps sample_dom_1s by a
+ * trigger on sample_1s for any writer; this connection switches triggers
+ * off and adds a second's rows up here instead, as the trigger does (a
+ * test holds the two equal), since the trigger's upsert per row doubled
+ * the writer's time per second.  Any failure rolls the whole second
  * back: a reader sees all of it or none.
  *
  * A second already stored is left as it is, with one exception: a second
@@ -54,7 +59,12 @@ struct store {
 	char *path;
 	char *wal_path;
 	sqlite3_stmt *exists, *ins_cpu, *ins_sample, *ins_domain, *meta, *gap;
-	sqlite3_stmt *ins_part, *sel_cpus, *sel_samples, *del_second[3];
+	sqlite3_stmt *ins_part, *sel_cpus, *sel_samples, *del_second[4];
+	sqlite3_stmt *ins_dom;
+	/* A second's rows added up per domain: slot by domid (-1: none yet). */
+	int32_t *dom_slot;
+	struct sample_row *dom_acc;
+	size_t ndom_acc;
 	struct stored old;        /* a partial second's stored rows */
 	struct stored merged;     /* and with this run's part added */
 	struct checkpointer *ckpt;
@@ -75,6 +85,9 @@ struct store {
 };
 
 #define NS_PER_S 1000000000ull
+
+/* Domain ids are 16 bits (struct sample_row). */
+#define DOMID_SLOTS 65536
 
 /* Pruning done after one second at most; the rest waits for the next. */
 #define PRUNE_BUDGET_NS 100000000
@@ -211,6 +224,14 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 	s->db = schema_open_rw(path, err, errlen);
 	if (!s->db || take_writer_lock(s, err, errlen) < 0)
 		goto out;
+	if (sqlite3_db_config(s->db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0,
+			      (int *)NULL) != SQLITE_OK ||
+	    !(s->dom_slot = malloc(DOMID_SLOTS * sizeof *s->dom_slot)) ||
+	    !(s->dom_acc = malloc(DOMID_SLOTS * sizeof *s->dom_acc))) {
+		snprintf(err, errlen, "%s: cannot set up the writer", path);
+		goto out;
+	}
+	memset(s->dom_slot, 0xff, DOMID_SLOTS * sizeof *s->dom_slot);
 	if (prep(s, &s->exists, "SELECT 1 FROM cpu_1s WHERE t = ?1 LIMIT 1") ||
 	    prep(s, &s->ins_cpu, "INSERT INTO cpu_1s (t, cpu"
 		 METRICS_CPU(METRICS_COLUMN_1S) ") VALUES (?1, ?2"
@@ -240,6 +261,11 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 	    prep(s, &s->del_second[0], "DELETE FROM cpu_1s WHERE t = ?1") ||
 	    prep(s, &s->del_second[1], "DELETE FROM sample_1s WHERE t = ?1") ||
 	    prep(s, &s->del_second[2], "DELETE FROM cpu_1s_part WHERE t = ?1") ||
+	    prep(s, &s->del_second[3], "DELETE FROM sample_dom_1s WHERE t = ?1") ||
+	    prep(s, &s->ins_dom, "INSERT INTO sample_dom_1s (t, domid"
+		 METRICS_SAMPLE(METRICS_COLUMN) ") VALUES (?1, ?2"
+		 METRICS_SAMPLE(METRICS_PARAM) ")") ||
+
 	    open_history(s) || close_stale_runs(s)) {
 		snprintf(err, errlen, "%s", s->err);
 		goto out;
@@ -276,8 +302,11 @@ void store_close(struct store *s)
 	sqlite3_finalize(s->ins_part);
 	sqlite3_finalize(s->sel_cpus);
 	sqlite3_finalize(s->sel_samples);
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 4; i++)
 		sqlite3_finalize(s->del_second[i]);
+	sqlite3_finalize(s->ins_dom);
+	free(s->dom_slot);
+	free(s->dom_acc);
 	stored_free(&s->old);
 	stored_free(&s->merged);
 	checkpointer_stop(s->ckpt);
@@ -365,6 +394,49 @@ static int exec(struct store *s, const char *sql)
 	(r->alloc_n = sqlite3_column_type(st, k) != SQLITE_NULL, READ_SUM(n, ctype))
 #define READ_MAX READ_MIN
 
+/* X added into M as sample_dom_1s_add (015_domain_seconds.sql) adds it:
+ * sums add, a MIN or MAX keeps the extreme of the bounded slices (below,
+ * with the parts of a second). */
+static void add_sample(struct sample_row *m, const struct sample_row *x);
+
+static int by_domid(const void *a, const void *b)
+{
+	const struct sample_row *x = a, *y = b;
+	return (x->domid > y->domid) - (x->domid < y->domid);
+}
+
+/* SEC's rows summed over CPUs into sample_dom_1s, in key order. */
+static int write_domains(struct store *s, const struct second *sec)
+{
+	s->ndom_acc = 0;
+	for (size_t i = 0; i < sec->nsamples; i++) {
+		const struct sample_row *r = &sec->samples[i];
+		int32_t *slot = &s->dom_slot[r->domid];
+		if (*slot < 0) {
+			*slot = (int32_t)s->ndom_acc;
+			s->dom_acc[s->ndom_acc++] = *r;
+		} else {
+			add_sample(&s->dom_acc[*slot], r);
+		}
+	}
+	qsort(s->dom_acc, s->ndom_acc, sizeof *s->dom_acc, by_domid);
+	int rc = 0;
+	sqlite3_stmt *st = s->ins_dom;
+	for (size_t i = 0; i < s->ndom_acc; i++) {
+		const struct sample_row *r = &s->dom_acc[i];
+		int k = 2;
+		s->dom_slot[r->domid] = -1;
+		if (rc < 0)
+			continue;
+		sqlite3_bind_int64(st, 1, sec->t);
+		sqlite3_bind_int64(st, 2, r->domid);
+		METRICS_SAMPLE(BIND_SAMPLE)
+		if (step(s, st, "cannot write sample_dom_1s") < 0)
+			rc = -1;
+	}
+	return rc;
+}
+
 static int write_rows(struct store *s, const struct second *sec)
 {
 	for (size_t i = 0; i < sec->ncpus; i++) {
@@ -388,6 +460,8 @@ static int write_rows(struct store *s, const struct second *sec)
 		if (step(s, st, "cannot write sample_1s") < 0)
 			return -1;
 	}
+	if (write_domains(s, sec) < 0)
+		return -1;
 	st = s->ins_domain;
 	for (size_t i = 0; i < sec->ndoms; i++) {
 		const struct domain_row *d = &sec->doms[i];
@@ -658,7 +732,7 @@ static int complete_second(struct store *s, const struct second *sec)
 		.samples = m->samples, .nsamples = m->nsamples,
 		.doms = sec->doms, .ndoms = sec->ndoms,
 	};
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 4; i++) {
 		sqlite3_bind_int64(s->del_second[i], 1, sec->t);
 		if (step(s, s->del_second[i], "cannot rewrite a second") < 0)
 			return -1;

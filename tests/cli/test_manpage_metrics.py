@@ -5,6 +5,7 @@
     the table has them, in order, and every CPU column of the roll-ups;
   * xenmon(1)'s OPTIONS have each row's --OPTION, --noOPTION as the table's
     VIEW says it (what the rows are, shown by default or not), and no other;
+    its keys list the viewer's sort keys as the VIEWs' SORTs give them;
   * xenmon-export(1)'s COLUMNS are the columns the program writes, in
     order (its CSV header), which the table's EXPORTs give, and so is the
     header the README shows;
@@ -49,6 +50,18 @@ def views(text):
     found = re.findall(r'\bVIEW\(\s*\d+,\s*"[^"]*",\s*"(\w*)",\s*([01]),\s*"([^"]*)"',
                        body(text, 'METRICS_SAMPLE'))
     return {opt: (rows, shown == '1') for opt, shown, rows in found if opt}
+
+
+def sort_keys(text):
+    """The viewer's sort keys: id, name, then the SORTs of the VIEWs of
+    METRICS_SAMPLE in the order of their rows."""
+    keys = []
+    for desc in re.split(r'\bX\(', body(text, 'METRICS_SAMPLE'))[1:]:
+        m = re.search(r'\bVIEW\(\s*(\d+),', desc)
+        k = re.search(r'\bSORT\("([^"]*)"\)', desc)
+        if m and k:
+            keys.append((int(m.group(1)), k.group(1)))
+    return ['id', 'name'] + [k for _, k in sorted(keys)]
 
 
 def exports(text):
@@ -96,6 +109,12 @@ def xenmon_page(text, results):
         got[opt] = (rows, dflt == 'on') if opt == no else None
     results.append(('xenmon.1 has each row option as the table says, and no other',
                     want and got == want, 'page %s\ntable %s' % (got, want)))
+    keys = sort_keys(text)
+    m = re.search(r'^sort by the next / previous column \(([^;]*);',
+                  read('viewer', 'xenmon.1'), re.M)
+    got = [k.strip() for k in m.group(1).replace('\n', ' ').split(',')] if m else None
+    results.append(("xenmon.1 lists the viewer's sort keys as the table has them",
+                    len(keys) > 2 and got == keys, 'page %s\ntable %s' % (got, keys)))
 
 
 def export_header():

@@ -20,12 +20,13 @@ import tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
 from tap import report  # noqa: E402
 
-# Their every column but the key has a rule; the one-hour tables have the
-# one-minute tables' columns ("the same in").
+# Their every column but the key has a rule; the one-hour and one-day
+# tables have the one-minute tables' columns ("the same in").
 DOCUMENTED = ('sample_1s', 'cpu_1s', 'cpu_1s_part', 'sample_1m', 'cpu_1m',
               'sample_cpu_1m')
 SAME = (('sample_1h', 'sample_1m'), ('cpu_1h', 'cpu_1m'),
-        ('sample_cpu_1h', 'sample_cpu_1m'))
+        ('sample_cpu_1h', 'sample_cpu_1m'), ('sample_1d', 'sample_1m'),
+        ('cpu_1d', 'cpu_1m'), ('sample_cpu_1d', 'sample_cpu_1m'))
 KEYS = {'t', 'cpu', 'domid'}
 NAME = re.compile(r'`(\w+)\.(\w+)`')
 

@@ -11,9 +11,11 @@
  *       the default retention.
  *   bench_history prune DB KEEP_S  prune the seconds to KEEP_S with the
  *       daemon's code; prints steps, rows and the longest write lock.
- *   bench_history append DB HOURS  the size as the daemon appends: HOURS
- *       of seconds stored one by one through the daemon's store, nothing
- *       pruned; bytes per row and per day of each table, in pages.
+ *   bench_history append DB HOURS [CPUS DOMAINS]  the size as the daemon
+ *       appends: HOURS of seconds of the host (or of one of CPUS and
+ *       DOMAINS) stored one by one through the daemon's store, nothing
+ *       pruned; bytes per row and per day of each table, in pages, and the
+ *       size under the default retention.
  *   bench_history steady DB        the daemon's store at work: seconds of
  *       the same host stored one by one for 3 h with retention scaled down
  *       (seconds 10 min, minutes 30 min, hours 1 h), the file size printed
@@ -179,8 +181,9 @@ static int build(const char *path, int days)
 	for (int k = days; k < 30; k++) {
 		int64_t shift = (int64_t)(k - days + 1) * DAY;
 		const char *tables[] = { "sample_1m", "sample_1h", "cpu_1m", "cpu_1h",
-					 "sample_cpu_1m", "sample_cpu_1h" };
-		for (int i = 0; i < 6; i++) {
+					 "sample_cpu_1m", "sample_cpu_1h", "sample_1d",
+					 "cpu_1d", "sample_cpu_1d" };
+		for (int i = 0; i < 9; i++) {
 			/* the first day's rows, moved SHIFT seconds back */
 			char cols[512], fixed[1400];
 			if (columns_but_t(db, tables[i], cols, sizeof cols))
@@ -201,16 +204,18 @@ static int build(const char *path, int days)
 		    table_mb(db, "sample_cpu_1m", "")) / 30;
 	double hr = (table_mb(db, "sample_1h", "cpu_1h") +
 		     table_mb(db, "sample_cpu_1h", "")) / 30;
+	double d = (table_mb(db, "sample_1d", "cpu_1d") +
+		    table_mb(db, "sample_cpu_1d", "")) / 30;
 	printf("size        per day: seconds %.1f MB, minutes %.2f MB, hours "
-	       "%.3f MB\n", s, m, hr);
+	       "%.3f MB, days %.4f MB\n", s, m, hr, d);
 	/* 009_cpu_rollups.sql: what the per-CPU view of a long range costs */
 	double cm = table_mb(db, "sample_cpu_1m", "") / 30;
 	double ch = table_mb(db, "sample_cpu_1h", "") / 30;
 	printf("size        per day, per-CPU roll-ups (included above): minutes "
 	       "%.2f MB, hours %.3f MB\n", cm, ch);
-	printf("steady      default retention (7 d, 90 d, 5 y): %.0f MB + %.0f MB"
-	       " + %.0f MB = %.2f GB\n", 7 * s, 90 * m, 1825 * hr,
-	       (7 * s + 90 * m + 1825 * hr) / 1000);
+	printf("steady      default retention (7 d, 90 d, 5 y, 5 y): %.0f MB + "
+	       "%.0f MB + %.0f MB + %.0f MB = %.2f GB\n", 7 * s, 90 * m,
+	       1825 * hr, 1825 * d, (7 * s + 90 * m + 1825 * hr + 1825 * d) / 1000);
 	sqlite3_close(db);
 	return 0;
 }
@@ -268,18 +273,25 @@ static int prune(const char *path, int64_t keep_s)
 	return 0;
 }
 
-/* One synthetic second of the same host, through the daemon's store. */
+/* The host of store_synthetic(): 16 CPUs and 50 domains unless append
+ * is given others (the replay benchmark's 64 and 200). */
+static unsigned host_cpus = CPUS, host_doms = DOMS;
+
+/* One synthetic second of the host, through the daemon's store. */
 static int store_synthetic(struct store *s, int64_t t)
 {
-	static struct sample_row rows[DOMS * 2 + CPUS];
-	static struct cpu_row cpus[CPUS];
+	static struct sample_row *rows;
+	static struct cpu_row *cpus;
+	if (!rows && (!(rows = calloc(host_doms * 2 + host_cpus, sizeof *rows)) ||
+		      !(cpus = calloc(host_cpus, sizeof *cpus))))
+		return -1;
 	size_t n = 0;
-	for (unsigned c = 0; c < CPUS; c++) {
+	for (unsigned c = 0; c < host_cpus; c++) {
 		cpus[c] = (struct cpu_row){ .cpu = c, .observed_ns = 1000000000,
 					    .sched_ns = 2000 };
-		for (unsigned d = 1; d <= DOMS; d++)
+		for (unsigned d = 1; d <= host_doms; d++)
 			for (unsigned v = 0; v < 2; v++) {
-				if ((d * 2 + v + (uint64_t)t / 600) % CPUS != c)
+				if ((d * 2 + v + (uint64_t)t / 600) % host_cpus != c)
 					continue;
 				uint64_t h = ((uint64_t)t * 2654435761u + d * 40503 +
 					      v * 977) % 1000003;
@@ -296,7 +308,7 @@ static int store_synthetic(struct store *s, int64_t t)
 			.domid = 32767, .exec_count = 10, .cpu_ns = 400000000 };
 	}
 	struct second sec = { .t = t, .complete = true, .cpus = cpus,
-			      .ncpus = CPUS, .samples = rows, .nsamples = n };
+			      .ncpus = host_cpus, .samples = rows, .nsamples = n };
 	return store_second(s, &sec);
 }
 
@@ -373,18 +385,33 @@ static int table_bytes(sqlite3 *db, const char *table, double *rows,
 	return rc;
 }
 
+/* TABLE's bytes per day as appended over HOURS, printed; its MB. */
+static double table_day_mb(sqlite3 *db, const char *table, int hours,
+			   int64_t grain_s)
+{
+	double rows, alloc, used;
+	if (table_bytes(db, table, &rows, &alloc, &used) < 0 || rows <= 0)
+		return 0;
+	/* every table gains rows at a steady rate, one per step of its tier
+	 * that the hours appended touched (a day's rows exist after an hour) */
+	double steps = (double)((hours * INT64_C(3600) + grain_s - 1) / grain_s);
+	double per_day = rows / steps * 86400 / (double)grain_s;
+	double mb = alloc / rows * per_day / 1e6;
+	printf("            %-13s %8.0f rows %6.1f (%5.1f) B/row %8.2f MB/day\n",
+	       table, rows, alloc / rows, used / rows, mb);
+	return mb;
+}
+
 /*
  * The size as the daemon appends, not as a bulk build or a VACUUM leaves
  * it: HOURS of the host's seconds stored one by one through the daemon's
  * store, nothing pruned; per table, the bytes of a row and of a day, as
- * allocated in pages (what the file grows by) and as used in them.
+ * allocated in pages (what the file grows by) and as used in them; per
+ * tier and per-CPU detail (retention.h's sets), the size they reach under
+ * the default retention.
  */
 static int append(const char *path, int hours)
 {
-	static const char *const tables[METRICS_TIERS][2] = {
-		{ "sample_1s", "cpu_1s" }, { "sample_1m", "cpu_1m" },
-		{ "sample_1h", "cpu_1h" } };
-	static const double keep_days[METRICS_TIERS] = { 7, 90, 1825 };
 	char err[512];
 	remove(path);
 	struct store *s = store_open(path, err, sizeof err);
@@ -392,8 +419,7 @@ static int append(const char *path, int hours)
 		fprintf(stderr, "bench_history: %s\n", err);
 		return 1;
 	}
-	struct retention_policy p = { .keep_s = { INT64_MAX / 2, INT64_MAX / 2,
-						  INT64_MAX / 2 } };
+	struct retention_policy p = { .keep_s = { 0 } };   /* forever */
 	store_set_retention(s, &p);
 	double t = now_s();
 	for (int64_t i = 0; i < (int64_t)hours * 3600; i++) {
@@ -409,29 +435,29 @@ static int append(const char *path, int hours)
 		fprintf(stderr, "bench_history: %s\n", err);
 		return 1;
 	}
-	printf("appended    %d h through the daemon's store in %.1f s; per table: "
-	       "bytes per row allocated (used), MB per day:\n", hours, took);
+	struct retention_policy dflt;
+	retention_defaults(&dflt);
+	printf("appended    %u CPUs x %u domains, %d h through the daemon's store in "
+	       "%.1f s (%.2f ms per second); per table: bytes per row allocated "
+	       "(used), MB per day:\n", host_cpus, host_doms, hours, took,
+	       took * 1e3 / (hours * 3600.0));
 	double total = 0;
-	for (int i = 0; i < METRICS_TIERS; i++) {
-		double day = 0;
-		for (int k = 0; k < 2; k++) {
-			double rows, alloc, used;
-			if (table_bytes(db, tables[i][k], &rows, &alloc, &used) < 0)
-				return 1;
-			/* every table gains rows at a steady rate */
-			double per_day = rows / hours * 24;
-			printf("            %-10s %8.0f rows %6.1f (%5.1f) B/row %8.2f MB/day\n",
-			       tables[i][k], rows, alloc / rows, used / rows,
-			       alloc / rows * per_day / 1e6);
-			day += alloc / rows * per_day / 1e6;
-		}
+	for (int i = 0; i < RETENTION_SETS; i++) {
+		const struct metrics_tier *tier = &metrics_tiers[i % METRICS_TIERS];
+		if (!retention_table(i))
+			continue;   /* a tier without a per-CPU detail */
+		double day = i < METRICS_TIERS ?
+			     table_day_mb(db, tier->sample, hours, tier->grain_s) +
+			     table_day_mb(db, tier->cpu, hours, tier->grain_s) :
+			     table_day_mb(db, tier->detail, hours, tier->grain_s);
+		double keep = dflt.keep_s[i] / 86400.0;
 		printf("            %s: %.2f MB per day, %.1f kB per domain-day; "
-		       "%.0f days: %.0f MB\n", metrics_tiers[i].what, day,
-		       day * 1e3 / (DOMS + 1), keep_days[i], day * keep_days[i]);
-		total += day * keep_days[i];
+		       "%s %.0f days: %.0f MB\n", retention_what(i), day,
+		       day * 1e3 / (host_doms + 1), retention_key(i), keep, day * keep);
+		total += day * keep;
 	}
-	printf("appended    default retention (7 d, 90 d, 5 y) as appended: "
-	       "%.2f GB\n", total / 1e3);
+	printf("appended    default retention (%s) as appended: %.2f GB\n",
+	       "1s 7 d, 1m 90 d, 1h 5 y, 1d 5 y; per CPU 1 d, 7 d, 90 d, 5 y", total / 1e3);
 	sqlite3_close(db);
 	return 0;
 }
@@ -522,11 +548,19 @@ int main(int argc, char **argv)
 		return prune(argv[2], atoll(argv[3]));
 	if (argc == 3 && strcmp(argv[1], "steady") == 0)
 		return steady(argv[2]);
-	if (argc == 4 && strcmp(argv[1], "append") == 0)
+	if ((argc == 4 || argc == 6) && strcmp(argv[1], "append") == 0) {
+		if (argc == 6) {
+			host_cpus = (unsigned)atoi(argv[4]);
+			host_doms = (unsigned)atoi(argv[5]);
+		}
+		if (host_cpus < 1 || host_cpus > 4096 || host_doms < 1 ||
+		    host_doms > 30000)
+			return 2;
 		return append(argv[2], atoi(argv[3]));
+	}
 	if (argc == 3 && strcmp(argv[1], "budget") == 0)
 		return budget(argv[2]);
 	fprintf(stderr, "usage: bench_history build DB DAYS | prune DB KEEP_S | "
-		"steady DB | append DB HOURS | budget DB\n");
+		"steady DB | append DB HOURS [CPUS DOMAINS] | budget DB\n");
 	return 2;
 }

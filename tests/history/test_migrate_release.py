@@ -13,7 +13,10 @@ the tables and of the views domain_1s, domain_1m, domain_1h and host_1s
 (a histogram compared as bins, not as text), and the export's output byte
 for byte.  The migrated histograms must be packed (xenbaked packs them
 after the migration, a day per transaction), and equal byte for byte to
-what this xenbaked rolls up afresh from the copy's seconds.
+what this xenbaked rolls up afresh from the copy's seconds.  The day
+tables the migration to schema 14 makes from the hours must equal, byte for
+byte, those rolled up afresh from the seconds, and read through domain_1d
+the same figures as the hours of each day added up.
 """
 import json
 import os
@@ -70,6 +73,38 @@ def figures(db):
     return {w: rows(db, w) for w in TABLES + VIEWS}
 
 
+DAYS = ('sample_1d', 'cpu_1d', 'sample_cpu_1d')
+# domain_1d's columns that add up over the hours of its day (not the host's
+# observed time: the most any one CPU observed, in the day as in the hour)
+SUMS = ('seconds', 'exec_count', 'cpu_ns', 'wait_ns', 'blocked_ns', 'alloc_ns',
+        'alloc_unbounded', 'io_count', 'io_bytes')
+
+
+def days_from_hours(db):
+    """domain_1d against domain_1h: each day's sums, extremes and bins
+    are those of its hours."""
+    days = rows(db, 'domain_1d')
+    want = {}
+    for h in rows(db, 'domain_1h'):
+        d = want.setdefault((h['t'] - h['t'] % 86400, h['domid']),
+                            {k: 0 for k in SUMS + ('cpu_peak_ns',)})
+        for k in SUMS:
+            d[k] += h[k]
+        d['cpu_peak_ns'] = max(d['cpu_peak_ns'], h['cpu_peak_ns'])
+        for k, f in (('alloc_min_ns', min), ('alloc_max_ns', max)):
+            if h[k] is not None:
+                d[k] = h[k] if d.get(k) is None else f(d[k], h[k])
+        hist = d.setdefault('cpu_pct_hist', {})
+        for b, n in h['cpu_pct_hist'].items():
+            hist[b] = hist.get(b, 0) + n
+    got = {(r['t'], r['domid']): {k: r[k] for k in want.get((r['t'], r['domid']), {})}
+           for r in days}
+    diff = [(k, got.get(k), v) for k, v in want.items() if got.get(k) != v]
+    tap.ok(days and not diff and len(got) == len(want),
+           'domain_1d: %d rows, each the sum of its hours in domain_1h' % len(days),
+           str(diff[:1]))
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix='xenmon-migrate-')
     try:
@@ -111,6 +146,18 @@ def main():
                       % ', '.join(added) if added else ''),
                    'rows %d -> %d; first difference %s'
                    % (len(before[w]), len(after[w]), diff[:1]))
+        # 015_domain_seconds.sql: the per-domain seconds, filled from the
+        # per-CPU ones, are their exact sums (domain_1s above reads them)
+        dom = rows(new, 'sample_dom_1s')
+        sums = rows(new, '(SELECT t, domid, sum(exec_count) AS exec_count, sum(cpu_ns) AS cpu_ns,'
+                    ' sum(wait_ns) AS wait_ns, sum(blocked_ns) AS blocked_ns,'
+                    ' sum(alloc_ns) AS alloc_ns, min(alloc_min_ns) AS alloc_min_ns,'
+                    ' max(alloc_max_ns) AS alloc_max_ns, sum(alloc_unbounded) AS alloc_unbounded,'
+                    ' sum(io_count) AS io_count, sum(io_bytes) AS io_bytes'
+                    ' FROM sample_1s GROUP BY t, domid)')
+        tap.ok(dom == sums and len(dom) > 0,
+               'sample_dom_1s: %d rows, the sums of sample_1s per second and domain' % len(dom),
+               'rows %d vs %d' % (len(dom), len(sums)))
         left = one(new, "SELECT count(*) FROM meta WHERE key = 'hist_packing'")
         tap.ok(left == 0, 'the packing of the old histograms is done', 'meta left %s' % left)
         for t in ('sample_1m', 'sample_1h'):
@@ -130,18 +177,20 @@ def main():
         con.execute('VACUUM INTO ?', (fresh,))
         con.close()
         con = sqlite3.connect(fresh)
-        for t in ('sample_1m', 'sample_1h', 'cpu_1m', 'cpu_1h'):
+        for t in ('sample_1m', 'sample_1h', 'cpu_1m', 'cpu_1h') + DAYS + (
+                'sample_cpu_1m', 'sample_cpu_1h'):
             con.execute('DELETE FROM %s' % t)
         con.execute("DELETE FROM meta WHERE key = 'rollup_1h_upto'")
         con.execute("INSERT INTO meta VALUES ('history_backfill', 'pending')")
         con.commit()
         con.close()
         open_with_bake(fresh, tmp)
-        for t in ('sample_1m', 'sample_1h'):
+        for t in ('sample_1m', 'sample_1h') + DAYS:
             a, b = rows(new, t), rows(fresh, t)
             tap.ok(a == b and a, '%s: the migrated rows equal those rolled up afresh '
                    'from the seconds, histograms byte for byte' % t,
                    str([(x, y) for x, y in zip(a, b) if x != y][:1]))
+        days_from_hours(new)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return tap.done()

@@ -52,6 +52,13 @@ def print_detail(detail):
         print('#   ' + line[:LINE_CHARS])
 
 
+def skip_all(reason):
+    """A test that cannot run here: skipped as a whole, for REASON.
+    Returns the exit status."""
+    print('1..0 # SKIP %s' % reason)
+    return 0
+
+
 def report(results):
     """RESULTS: (name, ok, detail) in order.  Prints them; the exit status."""
     print('TAP version 13')

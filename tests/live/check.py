@@ -10,7 +10,9 @@ own.  spin shares CPU 0 with dom0, duty has CPU 1 to itself.
 The database of the live run must show that, per CPU every complete
 second must add up to one second, names and host facts must match what
 xl reports, and replaying the raw trace xenbaked saw (--tee) and the
-trace xentrace recorded must give the live run's figures.
+trace xentrace recorded must give the live run's figures.  One scrape of
+xenbaked's metrics endpoint, taken while the guests ran, must name each
+guest by the name and UUID that xl and xenstore give it.
 """
 import os
 import re
@@ -238,6 +240,8 @@ def main():
     ok(names.get(ids['spin']) == 'spin' and names.get(ids['duty']) == 'duty' and
        names.get(0) == 'Domain-0', 'domain names from xenstore', repr(names))
 
+    check_endpoint(db, ids)
+
     seen = re.search(r'^seen +(\d+) CPUs, (\d+) domains', read('xenbaked.out'), re.M)
     ndom = db.execute('SELECT count(DISTINCT domid) FROM domain').fetchone()[0]
     ok(seen and seen.groups() == (info.get('nr_cpus'), str(ndom)),
@@ -313,6 +317,77 @@ def main():
     check_full_disk()
     print('# after xentrace, a new recorder: exit %s %s' % (
         read('after-xt.rc').strip(), read('after-xt.err').strip().replace('\n', ' | ')))
+
+
+def xl_uuids():
+    """{name: UUID} from xl list -v, and {domid: UUID} from xenstore's
+    /local/domain/ID/vm ("/vm/UUID"), both taken during the live run."""
+    by_name, by_id = {}, {}
+    for line in read('xl-list-v.txt').splitlines()[1:]:
+        f = line.split()
+        if len(f) >= 7 and f[1].isdigit():
+            by_name[f[0]] = f[6]
+    for line in read('xenstore-vm.txt').splitlines():
+        f = line.split()
+        if len(f) == 2 and f[0].isdigit() and f[1].startswith('/vm/'):
+            by_id[int(f[0])] = f[1][len('/vm/'):]
+    return by_name, by_id
+
+
+def labels(text):
+    """A sample's labels, their values unquoted."""
+    def unquote(v):
+        return re.sub(r'\\(.)', lambda m: '\n' if m.group(1) == 'n' else m.group(1), v)
+    return {k: unquote(v) for k, v in re.findall(r'(\w+)="((?:[^"\\]|\\.)*)"', text)}
+
+
+def check_endpoint(db, ids):
+    """The scrape of xenbaked --metrics-listen taken while the guests ran:
+    each guest by its name and the UUID that xl and xenstore give, tied to
+    its domid, with counters of its own; the database's domain table
+    holds the same UUIDs."""
+    head, _, text = read('metrics.http').replace('\r\n', '\n').partition('\n\n')
+    ok(read('metrics.rc').strip() == '0' and head.startswith('HTTP/1.') and
+       ' 200 ' in head.split('\n')[0], 'the metrics endpoint answered a '
+       'scrape during the live run', 'nc exit %s: %s' % (read('metrics.rc').strip(),
+                                                         head.replace('\n', ' | ')))
+    info, running = {}, {}
+    for line in text.splitlines():
+        m = re.match(r'(\w+)\{(.*)\} (\S+)$', line)
+        if not m:
+            continue
+        lab = labels(m.group(2))
+        if m.group(1) == 'xen_domain_info':
+            info[lab.get('domain')] = lab
+        elif (m.group(1) == 'xen_domain_cpu_seconds_total' and
+              lab.get('state') == 'running'):
+            running[(lab.get('domain'), lab.get('uuid'))] = float(m.group(3))
+    by_name, by_id = xl_uuids()
+    stored = dict(db.execute('SELECT name, uuid FROM domain WHERE name IN '
+                             '(\'spin\', \'duty\')'))
+    print('# UUIDs: xl list -v %s; xenstore %s; served %s; stored %s' % (
+        by_name, by_id, {k: v.get('uuid') for k, v in info.items()}, stored))
+    for g in ('spin', 'duty'):
+        want = by_name.get(g)
+        lab = info.get(g, {})
+        ok(want and len(want) == 36 and by_id.get(ids[g]) == want,
+           '%s: xl list -v and xenstore give the same UUID' % g,
+           '%s vs %s' % (want, by_id.get(ids[g])))
+        ok(lab.get('uuid') == want and lab.get('domid') == str(ids[g]),
+           '%s: xen_domain_info has its name, UUID and domid' % g,
+           '%s vs uuid %s domid %s' % (lab, want, ids[g]))
+        ok(running.get((g, want), 0) > 0,
+           '%s: its running seconds are served under its name and UUID' % g,
+           '%s' % running.get((g, want)))
+        ok(stored.get(g) == want, '%s: domain.uuid in the database is its UUID'
+           % g, '%s vs %s' % (stored.get(g), want))
+    # Debian's Xen traces no grant copy; these guests have no back-ends.
+    sources = meta(db).get('io_sources')
+    families = sorted(set(re.findall(r'^(xen_domain_io_\w+?)(?:_total)?[{ ]', text, re.M)))
+    ok(sources is not None and (families == [] if sources == '' else
+                                'xen_domain_io_operations' in families),
+       'the I/O families are served as the trace showed I/O sources, absent without',
+       'io_sources %r, families %s' % (sources, families))
 
 
 def check_full_disk():

@@ -1,9 +1,19 @@
-"""What the tests of xenbaked's metrics share: a free loopback port, a
-wait for a condition on a busy machine, and an HTTP GET."""
+"""What the tests of xenbaked's metrics share: their command line, a free
+loopback port, a wait for a condition on a busy machine, and an HTTP
+GET."""
+import argparse
 import socket
 import sqlite3
 import time
 import urllib.request
+
+
+def programs(*names):
+    """The command line of a test that runs NAMES: --NAME PATH each."""
+    ap = argparse.ArgumentParser()
+    for name in names:
+        ap.add_argument('--' + name, required=True)
+    return ap.parse_args()
 
 
 def free_port():

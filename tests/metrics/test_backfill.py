@@ -13,7 +13,6 @@ them to better than 1e-6 s).
 Usage: test_backfill.py --sim XENMON_SIM --bake XENBAKED --export EXPORT
        --promtool PROMTOOL
 """
-import argparse
 import os
 import re
 import shutil
@@ -24,7 +23,9 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'lib'))
+sys.path.insert(0, os.path.dirname(__file__))
 from tap import Tap  # noqa: E402
+from common import programs  # noqa: E402
 
 SECONDS = 150
 DUMP = re.compile(r'^\{__name__="([^"]+)", (.*)\} (\S+) (\d+)$')
@@ -63,12 +64,7 @@ def dumped(promtool, blocks):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument('--sim', required=True)
-    ap.add_argument('--bake', required=True)
-    ap.add_argument('--export', required=True)
-    ap.add_argument('--promtool', required=True)
-    a = ap.parse_args()
+    a = programs('sim', 'bake', 'export', 'promtool')
     tap = Tap()
     tmp = tempfile.mkdtemp(prefix='xenmon-backfill-')
     try:

@@ -26,10 +26,19 @@ the figures are held to the database xenbaked wrote:
   bound, and leaves room for nothing but float rounding to spare).
 * the exposition: promtool check metrics, HELP and TYPE for every family
   (UNIT too in OpenMetrics), content negotiation by Accept.
+* the README's PromQL for each of the original XenMon's figures, asked of
+  Prometheus over the rate() window, against the database's figure over
+  the same scrapes: the rates within the tolerance above, the ratios
+  (blocked % of the vCPUs' time, slice per execution) within 0.5% (a
+  counter's rate() is extrapolated on its own, a ratio's two rates alike
+  but for the clamp at a counter's zero).  The trace is the patched
+  hypervisor's, so that the I/O bytes have a figure too.
 
 Usage: test_prometheus.py --sim XENMON_SIM --bake XENBAKED
        --prometheus PROMETHEUS --promtool PROMTOOL --man XENBAKED_8
+       --readme README_MD
 """
+import re
 import argparse
 import csv
 import json
@@ -106,10 +115,10 @@ def check_exposition(tap, url, promtool, man):
     units = {f for f, v in fams.items() if 'UNIT' in v}
     tap.ok(om.endswith('# EOF\n') and
            all({'HELP', 'TYPE'} <= v for v in fams.values()) and
-           all(f.endswith('_seconds') for f in units) and
+           all(f.endswith(('_seconds', '_bytes')) for f in units) and
            'xen_domain_cpu_seconds' in units and
            '_created{' in om and '# TYPE xen_domain info' in om,
-           'OpenMetrics: HELP, TYPE, UNIT of the _seconds families, '
+           'OpenMetrics: HELP, TYPE, UNIT of the _seconds and _bytes families, '
            '_created, info, # EOF', om[:3000])
     try:
         get(url.replace('/metrics', '/other'))
@@ -119,24 +128,37 @@ def check_exposition(tap, url, promtool, man):
     tap.ok(code == 404, 'another path is 404', code)
 
 
-def db_sums(db, first_t, last_t):
-    """{(domid, column): sum} over seconds first_t..last_t."""
+COLUMNS = ('cpu_ns', 'wait_ns', 'blocked_ns', 'exec_count', 'io_count',
+           'io_bytes', 'alloc_ns')
+
+
+def db_columns(db, first_t, last_t):
+    """{domid: {column: sum, 'peak_' + column: largest second}} over
+    seconds first_t..last_t."""
     con = sqlite3.connect('file:%s?mode=ro' % db, uri=True)
     out = {}
-    for row in con.execute(
-            'SELECT domid, sum(cpu_ns), sum(wait_ns), sum(blocked_ns), '
-            'sum(exec_count), max(cpu_ns) FROM '
-            '(SELECT t, domid, sum(cpu_ns) cpu_ns, sum(wait_ns) wait_ns, '
-            'sum(blocked_ns) blocked_ns, sum(exec_count) exec_count '
-            'FROM sample_1s WHERE t BETWEEN ? AND ? GROUP BY t, domid) '
-            'GROUP BY domid', (first_t, last_t)):
-        domid, run, wait, blk, execs, peak = row
-        out[(domid, 'running')] = run / 1e9
-        out[(domid, 'runnable')] = wait / 1e9
-        out[(domid, 'blocked')] = blk / 1e9
-        out[(domid, 'dispatches')] = execs
-        out[(domid, 'peak')] = peak / 1e9
+    q = ('SELECT domid, %s, %s FROM (SELECT t, domid, %s FROM sample_1s '
+         'WHERE t BETWEEN ? AND ? GROUP BY t, domid) GROUP BY domid' % (
+             ', '.join('sum(%s)' % c for c in COLUMNS),
+             ', '.join('max(%s)' % c for c in COLUMNS),
+             ', '.join('sum(%s) %s' % (c, c) for c in COLUMNS)))
+    for row in con.execute(q, (first_t, last_t)):
+        n = len(COLUMNS)
+        out[row[0]] = dict(zip(COLUMNS, row[1:1 + n]))
+        out[row[0]].update(zip(['peak_' + c for c in COLUMNS], row[1 + n:]))
     con.close()
+    return out
+
+
+def db_sums(db, first_t, last_t):
+    """{(domid, state or 'peak'): seconds} over seconds first_t..last_t."""
+    out = {}
+    for domid, c in db_columns(db, first_t, last_t).items():
+        out[(domid, 'running')] = c['cpu_ns'] / 1e9
+        out[(domid, 'runnable')] = c['wait_ns'] / 1e9
+        out[(domid, 'blocked')] = c['blocked_ns'] / 1e9
+        out[(domid, 'dispatches')] = c['exec_count']
+        out[(domid, 'peak')] = c['peak_cpu_ns'] / 1e9
     return out
 
 
@@ -201,6 +223,92 @@ def check_counters(tap, base, db, end_at):
            'seconds per second over the same scrapes, within 2 seconds\' '
            'worth' % RATE_WINDOW, bad,
            note='largest difference %.4f CPU-seconds/s' % worst)
+
+
+def rate_of(col, scale=1.0):
+    """A README figure that is a rate: (value, tolerance) from the sums C
+    over SPAN seconds."""
+    return lambda c, span: (scale * c[col] / span,
+                            scale * 2 * c['peak_' + col] / span + 1e-6)
+
+
+def ratio_of(num, den, scale):
+    def f(c, span):
+        if not c[den]:
+            return None, 0
+        v = scale * c[num] / c[den]
+        return v, 0.005 * abs(v) + 1e-9
+    return f
+
+
+def blocked_pct(c, span):
+    online = c['cpu_ns'] + c['wait_ns'] + c['blocked_ns']
+    if not online:
+        return None, 0
+    return 100 * c['blocked_ns'] / online, 0.5
+
+
+# The README's figures: what each query must give, from the database.
+README_FIGURES = [
+    ('CPU %', rate_of('cpu_ns', 100 / 1e9)),
+    ('waited %', rate_of('wait_ns', 100 / 1e9)),
+    ('blocked %', blocked_pct),
+    ('executions/s', rate_of('exec_count')),
+    ('I/O per second', rate_of('io_count')),
+    ('I/O bytes per second', rate_of('io_bytes')),
+    ('time slice', ratio_of('alloc_ns', 'exec_count', 1 / 1e9)),
+]
+
+
+def readme_queries(path):
+    """{figure: PromQL} of the README's table of the original's figures."""
+    out = {}
+    with open(path) as f:
+        for line in f:
+            m = re.match(r'^\| ([^|`]+?) \| `(.+)` \|$', line.rstrip('\n'))
+            if m:
+                out[m.group(1)] = m.group(2)
+    return out
+
+
+def check_readme(tap, base, db, end_at, readme):
+    queries = readme_queries(readme)
+    infos = prom_query(base, 'last_over_time(xen_domain_info[10m])', end_at)
+    domid = {r['metric']['domain']: int(r['metric']['domid']) for r in infos}
+    last = dict(series(prom_query(
+        base, 'xen_last_stored_second_timestamp_seconds[10m]', end_at),
+        '').get('', []))
+    stamps = sorted(last)
+    if len(stamps) < 10:
+        tap.ok(False, 'enough scrapes for the README\'s queries', stamps)
+        return
+    # Prometheus 2's range selectors include their start (3's do not):
+    # the scrapes are a whole interval apart, so one falls on it.
+    window_s = int(RATE_WINDOW.rstrip('s'))
+    t2 = stamps[-1]
+    w1 = [t for t in stamps if t2 - window_s - 0.0005 <= t <= t2][0]
+    sums = db_columns(db, int(last[w1]) + 1, int(last[t2]))
+    for figure, want_of in README_FIGURES:
+        query = next((q for f, q in queries.items()
+                      if f.startswith(figure)), None)
+        if not tap.ok(query, 'the README has a query for %s' % figure,
+                      sorted(queries)):
+            continue
+        result = prom_query(base, query.replace('[1m]', '[%s]'
+                                                % RATE_WINDOW), t2)
+        bad, n = [], 0
+        for r in result:
+            c = sums.get(domid.get(r['metric'].get('domain')))
+            want, tol = want_of(c, t2 - w1) if c else (None, 0)
+            got = float(r['value'][1])
+            if want is None:
+                continue
+            n += 1
+            if abs(got - want) > tol:
+                bad.append((r['metric'].get('domain'), got, want, tol))
+        tap.ok(n >= 3 and not bad, 'README: %s = the database\'s figure '
+               'over the same scrapes, for %d domains' % (figure, n),
+               (query, bad))
 
 
 def truth_shares(prefix, first, last):
@@ -290,6 +398,7 @@ def main():
     ap.add_argument('--prometheus', required=True)
     ap.add_argument('--promtool', required=True)
     ap.add_argument('--man', required=True, help='daemon/xenbaked.8')
+    ap.add_argument('--readme', required=True, help='README.md')
     a = ap.parse_args()
     tap = Tap()
     tmp = tempfile.mkdtemp(prefix='xenmon-prom-')
@@ -302,7 +411,8 @@ def main():
         truth = os.path.join(tmp, 'truth')
         subprocess.run([a.sim, '--cpus', '2', '--domains', '3',
                         '--seconds', str(SECONDS), '--seed', '20',
-                        '--workload', 'mix', '--start-time', str(start),
+                        '--workload', 'mix', '--io-records', 'patched',
+                        '--start-time', str(start),
                         '--truth', truth, '-o', trace], check=True,
                        stdout=subprocess.DEVNULL, timeout=300)
         bake_port, prom_port = free_port(), free_port()
@@ -344,6 +454,7 @@ def main():
         if up:
             check_counters(tap, base, db, end_at)
             check_truth(tap, base, truth, end_at)
+            check_readme(tap, base, db, end_at, a.readme)
         check_config_file(tap, a.bake, trace, tmp)
     finally:
         for p in procs:

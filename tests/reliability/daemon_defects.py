@@ -191,7 +191,7 @@ def dump(db):
             for t in ('sample_1s', 'cpu_1s', 'domain')]
 
 
-ROLLUPS = ('sample_1m', 'cpu_1m', 'sample_1h', 'cpu_1h')
+ROLLUPS = ('sample_1m', 'cpu_1m', 'sample_1h', 'cpu_1h', 'sample_1d', 'cpu_1d')
 
 
 def rollups(db):

@@ -94,10 +94,12 @@ def main():
         secs = con.execute(q % 'sample_1s').fetchall()
         mins = con.execute(q % 'sample_1m').fetchall()
         hours = con.execute(q % 'sample_1h').fetchall()
+        days = con.execute(q % 'sample_1d').fetchall()
         con.close()
-        results.append(('minute and hour roll-ups equal the seconds after the kills',
-                        secs == mins == hours and len(secs) > 0,
-                        'seconds %s\nminutes %s\nhours %s' % (secs[:3], mins[:3], hours[:3])))
+        results.append(('minute, hour and day roll-ups equal the seconds after the kills',
+                        secs == mins == hours == days and len(secs) > 0,
+                        'seconds %s\nminutes %s\nhours %s\ndays %s'
+                        % (secs[:3], mins[:3], hours[:3], days[:3])))
     return report(results)
 
 

@@ -25,7 +25,7 @@ import tempfile
 from html.parser import HTMLParser
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
-from tap import Tap  # noqa: E402
+from tap import Tap, skip_all  # noqa: E402
 
 SIM, BAKE, EXPORT, REPORT = sys.argv[1:5]
 T0 = 1700000000
@@ -306,8 +306,7 @@ def main():
     global BROWSER
     BROWSER = browser()
     if not BROWSER:
-        print('1..0 # SKIP no chromium (tools/install-deps test installs it)')
-        return 0
+        return skip_all('no chromium (tools/install-deps test installs it)')
     tmp = tempfile.mkdtemp(prefix='xenmon-report-')
     try:
         db = os.path.join(tmp, 'r.db')

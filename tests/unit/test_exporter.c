@@ -3,7 +3,8 @@
  * server: seconds handed to it as the writer hands them, and what a scrape
  * would get.  Sums over seconds, series by name rather than domid, a name
  * that a guest chose (quotes, backslashes, a line break) kept inside its
- * label, and the two formats' differences.
+ * label, the I/O families only where the trace showed their sources, and
+ * the two formats' differences.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +18,7 @@
 #include <cmocka.h>
 
 #include "exporter.h"
+#include "metrics.h"
 
 static char *render(struct exporter *e, bool om)
 {
@@ -63,6 +65,50 @@ static void sums_by_name_not_domid(void **state)
 			       "102\n"));
 	assert_non_null(strstr(text, "xen_build_info{version=\"1.2.3\"} 1\n"));
 	free(text);
+	exporter_free(e);
+}
+
+/* A second of I/O: DOMID did IOS operations moving BYTES, and the trace
+ * has shown the I/O SOURCES so far. */
+static void feed_io(struct exporter *e, int64_t t, uint16_t domid,
+		    uint32_t ios, uint64_t bytes, unsigned sources)
+{
+	struct cpu_row cpu = { .cpu = 0, .observed_ns = 1000000000 };
+	struct sample_row row = { .cpu = 0, .domid = domid, .io_count = ios,
+				  .io_bytes = bytes };
+	struct second s = { .t = t, .complete = true, .cpus = &cpu, .ncpus = 1,
+			    .samples = &row, .nsamples = 1,
+			    .io_sources = sources };
+	exporter_stored(e, &s);
+}
+
+static void io_families_only_where_traced(void **state)
+{
+	(void)state;
+	struct exporter *e = exporter_new("x");
+	feed_io(e, 100, 3, 0, 0, 0);
+	char *text = render(e, false);
+	assert_null(strstr(text, "xen_domain_io_"));
+	free(text);
+	/* stock Xen: grant maps, no bytes */
+	feed_io(e, 101, 3, 4, 0, METRICS_IO_GRANT_MAP);
+	text = render(e, false);
+	assert_non_null(strstr(text, "xen_domain_io_operations_total{domain="
+			       "\"dom3\",uuid=\"\"} 4\n"));
+	assert_null(strstr(text, "xen_domain_io_bytes"));
+	free(text);
+	/* the patched Xen's grant copies: bytes, in their unit */
+	feed_io(e, 102, 3, 2, 8192, METRICS_IO_GRANT_MAP | METRICS_IO_GRANT_COPY);
+	text = render(e, false);
+	char *om = render(e, true);
+	assert_non_null(strstr(text, "xen_domain_io_operations_total{domain="
+			       "\"dom3\",uuid=\"\"} 6\n"));
+	assert_non_null(strstr(text, "# TYPE xen_domain_io_bytes_total counter\n"
+			       "xen_domain_io_bytes_total{domain=\"dom3\","
+			       "uuid=\"\"} 8192\n"));
+	assert_non_null(strstr(om, "# UNIT xen_domain_io_bytes bytes\n"));
+	free(text);
+	free(om);
 	exporter_free(e);
 }
 
@@ -113,6 +159,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(sums_by_name_not_domid),
+		cmocka_unit_test(io_families_only_where_traced),
 		cmocka_unit_test(a_hostile_name_stays_in_its_label),
 		cmocka_unit_test(formats_differ_as_they_must),
 		cmocka_unit_test(accept_header),

@@ -134,6 +134,11 @@ static void sql_functions(void **state)
 	/* 0:59 is 118; skip 2 is 5; 3:64 is 128 = 80 01 */
 	assert_string_equal(text("SELECT hex(xenmon_hist_group(column1, column2)) FROM"
 				 " (VALUES (0, 59), (3, 64))"), "76058001");
+	/* the sum of a day's histograms: either form, NULL as empty */
+	assert_string_equal(text("SELECT hex(xenmon_hist_sum(column1)) FROM"
+				 " (VALUES ('{\"3\":60}'), (NULL),"
+				 " (xenmon_hist_pack('{\"0\":59,\"3\":4}')))"),
+			    "76058001");
 }
 
 /* The view domain_1h decodes in plain SQL what the C decoder reads: the

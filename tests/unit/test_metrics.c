@@ -184,7 +184,7 @@ static void reader_columns(void **state)
 	assert_int_equal(schema_metrics_sql(got, sizeof got, db, "old", "sum(%s)",
 					    false), 0);
 	assert_string_equal(got, want);
-	/* those the export shows only */
+	/* the sums only, which the export reads */
 	assert_int_equal(schema_metrics_sql(got, sizeof got, db, "old", "%s",
 					    true), 0);
 	assert_non_null(strstr(got, "cpu_ns"));

@@ -8,15 +8,16 @@
  *   bench_viewer [--seconds N] [--domains D] [--cpus C] [--keep] DB
  *   bench_viewer --ranges DB
  *
- * --ranges (issue 16): range views of 1 h, 1 d, 7 d, 30 d and 1 y ending
- * at a ragged second, whole host and one CPU, on a year of a 16-CPU,
- * 50-domain host (bench_history's: two vCPUs a domain, on CPUs that move
- * every ten minutes).  A year of seconds would be 3.7 G rows, so only the
- * seconds a range view reads are made (its ragged ends, the last hour),
- * rolled up by the daemon's code; the other hours, and the minutes up to
- * the first whole hour of each range, are copies of rolled-up ones.  So
- * the rows each view reads are those of a real year; their values are
- * not checked here (test_tiers.py does that).
+ * --ranges (issue 16): range views of 1 h, 1 d, 7 d, 30 d, 1 y and 5 y
+ * ending at a ragged second, whole host and one CPU, on five years of a
+ * 16-CPU, 50-domain host (bench_history's: two vCPUs a domain, on CPUs
+ * that move every ten minutes).  A year of seconds would be 3.7 G rows, so
+ * only the seconds a range view reads are made (its ragged ends, the last
+ * hour), rolled up by the daemon's code; the other rows, the minutes up to
+ * the first whole hour of each range, the hours of the last year (and of
+ * the first day of the five years) and the days of the five years, are
+ * copies of rolled-up ones.  So the rows each view reads are those of a
+ * real host; their values are not checked here (test_tiers.py does that).
  *
  * Drawing is left out: it is ncurses writing ~2 KB to a terminal.  "First
  * screen" is query_open() plus the first query_refresh() in a fresh
@@ -125,8 +126,10 @@ static double refresh_cpu_ms(struct query *q, struct model *m, int cpu,
 #define R_END (R_H + 1234)
 #define DAY INT64_C(86400)
 
-static const int64_t RANGES[] = { 3600, DAY, 7 * DAY, 30 * DAY, 365 * DAY };
-static const char *const RANGE_NAMES[] = { "1 h", "1 d", "7 d", "30 d", "1 y" };
+static const int64_t RANGES[] = { 3600, DAY, 7 * DAY, 30 * DAY, 365 * DAY,
+				  5 * 365 * DAY };
+static const char *const RANGE_NAMES[] = { "1 h", "1 d", "7 d", "30 d", "1 y",
+					   "5 y" };
 #define NRANGES (sizeof RANGES / sizeof RANGES[0])
 
 static int exec1(sqlite3 *db, const char *sql)
@@ -242,6 +245,7 @@ static int build_ranges(const char *path)
 {
 	static const char *const HOURS[] = { "sample_1h", "cpu_1h", "sample_cpu_1h" };
 	static const char *const MINUTES[] = { "sample_1m", "cpu_1m", "sample_cpu_1m" };
+	static const char *const DAYS[] = { "sample_1d", "cpu_1d", "sample_cpu_1d" };
 	sqlite3 *db = fresh_db(path);
 	if (!db)
 		return -1;
@@ -250,9 +254,17 @@ static int build_ranges(const char *path)
 	rc = rc ? rc : fill_seconds(db, R_H - 3600, R_END);
 	for (size_t i = 1; i < NRANGES && !rc; i++)
 		rc = fill_seconds(db, R_END - RANGES[i] - 90, R_END - RANGES[i] + 90);
-	int64_t oldest = floor_to(R_END - RANGES[NRANGES - 1], 3600) - 3600;
+	/* hours for a year, and for the first day of five years */
+	int64_t oldest = floor_to(R_END - 365 * DAY, 3600) - 3600;
+	int64_t first_day = floor_to(R_END - RANGES[NRANGES - 1], DAY);
 	for (int k = 0; k < 3 && !rc; k++)
-		rc = copy_steps(db, HOURS[k], 3600, oldest, R_H - 3600, R_H - 3600);
+		rc = copy_steps(db, HOURS[k], 3600, oldest, R_H - 3600,
+				R_H - 3600) ||
+		     copy_steps(db, HOURS[k], 3600, first_day, first_day + DAY,
+				R_H - 3600);
+	for (int k = 0; k < 3 && !rc; k++)
+		rc = copy_steps(db, DAYS[k], DAY, first_day - DAY,
+				floor_to(R_END, DAY), floor_to(R_H - 3600, DAY));
 	for (size_t i = 1; i < NRANGES && !rc; i++) {
 		int64_t a = floor_to(R_END - RANGES[i], 3600);
 		for (int k = 0; k < 3 && !rc; k++)
@@ -341,7 +353,7 @@ int main(int argc, char **argv)
 	if (ranges) {
 		if (!reuse && build_ranges(path) < 0)
 			return 1;
-		printf("database: a year of %d CPUs x %d domains, built in %.1f s, "
+		printf("database: five years (of days; a year of hours) of %d CPUs x %d domains, built in %.1f s, "
 		       "%.0f MB\n", R_CPUS, R_DOMS,
 		       (now_ms(CLOCK_MONOTONIC) - w0) / 1e3, file_mb(path));
 		print_ranges(path);

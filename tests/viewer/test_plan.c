@@ -3,7 +3,8 @@
  * many ranges and availabilities, the segments must tile the range read
  * without gap or overlap, each roll-up segment must be whole rows its tier
  * holds, and a range whose seconds are kept must be read as asked, with no
- * more than 2 x 59 minute rows and 2 x 59 seconds besides the hours.
+ * more than 2 x 59 minute rows and 2 x 59 seconds besides the hours (and
+ * 2 x 23 hour rows besides the days).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,7 +16,8 @@
 
 #include "plan.h"
 
-#define H INT64_C(1700006400)   /* an hour */
+#define H INT64_C(1700006400)   /* an hour, and a UTC day */
+#define D INT64_C(86400)
 
 static struct plan_tiers all_tiers(void)
 {
@@ -50,6 +52,8 @@ static void check_tiles(const struct plan *p, const struct plan_tiers *av)
 	    av->from[METRICS_1S] <= p->first) {
 		assert_true(rows[METRICS_1S] <= 2 * 59);
 		assert_true(rows[METRICS_1M] <= 2 * 59);
+		if (av->to[METRICS_1D] >= p->end)
+			assert_true(rows[METRICS_1H] <= 2 * 23);
 	}
 }
 
@@ -125,6 +129,70 @@ static void pruned(void **state)
 	assert_int_equal(p.widened_s, 3600);
 }
 
+/* A long range: whole UTC days in the middle, so that its rows are as
+ * few for five years as for a week, beyond the ends' hours, minutes and
+ * seconds. */
+static void days_hours_minutes_seconds(void **state)
+{
+	(void)state;
+	struct plan_tiers av = all_tiers();
+	struct plan p;
+	int64_t first = H - 3 * 3600 - 120 + 17;
+	int64_t end = H + 5 * 365 * D + 7200 + 120 + 77;
+	plan_range(&p, &av, first, end);
+	check_tiles(&p, &av);
+	int want[] = { METRICS_1S, METRICS_1M, METRICS_1H, METRICS_1D,
+		       METRICS_1H, METRICS_1M, METRICS_1S };
+	assert_int_equal(p.nseg, 7);
+	for (int i = 0; i < 7; i++)
+		assert_int_equal(p.seg[i].tier, want[i]);
+	assert_int_equal(p.seg[3].from, H);
+	assert_int_equal(p.seg[3].to, H + 5 * 365 * D);
+	assert_int_equal(p.grain_s, D);
+	assert_int_equal(p.first, first);
+	assert_int_equal(p.end, end);
+
+	/* the days stop at the watermark, like the hours: hours after it */
+	av.to[METRICS_1D] = av.to[METRICS_1H] = H + 10 * D + 3600 + 120;
+	plan_range(&p, &av, H, H + 12 * D);
+	check_tiles(&p, &av);
+	assert_int_equal(p.seg[0].tier, METRICS_1D);
+	assert_int_equal(p.seg[0].to, H + 10 * D);
+	assert_int_equal(p.seg[1].tier, METRICS_1H);
+	assert_int_equal(p.seg[1].to, H + 10 * D + 3600);
+}
+
+/* Seconds, minutes and hours pruned where days are kept: the end widened
+ * to the day. */
+static void pruned_to_the_day(void **state)
+{
+	(void)state;
+	struct plan_tiers av = all_tiers();
+	struct plan p;
+	av.from[METRICS_1S] = av.from[METRICS_1M] = av.from[METRICS_1H] =
+		H + 30 * D;
+	plan_range(&p, &av, H + 3 * D + 125, H + 40 * D + 7);
+	check_tiles(&p, &av);
+	assert_int_equal(p.first, H + 3 * D);
+	assert_int_equal(p.end, H + 40 * D + 7);
+	assert_int_equal(p.widened_s, D);
+	assert_int_equal(p.seg[0].tier, METRICS_1D);
+}
+
+/* [FIRST, END) planned: a tiling of it, as asked where its seconds are
+ * kept, else widened and said so. */
+static void check_range(const struct plan_tiers *av, int64_t first, int64_t end)
+{
+	struct plan p;
+	plan_range(&p, av, first, end);
+	check_tiles(&p, av);
+	assert_true(p.first <= first && p.end >= end);
+	if (first >= av->from[METRICS_1S])
+		assert_int_equal(p.first, first);
+	if (p.first != first || p.end != end)
+		assert_true(p.widened_s >= 60);
+}
+
 /* Many ranges and availabilities: always a tiling. */
 static void tilings(void **state)
 {
@@ -132,21 +200,33 @@ static void tilings(void **state)
 	srand(16);
 	for (int n = 0; n < 20000; n++) {
 		struct plan_tiers av = all_tiers();
-		struct plan p;
 		av.from[METRICS_1S] = H + rand() % 40000 - 20000;
 		av.from[METRICS_1M] = av.from[METRICS_1S] - rand() % 20000;
 		av.from[METRICS_1H] = av.from[METRICS_1M] - rand() % 20000;
 		av.to[METRICS_1H] = H + rand() % 100000;
 		av.to[METRICS_1M] = rand() % 2 ? av.to[METRICS_1H] : PLAN_NEVER_AFTER;
 		int64_t first = H + rand() % 80000 - 40000;
-		int64_t end = first + 1 + rand() % 60000;
-		plan_range(&p, &av, first, end);
-		check_tiles(&p, &av);
-		assert_true(p.first <= first && p.end >= end);
-		if (first >= av.from[METRICS_1S])
-			assert_int_equal(p.first, first);
-		if (p.first != first || p.end != end)
-			assert_true(p.widened_s >= 60);
+		check_range(&av, first, first + 1 + rand() % 60000);
+	}
+}
+
+/* The same with days, over ranges of up to a year. */
+static void tilings_days(void **state)
+{
+	(void)state;
+	srand(17);
+	for (int n = 0; n < 20000; n++) {
+		struct plan_tiers av = all_tiers();
+		int64_t r = rand() % 2 ? D : 30 * D;
+		av.from[METRICS_1S] = H + rand() % (2 * r) - r;
+		for (int i = METRICS_1M; i < METRICS_TIERS; i++)
+			av.from[i] = av.from[i - 1] - rand() % r;
+		av.to[METRICS_1H] = H + rand() % (5 * r);
+		av.to[METRICS_1D] = rand() % 2 ? av.to[METRICS_1H] :
+				    H + rand() % (5 * r);
+		av.to[METRICS_1M] = rand() % 2 ? av.to[METRICS_1H] : PLAN_NEVER_AFTER;
+		int64_t first = H + rand() % (4 * r) - 2 * r;
+		check_range(&av, first, first + 1 + rand() % (12 * r));
 	}
 }
 
@@ -158,6 +238,9 @@ int main(void)
 		cmocka_unit_test(watermark),
 		cmocka_unit_test(pruned),
 		cmocka_unit_test(tilings),
+		cmocka_unit_test(days_hours_minutes_seconds),
+		cmocka_unit_test(pruned_to_the_day),
+		cmocka_unit_test(tilings_days),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -269,7 +269,13 @@ static void test_sort(void **state)
 	struct query *q = open_q();
 	struct model m = { 0 };
 	assert_int_equal(query_refresh(q, &m, 0, QUERY_LIVE, 10, 0), 0);
-	model_sort(&m, SORT_CPU, WIN_LONG, true);
+	/* The keys: id, name, then the metric table's, in the rows' order. */
+	static const char *const keys[] = { "id", "name", "cpu", "blocked",
+					    "waited", "exec", "i/o" };
+	assert_int_equal(SORT_COUNT, sizeof keys / sizeof *keys);
+	for (int k = 0; k < SORT_COUNT; k++)
+		assert_string_equal(model_sort_name((enum sort_key)k), keys[k]);
+	model_sort(&m, SORT_METRIC, WIN_LONG, true);
 	/* Idle stays last whatever the order. */
 	assert_int_equal(m.rows[m.nrows - 1].domid, METRICS_IDLE_DOMID);
 	assert_int_equal(m.rows[0].domid, 1);

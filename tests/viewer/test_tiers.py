@@ -23,7 +23,8 @@ import tempfile
 APP_ID = 0x58656e4d
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from vtest import DbSums, Tap, Tmux, check_windows, metric_rows  # noqa: E402
+from vtest import (DbSums, Tap, Tmux, check_windows, copy_db,  # noqa: E402
+                   metric_rows, range_table, run_argv)
 
 H = 1700006400              # an hour: 2023-11-15 00:00:00 UTC
 S = H - 400                 # the recording: 23:53:20 ..
@@ -32,29 +33,7 @@ COLS = ('exec_count', 'cpu_ns', 'wait_ns', 'blocked_ns', 'alloc_ns',
         'alloc_unbounded', 'io_count')
 
 
-def run(argv):
-    try:
-        r = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True,
-                           text=True, timeout=60)
-        return r.returncode, r.stdout, r.stderr
-    except subprocess.TimeoutExpired:
-        return None, '', 'timed out waiting for it to exit'
-
-
-def copy(db, path, *sql):
-    shutil.copy(db, path)
-    con = sqlite3.connect(path, isolation_level=None)
-    for s in sql:
-        con.execute(s)
-    con.close()
-    return path
-
-
-def table(xenmon, db, t0, t1, cpu=None):
-    argv = [xenmon, '--db', db, '--from', str(t0), '--to', str(t1)]
-    if cpu is not None:
-        argv += ['--cpu', str(cpu)]
-    return run(argv)
+run, copy, table = run_argv, copy_db, range_table
 
 
 def rollups_exact(con, grain, table_):
@@ -112,10 +91,21 @@ def main():
                      '--start-time', str(S), '--quiet']
         subprocess.run(bake_argv, check=True, capture_output=True)
         con = sqlite3.connect('file:%s?mode=ro' % db, uri=True)
-        for grain, t in ((60, 'sample_cpu_1m'), (3600, 'sample_cpu_1h')):
+        for grain, t in ((60, 'sample_cpu_1m'), (3600, 'sample_cpu_1h'),
+                         (86400, 'sample_cpu_1d')):
             bad = rollups_exact(con, grain, t)
             tap.ok(not bad, '%s: the sums of its seconds per CPU and domain, '
                    'as stored' % t, repr(bad[:5]))
+        # the recording crosses a UTC midnight: two days (schema 14)
+        sums = ', '.join('sum(%s)' % c for c in COLS)
+        want = con.execute('SELECT t - t %% 86400, domid, %s, min(alloc_min_ns),'
+                           ' max(alloc_max_ns) FROM sample_1s GROUP BY 1, 2'
+                           ' ORDER BY 1, 2' % sums).fetchall()
+        got = con.execute('SELECT t, domid, %s, alloc_min_ns, alloc_max_ns'
+                          ' FROM sample_1d ORDER BY 1, 2' % ', '.join(COLS)).fetchall()
+        tap.ok(got == want and len({r[0] for r in got}) == 2,
+               'sample_1d: the sums of its seconds per domain, as stored, '
+               'across midnight', repr([(a, b) for a, b in zip(got, want) if a != b][:3]))
         con.close()
 
         secs = copy(db, tmp + '/seconds.db',
@@ -164,6 +154,7 @@ def main():
         # seconds pruned before S + 130: widened to whole minutes, said so
         pruned = copy(db, tmp + '/pruned.db',
                       'DELETE FROM sample_1s WHERE t < %d' % (S + 130),
+                      'DELETE FROM sample_dom_1s WHERE t < %d' % (S + 130),
                       'DELETE FROM cpu_1s WHERE t < %d' % (S + 130),
                       "INSERT INTO meta VALUES ('pruned_before_1s', %d)" % (S + 130))
         for cpu in (None, 1):
@@ -183,6 +174,27 @@ def main():
                'to the minute' not in out and 'to the hour' not in out,
                'seconds kept: no resolution in the header, the range as asked',
                err + out)
+
+        # the per-CPU seconds pruned before S + 130 (retain-1s-cpu), the
+        # per-domain ones kept: the whole host as before, and the per-CPU
+        # view says from when its detail is kept, its range widened to the
+        # minutes that hold it per CPU
+        detail = copy(db, tmp + '/detail.db',
+                      'DELETE FROM sample_1s WHERE t < %d' % (S + 130),
+                      "INSERT INTO meta VALUES ('pruned_before_1s_cpu', %d)" % (S + 130))
+        rc, out, err = table(xenmon, detail, S + 17, S + 523)
+        rc2, want, err2 = table(xenmon, db, S + 17, S + 523)
+        tap.ok(rc == rc2 == 0 and out == want and metric_rows(out, '|'),
+               'per-CPU seconds pruned: the whole host reads the same',
+               err + err2 + out + '\n---\n' + want)
+        rc, out, err = table(xenmon, detail, S + 17, S + 523, 1)
+        tap.ok(rc == 0 and 'per-CPU one-second samples kept from 2023-11-14 '
+               '23:55:30 only' in out and '543 s from 23:53:00 to the minute' in out,
+               'per-CPU seconds pruned: the per-CPU view says from when they are kept',
+               err + out)
+        rc, out, err = table(xenmon, detail, S + 200, S + 523, 1)
+        tap.ok(rc == 0 and 'per-CPU' not in out,
+               '... not for a range they still hold', err + out)
 
         # time travel over a range, on the screen: an hour back and forth
         tm.start('env LANG=C.UTF-8 TERM=screen NO_COLOR=1 %s --db %s '

@@ -258,3 +258,34 @@ def check_windows(tap, src, text, sep, windows, cpu, what, least=12):
             seen += 1
     return tap.ok(seen >= least and not bad, '%s: %d cells match' % (what, seen),
                   '\n'.join(bad[:10]) + '\n' + text)
+
+
+def run_argv(argv, timeout=60):
+    """ARGV run to its end: (exit status, stdout, stderr); None for a
+    program that did not exit in TIMEOUT seconds."""
+    try:
+        r = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True,
+                           text=True, timeout=timeout)
+        return r.returncode, r.stdout, r.stderr
+    except subprocess.TimeoutExpired:
+        return None, '', 'timed out waiting for it to exit'
+
+
+def copy_db(db, path, *sql):
+    """DB copied to PATH, then changed by the statements SQL."""
+    import shutil
+    import sqlite3
+    shutil.copy(db, path)
+    con = sqlite3.connect(path, isolation_level=None)
+    for s in sql:
+        con.execute(s)
+    con.close()
+    return path
+
+
+def range_table(xenmon, db, t0, t1, cpu=None, timeout=60):
+    """xenmon's plain table of the range [T0, T1], of CPU or all."""
+    argv = [xenmon, '--db', db, '--from', str(t0), '--to', str(t1)]
+    if cpu is not None:
+        argv += ['--cpu', str(cpu)]
+    return run_argv(argv, timeout)

@@ -16,8 +16,8 @@
  * domid before its first lifetime, or of a domid the domain table does not
  * know.
  *
- * --domain selects domains: a number every domain with that domid, any
- * argument the domains of that name.
+ * --domain selects domains by the rule of schema/domfilter.c: a number
+ * every domain with that domid, a name or shell glob the domains so named.
  *
  * Internally a domid's time is cut into segments, [start, end) from one
  * lifetime's start to the next one's under another name, each with the
@@ -29,8 +29,6 @@
 #include "domains.h"
 #include "metrics.h"
 
-#include <errno.h>
-#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,8 +51,7 @@ struct domains {
 	int32_t *cache;           /* [NDOMIDS]: domid's last segment found */
 	struct dom **unknown;     /* [NDOMIDS]: domids the table lacks */
 	bool *domid_wanted;       /* [NDOMIDS] */
-	const char *const *args;
-	size_t nargs;
+	const struct domfilter *filter;
 };
 
 static char *fallback_name(int64_t domid, bool json)
@@ -65,29 +62,9 @@ static char *fallback_name(int64_t domid, bool json)
 	return strdup(buf);
 }
 
-/* A --domain argument that is a domid: digits only, as SQLite's CAST
- * reads them. */
-static bool arg_is_domid(const char *arg, int64_t domid)
-{
-	if (!*arg || strspn(arg, "0123456789") != strlen(arg))
-		return false;
-	errno = 0;
-	long long v = strtoll(arg, NULL, 10);
-	return errno == 0 && v == domid;
-}
-
-/* A name matches an argument as SQLite's GLOB matches it in
- * xenmon-export.c's check (*, ? and [...]; case counts), so that what the
- * check accepts is what is exported. */
 static bool is_wanted(const struct domains *ds, int64_t domid, const char *name)
 {
-	if (!ds->nargs)
-		return true;
-	for (size_t i = 0; i < ds->nargs; i++)
-		if (arg_is_domid(ds->args[i], domid) ||
-		    fnmatch(ds->args[i], name, FNM_NOESCAPE) == 0)
-			return true;
-	return false;
+	return domfilter_match(ds->filter, domid, name);
 }
 
 static void dom_free(struct dom *d)
@@ -228,8 +205,7 @@ static void finish(struct domains *ds)
 	}
 }
 
-struct domains *domains_load(sqlite3 *db, const char *const *args,
-			     size_t nargs)
+struct domains *domains_load(sqlite3 *db, const struct domfilter *filter)
 {
 	struct domains *ds = calloc(1, sizeof *ds);
 	sqlite3_stmt *st = NULL;
@@ -237,8 +213,7 @@ struct domains *domains_load(sqlite3 *db, const char *const *args,
 
 	if (!ds)
 		return NULL;
-	ds->args = args;
-	ds->nargs = nargs;
+	ds->filter = filter;
 	ds->lo = calloc(DOMAINS_NDOMIDS + 1, sizeof *ds->lo);
 	ds->cache = malloc(DOMAINS_NDOMIDS * sizeof *ds->cache);
 	ds->unknown = calloc(DOMAINS_NDOMIDS, sizeof *ds->unknown);
@@ -378,7 +353,7 @@ bool domains_domid_wanted(const struct domains *ds, int64_t domid)
 char *domains_wanted_json(const struct domains *ds, bool *err)
 {
 	*err = false;
-	if (!ds->nargs)
+	if (!ds->filter->n)
 		return NULL;
 	size_t cap = 64, len = 0;
 	char *s = malloc(cap);

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <sqlite3.h>
 
+#include "domfilter.h"
+
 #define DOMAINS_NDOMIDS 65536
 
 /* One domain: a domid under one name. */
@@ -20,11 +22,10 @@ struct dom {
 
 struct domains;
 
-/* Read the domain table.  ARGS are the --domain arguments (NARGS 0: every
- * domain is wanted).  NULL on error (sqlite3_errmsg(DB), or out of
- * memory). */
-struct domains *domains_load(sqlite3 *db, const char *const *args,
-			     size_t nargs);
+/* Read the domain table.  FILTER says which domains are wanted (the
+ * --domain arguments, resolved against DB).  NULL on error
+ * (sqlite3_errmsg(DB), or out of memory). */
+struct domains *domains_load(sqlite3 *db, const struct domfilter *filter);
 void domains_free(struct domains *ds);
 
 /* Ids are 0 .. domains_nids() - 1, in the order of domid, then of the

@@ -4,12 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The counters a row adds to, in the order of the families below. */
-enum { RUNNING, RUNNABLE, BLOCKED, DISPATCHES, IO, SLICE, NCOUNTERS };
+#include "families.h"
 
+/* A series' totals, by METRICS_I_*, at the end of a step. */
 struct point {
 	int64_t t;                /* the step's end */
-	uint64_t v[NCOUNTERS];    /* totals since the range's start */
+	uint64_t v[METRICS_NSAMPLE];  /* totals since the range's start */
 };
 
 struct series {
@@ -20,31 +20,15 @@ struct series {
 
 static struct {
 	bool on, failed;
+	unsigned io_sources;      /* the I/O families written */
 	struct series *s;
 	size_t n, cap;
 } held;
 
-static const struct {
-	const char *family, *unit, *help, *label;
-	int counter;
-} FAMILIES[] = {
-	{ "xen_domain_cpu_seconds", "seconds", "Time the domain's vCPUs spent "
-	  "running, runnable (waiting for a physical CPU) and blocked, summed "
-	  "over its vCPUs", "running", RUNNING },
-	{ NULL, NULL, NULL, "runnable", RUNNABLE },
-	{ NULL, NULL, NULL, "blocked", BLOCKED },
-	{ "xen_domain_dispatches", NULL, "Executions: switch-ins of the "
-	  "domain's vCPUs", NULL, DISPATCHES },
-	{ "xen_domain_io_operations", NULL, "I/O operations: grant map and "
-	  "transfer records", NULL, IO },
-	{ "xen_domain_allocated_slice_seconds", "seconds", "Time slices the "
-	  "scheduler gave the domain's executions, bounded ones", NULL, SLICE },
-};
-#define NFAMILIES (sizeof FAMILIES / sizeof FAMILIES[0])
-
-void openmetrics_begin(void)
+void openmetrics_begin(unsigned io_sources)
 {
 	held.on = true;
+	held.io_sources = io_sources;
 }
 
 static struct series *series_of(const char *name)
@@ -92,6 +76,16 @@ static struct point *point_at(struct series *s, int64_t t)
 	return pt;
 }
 
+/* The row's sums added to the totals (a negative sum, which a damaged
+ * database could hold, counts as 0: a counter never goes back). */
+#define ADD_ONE(name) \
+	p->v[METRICS_I_##name] += (uint64_t)(s->name > 0 ? s->name : 0);
+#define ADD_X(name, ctype, rollup, ...) METRICS_SUMMED(rollup)(ADD_ONE, name)
+static void add_sums(struct point *p, const struct sums *s)
+{
+	METRICS_SAMPLE(ADD_X)
+}
+
 bool openmetrics_take(const struct row *r, int64_t step_s)
 {
 	if (!held.on)
@@ -102,66 +96,36 @@ bool openmetrics_take(const struct row *r, int64_t step_s)
 		held.failed = true;
 		return true;
 	}
-	const int64_t add[NCOUNTERS] = {
-		[RUNNING] = r->s.cpu_ns, [RUNNABLE] = r->s.wait_ns,
-		[BLOCKED] = r->s.blocked_ns, [DISPATCHES] = r->s.exec_count,
-		[IO] = r->s.io_count, [SLICE] = r->s.alloc_ns,
-	};
-	for (int i = 0; i < NCOUNTERS; i++)
-		p->v[i] += (uint64_t)(add[i] > 0 ? add[i] : 0);
+	add_sums(p, &r->s);
 	return true;
 }
 
-/* A domain's name as a label value. */
-static void put_name(FILE *f, const char *name)
+static void put_family(FILE *f, const struct metrics_family *fam)
 {
-	fputs("domain=\"", f);
-	for (const char *c = name; *c; c++) {
-		if (*c == '\\' || *c == '"')
-			fputc('\\', f);
-		if (*c == '\n')
-			fputs("\\n", f);
-		else
-			fputc(*c, f);
-	}
-	fputc('"', f);
-}
-
-static void put_family(FILE *f, size_t k, const char *family, bool seconds)
-{
-	for (size_t i = 0; i < held.n; i++) {
-		const struct series *s = &held.s[i];
-		for (size_t j = 0; j < s->n; j++) {
-			uint64_t v = s->p[j].v[FAMILIES[k].counter];
-			fprintf(f, "%s_total{", family);
-			put_name(f, s->name);
-			if (FAMILIES[k].label)
-				fprintf(f, ",state=\"%s\"", FAMILIES[k].label);
-			if (seconds)
-				fprintf(f, "} %" PRIu64 ".%09" PRIu64, v / 1000000000u,
-					v % 1000000000u);
-			else
-				fprintf(f, "} %" PRIu64, v);
-			fprintf(f, " %" PRId64 "\n", s->p[j].t);
+	metrics_family_header(f, fam, "counter", true);
+	for (size_t k = 0; k < fam->nparts; k++)
+		for (size_t i = 0; i < held.n; i++) {
+			const struct series *s = &held.s[i];
+			for (size_t j = 0; j < s->n; j++) {
+				fprintf(f, "%s_total{", fam->name);
+				metrics_family_label(f, "domain", s->name);
+				if (fam->parts[k].state)
+					fprintf(f, ",state=\"%s\"",
+						fam->parts[k].state);
+				fputc('}', f);
+				metrics_family_value(
+					f, fam, s->p[j].v[fam->parts[k].metric]);
+				fprintf(f, " %" PRId64 "\n", s->p[j].t);
+			}
 		}
-	}
 }
 
 int openmetrics_finish(FILE *f)
 {
-	const char *family = NULL;
-	bool seconds = false;
-	for (size_t k = 0; !held.failed && k < NFAMILIES; k++) {
-		if (FAMILIES[k].family) {
-			family = FAMILIES[k].family;
-			seconds = FAMILIES[k].unit != NULL;
-			fprintf(f, "# HELP %s %s.\n# TYPE %s counter\n", family,
-				FAMILIES[k].help, family);
-			if (seconds)
-				fprintf(f, "# UNIT %s seconds\n", family);
-		}
-		put_family(f, k, family, seconds);
-	}
+	for (size_t k = 0; !held.failed && k < metrics_ndomain_families; k++)
+		if (metrics_family_shown(&metrics_domain_families[k],
+					 held.io_sources))
+			put_family(f, &metrics_domain_families[k]);
 	if (!held.failed)
 		fputs("# EOF\n", f);
 	for (size_t i = 0; i < held.n; i++) {

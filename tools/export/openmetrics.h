@@ -5,9 +5,10 @@
  *
  * The families and labels are those of xenbaked's endpoint
  * (--metrics-listen, xenbaked(8) METRICS) that the exported rows can give:
- * per domain (by name), CPU seconds by state, dispatches, I/O operations
- * and allocated slice seconds, as counters that start at 0 at the range's
- * start and add each step's sums, stamped at the step's end.  OpenMetrics
+ * its per-domain families (schema/families.h), by name, as counters that
+ * start at 0 at the range's start and add each step's sums, stamped at the
+ * step's end.  The I/O families are there where the database's traces
+ * showed their sources (meta io_sources), as on the endpoint.  OpenMetrics
  * keeps a family's samples together, and rows come a step at a time with
  * every domain in it, so the rows are held until the end and written
  * family by family.
@@ -21,8 +22,10 @@
 
 #include "rows.h"
 
-/* From now on rows are held for openmetrics_finish(), not written. */
-void openmetrics_begin(void);
+/* From now on rows are held for openmetrics_finish(), not written.
+ * IO_SOURCES (METRICS_IO_*): the I/O sources the database's traces showed,
+ * which decide the I/O families written. */
+void openmetrics_begin(unsigned io_sources);
 
 /* Whether rows are being held; if so, R of a STEP_S step is taken.
  * false when out of memory too (openmetrics_finish() then fails). */

@@ -36,6 +36,7 @@
 #include "domains.h"
 #include "hist.h"
 #include "rows.h"
+#include "steps.h"
 #include "metrics.h"
 #include "schema.h"
 
@@ -51,7 +52,7 @@ struct part {
 	int64_t t, grain_s, seconds;
 	struct sums s;
 	int64_t peak_ns;
-	unsigned char *hist;      /* NULL: one second, in bin peak_ns / 1e7 */
+	unsigned char *hist;      /* NULL: one second, in peak_ns's bin */
 	size_t hist_len;
 	bool hist_json;           /* written before 010_packed_histograms */
 };
@@ -79,7 +80,7 @@ struct merge {
 	int64_t st, domid;
 	int64_t host_seconds, host_observed_ns, host_lost;
 	int64_t hours_upto;       /* the hours hold the seconds before it */
-	int64_t step_s;
+	struct steps *steps;
 	bool json;
 	FILE *f;
 	struct rollups_note *note;
@@ -135,7 +136,7 @@ static double percentile(const struct step_acc *a, int64_t covered, int p)
 	if (!k)
 		return 0;
 	int64_t c = 0;
-	double peak = (double)a->r.peak_ns / 1e7;
+	double peak = (double)a->r.peak_ns / METRICS_NS_PER_PCT;
 	for (size_t i = 0; i < a->ntouched; i++) {
 		c += a->bins[a->touched[i]];
 		if (c >= k) {
@@ -158,7 +159,7 @@ static void write_acc(struct merge *m, struct step_acc *a, const char *name)
 	a->r.p99 = percentile(a, covered, 99);
 	a->r.covered_ns = m->host_observed_ns;
 	a->r.lost = m->host_lost;
-	row_write(m->f, &a->r, m->step_s, m->json);
+	row_write(m->f, &a->r, steps_next(m->steps, m->st) - m->st, m->json);
 }
 
 static void acc_clear(struct step_acc *a)
@@ -205,7 +206,7 @@ static void acc_add(struct step_acc *a, const struct part *p)
 	if (p->hist)
 		add_hist(a, p);
 	else
-		add_bin(a, (unsigned long)(p->peak_ns / 10000000), 1);
+		add_bin(a, (unsigned long)(p->peak_ns / METRICS_NS_PER_PCT), 1);
 }
 
 /* B added to A. */
@@ -476,29 +477,30 @@ static int64_t hours_upto(sqlite3 *db)
 static const char SQL[] =
 	"WITH host AS (SELECT st, sum(hs) AS seconds, sum(hobs) AS observed,"
 	"  sum(lost) AS lost FROM"
-	"  (SELECT t - t %% ?3 AS st, max(seconds) AS hs, max(observed_ns) AS hobs,"
+	"  (SELECT xm_step(t) AS st, max(seconds) AS hs, max(observed_ns) AS hobs,"
 	"   sum(" METRICS_MISSING_RECORDS_FMT ") AS lost FROM %s"
 	"   WHERE t >= ?1 AND t < ?2 GROUP BY t) GROUP BY st)"
-	" SELECT r.t - r.t %% ?3 AS st, r.domid,"
+	" SELECT xm_step(r.t) AS st, r.domid,"
 	"  r.t, r.seconds%s, r.cpu_peak_ns, r.cpu_pct_hist,"
 	"  h.seconds, h.observed, h.lost"
-	" FROM %s r JOIN host h ON h.st = r.t - r.t %% ?3"
+	" FROM %s r JOIN host h ON h.st = xm_step(r.t)"
 	" WHERE r.t >= ?1 AND r.t < ?2"
 	"  AND (?4 IS NULL OR r.domid IN (SELECT value FROM json_each(?4)))"
 	" ORDER BY st, r.domid";
 
-/* One domid's rows of [?1, ?2): seconds summed over CPUs, with their
+/* One domid's rows of [?1, ?2): seconds summed over CPUs (the per-domain
+ * table's one row, or an old database's rows per CPU), with their
  * observed time (as seconds.c reads it); minutes as stored. */
 static const char SPLIT_1S[] =
 	"SELECT s.t, 1%s, 0,"
 	" (SELECT sum(c.observed_ns) / count(*) FROM cpu_1s c WHERE c.t = s.t)"
-	" FROM sample_1s s WHERE s.t >= ?1 AND s.t < ?2 AND s.domid = ?3"
+	" FROM %s s WHERE s.t >= ?1 AND s.t < ?2 AND s.domid = ?3"
 	" GROUP BY s.t";
 static const char SPLIT_1M[] =
 	"SELECT t, seconds%s, cpu_peak_ns, cpu_pct_hist"
 	" FROM sample_1m WHERE t >= ?1 AND t < ?2 AND domid = ?3";
 
-/* The exported metrics of TABLE as the database has them, in SUMS. */
+/* The summed metrics of TABLE as the database has them, in SUMS. */
 static int sums_of(struct merge *m, char sums[1024], const char *table,
 		   const char *fmt)
 {
@@ -520,9 +522,9 @@ static int prepare_all(struct merge *m, int tier, sqlite3_stmt **st)
 	snprintf(sql, sizeof sql, SQL, schema_malformed_sql(m->db, t->cpu),
 		 t->cpu, sums, t->sample);
 	if (sqlite3_prepare_v2(m->db, sql, -1, st, NULL) != SQLITE_OK ||
-	    sums_of(m, sums, "sample_1s", "sum(%s)") < 0)
+	    sums_of(m, sums, schema_seconds_table(m->db), "sum(%s)") < 0)
 		return -1;
-	snprintf(sql, sizeof sql, SPLIT_1S, sums);
+	snprintf(sql, sizeof sql, SPLIT_1S, sums, schema_seconds_table(m->db));
 	if (sqlite3_prepare_v2(m->db, sql, -1, &m->split[0], NULL) != SQLITE_OK ||
 	    sums_of(m, sums, "sample_1m", "%s") < 0)
 		return -1;
@@ -538,13 +540,13 @@ static int run_chunks(struct merge *m, sqlite3_stmt *st, int tier,
 		      const volatile sig_atomic_t *stop)
 {
 	int rc = SQLITE_DONE;
-	int64_t step_s = m->step_s;
-	/* a day of steps per query keeps each sort small */
-	int64_t chunk = step_s < 86400 ? 86400 - 86400 % step_s : step_s;
-	for (int64_t t = from; t < to && !*stop; t += chunk) {
+	/* about a day of whole steps per query keeps each sort small */
+	for (int64_t t = from, end; t < to && !*stop; t = end) {
+		end = steps_next(m->steps, steps_start(m->steps, t + 86399));
+		if (end > to)
+			end = to;
 		sqlite3_bind_int64(st, 1, t);
-		sqlite3_bind_int64(st, 2, to - t < chunk ? to : t + chunk);
-		sqlite3_bind_int64(st, 3, step_s);
+		sqlite3_bind_int64(st, 2, end);
 		sqlite3_bind_text(st, 4, wanted, -1, SQLITE_STATIC);
 		while (!*stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 			int64_t s = sqlite3_column_int64(st, 0);
@@ -581,12 +583,12 @@ static int run_chunks(struct merge *m, sqlite3_stmt *st, int tier,
 }
 
 int rollups_export(sqlite3 *db, int tier, const int64_t kept[METRICS_TIERS],
-		   const char *const *doms, size_t ndoms, int64_t from,
-		   int64_t to, int64_t step_s, bool json, FILE *f,
+		   const struct domfilter *doms, int64_t from,
+		   int64_t to, struct steps *steps, bool json, FILE *f,
 		   struct rollups_note *note, const volatile sig_atomic_t *stop)
 {
 	sqlite3_stmt *st = NULL;
-	struct merge m = { .db = db, .kept = kept, .step_s = step_s,
+	struct merge m = { .db = db, .kept = kept, .steps = steps,
 			   .json = json, .f = f, .note = note };
 	char *wanted = NULL;
 	bool err = true;
@@ -595,9 +597,9 @@ int rollups_export(sqlite3 *db, int tier, const int64_t kept[METRICS_TIERS],
 	if (tier < 1 || tier >= METRICS_TIERS)
 		return -1;
 	m.hours_upto = hours_upto(db);
-	if ((m.doms = domains_load(db, doms, ndoms)) &&
+	if ((m.doms = domains_load(db, doms)) &&
 	    ((wanted = domains_wanted_json(m.doms, &err)) || !err) &&
-	    prepare_all(&m, tier, &st) == 0)
+	    steps_register(steps, db) == 0 && prepare_all(&m, tier, &st) == 0)
 		rc = run_chunks(&m, st, tier, wanted, from, to, stop);
 	sqlite3_finalize(st);
 	sqlite3_finalize(m.split[0]);

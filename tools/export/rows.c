@@ -40,9 +40,9 @@ struct column {
 	enum metrics_figure figure;
 };
 
-/* The value of metric I (METRICS_I_*), exported, in S. */
+/* The value of metric I (METRICS_I_*), a sum, in S. */
 #define ROWS_AT(name) [METRICS_I_##name] = offsetof(struct sums, name),
-#define ROWS_X_AT(n, c, r, u, h, v, export) METRICS_EXPORTED(export)(ROWS_AT, n)
+#define ROWS_X_AT(n, c, rollup, ...) METRICS_SUMMED(rollup)(ROWS_AT, n)
 static const size_t sum_at[METRICS_NSAMPLE] = { METRICS_SAMPLE(ROWS_X_AT) };
 
 static int64_t value(const struct sums *s, size_t i)
@@ -51,8 +51,7 @@ static int64_t value(const struct sums *s, size_t i)
 }
 
 #define ROWS_READ(name) s->name = sqlite3_column_int64(st, col++);
-#define ROWS_X_READ(n, c, r, u, h, v, export) \
-	METRICS_EXPORTED(export)(ROWS_READ, n)
+#define ROWS_X_READ(n, c, rollup, ...) METRICS_SUMMED(rollup)(ROWS_READ, n)
 
 void sums_read(struct sums *s, sqlite3_stmt *st, int col)
 {
@@ -60,7 +59,7 @@ void sums_read(struct sums *s, sqlite3_stmt *st, int col)
 }
 
 #define ROWS_ADD(name) acc->name += x->name;
-#define ROWS_X_ADD(n, c, r, u, h, v, export) METRICS_EXPORTED(export)(ROWS_ADD, n)
+#define ROWS_X_ADD(n, c, rollup, ...) METRICS_SUMMED(rollup)(ROWS_ADD, n)
 
 void sums_add(struct sums *acc, const struct sums *x)
 {
@@ -95,7 +94,11 @@ static bool f_p99(const struct column *c, const struct row *r, int64_t s,
 { (void)c; (void)s; *v = cents(r->p99); return true; }
 static bool f_max(const struct column *c, const struct row *r, int64_t s,
 		  int64_t *v)
-{ (void)c; (void)s; *v = ratio_cents(r->peak_ns, 10000000); return true; }
+{
+	(void)c; (void)s;
+	*v = ratio_cents(r->peak_ns, METRICS_NS_PER_PCT);
+	return true;
+}
 static bool f_lost(const struct column *c, const struct row *r, int64_t s,
 		   int64_t *v)
 { (void)c; (void)s; *v = r->lost; return true; }
@@ -107,7 +110,11 @@ void rows_set_io_sources(unsigned sources)
 /* the time observed over the step's length */
 static bool f_covered(const struct column *c, const struct row *r, int64_t s,
 		      int64_t *v)
-{ (void)c; *v = ratio_cents(r->covered_ns, s * 10000000); return true; }
+{
+	(void)c;
+	*v = ratio_cents(r->covered_ns, s * METRICS_NS_PER_PCT);
+	return true;
+}
 
 /* A metric's figure (metrics.h): over the time observed in the step. */
 static bool f_metric(const struct column *c, const struct row *r, int64_t s,

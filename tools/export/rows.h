@@ -14,17 +14,18 @@
 
 #include "metrics.h"
 
-/* The metrics exported, summed over a second, a roll-up row or a step. */
+/* The metrics that are sums (SUM), summed over a second, a roll-up row or
+ * a step: those the columns show (EXPORT), and all that --format
+ * openmetrics counts. */
 #define ROWS_FIELD(name) int64_t name;
-#define ROWS_SUM(name, ctype, rollup, unit, help, view, export) \
-	METRICS_EXPORTED(export)(ROWS_FIELD, name)
+#define ROWS_SUM(name, ctype, rollup, ...) METRICS_SUMMED(rollup)(ROWS_FIELD, name)
 struct sums {
 	METRICS_SAMPLE(ROWS_SUM)
 };
 
 /* How many: the columns schema_metrics_sql(..., true) gives. */
 #define ROWS_ONE(name) + 1
-#define ROWS_X_ONE(n, c, r, u, h, v, export) METRICS_EXPORTED(export)(ROWS_ONE, n)
+#define ROWS_X_ONE(n, c, rollup, ...) METRICS_SUMMED(rollup)(ROWS_ONE, n)
 enum { ROWS_NSUMS = 0 METRICS_SAMPLE(ROWS_X_ONE) };
 
 /* S's metrics from column COL of ST on, in the table's order. */

@@ -2,7 +2,9 @@
  * Steps from one-second samples (1 s, 10 s, 1 min), added up here rather
  * than by SQL.
  *
- * A step is its seconds summed over physical CPUs.  In SQL that is a GROUP
+ * A step is its seconds summed over physical CPUs: read from sample_dom_1s,
+ * which holds those sums (015_domain_seconds.sql), or in a database older
+ * than that from sample_1s, as follows.  In SQL that is a GROUP
  * BY (t, domid), which sorts every row because the table is keyed (t, cpu,
  * domid), then a window over the seconds for the percentiles: about 1 us
  * per row read for the first, and for an hour of 1-minute steps of 50
@@ -26,6 +28,7 @@
  */
 #include "seconds.h"
 #include "domains.h"
+#include "steps.h"
 #include "rows.h"
 #include "metrics.h"
 #include "schema.h"
@@ -63,7 +66,8 @@ struct sec {
 	struct domains *doms;
 	struct table sec, step;
 	struct host host;
-	int64_t step_s, step_t;
+	struct steps *steps;
+	int64_t step_t, step_end;
 	bool json;
 	FILE *f;
 };
@@ -133,7 +137,7 @@ static int cmp_i64(const void *a, const void *b)
 static double percentile(const struct acc *a, int64_t seconds, int p)
 {
 	int64_t k = metrics_rank(p, seconds, seconds - (int64_t)a->ncpu);
-	return k ? (double)a->cpu[k - 1] / 1e7 : 0;
+	return k ? (double)a->cpu[k - 1] / METRICS_NS_PER_PCT : 0;
 }
 
 /*
@@ -176,7 +180,7 @@ static int host_upto(struct sec *s, int64_t limit, int64_t *obs)
 static int flush_step(struct sec *s)
 {
 	int64_t obs;
-	if (host_upto(s, s->step_t + s->step_s, &obs) < 0)
+	if (host_upto(s, s->step_end, &obs) < 0)
 		return -1;
 	struct table *tb = &s->step;
 	qsort(tb->acc, tb->nacc, sizeof *tb->acc, by_key);
@@ -193,7 +197,7 @@ static int flush_step(struct sec *s)
 			.p95 = percentile(a, n, 95), .p99 = percentile(a, n, 99),
 			.covered_ns = s->host.observed_ns, .lost = s->host.lost,
 		};
-		row_write(s->f, &r, s->step_s, s->json);
+		row_write(s->f, &r, s->step_end - s->step_t, s->json);
 	}
 	table_clear(tb);
 	return 0;
@@ -202,6 +206,7 @@ static int flush_step(struct sec *s)
 static void start_step(struct sec *s, int64_t st)
 {
 	s->step_t = st;
+	s->step_end = steps_next(s->steps, st);
 	s->host.seconds = s->host.observed_ns = s->host.lost = 0;
 }
 
@@ -223,7 +228,7 @@ static int push_cpu(struct acc *a, int64_t v)
  * writing the step before if T starts a new one. */
 static int flush_second(struct sec *s, int64_t t)
 {
-	int64_t st = t - t % s->step_s, obs;
+	int64_t st = steps_start(s->steps, t), obs;
 	if (st != s->step_t) {
 		if (s->step.nacc && flush_step(s) < 0)
 			return -1;
@@ -269,12 +274,14 @@ static int scan(struct sec *s, int64_t from, int64_t to,
 {
 	sqlite3_stmt *st;
 	char sums[1024], sql[1280];
-	if (schema_metrics_sql(sums, sizeof sums, s->db, "sample_1s", "%s",
+	/* the per-domain seconds: a week of them outlive the per-CPU rows */
+	const char *table = schema_seconds_table(s->db);
+	if (schema_metrics_sql(sums, sizeof sums, s->db, table, "%s",
 			       true) < 0)
 		return -1;
 	/* ORDER BY t is the key's order: no sort */
-	snprintf(sql, sizeof sql, "SELECT t, domid%s FROM sample_1s"
-		 " WHERE t >= ?1 AND t < ?2 ORDER BY t", sums);
+	snprintf(sql, sizeof sql, "SELECT t, domid%s FROM %s"
+		 " WHERE t >= ?1 AND t < ?2 ORDER BY t", sums, table);
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_int64(st, 1, from);
@@ -300,9 +307,9 @@ static int scan(struct sec *s, int64_t from, int64_t to,
 	return err || *stop || rc != SQLITE_DONE ? -1 : 0;
 }
 
-int seconds_export(sqlite3 *db, const char *const *doms, size_t ndoms,
-		   int64_t from, int64_t to, int64_t step_s, bool json, FILE *f,
-		   const volatile sig_atomic_t *stop)
+int seconds_export(sqlite3 *db, const struct domfilter *doms,
+		   int64_t from, int64_t to, struct steps *steps, bool json,
+		   FILE *f, const volatile sig_atomic_t *stop)
 {
 	struct sec *s = calloc(1, sizeof *s);
 	int rc = -1;
@@ -311,14 +318,14 @@ int seconds_export(sqlite3 *db, const char *const *doms, size_t ndoms,
 	s->db = db;
 	s->json = json;
 	s->f = f;
-	s->step_s = step_s;
+	s->steps = steps;
 	/* GROUP BY t on the key's prefix: no sort */
 	char sql[256];
 	snprintf(sql, sizeof sql, "SELECT t, sum(observed_ns) / count(*), sum("
 		 METRICS_MISSING_RECORDS_FMT ") FROM cpu_1s WHERE t >= ?1 AND"
 		 " t < ?2 GROUP BY t ORDER BY t",
 		 schema_malformed_sql(db, "cpu_1s"));
-	if ((s->doms = domains_load(db, doms, ndoms)) &&
+	if ((s->doms = domains_load(db, doms)) &&
 	    table_init(&s->sec, DOMAINS_NDOMIDS) == 0 &&
 	    table_init(&s->step, domains_nids(s->doms)) == 0 &&
 	    sqlite3_prepare_v2(db, sql, -1, &s->host.st, NULL) == SQLITE_OK)

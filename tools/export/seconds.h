@@ -11,11 +11,13 @@
 #include <stdio.h>
 #include <sqlite3.h>
 
-/* Rows of [FROM, TO) (whole steps of STEP_S) for the domains the --domain
- * arguments DOMS select (NDOMS 0: all) to F.  0, or -1 with
+#include "domfilter.h"
+#include "steps.h"
+
+/* Rows of [FROM, TO) (whole STEPS) for the domains DOMS selects, to F.  0, or -1 with
  * sqlite3_errmsg(DB) saying why (or *STOP set, or out of memory). */
-int seconds_export(sqlite3 *db, const char *const *doms, size_t ndoms,
-		   int64_t from, int64_t to, int64_t step_s, bool json, FILE *f,
+int seconds_export(sqlite3 *db, const struct domfilter *doms,
+		   int64_t from, int64_t to, struct steps *steps, bool json, FILE *f,
 		   const volatile sig_atomic_t *stop);
 
 #endif

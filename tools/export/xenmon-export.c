@@ -41,9 +41,11 @@
 #include "rollups.h"
 #include "metrics.h"
 #include "output.h"
+#include "domfilter.h"
 #include "pruned.h"
 #include "schema.h"
 #include "seconds.h"
+#include "steps.h"
 #include "timearg.h"
 
 /* The tables a step can be read from are metrics_tiers[]; the roll-ups
@@ -57,13 +59,14 @@ static bool has_hist(int tier)
 static const struct step {
 	const char *name;
 	int64_t s;
+	bool local;               /* from local midnight unless -u (steps.c) */
 	int src[METRICS_TIERS + 1];    /* ends with -1 */
 } STEPS[] = {
-	{ "1s", 1, { METRICS_1S, -1 } },
-	{ "10s", 10, { METRICS_1S, -1 } },
-	{ "1m", 60, { METRICS_1S, METRICS_1M, -1 } },
-	{ "1h", 3600, { METRICS_1H, METRICS_1M, METRICS_1S, -1 } },
-	{ "1d", 86400, { METRICS_1H, METRICS_1M, METRICS_1S, -1 } },
+	{ "1s", 1, false, { METRICS_1S, -1 } },
+	{ "10s", 10, false, { METRICS_1S, -1 } },
+	{ "1m", 60, false, { METRICS_1S, METRICS_1M, -1 } },
+	{ "1h", 3600, false, { METRICS_1H, METRICS_1M, METRICS_1S, -1 } },
+	{ "1d", 86400, true, { METRICS_1H, METRICS_1M, METRICS_1S, -1 } },
 };
 
 struct opts {
@@ -71,10 +74,11 @@ struct opts {
 	const struct step *step;
 	bool json, follow, quiet, utc, host_column, openmetrics;
 	char host[256];           /* --host-column: meta hostname */
-	const char **doms;        /* --domain arguments, as globs (patterns()) */
+	const char **doms;        /* the --domain arguments */
 	size_t ndoms;
-	char **owned;             /* the patterns made by patterns() */
+	struct domfilter filter;  /* what they select (domfilter.c) */
 	int64_t from, to;
+	struct steps steps;       /* where STEP cuts time */
 };
 
 static volatile sig_atomic_t stop;
@@ -122,8 +126,9 @@ static void usage(FILE *f)
 "                     " SCHEMA_DEFAULT_DB ")\n"
 "  --from TIME        start of the range (inclusive), widened to a whole step\n"
 "  --to TIME          end of the range (exclusive), widened to a whole step\n"
-"  --step STEP        1s, 10s, 1m, 1h (default) or 1d; steps are aligned\n"
-"                     to UTC (a 1d step starts at midnight UTC)\n"
+"  --step STEP        1s, 10s, 1m, 1h (default) or 1d; a 1d step runs from\n"
+"                     local midnight to midnight (23 or 25 hours at a DST\n"
+"                     change; UTC's with -u), the others are aligned to UTC\n"
 "  --domain D         only the domains with domid D, named D, or whose name\n"
 "                     matches the shell glob D ('web-*'; repeatable);\n"
 "                     a domid reused by another guest is another domain\n"
@@ -254,11 +259,12 @@ static int parse_args(int argc, char **argv, struct opts *o)
 				   "--to%s", "");
 	if (o->from == o->to)
 		return usage_error("the range is empty: --from equals --to%s", "");
-	/* whole steps: a roll-up row cannot be split */
-	int64_t s = o->step->s;
-	o->from -= ((o->from % s) + s) % s;
-	if (o->to != INT64_MAX && ((o->to % s) + s) % s)
-		o->to += s - ((o->to % s) + s) % s;
+	/* whole steps: a roll-up row cannot be split; a day is the local
+	 * wall clock's unless -u */
+	steps_init(&o->steps, o->step->s, o->step->local && !o->utc);
+	o->from = steps_start(&o->steps, o->from);
+	if (o->to != INT64_MAX && steps_start(&o->steps, o->to) != o->to)
+		o->to = steps_next(&o->steps, o->to);
 	return -1;
 }
 
@@ -289,111 +295,33 @@ static int sql_fail(sqlite3 *db, const char *path, const char *what)
 	return -1;
 }
 
-/* How --domain D matches a lifetime in the domain table. */
-#define DOMAIN_MATCH \
-	"(d.domid = CAST(a.value AS INTEGER) AND a.value NOT GLOB '*[^0-9]*'" \
-	" AND a.value <> '') OR d.name GLOB a.value" \
-	" OR (d.domid = " METRICS_IDLE_DOMID_SQL \
-	"     AND '" METRICS_IDLE_NAME "' GLOB a.value)" \
-	" OR (d.name IS NULL AND '" METRICS_UNNAMED_PREFIX "' || d.domid GLOB a.value)"
-
-/*
- * The --domain arguments as shell globs (SQLite's GLOB; fnmatch() in
- * domains.c): an argument that is some domain's exact name, or its
- * shown name, selects that name alone, its *, ? and [ made literal, so
- * that a guest really named 'web[1]' or '*' is not a pattern; any other
- * is a glob.  The exact names win because they were the rule before
- * globs, and a name is what a script has at hand.
- */
-static int patterns(sqlite3 *db, struct opts *o)
+/* The --domain filter, resolved against the database's domain table:
+ * every argument must match at least one of its domains. */
+static int domain_filter(sqlite3 *db, struct opts *o)
 {
-	sqlite3_stmt *st;
+	size_t *count;
 	int rc = 0;
 
 	if (!o->ndoms)
 		return 0;
-	if (!(o->owned = calloc(o->ndoms, sizeof *o->owned))) {
+	if (!(count = calloc(o->ndoms, sizeof *count)) ||
+	    domfilter_set(&o->filter, o->doms, o->ndoms) < 0) {
+		free(count);
 		errmsg("out of memory");
 		return -1;
 	}
-	if (sqlite3_prepare_v2(db, "SELECT CASE WHEN EXISTS (SELECT 1 FROM domain d"
-		" WHERE d.name = ?1 OR (d.domid = " METRICS_IDLE_DOMID_SQL
-		" AND ?1 = '" METRICS_IDLE_NAME "') OR (d.name IS NULL AND"
-		" ?1 = '" METRICS_UNNAMED_PREFIX "' || d.domid))"
-		" THEN replace(replace(replace(?1, '[', '[[]'), '*', '[*]'),"
-		" '?', '[?]') ELSE ?1 END", -1, &st, NULL) != SQLITE_OK)
-		return sql_fail(db, o->db, "cannot read domains");
-	for (size_t i = 0; i < o->ndoms && !rc; i++) {
-		sqlite3_bind_text(st, 1, o->doms[i], -1, SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_ROW)
-			rc = sql_fail(db, o->db, "cannot read domains");
-		else if (!(o->owned[i] = strdup((const char *)
-						sqlite3_column_text(st, 0)))) {
-			errmsg("out of memory");
-			rc = -1;
-		}
-		else
-			o->doms[i] = o->owned[i];
-		sqlite3_reset(st);
-	}
-	sqlite3_finalize(st);
-	return rc;
-}
-
-/* The --domain arguments as a JSON array of strings, built by SQLite's
- * json_insert() so that no argument is ever spliced into SQL text. */
-static char *args_json(sqlite3 *db, const struct opts *o)
-{
-	sqlite3_stmt *st;
-	char *args = NULL;
-
-	if (sqlite3_prepare_v2(db, "SELECT json_insert(coalesce(?1, '[]'), "
-			       "'$[#]', ?2)", -1, &st, NULL) != SQLITE_OK)
-		return NULL;
-	for (size_t i = 0; i < o->ndoms; i++) {
-		sqlite3_bind_text(st, 1, args, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 2, o->doms[i], -1, SQLITE_STATIC);
-		char *next = sqlite3_step(st) == SQLITE_ROW ?
-			strdup((const char *)sqlite3_column_text(st, 0)) : NULL;
-		sqlite3_reset(st);
-		free(args);
-		if (!(args = next))
-			break;
-	}
-	sqlite3_finalize(st);
-	return args;
-}
-
-/* Every --domain argument must name at least one domain of the
- * database; which rows it selects is domains.c's. */
-static int check_domains(sqlite3 *db, const struct opts *o)
-{
-	sqlite3_stmt *st = NULL;
-	char *args;
-	int rc;
-
-	if (!o->ndoms)
-		return 0;
-	if (!(args = args_json(db, o)) || sqlite3_prepare_v2(db,
-	    "SELECT a.value, (SELECT count(*) FROM domain d WHERE " DOMAIN_MATCH ")"
-	    " FROM json_each(?1) a", -1, &st, NULL) != SQLITE_OK) {
-		free(args);
-		return sql_fail(db, o->db, "cannot read domains");
-	}
-	sqlite3_bind_text(st, 1, args, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (sqlite3_column_int(st, 1) == 0) {
+	if (domfilter_resolve(&o->filter, db) < 0 ||
+	    domfilter_count(&o->filter, db, count) < 0)
+		rc = sql_fail(db, o->db, "cannot read domains");
+	for (size_t i = 0; i < o->ndoms && !rc; i++)
+		if (!count[i]) {
 			errmsg("%s: no domain matches '%s' (give a domid, a name "
 			       "from the domain table or a shell glob such as "
-			       "'web-*')", o->db, sqlite3_column_text(st, 0));
-			break;
+			       "'web-*')", o->db, o->doms[i]);
+			rc = -1;
 		}
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		sql_fail(db, o->db, "cannot read domains");
-	sqlite3_finalize(st);
-	free(args);
-	return rc == SQLITE_DONE ? 0 : -1;
+	free(count);
+	return rc;
 }
 
 /* meta KEY as an integer, or DEFAULT when absent. */
@@ -447,7 +375,7 @@ static void use_host_column(sqlite3 *db, struct opts *o)
  * it again every step (a cron job mails whatever it is told). */
 struct said {
 	const struct metrics_tier *reading;
-	bool pruned, mixed, budget;
+	bool pruned, mixed, budget, coarse;
 };
 
 /* From which second each table holds every row (INT64_MIN: all, INT64_MAX:
@@ -467,22 +395,50 @@ static void say_time(char *buf, size_t len, int64_t t)
 	timearg_iso(buf, len, t, say_utc);
 }
 
+/* Said when the days of the range are read from rows that straddle
+ * their midnights (a zone half an hour off UTC, minutes pruned). */
+static void warn_coarse(int tier, struct steps *sp, int64_t from,
+			struct said *said)
+{
+	char when[40];
+	if (said->coarse)
+		return;
+	said->coarse = true;
+	say_time(when, sizeof when, steps_next(sp, from));
+	errmsg("warning: local midnight (%s) is not on a boundary of the %s, "
+	       "the finest table that holds the range: each of its rows is "
+	       "counted in the day it starts in", when, metrics_tiers[tier].what);
+}
+
 /*
  * The first table of the step's list that still holds all of [FROM, ..):
- * nothing of it pruned after FROM, and for a roll-up no back-fill pending.
- * If none does, the one that keeps the oldest rows, with a warning.
+ * nothing of it pruned after FROM, and for a roll-up no back-fill pending;
+ * and whose rows the steps do not cut (SP: local midnight at :30 is no
+ * hour's start).  If none is whole, the first that holds the range, with
+ * a warning; if none holds it, the one that keeps the oldest rows, with
+ * a warning.
  */
 static int choose_source(const struct step *step, const int64_t kept[METRICS_TIERS],
-			 int64_t from, struct said *said)
+			 int64_t from, int64_t to, struct steps *sp,
+			 struct said *said)
 {
-	int best = -1;
+	int best = -1, coarse = -1;
 	for (const int *i = step->src; *i >= 0; i++) {
 		if (kept[*i] == INT64_MAX)
 			continue;
-		if (from >= kept[*i])
-			return *i;
+		if (from >= kept[*i]) {
+			if (steps_aligned(sp, from, to, metrics_tiers[*i].grain_s))
+				return *i;
+			if (coarse < 0)
+				coarse = *i;
+			continue;
+		}
 		if (best < 0 || kept[*i] < kept[best])
 			best = *i;
+	}
+	if (coarse >= 0) {
+		warn_coarse(coarse, sp, from, said);
+		return coarse;
 	}
 	if (best >= 0 && !said->pruned) {
 		char when[40];
@@ -494,9 +450,18 @@ static int choose_source(const struct step *step, const int64_t kept[METRICS_TIE
 	return best;
 }
 
+/* TIER's table in DB: the seconds' is sample_1s in a database older than
+ * sample_dom_1s (schema_seconds_table()). */
+static const char *tier_table(sqlite3 *db, int tier)
+{
+	return tier == METRICS_1S ? schema_seconds_table(db) :
+	       metrics_tiers[tier].sample;
+}
+
 /* Which table is read: once, and again only if that changes. */
-static void describe(const struct metrics_tier *src, const struct opts *o,
-		     int64_t from, int64_t to, struct said *said)
+static void describe(const struct metrics_tier *src, const char *table,
+		     const struct opts *o, int64_t from, int64_t to,
+		     struct said *said)
 {
 	char a[40], b[40];
 	if (o->quiet || said->reading == src)
@@ -505,7 +470,7 @@ static void describe(const struct metrics_tier *src, const struct opts *o,
 	say_time(a, sizeof a, from);
 	say_time(b, sizeof b, to);
 	fprintf(stderr, "xenmon-export: reading %s (%s) for %s .. %s, %s steps\n",
-		src->sample, src->what, a, b, o->step->name);
+		table, src->what, a, b, o->step->name);
 }
 
 static void warn_mixed(const struct rollups_note *note, struct said *said)
@@ -531,7 +496,7 @@ static int warn_budget(sqlite3 *db, int tier, int64_t from, int64_t to,
 	char reason[64], a[32], b[32];
 	if (said->budget)
 		return 0;
-	int rc = pruned_span(db, metrics_tiers[tier].sample, from, to - 1,
+	int rc = pruned_span(db, tier_table(db, tier), from, to - 1,
 			     &first, &last, reason, sizeof reason);
 	if (rc <= 0)
 		return rc;
@@ -540,7 +505,7 @@ static int warn_budget(sqlite3 *db, int tier, int64_t from, int64_t to,
 	say_time(b, sizeof b, last >= to ? to - 1 : last);
 	errmsg("warning: %s from %s to %s were dropped for the %s (table "
 	       "pruned): %s has no rows for them", metrics_tiers[tier].what, a, b,
-	       reason, metrics_tiers[tier].sample);
+	       reason, tier_table(db, tier));
 	return 0;
 }
 
@@ -549,20 +514,21 @@ static int read_range(sqlite3 *db, const struct opts *o, int64_t from,
 {
 	int64_t kept[METRICS_TIERS];
 	struct rollups_note note = { 0 };
+	struct steps sp = o->steps;
 	tables_kept(db, kept);
 	rows_set_io_sources(io_sources(db));
-	int i = choose_source(o->step, kept, from, said);
+	int i = choose_source(o->step, kept, from, to, &sp, said);
 	if (i < 0) {
 		errmsg("%s: no table can give %s steps", o->db, o->step->name);
 		return 1;
 	}
-	describe(&metrics_tiers[i], o, from, to, said);
+	describe(&metrics_tiers[i], tier_table(db, i), o, from, to, said);
 	if (warn_budget(db, i, from, to, said) < 0)
 		return -1;
 	int rc = has_hist(i) ?
-		 rollups_export(db, i, kept, o->doms, o->ndoms, from, to,
-				o->step->s, o->json, f, &note, &stop) :
-		 seconds_export(db, o->doms, o->ndoms, from, to, o->step->s,
+		 rollups_export(db, i, kept, &o->filter, from, to,
+				&sp, o->json, f, &note, &stop) :
+		 seconds_export(db, &o->filter, from, to, &sp,
 				o->json, f, &stop);
 	if (rc == 0)
 		warn_mixed(&note, said);
@@ -577,7 +543,9 @@ static int read_range(sqlite3 *db, const struct opts *o, int64_t from,
 static bool range_has_data(sqlite3 *db, int64_t from, int64_t to)
 {
 	bool found = false;
-	for (int i = 0; i < METRICS_TIERS && !found; i++) {
+	/* not the days: they hold what the hours do, in steps too long to
+	 * tell an evening without data from a morning with some */
+	for (int i = 0; i <= METRICS_1H && !found; i++) {
 		char sql[160];
 		sqlite3_stmt *st;
 		snprintf(sql, sizeof sql, "SELECT 1 FROM %s WHERE t > ?1 - %lld "
@@ -611,7 +579,7 @@ static int export_range(sqlite3 *db, const struct opts *o, int64_t from,
 
 /* The end of the last whole step the database holds (newest second + 1,
  * down to a step boundary). */
-static int64_t complete_end(sqlite3 *db, int64_t step_s)
+static int64_t complete_end(sqlite3 *db, const struct opts *o)
 {
 	int64_t newest = INT64_MIN;
 	sqlite3_stmt *st;
@@ -622,7 +590,8 @@ static int64_t complete_end(sqlite3 *db, int64_t step_s)
 	sqlite3_finalize(st);
 	if (newest == INT64_MIN)
 		return INT64_MIN;
-	return (newest + 1) - (newest + 1) % step_s;
+	struct steps sp = o->steps;
+	return steps_start(&sp, newest + 1);
 }
 
 static void sleep_1s(void)
@@ -665,7 +634,7 @@ static int follow(sqlite3 *db, const struct opts *o, int64_t cursor, FILE *f,
 		  struct said *said)
 {
 	while (!stop && cursor < o->to) {
-		int64_t end = complete_end(db, o->step->s);
+		int64_t end = complete_end(db, o);
 		if (end > o->to)
 			end = o->to;
 		if (end > cursor) {
@@ -692,18 +661,18 @@ static int run(struct opts *o)
 	/* -o /dev/fd/N names a descriptor we inherited, which the
 	 * database's could otherwise take */
 	if (out_claim_fd(&out, o->output) < 0 || open_db(o->db, &db) < 0 ||
-	    patterns(db, o) < 0 || check_domains(db, o) < 0 || out_open(&out, o->output) < 0)
+	    domain_filter(db, o) < 0 || out_open(&out, o->output) < 0)
 		goto done;
 	/* --follow writes only whole steps, the rest as they complete */
 	int64_t to = o->to;
 	if (o->follow) {
-		int64_t end = complete_end(db, o->step->s);
+		int64_t end = complete_end(db, o);
 		if (end < to)
 			to = end < o->from ? o->from : end;
 	}
 	use_host_column(db, o);
 	if (o->openmetrics)
-		openmetrics_begin();
+		openmetrics_begin(io_sources(db));
 	else if (!o->json)
 		rows_csv_header(out.f);
 	if (to > o->from && export_range(db, o, o->from, to, out.f, &said) < 0)
@@ -753,9 +722,7 @@ int main(int argc, char **argv)
 		signal(SIGPIPE, SIG_IGN);
 		rc = run(&o);
 	}
-	for (size_t i = 0; o.owned && i < o.ndoms; i++)
-		free(o.owned[i]);
-	free(o.owned);
+	domfilter_clear(&o.filter);
 	free(o.doms);
 	return rc;
 }

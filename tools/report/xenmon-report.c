@@ -37,6 +37,7 @@
 
 #include "metrics.h"
 #include "schema.h"
+#include "steps.h"
 #include "timearg.h"
 
 /* report.html split at its markers (report_html.c, made by embed.py). */
@@ -135,13 +136,15 @@ static bool valid_sort(const char *name)
 	return false;
 }
 
-/* FROM and TO as the export will widen them: whole steps. */
+/* FROM and TO as the export will widen them: whole steps, a day from
+ * local midnight unless -u (schema/steps.c, the export's). */
 static void align(struct opts *o)
 {
-	int64_t s = o->step->s;
-	o->from -= ((o->from % s) + s) % s;
-	if (((o->to % s) + s) % s)
-		o->to += s - ((o->to % s) + s) % s;
+	struct steps sp;
+	steps_init(&sp, o->step->s, o->step->s == 86400 && !o->utc);
+	o->from = steps_start(&sp, o->from);
+	if (steps_start(&sp, o->to) != o->to)
+		o->to = steps_next(&sp, o->to);
 }
 
 static int check_times(struct opts *o)
