@@ -5,6 +5,8 @@
 # build the hypervisor alone with its default configuration, and check
 # that the patched code is in the image.
 #   patches/check.sh [WORKDIR]     (default: a fresh temporary directory)
+#   patches/check.sh --cached-image   where a successful build leaves its
+#                                     image (below), and nothing else
 # Needs apt-get source to reach bookworm main (a deb-src entry is added
 # beside /etc/apt/sources.list.d/debian.sources when none is there) and
 # the packages of "tools/install-deps patches".  About 2.5 minutes on 2
@@ -14,6 +16,16 @@ here=$(cd "$(dirname "$0")" && pwd)
 series=$here/xen-4.17
 version=4.17.5+72-g01140da4e8-1
 upstream=${version%-*}
+
+# The image this script builds is a function of the series and of this
+# script (which names the Xen source and the configuration): a successful
+# build is kept in the cache under their hash, where the live I/O test
+# (tests/live/patched-xen.sh) boots it without building it again.  The
+# cache outlives build directories and checkouts: XENMON_CACHE, or
+# ~/.cache/xenmon.
+hash=$(cat "$here/check.sh" "$series"/*.patch | sha256sum | cut -c1-16)
+image=${XENMON_CACHE:-${XDG_CACHE_HOME:-${HOME:-/var/tmp}/.cache}/xenmon}/xen-patched-$hash.gz
+if [ "${1:-}" = --cached-image ]; then echo "$image"; exit 0; fi
 work=${1:-$(mktemp -d /tmp/xenmon-patches.XXXXXX)}
 mkdir -p "$work"
 work=$(cd "$work" && pwd)
@@ -77,4 +89,7 @@ for sym in gnttab_copy_tally_flush per_cpu__notify_trace_cache \
            opt_trace_evtchn_coalesce_us; do
   grep -qw "$sym" <<<"$syms" || die "$sym not in xen-syms"
 done
-step "ok: series applies to xen $version and the hypervisor builds"
+mkdir -p "$(dirname "$image")"
+cp "$src/xen/xen.gz" "$image.tmp"
+mv "$image.tmp" "$image"
+step "ok: series applies to xen $version and the hypervisor builds (kept as $image)"

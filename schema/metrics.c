@@ -126,16 +126,14 @@ unsigned metrics_io_sources_known(const char *io_sources)
 			    METRICS_IO_EVTCHN;
 }
 
-int metrics_io_unavailable(const char *io_sources)
+bool metrics_figure_unavailable(size_t i, enum metrics_figure f,
+				unsigned sources)
 {
-	return io_sources && !metrics_io_sources_parse(io_sources);
-}
-
-bool metrics_figure_is_io(size_t i, enum metrics_figure f)
-{
-	return f != METRICS_NONE && (i == METRICS_I_io_count ||
-				     i == METRICS_I_io_bytes ||
-				     f == METRICS_PER_IO);
+	if (f == METRICS_NONE)
+		return false;
+	if (i == METRICS_I_io_bytes)
+		return !(sources & METRICS_IO_GRANT_COPY);
+	return !sources && (i == METRICS_I_io_count || f == METRICS_PER_IO);
 }
 
 bool metrics_pct(int64_t ns, int64_t observed_ns, double *v)

@@ -193,7 +193,17 @@ long long metrics_per_second_ns(long long ns, long long observed_ns);
 	       LOG("io(tot)", "", "io/ex")), \
 	  EXPORT(5, "io_per_s", PER_S)) \
 	X(io_bytes, uint64_t, SUM, "bytes", "bytes copied by grant copies", \
-	  NOVIEW, NOEXPORT)
+	  VIEW(7, "IOBytes", "iobytes", 0, "I/O bytes", PER_S, NONE, PER_EXEC, \
+	       "bytes copied per second, per execution", NOSORT, NOLOG), \
+	  EXPORT(7, "io_bytes_per_s", PER_S))
+
+/*
+ * xenmon-export wrote the columns of EXPORT orders up to this one, then
+ * lost_records and covered_pct, before io_bytes had a column: later
+ * columns come after those two, so that scripts that read the columns by
+ * position keep working.
+ */
+#define METRICS_EXPORT_RELEASED 6
 
 /*
  * The figures shown of a metric X over some time (docs/metrics.md), for
@@ -319,14 +329,16 @@ enum {
 int metrics_io_sources_text(char *buf, size_t n, unsigned mask);
 /* The mask a meta value names (names it does not know are left out). */
 unsigned metrics_io_sources_parse(const char *text);
-/* Are the I/O figures unavailable, by meta's value (NULL: absent)? */
-int metrics_io_unavailable(const char *io_sources);
-/* The sources by meta's value: NULL (the key absent, an older database)
- * counts as every source, so that its figures are shown as stored. */
+/* The sources by meta's value, for metrics_figure_unavailable(): NULL (the
+ * key absent, an older database) counts as every source, so that its
+ * figures are shown as stored. */
 unsigned metrics_io_sources_known(const char *io_sources);
-/* Does figure F of metric I (METRICS_I_*) count I/O, and so is it
- * unavailable with it: the I/O metrics' own, and any per I/O? */
-bool metrics_figure_is_io(size_t i, enum metrics_figure f);
+/* Is figure F of metric I (METRICS_I_*) unavailable where the traces showed
+ * the I/O SOURCES: the I/O count's figures and any per I/O when they showed
+ * no source, the bytes' when they showed no grant copy (stock Xen traces
+ * none: its zero would say nothing was copied). */
+bool metrics_figure_unavailable(size_t i, enum metrics_figure f,
+				unsigned sources);
 
 /* Columns only the roll-ups of the samples have, after the metrics. */
 #define METRICS_SAMPLE_ROLLUP_ONLY "cpu_peak_ns, cpu_pct_hist"

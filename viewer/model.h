@@ -84,9 +84,10 @@ struct model {
 	 * shown are the first model_shown(); the totals are of all rows. */
 	size_t nhidden;
 	int spark_len;
-	/* Issue 17: the traces showed no I/O record at all (meta io_sources,
-	 * metrics_io_unavailable): the I/O figures are shown as unavailable. */
-	bool io_unavailable;
+	/* Issue 17: the I/O sources the traces showed (meta io_sources,
+	 * metrics_io_sources_known): the I/O figures they did not show are
+	 * shown as unavailable (metrics_figure_unavailable). */
+	unsigned io_sources;
 	/* Rows the size budget dropped within the long window (table
 	 * pruned), of the finest tier that has some, if any. */
 	struct {

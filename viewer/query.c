@@ -434,7 +434,7 @@ static int load_bounds(struct query *q, struct model *m)
 	if (sqlite3_step(q->ncpus) != SQLITE_ROW)
 		return fail(q, "cannot count CPUs");
 	m->ncpus = sqlite3_column_int(q->ncpus, 0);
-	m->io_unavailable = metrics_io_unavailable(
+	m->io_sources = metrics_io_sources_known(
 		(const char *)sqlite3_column_text(q->ncpus, 1));
 
 	sqlite3_reset(q->live);

@@ -58,6 +58,21 @@ static void fmt_rate(char *b, size_t n, double v, const char *unit, int width)
 	}
 }
 
+/* A count of bytes with a decimal prefix: a copy rate reads as 2.17MB/s. */
+static void fmt_bytes(char *b, size_t n, double v, const char *unit, int width)
+{
+	static const char prefix[] = "kMGT";
+	int i = 0;
+	for (; v >= 1000 && i < (int)sizeof prefix - 1; i++)
+		v /= 1000;
+	for (int prec = 2; prec >= 0; prec--) {
+		snprintf(b, n, "%.*f%.*sB%s", prec, v, i > 0, &prefix[i ? i - 1 : 0],
+			 unit);
+		if ((int)strlen(b) <= width)
+			return;
+	}
+}
+
 /* Issue 17: I/O the hypervisor did not trace is said so, not shown as 0. */
 static void fmt_unavailable(char *b, size_t n, int width)
 {
@@ -86,12 +101,14 @@ static size_t extreme(enum metrics_rollup rollup)
 	return i;
 }
 
-/* V of metric D: a time, or a count with UNIT ("/s", "/ex"). */
+/* V of metric D: a time, bytes, or a count with UNIT ("/s", "/ex"). */
 static void fmt_value(char *b, double v, const struct metrics_desc *d,
 		      const char *unit, int width)
 {
 	if (strcmp(d->unit, "ns") == 0)
 		fmt_time(b, TEXT_CELL, v, width);
+	else if (strcmp(d->unit, "bytes") == 0)
+		fmt_bytes(b, TEXT_CELL, v, unit, width);
 	else
 		fmt_rate(b, TEXT_CELL, v, unit, width);
 }
@@ -151,9 +168,9 @@ void text_cells(const struct model *m, const struct dom_sums *s, int win,
 		out[i][0] = 0;
 		if (!model_has_data(wi))
 			snprintf(out[i], TEXT_CELL, "-");
-		else if (d && m->io_unavailable &&
-			 metrics_figure_is_io((size_t)(d - metrics_sample),
-					      d->view.cell[i]))
+		else if (d && metrics_figure_unavailable(
+				 (size_t)(d - metrics_sample), d->view.cell[i],
+				 m->io_sources))
 			fmt_unavailable(out[i], TEXT_CELL, w[i]);
 		else if (d)
 			cell(out[i], d->view.cell[i], d, wi, s, w[i]);

@@ -135,7 +135,7 @@ def main():
         last = lines[1].split(b',')[-1] if raw.returncode == 0 and len(lines) > 1 else b''
         awk = subprocess.run(['awk', '-F,', 'NR > 1 && $NF == "%s"' % last.decode()],
                              input=raw.stdout, capture_output=True)
-        tap.ok(raw.returncode == 0 and b'\r' not in raw.stdout and last and
+        tap.ok(raw.returncode == 0 and b"\r" not in raw.stdout and
                len(awk.stdout.splitlines()) >= 1,
                'CSV lines end in LF: awk matches the last field (%r)' % last,
                '%r' % raw.stdout[:300])

@@ -2,7 +2,9 @@
 """Issue 17: which I/O the traces showed (meta io_sources), and the readers'
 rule (docs/metrics.md, "I/O sources"): a database whose traces had no I/O
 record of any kind shows I/O as unavailable, never as 0; one with grant
-records (stock Xen's) or the patched Xen's records shows the figures.
+records (stock Xen's) or the patched Xen's records shows the figures.  The
+I/O bytes are unavailable unless the traces had grant copies (the patched
+Xen's): stock Xen's zero would say nothing was copied.
 Output is TAP.
 
     test_io_sources.py SIM XENBAKED XENMON_EXPORT XENMON
@@ -10,6 +12,7 @@ Output is TAP.
 import csv
 import io
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -68,6 +71,16 @@ def main():
             results.append(('%s: xenmon-export io_per_s %s' % (
                 name, 'empty' if not want else 'given'), r.returncode == 0 and ok,
                 '%s %r' % (r.stderr, sorted(values)[:5])))
+            # io_bytes_per_s: the last column, after those older versions wrote
+            copies = 'grant-copy' in want
+            values = {x['io_bytes_per_s'] for x in guests}
+            ok = guests and (('' not in values and any(float(v) > 0 for v in values))
+                             if copies else values == {''})
+            header = r.stdout.split('\n', 1)[0].split(',')
+            results.append(('%s: xenmon-export io_bytes_per_s %s, last after covered_pct' % (
+                name, 'given' if copies else 'empty'),
+                r.returncode == 0 and ok and header[-2:] == ['covered_pct', 'io_bytes_per_s'],
+                '%r %r' % (header, sorted(values)[:5])))
 
             v = subprocess.run([VIEWER, '--db', db, '--iocount'], capture_output=True,
                                text=True, env=dict(os.environ, TERM='dumb'))
@@ -75,6 +88,15 @@ def main():
             results.append(('%s: xenmon %s' % (
                 name, 'says I/O is unavailable' if not want else 'shows I/O'),
                 v.returncode == 0 and said == (not want), v.stdout[-800:] + v.stderr))
+            v = subprocess.run([VIEWER, '--db', db, '--iobytes'], capture_output=True,
+                               text=True, env=dict(os.environ, TERM='dumb'))
+            rows = [l for l in v.stdout.splitlines() if 'IOBytes' in l]
+            said = any('unavailable' in l or 'n/a' in l for l in rows)
+            shown = any(re.search(r'\d(\.\d+)?[kMGT]?B/s', l) for l in rows)
+            results.append(('%s: xenmon --iobytes %s' % (
+                name, 'shows bytes per second' if copies else 'says unavailable'),
+                v.returncode == 0 and rows and (shown and not said if copies else said),
+                v.stdout[-800:] + v.stderr))
         # A later run on a stock host keeps what earlier runs saw.
         db = os.path.join(tmp, 'patched-Xen.db')
         bake(tmp, 'later', ['--workload', 'cpu'], db=db, start=START + 100)

@@ -17,6 +17,9 @@ xbin=$root/usr/lib/xen-4.17/bin
 libpath=$root/lib/x86_64-linux-gnu:$root/usr/lib/x86_64-linux-gnu:$root/usr/lib/xen-4.17/lib/x86_64-linux-gnu
 
 gcc -O2 -static -o "$work/busy" "$here/busy.c"
+# dom0 only, linked against the host's libxenctrl and libxenevtchn: dom0 has
+# the same libraries from the unpacked packages (xenbaked loads them too).
+gcc -O2 -o "$work/evtchn-cost" "$here/evtchn-cost.c" -lxenctrl -lxenevtchn
 
 # ---- the guests
 u=$work/initrd-domu; rm -rf "$u"; mkdir -p "$u"/{bin,proc,sys,dev,tmp}
@@ -30,20 +33,32 @@ echo "guest workload $wl starting"
 case "$wl" in
   spin) exec /bin/busy spin ;;
   duty) exec /bin/busy duty 20 50 ;;
-  # The I/O test (init0, xqmode=io): a netfront receiving what dom0 sends,
-  # a blkfront reading 256 requests of 4 KiB from its disk, O_DIRECT, one
-  # at a time, then saying so on the console.
+  # The I/O test (init0, xqmode=io).  net: a netfront receiving one TCP
+  # stream from dom0, then saying how many bytes came and what eth0's
+  # counters (whole life: all that netback copied) say.  blk: a blkfront
+  # reading 256 requests of 4 KiB from its disk, O_DIRECT, one at a time,
+  # with the disk's stat line and the guest's event-channel interrupts
+  # before and after (what dd issued, and how often blkback notified).
   net)  modprobe xen-netfront
         n=0; until ip link show eth0 >/dev/null 2>&1; do
           n=$((n+1)); [ $n -gt 150 ] && { echo "guest net: no eth0"; exec sh; }; sleep 0.2; done
         ip addr add 10.9.0.2/24 dev eth0; ip link set eth0 up
+        s=/sys/class/net/eth0/statistics
         echo "guest net up"
-        while :; do nc -l -p 5000 > /dev/null; done ;;
+        while :; do
+          got=$(nc -l -p 5000 | wc -c)
+          echo "guest net got $got rx_bytes $(cat $s/rx_bytes) rx_packets $(cat $s/rx_packets)" \
+               "tx_bytes $(cat $s/tx_bytes) tx_packets $(cat $s/tx_packets)"
+        done ;;
   blk)  modprobe xen-blkfront
         n=0; until [ -b /dev/xvda ]; do
           n=$((n+1)); [ $n -gt 150 ] && { echo "guest blk: no xvda"; exec sh; }; sleep 0.2; done
         echo "guest blk up"
+        # interrupts per Xen event channel: "name=count" for each line
+        irqs() { awk '/xen-dyn|xen-percpu/ {print $NF "=" $2}' /proc/interrupts | tr '\n' ' '; }
+        echo "guest blk before stat $(cat /sys/block/xvda/stat) irq $(irqs)"
         dd if=/dev/xvda of=/dev/null bs=4096 count=256 iflag=direct 2>/dev/null
+        echo "guest blk after stat $(cat /sys/block/xvda/stat) irq $(irqs)"
         echo "guest blk done 256"
         exec sh ;;
   *)    exec sh ;;
@@ -64,7 +79,7 @@ d=$work/initrd-dom0; rm -rf "$d"
 mkdir -p "$d"/{bin,sbin,proc,sys,dev,tmp,run,out,etc/xen,var/lib/xen,var/lib/xenstored} \
          "$d"/{var/log/xen/console,domu,lib64,lib/x86_64-linux-gnu,usr/lib/xen-4.17/bin}
 ln -s ../run "$d/var/run"
-cp "$root/bin/busybox" "$work/busy" "$d/bin/"
+cp "$root/bin/busybox" "$work/busy" "$work/evtchn-cost" "$d/bin/"
 for b in xl xentrace xenstored xenconsoled xen-init-dom0; do
   cp "$xbin/$b" "$d/usr/lib/xen-4.17/bin/"
   ln -s /usr/lib/xen-4.17/bin/$b "$d/sbin/$b"

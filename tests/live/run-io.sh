@@ -6,9 +6,10 @@
 # counts and bytes follow the traffic on the patched one and are almost
 # none on the stock one (check_io.py).
 #   tests/live/run-io.sh XENBAKED WORK
-# About 5 minutes per boot on 2 cores (xl create of a guest with a
-# device takes 1-2 minutes under TCG), up to 40 on a loaded machine, plus the first build (2.5 minutes)
-# and run.sh's one-time download.
+# About 2.5 minutes per boot on 2 idle cores (xl create of a guest with a
+# device takes most of it under TCG), 7 on a loaded machine, plus the first
+# build of a series (2.5-10 minutes; then cached, see patched-xen.sh) and
+# run.sh's one-time download.
 set -euo pipefail
 xenbaked=$1; work=$2
 here=$(cd "$(dirname "$0")" && pwd)

@@ -139,10 +139,23 @@ static void io_sources_round_trip(void **state)
 	assert_string_equal(buf, "gra");
 	assert_int_equal(metrics_io_sources_parse("evtchn,grant-map,disk"),
 			 METRICS_IO_EVTCHN | METRICS_IO_GRANT_MAP);
-	assert_true(metrics_io_unavailable(""));
-	assert_true(metrics_io_unavailable("disk"));
-	assert_false(metrics_io_unavailable(NULL));
-	assert_false(metrics_io_unavailable("grant-map"));
+	/* the rule of unavailable figures, per source */
+	unsigned none = metrics_io_sources_known(""),
+		 unknown = metrics_io_sources_known("disk"),
+		 older = metrics_io_sources_known(NULL),
+		 stock = metrics_io_sources_known("grant-map"),
+		 patched = metrics_io_sources_known("grant-map,grant-copy,evtchn");
+	assert_true(metrics_figure_unavailable(METRICS_I_io_count, METRICS_PER_S, none));
+	assert_true(metrics_figure_unavailable(METRICS_I_io_count, METRICS_PER_S, unknown));
+	assert_true(metrics_figure_unavailable(METRICS_I_blocked_ns, METRICS_PER_IO, none));
+	assert_false(metrics_figure_unavailable(METRICS_I_blocked_ns, METRICS_PCT, none));
+	assert_false(metrics_figure_unavailable(METRICS_I_io_count, METRICS_NONE, none));
+	assert_false(metrics_figure_unavailable(METRICS_I_io_count, METRICS_PER_S, older));
+	assert_false(metrics_figure_unavailable(METRICS_I_io_bytes, METRICS_PER_S, older));
+	assert_false(metrics_figure_unavailable(METRICS_I_io_count, METRICS_PER_S, stock));
+	assert_true(metrics_figure_unavailable(METRICS_I_io_bytes, METRICS_PER_S, stock));
+	assert_true(metrics_figure_unavailable(METRICS_I_io_bytes, METRICS_PER_EXEC, none));
+	assert_false(metrics_figure_unavailable(METRICS_I_io_bytes, METRICS_PER_S, patched));
 }
 
 /* A reader's columns: each metric as the database has it, or its default

@@ -102,10 +102,11 @@ static bool f_max(const struct column *c, const struct row *r, int64_t s,
 static bool f_lost(const struct column *c, const struct row *r, int64_t s,
 		   int64_t *v)
 { (void)c; (void)s; *v = r->lost; return true; }
-/* issue 17: set per range read (rows_set_io_unavailable) */
-static bool io_unavailable;
-void rows_set_io_unavailable(bool unavailable)
-{ io_unavailable = unavailable; }
+/* issue 17: set per range read (rows_set_io_sources) */
+static unsigned io_sources = METRICS_IO_GRANT_MAP | METRICS_IO_GRANT_COPY |
+			     METRICS_IO_EVTCHN;
+void rows_set_io_sources(unsigned sources)
+{ io_sources = sources; }
 /* the time observed over the step's length */
 static bool f_covered(const struct column *c, const struct row *r, int64_t s,
 		      int64_t *v)
@@ -124,7 +125,7 @@ static bool f_metric(const struct column *c, const struct row *r, int64_t s,
 	bool ok;
 	(void)s;
 	/* issue 17: I/O the hypervisor did not trace is empty, not 0 */
-	if (io_unavailable && metrics_figure_is_io(c->metric, c->figure))
+	if (metrics_figure_unavailable(c->metric, c->figure, io_sources))
 		return false;
 	switch (c->figure) {
 	case METRICS_PCT:
@@ -183,9 +184,19 @@ static void add_metric(struct column *c, size_t *n, size_t i)
 	}
 }
 
+/* The metrics' columns of EXPORT orders FROM to TO, in that order. */
+static void add_metrics(struct column *c, size_t *n, int from, int to)
+{
+	for (int order = from; order <= to; order++)
+		for (size_t i = 0; i < METRICS_NSAMPLE; i++)
+			if (metrics_sample[i].export.order == order)
+				add_metric(c, n, i);
+}
+
 /*
  * The columns, in order: the step and the domain, the metrics' in the
- * order of their EXPORT, then the host's.  Built once.
+ * order of their EXPORT, the host-wide ones, and after those the metrics'
+ * added since (METRICS_EXPORT_RELEASED).  Built once.
  */
 static const struct column *columns(size_t *n)
 {
@@ -196,12 +207,10 @@ static const struct column *columns(size_t *n)
 		add_column(c, &nc, "time", TIME, f_t);
 		add_column(c, &nc, "domid", INT, f_domid);
 		add_column(c, &nc, "name", NAME, NULL);
-		for (int order = 1; order <= METRICS_NSAMPLE; order++)
-			for (size_t i = 0; i < METRICS_NSAMPLE; i++)
-				if (metrics_sample[i].export.order == order)
-					add_metric(c, &nc, i);
+		add_metrics(c, &nc, 1, METRICS_EXPORT_RELEASED);
 		add_column(c, &nc, "lost_records", INT, f_lost);
 		add_column(c, &nc, "covered_pct", CENTS, f_covered);
+		add_metrics(c, &nc, METRICS_EXPORT_RELEASED + 1, METRICS_NSAMPLE);
 	}
 	*n = nc;
 	return c;

@@ -48,9 +48,10 @@ void rows_csv_header(FILE *f);
  * (xenmon-export -u). */
 void rows_set_utc(bool utc);
 
-/* Issue 17: the database's traces showed no I/O (metrics_io_unavailable):
- * the I/O figures are then empty (null in JSON), not 0. */
-void rows_set_io_unavailable(bool unavailable);
+/* Issue 17: the I/O sources the database's traces showed
+ * (metrics_io_sources_known): the figures of those they did not show
+ * (metrics_figure_unavailable) are empty (null in JSON), not 0. */
+void rows_set_io_sources(unsigned sources);
 
 /* --host-column: every row starts with a "host" column of HOST (the
  * database's meta hostname), so that the exports of many hosts can be

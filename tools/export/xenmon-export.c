@@ -518,7 +518,7 @@ static int read_range(sqlite3 *db, const struct opts *o, int64_t from,
 	struct rollups_note note = { 0 };
 	struct steps sp = o->steps;
 	tables_kept(db, kept);
-	rows_set_io_unavailable(!io_sources(db));
+	rows_set_io_sources(io_sources(db));
 	int i = choose_source(o->step, kept, from, to, &sp, said);
 	if (i < 0) {
 		errmsg("%s: no table can give %s steps", o->db, o->step->name);
