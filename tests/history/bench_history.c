@@ -456,8 +456,8 @@ static int append(const char *path, int hours)
 		       day * 1e3 / (host_doms + 1), retention_key(i), keep, day * keep);
 		total += day * keep;
 	}
-	printf("appended    default retention (%s) as appended: %.2f GB\n",
-	       "1s 7 d, 1m 90 d, 1h 5 y, 1d 5 y; per CPU 1 d, 7 d, 90 d, 5 y", total / 1e3);
+	printf("appended    default retention (the ages above) as appended: "
+	       "%.2f GB\n", total / 1e3);
 	sqlite3_close(db);
 	return 0;
 }
