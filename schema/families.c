@@ -10,7 +10,6 @@
 #define DOM(col, state) { METRICS_I_##col, state }
 #define CPU(col) { METRICS_CPU_I_##col, NULL }
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-#define IO_ANY (METRICS_IO_GRANT_MAP | METRICS_IO_GRANT_COPY | METRICS_IO_EVTCHN)
 
 const struct metrics_family metrics_domain_families[] = {
 	{ "xen_domain_cpu_seconds", "seconds",
@@ -24,7 +23,7 @@ const struct metrics_family metrics_domain_families[] = {
 	{ "xen_domain_io_operations", NULL,
 	  "I/O operations: grant maps and transfers, and where the hypervisor "
 	  "traces them grant copies and event-channel notifications",
-	  IO_ANY, 1, { DOM(io_count, NULL) } },
+	  METRICS_IO_ALL, 1, { DOM(io_count, NULL) } },
 	{ "xen_domain_io_bytes", "bytes",
 	  "Bytes the domain's grant copies moved (traced by a patched "
 	  "hypervisor only)", METRICS_IO_GRANT_COPY, 1,

@@ -122,8 +122,7 @@ unsigned metrics_io_sources_parse(const char *text)
 unsigned metrics_io_sources_known(const char *io_sources)
 {
 	return io_sources ? metrics_io_sources_parse(io_sources) :
-			    METRICS_IO_GRANT_MAP | METRICS_IO_GRANT_COPY |
-			    METRICS_IO_EVTCHN;
+			    METRICS_IO_ALL;
 }
 
 bool metrics_figure_unavailable(size_t i, enum metrics_figure f,

@@ -322,6 +322,7 @@ enum {
 	METRICS_IO_GRANT_MAP = 1,     /* "grant-map": map and transfer */
 	METRICS_IO_GRANT_COPY = 2,    /* "grant-copy" */
 	METRICS_IO_EVTCHN = 4,        /* "evtchn" */
+	METRICS_IO_ALL = 7,           /* every source: what is shown as stored */
 };
 #define METRICS_IO_SOURCES_KEY "io_sources"
 

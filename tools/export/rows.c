@@ -103,8 +103,7 @@ static bool f_lost(const struct column *c, const struct row *r, int64_t s,
 		   int64_t *v)
 { (void)c; (void)s; *v = r->lost; return true; }
 /* issue 17: set per range read (rows_set_io_sources) */
-static unsigned io_sources = METRICS_IO_GRANT_MAP | METRICS_IO_GRANT_COPY |
-			     METRICS_IO_EVTCHN;
+static unsigned io_sources = METRICS_IO_ALL;
 void rows_set_io_sources(unsigned sources)
 { io_sources = sources; }
 /* the time observed over the step's length */
