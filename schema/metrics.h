@@ -69,6 +69,9 @@ struct metrics_tier {
 	const char *detail_retain_key;
 	long long detail_keep_s;
 	const char *detail_what;
+	/* Where the daemon writes the tier's per-domain rows, packed, beside
+	 * SAMPLE (017_packed_seconds.sql: the seconds); NULL: in SAMPLE. */
+	const char *packed;
 };
 extern const struct metrics_tier metrics_tiers[METRICS_TIERS];
 

@@ -1,4 +1,5 @@
 #include "pruned.h"
+#include "metrics.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -53,6 +54,10 @@ int pruned_span(sqlite3 *db, const char *tier, int64_t from, int64_t to,
 			       "last_t >= ?2 AND first_t <= ?3", -1, &st,
 			       NULL) != SQLITE_OK)
 		return 0;
+	/* the view of every per-domain second is the tier sample_dom_1s's
+	 * rows: its ranges are recorded under the tier's name */
+	if (!strcmp(tier, "sample_dom_1s_all"))
+		tier = metrics_tiers[METRICS_1S].sample;
 	sqlite3_bind_text(st, 1, tier, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, from);
 	sqlite3_bind_int64(st, 3, to);

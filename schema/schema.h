@@ -45,9 +45,11 @@ sqlite3 *schema_open_ro(const char *path, char *err, size_t errlen);
 const char *schema_malformed_sql(sqlite3 *db, const char *table);
 
 /*
- * The table of per-domain seconds: sample_dom_1s, or in a database written
- * before version 15 (015_domain_seconds.sql), which a reader opens as it
- * is, sample_1s, whose rows per CPU the reader adds up.
+ * The table of per-domain seconds: sample_dom_1s_all (017: the packed
+ * seconds and sample_dom_1s's rows, a view), or in a database written
+ * before version 17 sample_dom_1s, or before version 15
+ * (015_domain_seconds.sql), which a reader opens as it is, sample_1s, whose
+ * rows per CPU the reader adds up.
  */
 const char *schema_seconds_table(sqlite3 *db);
 

@@ -257,6 +257,7 @@ struct retention {
 	int64_t span_s[RETENTION_SETS];
 	sqlite3_stmt *oldest[RETENTION_SETS], *del_sample[RETENTION_SETS],
 		*del_cpu[RETENTION_SETS], *del_part[RETENTION_SETS],
+		*del_packed[RETENTION_SETS],
 		*mark[RETENTION_SETS];
 	struct retention_stats st;
 };
@@ -273,12 +274,16 @@ static int prepare_tier(struct retention *r, int i)
 {
 	const struct metrics_tier *t = tier_of(i);
 	const char *table = retention_table(i);
-	char oldest[256], del_sample[128], del_cpu[128], del_part[128], mark[256];
+	char oldest[320], del_sample[128], del_cpu[128], del_part[128],
+	     del_packed[128], mark[256];
+	const char *packed = is_detail(i) ? NULL : t->packed;
 	if (is_detail(i))
 		snprintf(oldest, sizeof oldest, "SELECT min(t) FROM %s", table);
 	else
-		snprintf(oldest, sizeof oldest, "SELECT min((SELECT min(t) FROM %s), "
-			 "(SELECT min(t) FROM %s))", table, t->cpu);
+		snprintf(oldest, sizeof oldest, "SELECT min(t) FROM (SELECT min(t) "
+			 "AS t FROM %s UNION ALL SELECT min(t) FROM %s UNION ALL "
+			 "SELECT min(t) FROM %s)", table, t->cpu,
+			 packed ? packed : t->cpu);
 	snprintf(del_sample, sizeof del_sample, "DELETE FROM %s WHERE t < ?1",
 		 table);
 	snprintf(del_cpu, sizeof del_cpu, "DELETE FROM %s WHERE t < ?1", t->cpu);
@@ -289,10 +294,13 @@ static int prepare_tier(struct retention *r, int i)
 	const char *part = is_detail(i) ? NULL : TIER[i].part;
 	snprintf(del_part, sizeof del_part, "DELETE FROM %s WHERE t < ?1",
 		 part ? part : "");
+	snprintf(del_packed, sizeof del_packed, "DELETE FROM %s WHERE t < ?1",
+		 packed ? packed : "");
 	return prep(r->db, &r->oldest[i], oldest) ||
 	       prep(r->db, &r->del_sample[i], del_sample) ||
 	       (!is_detail(i) && prep(r->db, &r->del_cpu[i], del_cpu)) ||
 	       (part && prep(r->db, &r->del_part[i], del_part)) ||
+	       (packed && prep(r->db, &r->del_packed[i], del_packed)) ||
 	       prep(r->db, &r->mark[i], mark) ? -1 : 0;
 }
 
@@ -334,6 +342,7 @@ void retention_free(struct retention *r)
 		sqlite3_finalize(r->del_sample[i]);
 		sqlite3_finalize(r->del_cpu[i]);
 		sqlite3_finalize(r->del_part[i]);
+		sqlite3_finalize(r->del_packed[i]);
 		sqlite3_finalize(r->mark[i]);
 	}
 	free(r);
@@ -399,6 +408,10 @@ static int delete_below(struct retention *r, int i, int64_t first, int64_t end,
 	r->st.rows += (uint64_t)sqlite3_changes(r->db);
 	if (rc == 0 && r->del_cpu[i]) {
 		rc = run(r->del_cpu[i], end, NULL);
+		r->st.rows += (uint64_t)sqlite3_changes(r->db);
+	}
+	if (rc == 0 && r->del_packed[i]) {
+		rc = run(r->del_packed[i], end, NULL);
 		r->st.rows += (uint64_t)sqlite3_changes(r->db);
 	}
 	if (rc == 0 && r->del_part[i])

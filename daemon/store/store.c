@@ -2,12 +2,12 @@
  * SQLite writing.  Statements are prepared once; each second is
  * BEGIN IMMEDIATE, a check that it is not stored yet, its cpu_1s rows, its
  * sample_1s rows in key order (so the b-tree only ever appends), their
- * sums per domain into sample_dom_1s (015_domain_seconds.sql), the
- * lifetimes of its domains, COMMIT.  The schema keeps sample_dom_1s by a
- * trigger on sample_1s for any writer; this connection switches triggers
- * off and adds a second's rows up here instead, as the trigger does (a
- * test holds the two equal), since the trigger's upsert per row doubled
- * the writer's time per second.  Any failure rolls the whole second
+ * sums per domain as one row of sample_dom_1s_packed (017_packed_seconds.sql,
+ * packed.h), the lifetimes of its domains, COMMIT.  The schema keeps
+ * sample_dom_1s by a trigger on sample_1s for any other writer; this
+ * connection switches triggers off and adds a second's rows up here
+ * instead, as the trigger does (a test holds the two equal), since the
+ * trigger's upsert per row doubled the writer's time per second.  Any failure rolls the whole second
  * back: a reader sees all of it or none.
  *
  * A second already stored is left as it is, with one exception: a second
@@ -28,6 +28,7 @@
 #include "retention.h"
 #include "rollup.h"
 #include "metrics.h"
+#include "packed.h"
 #include "schema.h"
 
 #include <errno.h>
@@ -59,12 +60,18 @@ struct store {
 	char *path;
 	char *wal_path;
 	sqlite3_stmt *exists, *ins_cpu, *ins_sample, *ins_domain, *meta, *gap;
-	sqlite3_stmt *ins_part, *sel_cpus, *sel_samples, *del_second[4];
-	sqlite3_stmt *ins_dom;
+	sqlite3_stmt *ins_part, *sel_cpus, *sel_samples, *del_second[5];
+	sqlite3_stmt *ins_dom, *add_slots;
 	/* A second's rows added up per domain: slot by domid (-1: none yet). */
 	int32_t *dom_slot;
 	struct sample_row *dom_acc;
 	size_t ndom_acc;
+	/* and packed: a column's values, NULLs and bytes (cap domains each) */
+	int64_t *pk_val;
+	bool *pk_nul;
+	unsigned char *pk_buf;
+	size_t pk_cap;
+	int64_t slots;            /* rows of sample_dom_1s_slot */
 	struct stored old;        /* a partial second's stored rows */
 	struct stored merged;     /* and with this run's part added */
 	struct checkpointer *ckpt;
@@ -193,6 +200,23 @@ static int close_stale_runs(struct store *s)
 
 /* The I/O sources earlier runs recorded: this run's are added to them,
  * since a database's hosts may have traced them only for a while. */
+/* A metric's three columns in sample_dom_1s_packed (packed.h). */
+#define PACKED_COLUMNS(name, ...) ", " #name ", " #name "_base, " #name "_w"
+#define PACKED_PARAMS(name, ...) ", ?, ?, ?"
+
+/* How many positions sample_dom_1s_slot has for a second's domains. */
+static int count_slots(struct store *s)
+{
+	sqlite3_stmt *st;
+	if (prep(s, &st, "SELECT coalesce(max(i) + 1, 0) FROM sample_dom_1s_slot") < 0)
+		return -1;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		s->slots = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : fail(s, "cannot read sample_dom_1s_slot");
+}
+
 static int read_io_sources(struct store *s)
 {
 	sqlite3_stmt *st;
@@ -262,9 +286,15 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 	    prep(s, &s->del_second[1], "DELETE FROM sample_1s WHERE t = ?1") ||
 	    prep(s, &s->del_second[2], "DELETE FROM cpu_1s_part WHERE t = ?1") ||
 	    prep(s, &s->del_second[3], "DELETE FROM sample_dom_1s WHERE t = ?1") ||
-	    prep(s, &s->ins_dom, "INSERT INTO sample_dom_1s (t, domid"
-		 METRICS_SAMPLE(METRICS_COLUMN) ") VALUES (?1, ?2"
-		 METRICS_SAMPLE(METRICS_PARAM) ")") ||
+	    prep(s, &s->del_second[4], "DELETE FROM sample_dom_1s_packed "
+		 "WHERE t = ?1") ||
+	    prep(s, &s->ins_dom, "INSERT INTO sample_dom_1s_packed (t, n, "
+		 "domid, domid_base, domid_w" METRICS_SAMPLE(PACKED_COLUMNS)
+		 ") VALUES (?1, ?2, ?, ?, ?" METRICS_SAMPLE(PACKED_PARAMS) ")") ||
+	    prep(s, &s->add_slots, "WITH RECURSIVE k(i) AS (SELECT ?1 UNION ALL "
+		 "SELECT i + 1 FROM k WHERE i + 1 < ?2) INSERT OR IGNORE INTO "
+		 "sample_dom_1s_slot (i) SELECT i FROM k") ||
+	    count_slots(s) ||
 
 	    open_history(s) || close_stale_runs(s)) {
 		snprintf(err, errlen, "%s", s->err);
@@ -302,9 +332,13 @@ void store_close(struct store *s)
 	sqlite3_finalize(s->ins_part);
 	sqlite3_finalize(s->sel_cpus);
 	sqlite3_finalize(s->sel_samples);
-	for (int i = 0; i < 4; i++)
+	for (size_t i = 0; i < sizeof s->del_second / sizeof *s->del_second; i++)
 		sqlite3_finalize(s->del_second[i]);
 	sqlite3_finalize(s->ins_dom);
+	sqlite3_finalize(s->add_slots);
+	free(s->pk_val);
+	free(s->pk_nul);
+	free(s->pk_buf);
 	free(s->dom_slot);
 	free(s->dom_acc);
 	stored_free(&s->old);
@@ -405,7 +439,80 @@ static int by_domid(const void *a, const void *b)
 	return (x->domid > y->domid) - (x->domid < y->domid);
 }
 
-/* SEC's rows summed over CPUs into sample_dom_1s, in key order. */
+/* Room for the packed columns of N domains. */
+static int packed_room(struct store *s, size_t n)
+{
+	if (n <= s->pk_cap)
+		return 0;
+	size_t cap = n < 64 ? 64 : n;
+	int64_t *v = realloc(s->pk_val, cap * sizeof *v);
+	if (v)
+		s->pk_val = v;
+	bool *z = realloc(s->pk_nul, cap * sizeof *z);
+	if (z)
+		s->pk_nul = z;
+	unsigned char *b = realloc(s->pk_buf, (METRICS_NSAMPLE + 1) *
+				   PACKED_MAX_BYTES(cap));
+	if (b)
+		s->pk_buf = b;
+	if (!v || !z || !b) {
+		snprintf(s->err, sizeof s->err, "%s: out of memory", s->path);
+		return -1;
+	}
+	s->pk_cap = cap;
+	return 0;
+}
+
+/* The value of metric NAME of domain row R, and whether it is NULL (a MIN
+ * or MAX without a bounded slice), as BIND_SAMPLE binds it. */
+#define PACK_SAMPLE(name, ctype, rollup, ...) \
+	for (size_t i = 0; i < n; i++) { \
+		s->pk_val[i] = (int64_t)s->dom_acc[i].name; \
+		s->pk_nul[i] = NUL_##rollup(&s->dom_acc[i]); \
+	} \
+	if (pack_column(s, st, &k, n) < 0) \
+		return -1;
+#define NUL_SUM(r) false
+#define NUL_MIN(r) ((r)->alloc_n == 0)
+#define NUL_MAX NUL_MIN
+
+/* pk_val/pk_nul's N values packed into parameters *K + 1.. + 3 of ST (the
+ * bytes at their place in pk_buf, kept until ST is stepped); *K moved on. */
+static int pack_column(struct store *s, sqlite3_stmt *st, int *k, size_t n)
+{
+	size_t column = (size_t)(*k - 2) / 3;
+	unsigned char *out = s->pk_buf + column * PACKED_MAX_BYTES(s->pk_cap);
+	struct packed_head h;
+	long len = packed_encode(s->pk_val, s->pk_nul, n, out, &h);
+	if (len < 0) {
+		snprintf(s->err, sizeof s->err, "%s: a per-domain figure out of "
+			 "range for a packed column", s->path);
+		return -1;
+	}
+	/* a zero-length BLOB, not NULL, for a column of one value */
+	sqlite3_bind_blob(st, ++*k, len ? out : (const void *)"", (int)len,
+			  SQLITE_STATIC);
+	sqlite3_bind_int64(st, ++*k, h.base);
+	sqlite3_bind_int(st, ++*k, h.w);
+	return 0;
+}
+
+/* Positions 0..N-1 in sample_dom_1s_slot, for the views to read N domains
+ * of a second. */
+static int ensure_slots(struct store *s, size_t n)
+{
+	if ((int64_t)n <= s->slots)
+		return 0;
+	sqlite3_bind_int64(s->add_slots, 1, s->slots);
+	sqlite3_bind_int64(s->add_slots, 2, (int64_t)n);
+	if (step(s, s->add_slots, "cannot write sample_dom_1s_slot") < 0)
+		return -1;
+	s->slots = (int64_t)n;
+	return 0;
+}
+
+/* SEC's rows summed over CPUs, in domid order, packed into one row of
+ * sample_dom_1s_packed. */
 static int write_domains(struct store *s, const struct second *sec)
 {
 	s->ndom_acc = 0;
@@ -419,22 +526,26 @@ static int write_domains(struct store *s, const struct second *sec)
 			add_sample(&s->dom_acc[*slot], r);
 		}
 	}
-	qsort(s->dom_acc, s->ndom_acc, sizeof *s->dom_acc, by_domid);
-	int rc = 0;
+	size_t n = s->ndom_acc;
+	for (size_t i = 0; i < n; i++)
+		s->dom_slot[s->dom_acc[i].domid] = -1;
+	if (!n)
+		return 0;
+	qsort(s->dom_acc, n, sizeof *s->dom_acc, by_domid);
+	if (packed_room(s, n) < 0 || ensure_slots(s, n) < 0)
+		return -1;
 	sqlite3_stmt *st = s->ins_dom;
-	for (size_t i = 0; i < s->ndom_acc; i++) {
-		const struct sample_row *r = &s->dom_acc[i];
-		int k = 2;
-		s->dom_slot[r->domid] = -1;
-		if (rc < 0)
-			continue;
-		sqlite3_bind_int64(st, 1, sec->t);
-		sqlite3_bind_int64(st, 2, r->domid);
-		METRICS_SAMPLE(BIND_SAMPLE)
-		if (step(s, st, "cannot write sample_dom_1s") < 0)
-			rc = -1;
+	int k = 2;
+	sqlite3_bind_int64(st, 1, sec->t);
+	sqlite3_bind_int64(st, 2, (int64_t)n);
+	for (size_t i = 0; i < n; i++) {
+		s->pk_val[i] = s->dom_acc[i].domid;
+		s->pk_nul[i] = false;
 	}
-	return rc;
+	if (pack_column(s, st, &k, n) < 0)
+		return -1;
+	METRICS_SAMPLE(PACK_SAMPLE)
+	return step(s, st, "cannot write sample_dom_1s_packed");
 }
 
 static int write_rows(struct store *s, const struct second *sec)
@@ -732,7 +843,7 @@ static int complete_second(struct store *s, const struct second *sec)
 		.samples = m->samples, .nsamples = m->nsamples,
 		.doms = sec->doms, .ndoms = sec->ndoms,
 	};
-	for (int i = 0; i < 4; i++) {
+	for (size_t i = 0; i < sizeof s->del_second / sizeof *s->del_second; i++) {
 		sqlite3_bind_int64(s->del_second[i], 1, sec->t);
 		if (step(s, s->del_second[i], "cannot rewrite a second") < 0)
 			return -1;

@@ -448,6 +448,8 @@ static int append(const char *path, int hours)
 			continue;   /* a tier without a per-CPU detail */
 		double day = i < METRICS_TIERS ?
 			     table_day_mb(db, tier->sample, hours, tier->grain_s) +
+			     (tier->packed ? table_day_mb(db, tier->packed, hours,
+							  tier->grain_s) : 0) +
 			     table_day_mb(db, tier->cpu, hours, tier->grain_s) :
 			     table_day_mb(db, tier->detail, hours, tier->grain_s);
 		double keep = dflt.keep_s[i] / 86400.0;

@@ -145,7 +145,7 @@ def main():
         check('the newest seconds survived, at least the hour never pruned for '
               'size, none missing', hi == START + SECONDS - 1 and n >= 3600 and
               n == hi - lo + 1, 'seconds %s..%s, %s of them' % (lo, hi, n))
-        (d_lo,), = rows(db, 'SELECT min(t) FROM sample_dom_1s')
+        (d_lo,), = rows(db, 'SELECT min(t) FROM sample_dom_1s_all')
         (s_lo,), = rows(db, 'SELECT min(t) FROM sample_1s')
         check('samples pruned with their CPU rows, the per-CPU detail first',
               d_lo == lo and s_lo >= lo, '%s, %s vs %s' % (d_lo, s_lo, lo))

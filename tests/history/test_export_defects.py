@@ -240,7 +240,7 @@ def test_observed(tmp):
     tot = sum(v for (t, dd), v in cpu.items() if dd == d)
     seen = sum(obs.values())
     mean = 100.0 * tot / seen
-    for step, table in (('1m', 'sample_dom_1s'), ('1h', 'sample_1h')):
+    for step, table in (('1m', 'sample_dom_1s_all'), ('1h', 'sample_1h')):
         s = {'1m': 60, '1h': 3600}[step]
         r = export(db, '--from', T0, '--to', T0 + s, '--step', step, '--domain', d)
         rows = rows_of(r.stdout)
@@ -339,7 +339,7 @@ def test_domains(tmp):
             seen[t - t % step] += o
         return {k: 100.0 * v / seen[k[0]] for k, v in exp.items()}
 
-    for step, s, table in (('1m', 60, 'sample_dom_1s'), ('1h', 3600, 'sample_1h')):
+    for step, s, table in (('1m', 60, 'sample_dom_1s_all'), ('1h', 3600, 'sample_1h')):
         exp = expected(s)
         r = export(db, '--from', T0, '--to', T0 + 300, '--step', step, '--domain', domid)
         rows = rows_of(r.stdout)
@@ -392,6 +392,7 @@ def test_domains(tmp):
     con = sqlite3.connect(pruned)
     con.execute('DELETE FROM sample_1s')
     con.execute('DELETE FROM sample_dom_1s')
+    con.execute('DELETE FROM sample_dom_1s_packed')
     con.execute('DELETE FROM cpu_1s')
     con.execute("INSERT OR REPLACE INTO meta VALUES ('pruned_before_1s', ?)", (T0 + 300,))
     con.commit()
@@ -440,12 +441,14 @@ def test_follow(tmp, db):
     con = sqlite3.connect(part, isolation_level=None)
     con.execute('DELETE FROM sample_1s WHERE t >= ?', (T0 + 20,))
     con.execute('DELETE FROM sample_dom_1s WHERE t >= ?', (T0 + 20,))
+    con.execute('DELETE FROM sample_dom_1s_packed WHERE t >= ?', (T0 + 20,))
     con.execute('DELETE FROM cpu_1s WHERE t >= ?', (T0 + 20,))
     outs = {}
     for quiet in (False, True):
         if quiet:
             con.execute('DELETE FROM sample_1s WHERE t >= ?', (T0 + 20,))
             con.execute('DELETE FROM sample_dom_1s WHERE t >= ?', (T0 + 20,))
+            con.execute('DELETE FROM sample_dom_1s_packed WHERE t >= ?', (T0 + 20,))
             con.execute('DELETE FROM cpu_1s WHERE t >= ?', (T0 + 20,))
         p = subprocess.Popen([EXPORT, '--db', part, '--from', str(T0), '--to', str(T0 + 60),
                               '--step', '10s', '--follow'] + (['-q'] if quiet else []),

@@ -265,9 +265,9 @@ def main():
         check_rollups(db, dom, host, cpu, busy, 'incremental')
 
         check_export(db, dom, host, '1h', START, START + SECONDS, 0.5, 'sample_1h', 'full')
-        check_export(db, dom, host, '1m', START + 1800, START + 5400, 0, 'sample_dom_1s', 'full')
-        check_export(db, dom, host, '10s', START + 600, START + 1200, 0, 'sample_dom_1s', 'full')
-        check_export(db, dom, host, '1s', START + 3000, START + 3300, 0, 'sample_dom_1s', 'full')
+        check_export(db, dom, host, '1m', START + 1800, START + 5400, 0, 'sample_dom_1s_all', 'full')
+        check_export(db, dom, host, '10s', START + 600, START + 1200, 0, 'sample_dom_1s_all', 'full')
+        check_export(db, dom, host, '1s', START + 3000, START + 3300, 0, 'sample_dom_1s_all', 'full')
         check_export(db, dom, host, '1d', START, START + SECONDS, 0.5, 'sample_1h', 'full')
 
         # replaying again writes nothing and counts nothing twice
@@ -354,11 +354,11 @@ def main():
         cut_m = last + 2 - 3600 - 60
         check('retention: per-CPU seconds the last 30 min, per-domain seconds the last hour',
               q('SELECT min(t) FROM sample_1s') == last + 1 - 1800 and
-              q('SELECT min(t) FROM sample_dom_1s') == last + 1 - 3600 and
+              q('SELECT min(t) FROM sample_dom_1s_all') == last + 1 - 3600 and
               q('SELECT min(t) FROM cpu_1s') == last + 1 - 3600 and
               q("SELECT value FROM meta WHERE key = 'pruned_before_1s_cpu'") == last + 1 - 1800 and
               q("SELECT value FROM meta WHERE key = 'pruned_before_1s'") == last + 1 - 3600,
-              '%s %s' % (q('SELECT min(t) FROM sample_1s'), q('SELECT min(t) FROM sample_dom_1s')))
+              '%s %s' % (q('SELECT min(t) FROM sample_1s'), q('SELECT min(t) FROM sample_dom_1s_all')))
         check('retention: per-CPU minutes the last hour, per-domain minutes all',
               q('SELECT min(t) FROM sample_cpu_1m') == cut_m + (-cut_m) % 60 and
               q('SELECT min(t) FROM sample_1m') == START - START % 60,
@@ -366,7 +366,7 @@ def main():
         bad = q('SELECT count(*) FROM (SELECT t, domid, sum(exec_count) AS e, sum(cpu_ns) AS c,'
                 ' sum(wait_ns) AS w, sum(blocked_ns) AS b, sum(alloc_ns) AS a,'
                 ' min(alloc_min_ns) AS lo, max(alloc_max_ns) AS hi, sum(io_count) AS i'
-                ' FROM sample_1s GROUP BY t, domid) s JOIN sample_dom_1s d USING (t, domid)'
+                ' FROM sample_1s GROUP BY t, domid) s JOIN sample_dom_1s_all d USING (t, domid)'
                 ' WHERE (s.e, s.c, s.w, s.b, s.a, s.i) != (d.exec_count, d.cpu_ns, d.wait_ns,'
                 ' d.blocked_ns, d.alloc_ns, d.io_count) OR s.lo IS NOT d.alloc_min_ns'
                 ' OR s.hi IS NOT d.alloc_max_ns')

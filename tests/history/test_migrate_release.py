@@ -160,6 +160,12 @@ def main():
         tap.ok(dom == sums and len(dom) > 0,
                'sample_dom_1s: %d rows, the sums of sample_1s per second and domain' % len(dom),
                'rows %d vs %d' % (len(dom), len(sums)))
+        # 017_packed_seconds.sql: those rows stay where they are, and the
+        # view of every per-domain second (packed or not) gives them
+        every = rows(new, 'sample_dom_1s_all')
+        tap.ok(every == sums and one(new, 'SELECT count(*) FROM sample_dom_1s_packed') == 0,
+               'sample_dom_1s_all: the same %d rows, none packed by the migration' % len(every),
+               'rows %d vs %d' % (len(every), len(sums)))
         left = one(new, "SELECT count(*) FROM meta WHERE key = 'hist_packing'")
         tap.ok(left == 0, 'the packing of the old histograms is done', 'meta left %s' % left)
         for t in ('sample_1m', 'sample_1h'):

@@ -163,6 +163,7 @@ def main():
         pruned = copy(db, tmp + '/pruned.db',
                       'DELETE FROM sample_1s WHERE t < %d' % (S + 130),
                       'DELETE FROM sample_dom_1s WHERE t < %d' % (S + 130),
+                      'DELETE FROM sample_dom_1s_packed WHERE t < %d' % (S + 130),
                       'DELETE FROM cpu_1s WHERE t < %d' % (S + 130),
                       "INSERT INTO meta VALUES ('pruned_before_1s', %d)" % (S + 130))
         for cpu in (None, 1):

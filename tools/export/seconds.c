@@ -269,6 +269,9 @@ static int add_row(struct sec *s, sqlite3_stmt *st)
 	return 0;
 }
 
+/* The seconds read per query: a few thousand rows to sort. */
+#define SCAN_CHUNK_S 60
+
 static int scan(struct sec *s, int64_t from, int64_t to,
 		const volatile sig_atomic_t *stop)
 {
@@ -279,25 +282,32 @@ static int scan(struct sec *s, int64_t from, int64_t to,
 	if (schema_metrics_sql(sums, sizeof sums, s->db, table, "%s",
 			       true) < 0)
 		return -1;
-	/* ORDER BY t is the key's order: no sort */
+	/* The packed seconds and the plain rows are two tables under one
+	 * view (017_packed_seconds.sql), so ORDER BY t is a sort: done a
+	 * chunk of seconds at a time, it stays small whatever the range. */
 	snprintf(sql, sizeof sql, "SELECT t, domid%s FROM %s"
 		 " WHERE t >= ?1 AND t < ?2 ORDER BY t", sums, table);
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return -1;
-	sqlite3_bind_int64(st, 1, from);
-	sqlite3_bind_int64(st, 2, to);
 	sqlite3_bind_int64(s->host.st, 1, from);
 	sqlite3_bind_int64(s->host.st, 2, to);
 	start_step(s, from);
 	int64_t cur = INT64_MIN;
-	int rc, err = 0;
-	while (!err && !*stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t t = sqlite3_column_int64(st, 0);
-		if (t != cur && s->sec.nacc)
-			err = flush_second(s, cur);
-		cur = t;
-		if (!err)
-			err = add_row(s, st);
+	int rc = SQLITE_DONE, err = 0;
+	for (int64_t a = from; !err && !*stop && rc == SQLITE_DONE && a < to;) {
+		int64_t b = to - a > SCAN_CHUNK_S ? a + SCAN_CHUNK_S : to;
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, a);
+		sqlite3_bind_int64(st, 2, b);
+		while (!err && !*stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+			int64_t t = sqlite3_column_int64(st, 0);
+			if (t != cur && s->sec.nacc)
+				err = flush_second(s, cur);
+			cur = t;
+			if (!err)
+				err = add_row(s, st);
+		}
+		a = b;
 	}
 	if (!err && !*stop && rc == SQLITE_DONE && s->sec.nacc)
 		err = flush_second(s, cur);
