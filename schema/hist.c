@@ -24,8 +24,8 @@ static size_t put_varint(unsigned char *out, uint64_t v)
 	return n;
 }
 
-size_t hist_encode(const struct hist_bin *bins, size_t nbins,
-		   unsigned char *out)
+static size_t varints(const struct hist_bin *bins, size_t nbins,
+		      unsigned char *out)
 {
 	size_t len = 0;
 	uint64_t next = 0;   /* the bin the decoder is at */
@@ -37,6 +37,39 @@ size_t hist_encode(const struct hist_bin *bins, size_t nbins,
 		next = (uint64_t)bins[i].bin + 1;
 	}
 	return len;
+}
+
+/* The bytes BINS take in unary, or SIZE_MAX when more than LIMIT. */
+static size_t unary_bytes(const struct hist_bin *bins, size_t nbins,
+			  size_t limit)
+{
+	uint64_t bits = nbins ? bins[nbins - 1].bin : 0;
+	for (size_t i = 0; i < nbins && bits / 8 < limit; i++)
+		bits += bins[i].n;
+	return bits / 8 >= limit ? SIZE_MAX : 1 + (size_t)((bits + 7) / 8);
+}
+
+static size_t unary(const struct hist_bin *bins, size_t nbins,
+		    unsigned char *out, size_t len)
+{
+	memset(out, 0, len);
+	uint64_t bit = 8;          /* past the leading 0 byte */
+	uint32_t at = 0;           /* the bin the bits are in */
+	for (size_t i = 0; i < nbins; i++) {
+		bit += bins[i].bin - at;   /* 0s: on to the bin */
+		at = bins[i].bin;
+		for (uint64_t k = 0; k < bins[i].n; k++, bit++)
+			out[bit / 8] |= (unsigned char)(0x80 >> (bit % 8));
+	}
+	return len;
+}
+
+size_t hist_encode(const struct hist_bin *bins, size_t nbins,
+		   unsigned char *out)
+{
+	size_t len = varints(bins, nbins, out);
+	size_t u = unary_bytes(bins, nbins, len);
+	return u < len ? unary(bins, nbins, out, u) : len;
 }
 
 /* The varint at P[*I..LEN), or -1 when cut short or over 64 bits. */
@@ -53,9 +86,35 @@ static int get_varint(const unsigned char *p, size_t len, size_t *i,
 	return -1;
 }
 
+/* A histogram in unary (hist.h): the bits after the leading 0 byte. */
+static int unary_each(const unsigned char *p, size_t len, hist_fn *fn,
+		      void *ctx)
+{
+	uint64_t bin = 0, n = 0;
+	if (len < 2)
+		return -1;      /* no second: not how hist_encode() writes it */
+	for (uint64_t bit = 8; bit < (uint64_t)len * 8; bit++) {
+		if (p[bit / 8] & (0x80 >> (bit % 8))) {
+			n++;
+			continue;
+		}
+		if (n) {
+			int rc = fn(ctx, (uint32_t)bin, n);
+			if (rc)
+				return rc;
+			n = 0;
+		}
+		if (++bin > UINT32_MAX)
+			return -1;
+	}
+	return n ? fn(ctx, (uint32_t)bin, n) : 0;
+}
+
 int hist_each(const unsigned char *p, size_t len, hist_fn *fn, void *ctx)
 {
 	uint64_t bin = 0, v;
+	if (len && p[0] == 0)
+		return unary_each(p, len, fn, ctx);
 	for (size_t i = 0; i < len;) {
 		if (get_varint(p, len, &i, &v) < 0)
 			return -1;

@@ -59,12 +59,46 @@ static void round_trip(void **state)
 	assert_int_equal(hist_encode(NULL, 0, buf), 0);
 }
 
+/* A minute's seconds spread over many bins: unary, shorter (schema/018);
+ * its bins read back, padding and all. */
+static void unary_when_shorter(void **state)
+{
+	(void)state;
+	struct hist_bin spread[40];
+	size_t total = 0;
+	for (size_t i = 0; i < 40; i++) {
+		spread[i] = (struct hist_bin){ (uint32_t)(i * 5 / 2), 1 + i % 3 };
+		total += spread[i].n;
+	}
+	unsigned char buf[HIST_MAX_BYTES(40)];
+	size_t len = hist_encode(spread, 40, buf);
+	/* a 0 byte, then seconds + highest bin bits */
+	assert_int_equal(buf[0], 0);
+	assert_int_equal(len, 1 + (total + spread[39].bin + 7) / 8);
+	struct collect c = { .n = 0 };
+	assert_int_equal(hist_each(buf, len, collect, &c), 0);
+	assert_int_equal(c.n, 40);
+	for (size_t i = 0; i < 40; i++) {
+		assert_int_equal(c.v[i].bin, spread[i].bin);
+		assert_int_equal(c.v[i].n, spread[i].n);
+	}
+	/* bin 1 twice, bin 2 once: 0, 1 1 0 1 then padding */
+	static const struct hist_bin small[] = { { 1, 2 }, { 2, 1 } };
+	assert_int_equal(hist_encode(small, 2, buf), 2);     /* varints: 3 */
+	assert_int_equal(buf[0], 0);
+	assert_int_equal(buf[1], 0x68);
+	/* a whole minute in one bin, or an hour: varints */
+	struct hist_bin minute = { 30, 60 };
+	assert_int_equal(hist_encode(&minute, 1, buf), 2);
+	assert_int_not_equal(buf[0], 0);
+}
+
 static void damage_refused(void **state)
 {
 	(void)state;
 	struct collect c = { .n = 0 };
 	static const unsigned char cut[] = { 0x80 };         /* varint cut */
-	static const unsigned char zero[] = { 0x00 };        /* a count of 0 */
+	static const unsigned char zero[] = { 0x00 };        /* unary, no second */
 	unsigned char long_[12];
 	memset(long_, 0xff, sizeof long_);                   /* over 64 bits */
 	assert_int_equal(hist_each(cut, sizeof cut, collect, &c), -1);
@@ -161,6 +195,27 @@ static void view_decodes(void **state)
 	/* ranks 1800 and 3420 fall in bin 130, rank 3564 in bin 131 */
 	assert_string_equal(text("SELECT cpu_p50_pct || ' ' || cpu_p95_pct || ' ' ||"
 				 " cpu_p99_pct FROM domain_1h"), "130.5 130.5 131.5");
+	/* a minute in unary (018), read by the view in plain SQL */
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO sample_1m (t, domid, seconds, exec_count, cpu_ns,"
+		 " wait_ns, blocked_ns, alloc_ns, alloc_unbounded, io_count,"
+		 " cpu_peak_ns, cpu_pct_hist) SELECT 60, 7, 60, 0, 0, 0, 0, 0, 0,"
+		 " 0, 990000000, xenmon_hist_group(value %% 97, 1) FROM"
+		 " json_each('[3,17,40,77,96,12,5,5,61,88,33,2,9,71,50,44,28,19,"
+		 "80,93,66,37,11,58,24,7,85,46,31,69,15,90,52,27,74,38,63,21,47,"
+		 "82,6,35,59,14,91,26,72,49,10,67,30,86,43,18,55,79,4,39,64,22]')");
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, &err), SQLITE_OK);
+	assert_string_equal(text("SELECT hex(substr(cpu_pct_hist, 1, 1)) FROM sample_1m"),
+			    "00");
+	assert_string_equal(text("SELECT cpu_pct_hist FROM domain_1m"),
+			    text("SELECT json_group_object(b, n) FROM (SELECT value % 97"
+				 " AS b, count(*) AS n FROM json_each('[3,17,40,77,96,12,5,5,"
+				 "61,88,33,2,9,71,50,44,28,19,80,93,66,37,11,58,24,7,85,46,31,"
+				 "69,15,90,52,27,74,38,63,21,47,82,6,35,59,14,91,26,72,49,10,"
+				 "67,30,86,43,18,55,79,4,39,64,22]') GROUP BY b ORDER BY b)"));
+	/* ranks 30, 57, 60 of the 60 seconds */
+	assert_string_equal(text("SELECT cpu_p50_pct || ' ' || cpu_p95_pct || ' ' ||"
+				 " cpu_p99_pct FROM domain_1m"), "40.5 90.5 96.5");
 	/* a row still JSON text (written before 010, not packed yet) reads
 	 * the same */
 	assert_int_equal(sqlite3_exec(db, "UPDATE sample_1h SET cpu_pct_hist ="
@@ -175,6 +230,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(round_trip),
+		cmocka_unit_test(unary_when_shorter),
 		cmocka_unit_test(damage_refused),
 		cmocka_unit_test_setup_teardown(sql_functions, setup, teardown),
 		cmocka_unit_test_setup_teardown(view_decodes, setup, teardown),
