@@ -17,7 +17,8 @@
 -- it.  It decodes the packed columns in plain SQL (hex() and instr()), so
 -- the sqlite3 shell needs nothing of ours; xenmon's own programs read the
 -- same rows through a C function on their connection (schema.c).  The
--- decoding below is one block per column, all alike: with w = C_w % 9 and
+-- decoding below, printed by schema/packed_views.py, is one block per
+-- column, all alike: with w = C_w % 9 and
 -- nl = C_w / 9, o is the w bytes of value i, big-endian (a byte's value is
 -- its position in sample_dom_1s_byte's BLOB of 256 bytes, less one), and the value
 -- is NULL if nl and o = 0, else C_base + o - nl.

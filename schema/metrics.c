@@ -46,12 +46,14 @@ const struct metrics_tier metrics_tiers[METRICS_TIERS] = {
 			 "pruned_before_1m",
 			 "retain-1m", 90 * DAY_S, "one-minute roll-ups",
 			 "sample_cpu_1m", "pruned_before_1m_cpu", "retain-1m-cpu",
-			 7 * DAY_S, "per-CPU one-minute roll-ups" },
+			 7 * DAY_S, "per-CPU one-minute roll-ups",
+			 "sample_1m_packed" },
 	[METRICS_1H] = { "sample_1h", "cpu_1h", METRICS_GRAIN_1H,
 			 "pruned_before_1h",
 			 "retain-1h", 5 * 365 * DAY_S, "one-hour roll-ups",
 			 "sample_cpu_1h", "pruned_before_1h_cpu", "retain-1h-cpu",
-			 90 * DAY_S, "per-CPU one-hour roll-ups" },
+			 90 * DAY_S, "per-CPU one-hour roll-ups",
+			 "sample_1h_packed" },
 	/* as long as the hours: what makes a range of years cheap to show,
 	 * at a twenty-fourth of their rows; its per-CPU split is small enough
 	 * (a few kB a day) to keep as long */

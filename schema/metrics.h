@@ -69,8 +69,11 @@ struct metrics_tier {
 	const char *detail_retain_key;
 	long long detail_keep_s;
 	const char *detail_what;
-	/* Where the daemon writes the tier's per-domain rows, packed, beside
-	 * SAMPLE (017_packed_seconds.sql: the seconds); NULL: in SAMPLE. */
+	/* Where the tier's per-domain rows are also kept, packed, beside
+	 * SAMPLE (017_packed_seconds.sql: the seconds the daemon writes;
+	 * 019_packed_rollups.sql: the minutes and hours of the past); pruned
+	 * with it.  Readers read both through schema_tier_table().  NULL:
+	 * all in SAMPLE. */
 	const char *packed;
 };
 extern const struct metrics_tier metrics_tiers[METRICS_TIERS];

@@ -34,8 +34,8 @@ struct packed_head {
 };
 
 /* V[0..N) into OUT and *H, NUL[i] true where value i is NULL (NUL may be
- * NULL: none); the bytes written, or -1 if a value is outside
- * 0..PACKED_MAX_VALUE. */
+ * NULL: none), a value outside 0..PACKED_MAX_VALUE kept at the nearer
+ * bound; the bytes written. */
 long packed_encode(const int64_t *v, const bool *nul, size_t n,
 		   unsigned char *out, struct packed_head *h);
 
@@ -44,8 +44,10 @@ long packed_encode(const int64_t *v, const bool *nul, size_t n,
 int packed_get(const unsigned char *p, size_t len, struct packed_head h,
 	       size_t i, int64_t *v);
 
-/* xenmon_unpack(C, C_base, C_w, I) on DB: value I, or NULL.  SQLITE_OK or
- * an error code. */
+/* On DB: xenmon_unpack(C, C_base, C_w, I), value I, or NULL; and
+ * xenmon_unpack_part(BYTES, END, END_base, END_w, I), the bytes of part I
+ * of BYTES, which ends at value I of END (019's histograms, one after the
+ * other).  SQLITE_OK or an error code. */
 int packed_register(sqlite3 *db);
 
 #endif

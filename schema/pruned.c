@@ -54,10 +54,14 @@ int pruned_span(sqlite3 *db, const char *tier, int64_t from, int64_t to,
 			       "last_t >= ?2 AND first_t <= ?3", -1, &st,
 			       NULL) != SQLITE_OK)
 		return 0;
-	/* the view of every per-domain second is the tier sample_dom_1s's
-	 * rows: its ranges are recorded under the tier's name */
-	if (!strcmp(tier, "sample_dom_1s_all"))
-		tier = metrics_tiers[METRICS_1S].sample;
+	/* a view of a tier's rows, plain and packed (017, 019), is the
+	 * tier's: its ranges are recorded under the tier's name */
+	for (int i = 0; i < METRICS_TIERS; i++) {
+		const char *name = metrics_tiers[i].sample;
+		size_t n = strlen(name);
+		if (!strncmp(tier, name, n) && !strcmp(tier + n, "_all"))
+			tier = name;
+	}
 	sqlite3_bind_text(st, 1, tier, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, from);
 	sqlite3_bind_int64(st, 3, to);

@@ -92,31 +92,113 @@ const char *schema_seconds_table(sqlite3 *db)
 	       "sample_dom_1s" : "sample_1s";
 }
 
-#define UNPACK(name, ...) \
-	", xenmon_unpack(p." #name ", p." #name "_base, p." #name "_w, s.i)"
-#define PLAIN(name, ...) ", " #name
+/*
+ * The metrics of the metric table as a packed reader's columns, each after
+ * ", ": decoded from packed table P (alias p, slot s.i), or of plain table
+ * T, or 0 (NULL for a MIN or MAX) where the database's table has no such
+ * column (a database older than the metric, which a reader opens as it
+ * is), each named as the metric.  Into BUF of N: -1 when it does not fit.
+ */
+static int packed_columns(char *buf, size_t n, sqlite3 *db, const char *table,
+			  bool packed)
+{
+	size_t len = 0;
+	buf[0] = 0;
+	for (size_t i = 0; i < METRICS_NSAMPLE; i++) {
+		const char *c = metrics_sample[i].name;
+		int k;
+		if (!schema_has_column(db, table, c))
+			k = snprintf(buf + len, n - len, ", %s AS %s",
+				     metrics_sample[i].rollup == METRICS_SUM ?
+				     "0" : "NULL", c);
+		else if (packed)
+			k = snprintf(buf + len, n - len, ", xenmon_unpack(p.%s, "
+				     "p.%s_base, p.%s_w, s.i) AS %s", c, c, c, c);
+		else
+			k = snprintf(buf + len, n - len, ", %s", c);
+		if (k < 0 || (size_t)k >= n - len)
+			return -1;
+		len += (size_t)k;
+	}
+	return 0;
+}
 
 /*
- * sample_dom_1s_all (017_packed_seconds.sql) as this connection reads it:
- * the same rows, its packed columns decoded by xenmon_unpack() instead of
- * the plain SQL the sqlite3 shell has, a tenth of the time per value.  A
- * temporary view of the same name comes first in name lookup, so every
- * reader here gets it unasked.  A database before 017 has no such view.
+ * sample_dom_1s_all (017_packed_seconds.sql) as this connection's own SQL
+ * reads it: the same rows, its packed columns decoded by xenmon_unpack()
+ * instead of the plain SQL the sqlite3 shell has, a twentieth of the time
+ * per value.  A temporary view of the same name comes first in the name
+ * lookup of the SQL of xenmon's programs (not in that of the schema's own
+ * views, such as domain_1s, which read the main one).  A database before
+ * 017 has no such view.
  */
+static int add_packed_seconds(sqlite3 *db)
+{
+	char plain[1024], packed[2048], sql[4096];
+	if (!schema_has_column(db, "sample_dom_1s_packed", "t"))
+		return SQLITE_OK;
+	if (packed_columns(plain, sizeof plain, db, "sample_dom_1s", false) ||
+	    packed_columns(packed, sizeof packed, db, "sample_dom_1s_packed", true))
+		return SQLITE_TOOBIG;
+	snprintf(sql, sizeof sql, "CREATE TEMP VIEW IF NOT EXISTS sample_dom_1s_all"
+		 " AS SELECT t, domid%s FROM main.sample_dom_1s UNION ALL"
+		 " SELECT p.t, xenmon_unpack(p.domid, p.domid_base, p.domid_w,"
+		 " s.i)%s FROM main.sample_dom_1s_packed p"
+		 " JOIN main.sample_dom_1s_slot s ON s.i < p.n", plain, packed);
+	return sqlite3_exec(db, sql, NULL, NULL, NULL);
+}
+
+#define UNPACK(name) \
+	", xenmon_unpack(p." #name ", p." #name "_base, p." #name "_w, s.i)" \
+	" AS " #name
+
+/* The same for the minutes and hours of 019_packed_rollups.sql: TABLE_all,
+ * and TABLE_unpacked, the packed rows alone (what packer.c moves back). */
+static int add_packed_rollups(sqlite3 *db, const char *table)
+{
+	char packed[64], pcols[2048], cols[1024], sql[8192];
+	snprintf(packed, sizeof packed, "%s_packed", table);
+	if (!schema_has_column(db, packed, "t"))
+		return SQLITE_OK;
+	if (packed_columns(cols, sizeof cols, db, table, false) ||
+	    packed_columns(pcols, sizeof pcols, db, packed, true))
+		return SQLITE_TOOBIG;
+	snprintf(sql, sizeof sql,
+		 "CREATE TEMP VIEW IF NOT EXISTS %s_unpacked AS"
+		 " SELECT p.t, xenmon_unpack(p.domid, p.domid_base, p.domid_w,"
+		 " s.i) AS domid" UNPACK(seconds) "%s" UNPACK(cpu_peak_ns)
+		 ", xenmon_unpack_part(p.cpu_pct_hist,"
+		 " p.cpu_pct_hist_end, p.cpu_pct_hist_end_base,"
+		 " p.cpu_pct_hist_end_w, s.i) AS cpu_pct_hist"
+		 " FROM main.%s p JOIN main.sample_dom_1s_slot s ON s.i < p.n;"
+		 "CREATE TEMP VIEW IF NOT EXISTS %s_all AS"
+		 " SELECT t, domid, seconds%s, cpu_peak_ns, cpu_pct_hist"
+		 " FROM main.%s UNION ALL SELECT * FROM temp.%s_unpacked",
+		 table, pcols, packed, table, cols, table, table);
+	return sqlite3_exec(db, sql, NULL, NULL, NULL);
+}
+
 static int add_packed_reader(sqlite3 *db)
 {
 	int rc = packed_register(db);
-	if (rc != SQLITE_OK || !schema_has_column(db, "sample_dom_1s_packed", "t"))
-		return rc;
-	return sqlite3_exec(db, "CREATE TEMP VIEW IF NOT EXISTS sample_dom_1s_all AS"
-			    " SELECT t, domid" METRICS_SAMPLE(PLAIN)
-			    " FROM main.sample_dom_1s UNION ALL"
-			    " SELECT p.t, xenmon_unpack(p.domid, p.domid_base,"
-			    " p.domid_w, s.i)"
-			    METRICS_SAMPLE(UNPACK)
-			    " FROM main.sample_dom_1s_packed p"
-			    " JOIN main.sample_dom_1s_slot s ON s.i < p.n",
-			    NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = add_packed_seconds(db);
+	for (int i = METRICS_1M; rc == SQLITE_OK && i < METRICS_TIERS; i++)
+		if (metrics_tiers[i].packed)
+			rc = add_packed_rollups(db, metrics_tiers[i].sample);
+	return rc;
+}
+
+const char *schema_tier_table(sqlite3 *db, int tier)
+{
+	if (tier == METRICS_1S)
+		return schema_seconds_table(db);
+	const struct metrics_tier *t = &metrics_tiers[tier];
+	static char name[METRICS_TIERS][64];
+	if (!t->packed || !schema_has_column(db, t->packed, "t"))
+		return t->sample;
+	snprintf(name[tier], sizeof name[tier], "%s_all", t->sample);
+	return name[tier];
 }
 
 static int table_count(sqlite3 *db, int *n)

@@ -53,6 +53,15 @@ const char *schema_malformed_sql(sqlite3 *db, const char *table);
  */
 const char *schema_seconds_table(sqlite3 *db);
 
+/*
+ * The table (or view) a reader reads tier TIER's per-domain rows from
+ * (metrics_tiers[]): schema_seconds_table() for the seconds; for the
+ * minutes and hours of a database of version 19 or later TABLE_all
+ * (019_packed_rollups.sql: the plain and the packed rows), else the
+ * tier's table.
+ */
+const char *schema_tier_table(sqlite3 *db, int tier);
+
 /* Whether TABLE has COLUMN. */
 bool schema_has_column(sqlite3 *db, const char *table, const char *column);
 

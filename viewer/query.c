@@ -10,7 +10,8 @@
  *            count, and the last complete second (below);
  *   seconds  cpu_1s per second of the long window: what was observed, the
  *            scheduler's own time, lost records, and which seconds are gaps;
- *   domains  sample_dom_1s rows of the long window (the whole host), or
+ *   domains  per-domain seconds of the long window (the whole host:
+ *            schema_seconds_table(), the packed ones and the plain), or
  *            sample_1s rows of one CPU (per-CPU view), added up here into
  *            both windows and the sparklines in one pass;
  *   names    names from the domain_1s view at each domain's newest second.
@@ -262,9 +263,11 @@ static int prepare_tiers(struct query *q)
 			 schema_malformed_sql(q->db, t->cpu), t->cpu);
 		if (prepare(q, sql, &q->cpu_rows[i]))
 			return -1;
-		if (metric_columns(q, t->sample, cols))
+		/* the plain and the packed rows (019_packed_rollups.sql) */
+		const char *rows = schema_tier_table(q->db, i);
+		if (metric_columns(q, rows, cols))
 			return -1;
-		snprintf(sql, sizeof sql, SQL_DOM_ROWS, cols, t->sample);
+		snprintf(sql, sizeof sql, SQL_DOM_ROWS, cols, rows);
 		if (prepare(q, sql, &q->dom_rows[i]))
 			return -1;
 		snprintf(sql, sizeof sql, SQL_LOST, t->cpu);

@@ -71,6 +71,7 @@
 
 #include "hist.h"
 #include "metrics.h"
+#include "schema.h"
 #include "trace.h"
 
 #include <stdbool.h>
@@ -325,9 +326,14 @@ static int table_of(int kind, int tier)
 static int prepare_fold(struct rollup *r, int i, int src, sqlite3_stmt **st)
 {
 	char sql[4096];
-	/* the table names are the constants above, never input */
+	/* the table names are the constants above, never input; a tier's
+	 * packed rows are read too (019_packed_rollups.sql), though the
+	 * store unpacks what a second folds into (packer.h) */
+	const char *from = TABLES[src].kind == K_SAMPLE ?
+			   schema_tier_table(r->db, TABLES[src].tier) :
+			   table_name(src);
 	snprintf(sql, sizeof sql, FOLD_SQL[TABLES[i].kind], table_name(i),
-		 grain_s(i), table_name(src), table_name(i));
+		 grain_s(i), from, table_name(i));
 	return sqlite3_prepare_v3(r->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
 				  st, NULL) == SQLITE_OK ? 0 : -1;
 }

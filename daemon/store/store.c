@@ -29,6 +29,7 @@
 #include "rollup.h"
 #include "metrics.h"
 #include "packed.h"
+#include "packer.h"
 #include "schema.h"
 
 #include <errno.h>
@@ -82,6 +83,9 @@ struct store {
 	struct rollup *rollup;
 	struct retention *retention;
 	struct budget *budget;    /* --max-size (budget.c) */
+	struct packer *packer;    /* the minutes and hours of the past */
+	int64_t pack_age_s;       /* packed once this much older than newest_t */
+	int64_t packed_until;     /* no row packed from this second on */
 	int64_t newest_t;         /* newest stored second: retention's clock */
 	bool was_empty;           /* no second stored when opened */
 	/* meta io_sources: the sources stored before this run, and as last
@@ -98,6 +102,21 @@ struct store {
 
 /* Pruning done after one second at most; the rest waits for the next. */
 #define PRUNE_BUDGET_NS 100000000
+/* And packing (packer.h): a database migrated with months of minutes is
+ * packed an hour of them at a time as the seconds come. */
+#define PACK_BUDGET_NS 50000000
+
+/* The minutes and hours no second can change any more are those older
+ * than the seconds kept (retain-1s; a stored second past them is
+ * unpacked for, packer.h), and an hour. */
+static void set_pack_age(struct store *s, const struct retention_policy *p)
+{
+	struct retention_policy d;
+	retention_defaults(&d);
+	int64_t keep = p->keep_s[METRICS_1S] ? p->keep_s[METRICS_1S] :
+		       d.keep_s[METRICS_1S];
+	s->pack_age_s = keep + METRICS_GRAIN_1H;
+}
 
 /* Set once by main() from flags and config, so that both the replay and
  * the live recorder open their store with it without passing it along. */
@@ -149,6 +168,16 @@ static int open_history(struct store *s)
 	if (!(s->budget = budget_new(s->db, s->retention, s->path, &p.budget,
 				     s->err, sizeof s->err)))
 		return -1;
+	if (!(s->packer = packer_new(s->db)))
+		return fail(s, "cannot prepare packing");
+	set_pack_age(s, &p);
+	if (prep(s, &st, "SELECT max(coalesce((SELECT max(t) + 60 FROM "
+		 "sample_1m_packed), 0), coalesce((SELECT max(t) + 3600 FROM "
+		 "sample_1h_packed), 0))") < 0)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		s->packed_until = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
 	if (prep(s, &st, "SELECT max(t) FROM cpu_1s") < 0)
 		return -1;
 	if (sqlite3_step(st) == SQLITE_ROW) {
@@ -349,6 +378,7 @@ void store_close(struct store *s)
 		rollup_catch_up(s->rollup);
 	rollup_free(s->rollup);
 	budget_free(s->budget);
+	packer_free(s->packer);
 	retention_free(s->retention);
 	sqlite3_close(s->db);
 	if (s->writer_fd >= 0)
@@ -484,11 +514,6 @@ static int pack_column(struct store *s, sqlite3_stmt *st, int *k, size_t n)
 	unsigned char *out = s->pk_buf + column * PACKED_MAX_BYTES(s->pk_cap);
 	struct packed_head h;
 	long len = packed_encode(s->pk_val, s->pk_nul, n, out, &h);
-	if (len < 0) {
-		snprintf(s->err, sizeof s->err, "%s: a per-domain figure out of "
-			 "range for a packed column", s->path);
-		return -1;
-	}
 	/* a zero-length BLOB, not NULL, for a column of one value */
 	sqlite3_bind_blob(st, ++*k, len ? out : (const void *)"", (int)len,
 			  SQLITE_STATIC);
@@ -832,8 +857,20 @@ static int merge_rows(struct store *s, const struct second *sec)
 
 /* Replace second SEC's stored rows (s->old) with s->merged; its minute
  * and hour are rolled up again from the tables. */
+/* A second written into the packed past: the minutes of its hour and the
+ * hours of its day plain again first (packer.h). */
+static int unpack_for(struct store *s, int64_t t)
+{
+	if (t - t % METRICS_GRAIN_1D >= s->packed_until ||
+	    packer_unpack(s->packer, t) == 0)
+		return 0;
+	return fail(s, "cannot unpack the roll-ups of a second");
+}
+
 static int complete_second(struct store *s, const struct second *sec)
 {
+	if (unpack_for(s, sec->t) < 0)
+		return -1;
 	if (merge_rows(s, sec) < 0)
 		return out_of_memory(s);
 	const struct stored *m = &s->merged;
@@ -858,7 +895,8 @@ static int complete_second(struct store *s, const struct second *sec)
 /* A second not stored yet. */
 static int write_second(struct store *s, const struct second *sec)
 {
-	if (write_rows(s, sec) < 0 || write_parts(s, sec, NULL) < 0)
+	if (unpack_for(s, sec->t) < 0 || write_rows(s, sec) < 0 ||
+	    write_parts(s, sec, NULL) < 0)
 		return -1;
 	if (rollup_second(s->rollup, sec) < 0)
 		return fail(s, "cannot roll up");
@@ -917,6 +955,8 @@ int store_second(struct store *s, const struct second *sec)
 	if (rc < 0) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		rollup_rolled_back(s->rollup);
+		/* the slots it added are gone with it */
+		count_slots(s);
 		return -1;
 	}
 	rollup_committed(s->rollup);
@@ -932,7 +972,21 @@ int store_second(struct store *s, const struct second *sec)
 		if (!store_no_space(s))
 			return -1;
 	}
+	if (store_pack(s, s->newest_t - s->pack_age_s, PACK_BUDGET_NS) < 0) {
+		fail(s, "cannot pack old roll-ups");
+		if (!store_no_space(s))
+			return -1;
+	}
 	return rc;
+}
+
+int store_pack(struct store *s, int64_t before_t, int64_t budget_ns)
+{
+	if (before_t <= 0 || packer_pack(s->packer, before_t, budget_ns) < 0)
+		return before_t <= 0 ? 0 : -1;
+	if (before_t > s->packed_until)
+		s->packed_until = before_t;
+	return 0;
 }
 
 bool store_was_empty(const struct store *s)
@@ -992,6 +1046,7 @@ int store_gap(struct store *s, int64_t first_t, int64_t last_t,
 void store_set_retention(struct store *s, const struct retention_policy *p)
 {
 	retention_set_policy(s->retention, p);
+	set_pack_age(s, p);
 }
 
 const struct retention_stats *store_prune_stats(const struct store *s)

@@ -77,6 +77,13 @@ int store_run_end(struct store *s, const struct run_info *r);
 /* The database held no second when it was opened. */
 bool store_was_empty(const struct store *s);
 
+/*
+ * The minutes and hours before BEFORE_T packed (packer.h), until BUDGET_NS
+ * has passed: what store_second() does after each second, with BEFORE_T the
+ * newest second less the seconds' retention and an hour.  0, or -1.
+ */
+int store_pack(struct store *s, int64_t before_t, int64_t budget_ns);
+
 /* Rebuild the database with full pages (VACUUM) once its roll-ups are
  * complete, and fold the WAL back into it.  The sizes before and after,
  * in bytes.  On failure (a full disk, say) the database is as it was:

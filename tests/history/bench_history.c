@@ -437,26 +437,63 @@ static int append(const char *path, int hours)
 	}
 	struct retention_policy dflt;
 	retention_defaults(&dflt);
+	/* the minutes and hours older than the seconds kept and an hour are
+	 * packed (packer.h): as they are appended, then packed */
+	double age_d = (dflt.keep_s[METRICS_1S] + 3600) / 86400.0;
 	printf("appended    %u CPUs x %u domains, %d h through the daemon's store in "
 	       "%.1f s (%.2f ms per second); per table: bytes per row allocated "
 	       "(used), MB per day:\n", host_cpus, host_doms, hours, took,
 	       took * 1e3 / (hours * 3600.0));
-	double total = 0;
+	double total = 0, plain[METRICS_TIERS] = { 0 };
 	for (int i = 0; i < RETENTION_SETS; i++) {
 		const struct metrics_tier *tier = &metrics_tiers[i % METRICS_TIERS];
 		if (!retention_table(i))
 			continue;   /* a tier without a per-CPU detail */
+		bool later = i > METRICS_1S && i < METRICS_TIERS && tier->packed;
+		if (later)
+			plain[i] = table_day_mb(db, tier->sample, hours, tier->grain_s);
 		double day = i < METRICS_TIERS ?
-			     table_day_mb(db, tier->sample, hours, tier->grain_s) +
-			     (tier->packed ? table_day_mb(db, tier->packed, hours,
-							  tier->grain_s) : 0) +
+			     (later ? plain[i] : table_day_mb(db, tier->sample, hours,
+							     tier->grain_s)) +
+			     (tier->packed && !later ?
+			      table_day_mb(db, tier->packed, hours, tier->grain_s) : 0) +
 			     table_day_mb(db, tier->cpu, hours, tier->grain_s) :
 			     table_day_mb(db, tier->detail, hours, tier->grain_s);
 		double keep = dflt.keep_s[i] / 86400.0;
 		printf("            %s: %.2f MB per day, %.1f kB per domain-day; "
-		       "%s %.0f days: %.0f MB\n", retention_what(i), day,
-		       day * 1e3 / (host_doms + 1), retention_key(i), keep, day * keep);
-		total += day * keep;
+		       "%s %.0f days: %.0f MB%s\n", retention_what(i), day,
+		       day * 1e3 / (host_doms + 1), retention_key(i), keep, day * keep,
+		       later ? " as appended, before packing" : "");
+		if (!later) {
+			total += day * keep;
+			continue;
+		}
+		plain[i] = day - plain[i];   /* the tier's CPU table, never packed */
+		total += plain[i] * keep + (day - plain[i]) * (age_d < keep ? age_d : keep);
+	}
+	sqlite3_close(db);
+	/* now packed, as the daemon leaves them once they are old enough */
+	if (!(s = store_open(path, err, sizeof err)) ||
+	    store_pack(s, T0 + (int64_t)hours * 3600, INT64_C(1) << 62) < 0) {
+		fprintf(stderr, "bench_history: %s\n", s ? store_error(s) : err);
+		return 1;
+	}
+	store_close(s);
+	if (!(db = schema_open_rw(path, err, sizeof err))) {
+		fprintf(stderr, "bench_history: %s\n", err);
+		return 1;
+	}
+	for (int i = METRICS_1M; i < METRICS_TIERS; i++) {
+		const struct metrics_tier *tier = &metrics_tiers[i];
+		if (!tier->packed)
+			continue;
+		double day = table_day_mb(db, tier->packed, hours, tier->grain_s);
+		double keep = dflt.keep_s[i] / 86400.0;
+		double left = keep > age_d ? keep - age_d : 0;
+		printf("            %s packed: %.2f MB per day, %.1f kB per domain-day; "
+		       "%.0f of its %.0f days: %.0f MB\n", retention_what(i), day,
+		       day * 1e3 / (host_doms + 1), left, keep, day * left);
+		total += day * left;
 	}
 	printf("appended    default retention (the ages above) as appended: "
 	       "%.2f GB\n", total / 1e3);

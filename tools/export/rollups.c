@@ -498,7 +498,7 @@ static const char SPLIT_1S[] =
 	" GROUP BY s.t";
 static const char SPLIT_1M[] =
 	"SELECT t, seconds%s, cpu_peak_ns, cpu_pct_hist"
-	" FROM sample_1m WHERE t >= ?1 AND t < ?2 AND domid = ?3";
+	" FROM %s WHERE t >= ?1 AND t < ?2 AND domid = ?3";
 
 /* The summed metrics of TABLE as the database has them, in SUMS. */
 static int sums_of(struct merge *m, char sums[1024], const char *table,
@@ -515,20 +515,22 @@ static int sums_of(struct merge *m, char sums[1024], const char *table,
 static int prepare_all(struct merge *m, int tier, sqlite3_stmt **st)
 {
 	const struct metrics_tier *t = &metrics_tiers[tier];
+	const char *rows = schema_tier_table(m->db, tier);
+	const char *minutes = schema_tier_table(m->db, METRICS_1M);
 	char sums[1024], sql[4096];
 
-	if (sums_of(m, sums, t->sample, "r.%s") < 0)
+	if (sums_of(m, sums, rows, "r.%s") < 0)
 		return -1;
 	snprintf(sql, sizeof sql, SQL, schema_malformed_sql(m->db, t->cpu),
-		 t->cpu, sums, t->sample);
+		 t->cpu, sums, rows);
 	if (sqlite3_prepare_v2(m->db, sql, -1, st, NULL) != SQLITE_OK ||
 	    sums_of(m, sums, schema_seconds_table(m->db), "sum(%s)") < 0)
 		return -1;
 	snprintf(sql, sizeof sql, SPLIT_1S, sums, schema_seconds_table(m->db));
 	if (sqlite3_prepare_v2(m->db, sql, -1, &m->split[0], NULL) != SQLITE_OK ||
-	    sums_of(m, sums, "sample_1m", "%s") < 0)
+	    sums_of(m, sums, minutes, "%s") < 0)
 		return -1;
-	snprintf(sql, sizeof sql, SPLIT_1M, sums);
+	snprintf(sql, sizeof sql, SPLIT_1M, sums, minutes);
 	if (sqlite3_prepare_v2(m->db, sql, -1, &m->split[1], NULL) != SQLITE_OK)
 		return -1;
 	return sqlite3_prepare_v2(m->db, "SELECT json_quote(?1)", -1, &m->quote,

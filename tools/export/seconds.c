@@ -2,9 +2,9 @@
  * Steps from one-second samples (1 s, 10 s, 1 min), added up here rather
  * than by SQL.
  *
- * A step is its seconds summed over physical CPUs: read from sample_dom_1s,
- * which holds those sums (015_domain_seconds.sql), or in a database older
- * than that from sample_1s, as follows.  In SQL that is a GROUP
+ * A step is its seconds summed over physical CPUs: read from
+ * sample_dom_1s_all, which holds those sums (015_domain_seconds.sql, packed
+ * by 017), or in a database older than 015 from sample_1s, as follows.  In SQL that is a GROUP
  * BY (t, domid), which sorts every row because the table is keyed (t, cpu,
  * domid), then a window over the seconds for the percentiles: about 1 us
  * per row read for the first, and for an hour of 1-minute steps of 50

@@ -452,12 +452,10 @@ static int choose_source(const struct step *step, const int64_t kept[METRICS_TIE
 	return best;
 }
 
-/* TIER's table in DB: the seconds' is sample_1s in a database older than
- * sample_dom_1s (schema_seconds_table()). */
+/* TIER's table in DB, as a reader reads it (schema_tier_table()). */
 static const char *tier_table(sqlite3 *db, int tier)
 {
-	return tier == METRICS_1S ? schema_seconds_table(db) :
-	       metrics_tiers[tier].sample;
+	return schema_tier_table(db, tier);
 }
 
 /* Which table is read: once, and again only if that changes. */

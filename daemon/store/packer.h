@@ -1,0 +1,36 @@
+/*
+ * The minutes and hours of the past, packed (019_packed_rollups.sql): rows
+ * of sample_1m and sample_1h that no second can change any more moved
+ * into one row per minute or hour (schema/packed.h), and moved back before
+ * a second is stored into their minute or hour, so that the roll-ups only
+ * ever write plain rows.  The readers read both through sample_1m_all and
+ * sample_1h_all.
+ */
+#ifndef XENMON_PACKER_H
+#define XENMON_PACKER_H
+
+#include <stdint.h>
+#include <sqlite3.h>
+
+struct packer;
+
+/* On DB (migrated to 019); NULL when out of memory or its SQL fails. */
+struct packer *packer_new(sqlite3 *db);
+void packer_free(struct packer *p);
+
+/*
+ * The plain rows of both tiers older than BEFORE_T packed, oldest first,
+ * an hour of minutes or a day of hours per transaction, until BUDGET_NS of
+ * time has passed (what is left waits for the next call).  0, or -1.
+ */
+int packer_pack(struct packer *p, int64_t before_t, int64_t budget_ns);
+
+/*
+ * Before second T is stored, in its transaction: the minutes of its hour
+ * and the hours of its day back as plain rows, if any is packed (what the
+ * roll-ups add the second to, and fold again when it changes a stored
+ * second).  0, or -1.
+ */
+int packer_unpack(struct packer *p, int64_t t);
+
+#endif
