@@ -8,6 +8,9 @@
 -- n domains, and per column C of sample_dom_1s a BLOB C of the n values in
 -- domid order, each C_w % 9 bytes wide above the second's least value
 -- C_base (schema/packed.h has the layout); rowid appends fill every page.
+-- The idle domain's second stays a row of sample_dom_1s: its figures (the
+-- host's idle time, no bounded slice) are so far from a guest's that in
+-- the packed columns they would double every guest's width.
 --
 -- sample_dom_1s keeps its rows and its trigger: a database's seconds from
 -- before this version stay there until retention prunes them, and a

@@ -8,7 +8,8 @@
 -- 017 lays out a second of per-domain rows (schema/packed.h): per column C
 -- a BLOB C of fixed-width values in domid order with C_base and C_w; the
 -- histograms' BLOBs one after the other in cpu_pct_hist, domain i's ending
--- at byte cpu_pct_hist_end[i].
+-- at byte cpu_pct_hist_end[i].  The idle domain's rows stay plain, as its
+-- seconds do (017).
 --
 -- The daemon moves rows of sample_1m and sample_1h into sample_1m_packed
 -- and sample_1h_packed once they are older than the seconds kept

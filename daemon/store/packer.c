@@ -39,6 +39,10 @@ struct tier_sql {
 struct packer {
 	sqlite3 *db;
 	struct tier_sql sql[NTIERS];
+	/* per tier: no plain row but the idle domain's before this (the
+	 * idle domain's rows stay plain: packed_from's scan starts here) */
+	int64_t done[NTIERS];
+	char err[256];            /* why the last pack failed */
 	/* one minute's or hour's rows, growing */
 	size_t cap, n;
 	int64_t *val;           /* NCOLS per row, column-major by cap */
@@ -62,17 +66,19 @@ static int prepare_tier(sqlite3 *db, int tier, struct tier_sql *q)
 {
 	const char *plain = metrics_tiers[tier].sample;
 	const char *packed = metrics_tiers[tier].packed;
-	return prep(db, &q->oldest, "SELECT min(t) FROM %s", plain, NULL) ||
+	return prep(db, &q->oldest, "SELECT min(t) FROM %s WHERE t >= ?1 AND"
+		    " domid != " METRICS_IDLE_DOMID_SQL, plain, NULL) ||
 	       prep(db, &q->rows, "SELECT t, " ROW_COLUMNS " FROM %s"
-		    " WHERE t >= ?1 AND t < ?2 ORDER BY t, domid", plain, NULL) ||
+		    " WHERE t >= ?1 AND t < ?2 AND domid != " METRICS_IDLE_DOMID_SQL
+		    " ORDER BY t, domid", plain, NULL) ||
 	       prep(db, &q->insert, "INSERT INTO %s (t, n, domid, domid_base,"
 		    " domid_w, seconds, seconds_base, seconds_w"
 		    METRICS_SAMPLE(PACKED_COLUMNS) PACKED_COLUMNS(cpu_peak_ns)
 		    PACKED_COLUMNS(cpu_pct_hist_end) ", cpu_pct_hist) VALUES"
 		    " (?, ?, ?, ?, ?, ?, ?, ?" METRICS_SAMPLE(PARAMS)
 		    PARAMS() PARAMS() ", ?)", packed, NULL) ||
-	       prep(db, &q->del, "DELETE FROM %s WHERE t >= ?1 AND t < ?2",
-		    plain, NULL) ||
+	       prep(db, &q->del, "DELETE FROM %s WHERE t >= ?1 AND t < ?2 AND"
+		    " domid != " METRICS_IDLE_DOMID_SQL, plain, NULL) ||
 	       prep(db, &q->any, "SELECT 1 FROM %s WHERE t >= ?1 AND t < ?2"
 		    " LIMIT 1", packed, NULL) ||
 	       prep(db, &q->unpack, "INSERT INTO %s (t, " ROW_COLUMNS ")"
@@ -139,7 +145,7 @@ static int room(struct packer *p, size_t len)
 			free(z);
 			return -1;
 		}
-		for (size_t c = 0; c < NCOLS; c++) {
+		for (size_t c = 0; p->n && c < NCOLS; c++) {
 			memcpy(v + c * cap, p->val + c * p->cap, p->n * sizeof *v);
 			memcpy(z + c * cap, p->nul + c * p->cap, p->n * sizeof *z);
 		}
@@ -270,9 +276,10 @@ static int pack_range(struct packer *p, size_t i, int64_t from, int64_t to)
 	return err;
 }
 
-static int64_t oldest(sqlite3_stmt *st)
+static int64_t oldest(sqlite3_stmt *st, int64_t from)
 {
 	int64_t t = INT64_MAX;
+	sqlite3_bind_int64(st, 1, from);
 	if (sqlite3_step(st) == SQLITE_ROW &&
 	    sqlite3_column_type(st, 0) != SQLITE_NULL)
 		t = sqlite3_column_int64(st, 0);
@@ -289,22 +296,32 @@ int packer_pack(struct packer *p, int64_t before_t, int64_t budget_ns)
 		for (;;) {
 			if (clock_s(CLOCK_MONOTONIC) > until)
 				return 0;
-			int64_t from = oldest(p->sql[i].oldest);
-			if (from >= end)
+			int64_t from = oldest(p->sql[i].oldest, p->done[i]);
+			if (from >= end) {
+				p->done[i] = end > p->done[i] ? end : p->done[i];
 				break;
+			}
 			int64_t to = from - from % TIERS[i].chunk_s + TIERS[i].chunk_s;
 			to = to < end ? to : end;
 			if (sqlite3_exec(p->db, "BEGIN IMMEDIATE", NULL, NULL,
-					 NULL) != SQLITE_OK)
+					 NULL) != SQLITE_OK) {
+				snprintf(p->err, sizeof p->err, "%s",
+					 sqlite3_errmsg(p->db));
 				return -1;
+			}
 			int rc = pack_range(p, i, from, to);
 			if (rc != 0 || sqlite3_exec(p->db, "COMMIT", NULL, NULL,
 						    NULL) != SQLITE_OK) {
+				/* said before ROLLBACK clears it */
+				snprintf(p->err, sizeof p->err, "%s",
+					 rc < 0 || rc == 0 ? sqlite3_errmsg(p->db) :
+					 "a histogram not packed yet");
 				sqlite3_exec(p->db, "ROLLBACK", NULL, NULL, NULL);
 				if (rc > 0)
 					break;   /* JSON histograms: later */
 				return -1;
 			}
+			p->done[i] = to;
 		}
 	}
 	return 0;
@@ -322,8 +339,16 @@ static int unpack_range(struct packer *p, size_t i, int64_t from, int64_t to)
 		return 0;
 	if (rc != SQLITE_ROW)
 		return -1;
+	/* packed again when old enough (a rolled-back unpack only makes
+	 * the next pack look further back) */
+	p->done[i] = from < p->done[i] ? from : p->done[i];
 	return run_range(q->unpack, from, to) < 0 ||
 	       run_range(q->del_packed, from, to) < 0 ? -1 : 0;
+}
+
+const char *packer_error(const struct packer *p)
+{
+	return p->err;
 }
 
 int packer_unpack(struct packer *p, int64_t t)

@@ -25,6 +25,9 @@ void packer_free(struct packer *p);
  */
 int packer_pack(struct packer *p, int64_t before_t, int64_t budget_ns);
 
+/* Why the last packer_pack() failed. */
+const char *packer_error(const struct packer *p);
+
 /*
  * Before second T is stored, in its transaction: the minutes of its hour
  * and the hours of its day back as plain rows, if any is packed (what the

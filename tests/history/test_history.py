@@ -281,14 +281,18 @@ def main():
         con = sqlite3.connect(packed)
         q = lambda sql: con.execute(sql).fetchone()[0]
         cut = last - 1800 - 3600
+        guest = 'SELECT min(t) FROM %%s WHERE domid != %d' % IDLE
         check('packed: the minutes before %d and the hours before %d are packed, '
-              'the rest plain' % (cut - cut % 60, cut - cut % 3600),
+              'the rest plain, and the idle domain\'s rows all plain' % (cut - cut % 60, cut - cut % 3600),
               q('SELECT max(t) FROM sample_1m_packed') == cut - cut % 60 - 60 and
-              q('SELECT min(t) FROM sample_1m') == cut - cut % 60 and
+              q(guest % 'sample_1m') == cut - cut % 60 and
               q('SELECT max(t) FROM sample_1h_packed') == cut - cut % 3600 - 3600 and
-              q('SELECT min(t) FROM sample_1h') == cut - cut % 3600,
-              '%s %s %s %s' % (q('SELECT max(t) FROM sample_1m_packed'), q('SELECT min(t) FROM sample_1m'),
-                               q('SELECT max(t) FROM sample_1h_packed'), q('SELECT min(t) FROM sample_1h')))
+              q(guest % 'sample_1h') == cut - cut % 3600 and
+              q('SELECT count(*) FROM sample_1m WHERE domid = %d' % IDLE) ==
+              q('SELECT count(DISTINCT t) FROM sample_1m_all') and
+              q('SELECT count(*) FROM sample_dom_1s WHERE domid = %d' % IDLE) > 0,
+              '%s %s %s %s' % (q('SELECT max(t) FROM sample_1m_packed'), q(guest % 'sample_1m'),
+                               q('SELECT max(t) FROM sample_1h_packed'), q(guest % 'sample_1h')))
         con.close()
         check_rollups(packed, dom, host, cpu, busy, 'packed')
         check_export(packed, dom, host, '1h', START, START + SECONDS, 0.5, 'sample_1h_all', 'packed')
@@ -329,6 +333,23 @@ def main():
         d2, h2, c2, b2 = truth(old_prefix)
         check_rollups(resumed, {**dom, **d2}, {**host, **h2}, {**cpu, **c2}, {**busy, **b2},
                       'resumed mid-minute, then an older trace')
+        # the same older trace into the packed past: the hours of its day
+        # come back plain first (packer.h), so the day holds them all
+        run([BAKE, '--input', old_trace, '--db', packed, '--cpu-mhz', '2400',
+             '--start-time', str(old_start), '--quiet'] + keep)
+        check_rollups(packed, {**dom, **d2}, {**host, **h2}, {**cpu, **c2}, {**busy, **b2},
+                      'packed, then an older trace')
+        con = sqlite3.connect(packed)
+        day = old_start - old_start % 86400
+        days = con.execute('SELECT seconds, cpu_ns FROM sample_1d WHERE t = ? AND domid = 1',
+                           (day,)).fetchone()
+        hours = con.execute('SELECT sum(seconds), sum(cpu_ns) FROM sample_1h_all WHERE t >= ?'
+                            ' AND t < ? AND domid = 1', (day, day + 86400)).fetchone()
+        dups = con.execute('SELECT count(*) FROM (SELECT t, domid FROM sample_1h_all'
+                           ' GROUP BY t, domid HAVING count(*) > 1)').fetchone()[0]
+        con.close()
+        check('packed, then an older trace: the day is the sum of its hours, none twice',
+              days == hours and dups == 0 and days[0] > 0, '%s %s %d' % (days, hours, dups))
 
         # retention, forced by choosing the trace time: keep 1 h of seconds,
         # 2 h of minutes, all hours
