@@ -6,7 +6,7 @@
  * rolled up by the daemon's code.
  *
  *   bench_viewer [--seconds N] [--domains D] [--cpus C] [--keep] DB
- *   bench_viewer --ranges [--cpus C] [--domains D] [--no-weeks] DB
+ *   bench_viewer --ranges [--cpus C] [--domains D] [--no-weeks] [--packed] DB
  *
  * --ranges (issue 16): range views of 1 h, 1 d, 7 d, 30 d, 1 y and 5 y
  * ending at a ragged second, whole host and one CPU, on five years of a
@@ -20,6 +20,9 @@
  * real host; their values are not checked here (test_tiers.py does that).
  * The weeks (schema 16) are the days added up, as the migration makes
  * them; --no-weeks drops their tables, for the figures of schema 15.
+ * --packed packs the minutes and hours older than a week and an hour as
+ * the daemon does (019_packed_rollups.sql, packer.h), so the views read
+ * them decoded.
  * --cpus and --domains give another host (64 and 200: the replay
  * benchmark's); beyond 16 x 50, the hours are made only on the days the
  * ranges' ends read, to keep the build to a few minutes (the rows a view
@@ -37,6 +40,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "packer.h"
 #include "query.h"
 #include "bench_rollup.h"
 #include "schema.h"
@@ -338,6 +342,22 @@ static int build_ranges(const char *path, bool weeks)
 	return rc;
 }
 
+/* The minutes and hours older than a week and an hour packed, as the
+ * daemon leaves them. */
+static int pack_ranges(const char *path)
+{
+	char err[512];
+	sqlite3 *db = schema_open_rw(path, err, sizeof err);
+	struct packer *p = db ? packer_new(db) : NULL;
+	int rc = p ? packer_pack(p, R_END - 7 * DAY - 3600, INT64_C(1) << 62) : -1;
+	if (rc < 0)
+		fprintf(stderr, "bench_viewer: cannot pack: %s\n",
+			db ? sqlite3_errmsg(db) : err);
+	packer_free(p);
+	sqlite3_close(db);
+	return rc;
+}
+
 static void print_ranges(const char *path)
 {
 	for (int cpu = -1; cpu <= 5; cpu += 6) {
@@ -382,11 +402,13 @@ int main(int argc, char **argv)
 		{ "reuse", no_argument, NULL, 'r' },
 		{ "ranges", no_argument, NULL, 'R' },
 		{ "no-weeks", no_argument, NULL, 'W' },
+		{ "packed", no_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
 	long seconds = 3600;
 	int domains = 50, cpus = 16, o;
 	bool keep = false, reuse = false, ranges = false, weeks = true;
+	bool packed = false;
 	while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (o) {
 		case 's': seconds = atol(optarg); break;
@@ -396,12 +418,14 @@ int main(int argc, char **argv)
 		case 'r': reuse = keep = true; break;
 		case 'R': ranges = true; break;
 		case 'W': weeks = false; break;
+		case 'P': packed = true; break;
 		default: return 2;
 		}
 	}
 	if (optind != argc - 1 || seconds < 20) {
 		fprintf(stderr, "usage: bench_viewer [--seconds N>=20] [--domains D] "
-			"[--cpus C] [--keep] [--reuse] [--ranges] [--no-weeks] DB\n");
+			"[--cpus C] [--keep] [--reuse] [--ranges] [--no-weeks] "
+			"[--packed] DB\n");
 		return 2;
 	}
 	const char *path = argv[optind];
@@ -411,10 +435,13 @@ int main(int argc, char **argv)
 		R_DOMS = domains;
 		if (!reuse && build_ranges(path, weeks) < 0)
 			return 1;
-		printf("database: five years (of %s; %s of hours) of %d CPUs x %d "
+		if (packed && pack_ranges(path) < 0)
+			return 1;
+		printf("database: five years (of %s; %s of hours%s) of %d CPUs x %d "
 		       "domains, built in %.1f s, %.0f MB\n",
 		       weeks ? "weeks and days" : "days, no weeks",
 		       R_CPUS * R_DOMS <= 16 * 50 ? "a year" : "the ends' days",
+		       packed ? ", minutes and hours older than a week packed" : "",
 		       R_CPUS, R_DOMS,
 		       (now_ms(CLOCK_MONOTONIC) - w0) / 1e3, file_mb(path));
 		print_ranges(path);
