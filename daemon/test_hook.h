@@ -2,7 +2,8 @@
  * Test hooks: the few settings a test changes through the environment so
  * that it can play a host without Xen, without /run, or without waiting a
  * minute (XENMON_LOCK, XENMON_LOCK_LEGACY, XENMON_XEN_CAPS, XENBAKED,
- * XENBAKED_FULL_REPORT_S).
+ * XENBAKED_FULL_REPORT_S), or a week to see the past packed
+ * (XENMON_PACK_AGE_S).
  *
  * They exist only in a build made with the meson option test_hooks (on
  * with -Dtests=enabled, as tests/run builds; off in tools/start's build and

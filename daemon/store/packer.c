@@ -327,7 +327,8 @@ int packer_pack(struct packer *p, int64_t before_t, int64_t budget_ns)
 	return 0;
 }
 
-/* Tier I's packed rows of [FROM, TO) back as plain rows, if any. */
+/* Tier I's packed rows of [FROM, TO) back as plain rows, if any: 1 if
+ * there were, 0 if not, or -1. */
 static int unpack_range(struct packer *p, size_t i, int64_t from, int64_t to)
 {
 	struct tier_sql *q = &p->sql[i];
@@ -343,7 +344,7 @@ static int unpack_range(struct packer *p, size_t i, int64_t from, int64_t to)
 	 * the next pack look further back) */
 	p->done[i] = from < p->done[i] ? from : p->done[i];
 	return run_range(q->unpack, from, to) < 0 ||
-	       run_range(q->del_packed, from, to) < 0 ? -1 : 0;
+	       run_range(q->del_packed, from, to) < 0 ? -1 : 1;
 }
 
 const char *packer_error(const struct packer *p)
@@ -353,7 +354,8 @@ const char *packer_error(const struct packer *p)
 
 int packer_unpack(struct packer *p, int64_t t)
 {
-	int64_t h = t - t % METRICS_GRAIN_1H, d = t - t % METRICS_GRAIN_1D;
-	return unpack_range(p, 0, h, h + METRICS_GRAIN_1H) < 0 ||
-	       unpack_range(p, 1, d, d + METRICS_GRAIN_1D) < 0 ? -1 : 0;
+	int64_t m = t - t % METRICS_GRAIN_1M, h = t - t % METRICS_GRAIN_1H;
+	int a = unpack_range(p, 0, m, m + METRICS_GRAIN_1M);
+	int b = a < 0 ? -1 : unpack_range(p, 1, h, h + METRICS_GRAIN_1H);
+	return b < 0 ? -1 : a | b;
 }

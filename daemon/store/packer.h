@@ -29,10 +29,11 @@ int packer_pack(struct packer *p, int64_t before_t, int64_t budget_ns);
 const char *packer_error(const struct packer *p);
 
 /*
- * Before second T is stored, in its transaction: the minutes of its hour
- * and the hours of its day back as plain rows, if any is packed (what the
- * roll-ups add the second to, and fold again when it changes a stored
- * second).  0, or -1.
+ * Before second T is stored, in its transaction: its minute and its hour
+ * back as plain rows, if packed: the rows the roll-ups write for it (add
+ * the second to, or drop and roll again when it changes a stored second;
+ * the folds read the packed rows as they are, through the views).  1 if
+ * any was packed, 0 if none, or -1.
  */
 int packer_unpack(struct packer *p, int64_t t);
 

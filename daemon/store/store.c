@@ -31,6 +31,7 @@
 #include "packed.h"
 #include "packer.h"
 #include "log.h"
+#include "test_hook.h"
 #include "schema.h"
 
 #include <errno.h>
@@ -119,6 +120,10 @@ static void set_pack_age(struct store *s, const struct retention_policy *p)
 	int64_t keep = p->keep_s[METRICS_1S] ? p->keep_s[METRICS_1S] :
 		       d.keep_s[METRICS_1S];
 	s->pack_age_s = keep + METRICS_GRAIN_1H;
+	/* a test packs a short recording's past with its seconds kept */
+	const char *age = test_hook("XENMON_PACK_AGE_S");
+	if (age)
+		s->pack_age_s = atoll(age);
 }
 
 /* Set once by main() from flags and config, so that both the replay and
@@ -884,15 +889,17 @@ static int merge_rows(struct store *s, const struct second *sec)
 
 /* Replace second SEC's stored rows (s->old) with s->merged; its minute
  * and hour are rolled up again from the tables. */
-/* A second written into the packed past: the minutes of its hour and the
- * hours of its day plain again first (packer.h). */
+/* A second written into the packed past: its minute and hour plain again
+ * first (packer.h). */
 static int unpack_for(struct store *s, int64_t t)
 {
-	if (t - t % METRICS_GRAIN_1D >= s->packed_until)
+	if (t - t % METRICS_GRAIN_1H >= s->packed_until)
 		return 0;
-	if (packer_unpack(s->packer, t) < 0)
+	int rc = packer_unpack(s->packer, t);
+	if (rc < 0)
 		return fail(s, "cannot unpack the roll-ups of a second");
-	s->pack_after_t = s->newest_t + METRICS_GRAIN_1H;
+	if (rc > 0)
+		s->pack_after_t = s->newest_t + METRICS_GRAIN_1H;
 	return 0;
 }
 

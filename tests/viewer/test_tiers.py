@@ -159,6 +159,27 @@ def main():
         tap.ok(lossy > 0, 'lost records and their min and max per second '
                'shown over roll-ups too (%d tables)' % lossy)
 
+        # the same recording with its minutes and hours packed as soon as
+        # two minutes old (019_packed_rollups.sql; a test hook, the daemon
+        # waits a week): the same tables, read through the packed rows
+        packed = tmp + '/packed.db'
+        subprocess.run([a if a != db else packed for a in bake_argv], check=True,
+                       capture_output=True, env=dict(os.environ, XENMON_PACK_AGE_S='120'))
+        pc = sqlite3.connect('file:%s?mode=ro' % packed, uri=True)
+        npacked = [pc.execute('SELECT count(*) FROM %s_packed' % t).fetchone()[0]
+                   for t in ('sample_1m', 'sample_1h')]
+        pc.close()
+        tap.ok(npacked[0] >= 8 and npacked[1] >= 1, 'packed: %d minutes and %d hour '
+               'rows packed' % tuple(npacked), repr(npacked))
+        for t0, t1, what, tiers in ranges:
+            for cpu in (None, 1):
+                who = 'all CPUs' if cpu is None else 'CPU 1'
+                rc, out, err = table(xenmon, packed, t0, t1, cpu)
+                rc2, want, err2 = table(xenmon, db, t0, t1, cpu)
+                tap.ok(rc == 0 and rc2 == 0 and out == want,
+                       'packed, %s, %s: the same table as unpacked' % (what, who),
+                       err + err2 + out + '\n---\n' + want)
+
         # seconds pruned before S + 130: widened to whole minutes, said so
         pruned = copy(db, tmp + '/pruned.db',
                       'DELETE FROM sample_1s WHERE t < %d' % (S + 130),
