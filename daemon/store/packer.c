@@ -5,6 +5,7 @@
 #include "clock.h"
 #include "metrics.h"
 #include "packed.h"
+#include "upsert.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -51,7 +52,16 @@ struct packer {
 	size_t hist_len, hist_cap, out_cap;
 };
 
-/* FMT with up to two table names, in the order it names them. */
+/* FMT with up to three table names, in the order it names them. */
+static int prep3(sqlite3 *db, sqlite3_stmt **st, const char *fmt,
+		 const char *a, const char *b, const char *c)
+{
+	char sql[4096];
+	snprintf(sql, sizeof sql, fmt, a, b, c);
+	return sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, st,
+				  NULL) == SQLITE_OK ? 0 : -1;
+}
+
 static int prep(sqlite3 *db, sqlite3_stmt **st, const char *fmt,
 		const char *a, const char *b)
 {
@@ -81,9 +91,12 @@ static int prepare_tier(sqlite3 *db, int tier, struct tier_sql *q)
 		    " domid != " METRICS_IDLE_DOMID_SQL, plain, NULL) ||
 	       prep(db, &q->any, "SELECT 1 FROM %s WHERE t >= ?1 AND t < ?2"
 		    " LIMIT 1", packed, NULL) ||
-	       prep(db, &q->unpack, "INSERT INTO %s (t, " ROW_COLUMNS ")"
+	       /* added to a row written since, if any, as the roll-ups
+		* add (never the case but for a fault: then nothing lost) */
+	       prep3(db, &q->unpack, "INSERT INTO %s (t, " ROW_COLUMNS ")"
 		    " SELECT t, " ROW_COLUMNS " FROM temp.%s_unpacked"
-		    " WHERE t >= ?1 AND t < ?2", plain, plain) ||
+		    " WHERE t >= ?1 AND t < ?2" ADD_SAMPLE " cpu_pct_hist ="
+		    MERGE_HIST("%s"), plain, plain, plain) ||
 	       prep(db, &q->del_packed, "DELETE FROM %s WHERE t >= ?1 AND"
 		    " t < ?2", packed, NULL) ? -1 : 0;
 }
@@ -332,6 +345,10 @@ int packer_pack(struct packer *p, int64_t before_t, int64_t budget_ns)
 static int unpack_range(struct packer *p, size_t i, int64_t from, int64_t to)
 {
 	struct tier_sql *q = &p->sql[i];
+	/* the second's rows, plain from now on, are packed again when old
+	 * enough, unpacked or new (a rolled-back transaction only makes the
+	 * next pack look further back) */
+	p->done[i] = from < p->done[i] ? from : p->done[i];
 	sqlite3_bind_int64(q->any, 1, from);
 	sqlite3_bind_int64(q->any, 2, to);
 	int rc = sqlite3_step(q->any);
@@ -340,9 +357,6 @@ static int unpack_range(struct packer *p, size_t i, int64_t from, int64_t to)
 		return 0;
 	if (rc != SQLITE_ROW)
 		return -1;
-	/* packed again when old enough (a rolled-back unpack only makes
-	 * the next pack look further back) */
-	p->done[i] = from < p->done[i] ? from : p->done[i];
 	return run_range(q->unpack, from, to) < 0 ||
 	       run_range(q->del_packed, from, to) < 0 ? -1 : 1;
 }

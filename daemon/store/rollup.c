@@ -68,6 +68,7 @@
  * The tests check every path against the simulator's truth.
  */
 #include "rollup.h"
+#include "upsert.h"
 
 #include "hist.h"
 #include "metrics.h"
@@ -149,27 +150,6 @@ struct rollup {
 #define AGG_MAX(n) ", max(" #n ")"
 #define AGG(name, ctype, rollup, ...) AGG_##rollup(name)
 #define AGG_AS(name, ctype, rollup, ...) AGG_##rollup(name) " AS " #name
-#define ADD_SUM(n) ", " #n " = " #n " + excluded." #n
-#define ADD_MIN(n) \
-	", " #n " = coalesce(min(" #n ", excluded." #n "), " #n ", excluded." #n ")"
-#define ADD_MAX(n) \
-	", " #n " = coalesce(max(" #n ", excluded." #n "), " #n ", excluded." #n ")"
-#define ADD(name, ctype, rollup, ...) ADD_##rollup(name)
-#define ADD_CPU_COL(name, ...) ADD_SUM(name)
-
-/* The columns of a roll-up row; the peak rises. */
-#define SAMPLE_COLUMNS \
-	"t, domid, seconds" METRICS_SAMPLE(METRICS_COLUMN) \
-	", " METRICS_SAMPLE_ROLLUP_ONLY
-#define ADD_SAMPLE \
-	" ON CONFLICT (t, domid) DO UPDATE SET" \
-	"  seconds = seconds + excluded.seconds" METRICS_SAMPLE(ADD) "," \
-	"  cpu_peak_ns = max(cpu_peak_ns, excluded.cpu_peak_ns),"
-/* TABLE's histogram and the new row's, merged bin by bin (schema/hist.h:
- * packed, merged by the connection's function). */
-#define MERGE_HIST(table) \
-	" xenmon_hist_merge(" table ".cpu_pct_hist, excluded.cpu_pct_hist)"
-
 #define CPU_COLUMNS "t, cpu, seconds" METRICS_CPU(METRICS_COLUMN)
 #define ADD_CPU \
 	" ON CONFLICT (t, cpu) DO UPDATE SET" \
@@ -768,6 +748,11 @@ int rollup_second(struct rollup *r, const struct second *sec)
 	if (hours_from_minutes(r, r->hours_upto, t + 1) < 0)
 		return -1;
 	return set_upto(r, t + 1);
+}
+
+int64_t rollup_hours_upto(const struct rollup *r)
+{
+	return r->hours_upto;
 }
 
 int rollup_catch_up(struct rollup *r)

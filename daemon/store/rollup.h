@@ -48,6 +48,10 @@ int rollup_redo(struct rollup *r, int64_t t);
 void rollup_committed(struct rollup *r);
 void rollup_rolled_back(struct rollup *r);
 
+/* The hours hold every second before this one (the watermark): the
+ * minutes from it on are folded into their hours when their minute ends. */
+int64_t rollup_hours_upto(const struct rollup *r);
+
 /* Bring the hour and per-CPU tables up to the newest stored second (after a stop or
  * a crash mid-minute), in a transaction of its own.  0, or -1. */
 int rollup_catch_up(struct rollup *r);

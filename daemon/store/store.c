@@ -583,10 +583,17 @@ static int write_domains(struct store *s, const struct second *sec)
 	if (!n)
 		return 0;
 	qsort(s->dom_acc, n, sizeof *s->dom_acc, by_domid);
-	/* the idle domain's id is the greatest */
-	if (s->dom_acc[n - 1].domid == METRICS_IDLE_DOMID &&
-	    write_idle(s, sec->t, &s->dom_acc[--n]) < 0)
-		return -1;
+	/* the idle domain's id is the greatest of a real host's */
+	for (size_t i = n; i-- > 0;) {
+		if (s->dom_acc[i].domid != METRICS_IDLE_DOMID)
+			continue;
+		if (write_idle(s, sec->t, &s->dom_acc[i]) < 0)
+			return -1;
+		memmove(&s->dom_acc[i], &s->dom_acc[i + 1],
+			(n - i - 1) * sizeof *s->dom_acc);
+		n--;
+		break;
+	}
 	if (!n)
 		return 0;
 	if (packed_room(s, n) < 0 || ensure_slots(s, n) < 0)
@@ -1035,11 +1042,18 @@ static void pack_some(struct store *s)
 
 int store_pack(struct store *s, int64_t before_t, int64_t budget_ns)
 {
-	if (before_t <= 0 || packer_pack(s->packer, before_t, budget_ns) < 0)
-		return before_t <= 0 ? 0 : -1;
+	/* never the hour the watermark's fold still adds minutes to (a
+	 * second stored after a long gap: its hour was the newest) */
+	int64_t upto = rollup_hours_upto(s->rollup);
+	upto -= upto % METRICS_GRAIN_1H;
+	before_t = before_t < upto ? before_t : upto;
+	if (before_t <= 0)
+		return 0;
+	/* what may be packed, said before: a pack that fails half way has
+	 * packed some */
 	if (before_t > s->packed_until)
 		s->packed_until = before_t;
-	return 0;
+	return packer_pack(s->packer, before_t, budget_ns);
 }
 
 bool store_was_empty(const struct store *s)

@@ -20,6 +20,7 @@
 
 #include "hist.h"
 #include "schema.h"
+#include "testdb.h"
 
 struct collect {
 	struct hist_bin v[64];
@@ -128,13 +129,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	char side[80];
 	sqlite3_close(db);
-	unlink(path);
-	snprintf(side, sizeof side, "%s-wal", path);
-	unlink(side);
-	snprintf(side, sizeof side, "%s-shm", path);
-	unlink(side);
+	testdb_remove(path);
 	return 0;
 }
 

@@ -27,6 +27,7 @@
 
 #include "metrics.h"
 #include "schema.h"
+#include "testdb.h"
 
 #define NAME_IF_1S(name, ctype, in_1s, ...) NAME_1S_##in_1s(name)
 #define NAME_1S_1(name) ", " #name
@@ -55,14 +56,9 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char side[80];
 	(void)state;
 	sqlite3_close(db);
-	unlink(path);
-	snprintf(side, sizeof side, "%s-wal", path);
-	unlink(side);
-	snprintf(side, sizeof side, "%s-shm", path);
-	unlink(side);
+	testdb_remove(path);
 	return 0;
 }
 

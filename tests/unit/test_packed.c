@@ -21,6 +21,7 @@
 
 #include "packed.h"
 #include "schema.h"
+#include "testdb.h"
 
 static void round_trip_one(const int64_t *v, const bool *nul, size_t n)
 {
@@ -105,13 +106,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	char side[80];
 	sqlite3_close(db);
-	unlink(path);
-	snprintf(side, sizeof side, "%s-wal", path);
-	unlink(side);
-	snprintf(side, sizeof side, "%s-shm", path);
-	unlink(side);
+	testdb_remove(path);
 	return 0;
 }
 
