@@ -223,8 +223,6 @@ static int write_packed(struct packer *p, sqlite3_stmt *ins, int64_t t)
 		struct packed_head h;
 		long len = packed_encode(p->val + c * p->cap, p->nul + c * p->cap,
 					 p->n, o, &h);
-		if (len < 0)
-			return -1;
 		sqlite3_bind_blob(ins, ++k, len ? o : (const void *)"", (int)len,
 				  SQLITE_STATIC);
 		sqlite3_bind_int64(ins, ++k, h.base);
