@@ -41,6 +41,13 @@ static void on_signal(int sig)
 
 static void usage(FILE *f)
 {
+	/* the ages metrics_tiers[] gives, never written twice */
+	struct retention_policy p;
+	char age[RETENTION_SETS][16];
+	retention_defaults(&p);
+	for (int i = 0; i < RETENTION_SETS; i++)
+		retention_format(p.keep_s[i], age[i], sizeof age[i]);
+	_Static_assert(RETENTION_SETS == 10, "the text below has ten ages");
 	fprintf(f,
 "Usage: xenbaked [--db PATH] [--input FILE|-] [options]\n"
 "\n"
@@ -66,14 +73,14 @@ static void usage(FILE *f)
 "                      (default %u; Xen keeps the first size until reboot)\n"
 "  --tee FILE          live: also write the raw trace to FILE, in\n"
 "                      xentrace's format, for replay or xenalyze\n"
-"  --retain-1s AGE     keep one-second rows for AGE (default 7d), one-minute\n"
-"  --retain-1m AGE     roll-ups (90d), one-hour roll-ups (5y), one-day (5y)\n"
-"  --retain-1h AGE     and one-week roll-ups (10y): AGE like 36h, 90d, 2w,\n"
+"  --retain-1s AGE     keep one-second rows for AGE (default %s), one-minute\n"
+"  --retain-1m AGE     roll-ups (%s), one-hour roll-ups (%s), one-day (%s)\n"
+"  --retain-1h AGE     and one-week roll-ups (%s): AGE like 36h, 90d, 2w,\n"
 "  --retain-1d AGE     5y or forever; counted back from the newest second\n"
 "  --retain-1w AGE     stored\n"
 "  --retain-1s-cpu AGE the per-CPU split of each: one-second rows (default\n"
-"  --retain-1m-cpu AGE 1d), one-minute (7d), one-hour (90d), one-day (5y)\n"
-"  --retain-1h-cpu AGE and one-week roll-ups (10y); never longer than the\n"
+"  --retain-1m-cpu AGE %s), one-minute (%s), one-hour (%s), one-day (%s)\n"
+"  --retain-1h-cpu AGE and one-week roll-ups (%s); never longer than the\n"
 "  --retain-1d-cpu AGE tier's own, per-domain rows\n"
 "  --retain-1w-cpu AGE\n"
 "  --max-size SIZE     most the database (file and WAL) may take: like\n"
@@ -107,7 +114,8 @@ static void usage(FILE *f)
 "SIGINT, SIGTERM and SIGHUP stop it, the complete seconds written.  Exit\n"
 "status: 0 done or stopped, 1 runtime error (the message names the file\n"
 "and, for a trace, the byte offset), 2 usage error.\n",
-	LIVE_DEFAULT_TBUF_PAGES);
+	LIVE_DEFAULT_TBUF_PAGES, age[0], age[1], age[2], age[3], age[4], age[5],
+	age[6], age[7], age[8], age[9]);
 }
 
 static int usage_error(const char *fmt, const char *arg)

@@ -35,12 +35,21 @@ const struct metrics_desc metrics_sample[METRICS_NSAMPLE] = {
 	METRICS_SAMPLE(DESC)
 };
 
+/*
+ * The default ages are what keeps a 16-CPU, 50-domain host's database
+ * within 1.5 GB as the daemon appends it (bench_history append): a week
+ * of per-domain seconds, 90 days of minutes, a year of hours (as long as
+ * Zabbix keeps its hourly trends), five years of days.  The per-CPU split
+ * of a second is the costliest row there is (a row per CPU and domain,
+ * some 480 MB a day on that host) and only the per-CPU view reads it, so
+ * it is kept 6 hours, and its roll-ups for less than the tiers' own.
+ */
 const struct metrics_tier metrics_tiers[METRICS_TIERS] = {
 	[METRICS_1S] = { "sample_dom_1s", "cpu_1s", METRICS_GRAIN_1S,
 			 "pruned_before_1s",
 			 "retain-1s", 7 * DAY_S, "one-second samples",
 			 "sample_1s", "pruned_before_1s_cpu", "retain-1s-cpu",
-			 DAY_S, "per-CPU one-second samples",
+			 DAY_S / 4, "per-CPU one-second samples",
 			 "sample_dom_1s_packed" },
 	[METRICS_1M] = { "sample_1m", "cpu_1m", METRICS_GRAIN_1M,
 			 "pruned_before_1m",
@@ -50,18 +59,19 @@ const struct metrics_tier metrics_tiers[METRICS_TIERS] = {
 			 "sample_1m_packed" },
 	[METRICS_1H] = { "sample_1h", "cpu_1h", METRICS_GRAIN_1H,
 			 "pruned_before_1h",
-			 "retain-1h", 5 * 365 * DAY_S, "one-hour roll-ups",
+			 "retain-1h", 365 * DAY_S, "one-hour roll-ups",
 			 "sample_cpu_1h", "pruned_before_1h_cpu", "retain-1h-cpu",
 			 90 * DAY_S, "per-CPU one-hour roll-ups",
 			 "sample_1h_packed" },
-	/* as long as the hours: what makes a range of years cheap to show,
-	 * at a twenty-fourth of their rows; its per-CPU split is small enough
-	 * (a few kB a day) to keep as long */
+	/* what makes a range of years cheap to show, at a twenty-fourth of
+	 * the hours' rows, and what is left of the years after the hours'
+	 * one (each year of hours of a 16-CPU, 50-domain host takes some
+	 * 80 MB even packed, a year of days 4 MB) */
 	[METRICS_1D] = { "sample_1d", "cpu_1d", METRICS_GRAIN_1D,
 			 "pruned_before_1d",
 			 "retain-1d", 5 * 365 * DAY_S, "one-day roll-ups",
 			 "sample_cpu_1d", "pruned_before_1d_cpu", "retain-1d-cpu",
-			 5 * 365 * DAY_S, "per-CPU one-day roll-ups" },
+			 365 * DAY_S, "per-CPU one-day roll-ups" },
 	/* kept longer than the days, pruned after them: a range of years
 	 * reads at most a few hundred weeks in its middle, whatever its
 	 * length (016_week_rollups.sql); a seventh of the days' rows */
@@ -69,7 +79,7 @@ const struct metrics_tier metrics_tiers[METRICS_TIERS] = {
 			 "pruned_before_1w",
 			 "retain-1w", 10 * 365 * DAY_S, "one-week roll-ups",
 			 "sample_cpu_1w", "pruned_before_1w_cpu", "retain-1w-cpu",
-			 10 * 365 * DAY_S, "per-CPU one-week roll-ups" },
+			 2 * 365 * DAY_S, "per-CPU one-week roll-ups" },
 };
 
 long long metrics_per_second_ns(long long ns, long long observed_ns)

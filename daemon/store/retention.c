@@ -98,12 +98,30 @@ const char *retention_what(int set)
 	return is_detail(set) ? tier_of(set)->detail_what : tier_of(set)->what;
 }
 
+/* An age's units, finest first; a unit is written only for whole
+ * multiples of it, and weeks never (90d reads better than 12w6d). */
+static const struct { char unit; int64_t s; bool written; } UNITS[] = {
+	{ 's', 1, true }, { 'm', 60, true }, { 'h', 3600, true },
+	{ 'd', DAY_S, true }, { 'w', 7 * DAY_S, false },
+	{ 'y', 365 * DAY_S, true },
+};
+#define NUNITS (sizeof UNITS / sizeof UNITS[0])
+
+void retention_format(int64_t seconds, char *out, size_t size)
+{
+	if (seconds <= 0) {
+		snprintf(out, size, "forever");
+		return;
+	}
+	size_t u = NUNITS;
+	while (--u > 0 && (!UNITS[u].written || seconds % UNITS[u].s))
+		;
+	snprintf(out, size, "%lld%c", (long long)(seconds / UNITS[u].s),
+		 UNITS[u].unit);
+}
+
 int retention_parse(const char *text, int64_t *seconds)
 {
-	static const struct { char unit; int64_t s; } UNITS[] = {
-		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', DAY_S },
-		{ 'w', 7 * DAY_S }, { 'y', 365 * DAY_S },
-	};
 	char *end;
 
 	if (strcmp(text, "forever") == 0) {
@@ -119,7 +137,7 @@ int retention_parse(const char *text, int64_t *seconds)
 	int64_t unit = 0;
 	if (!*end)
 		unit = 1;
-	for (size_t i = 0; i < sizeof UNITS / sizeof UNITS[0] && !unit; i++)
+	for (size_t i = 0; i < NUNITS && !unit; i++)
 		if (end[0] == UNITS[i].unit && !end[1])
 			unit = UNITS[i].s;
 	/* past a thousand years is a typo, not a policy */

@@ -42,7 +42,8 @@ struct retention_policy {
 #define RETENTION_DEFAULT_CONFIG "/etc/xenmon/xenbaked.conf"
 #endif
 
-/* 7 days, 90 days, 5 years (of 365 days); the default size budget. */
+/* The tiers' ages of metrics_tiers[] (keep_s, detail_keep_s); the default
+ * size budget. */
 void retention_defaults(struct retention_policy *p);
 
 /* The flag and config-file key of a set: "retain-1s", ...,
@@ -55,6 +56,10 @@ const char *retention_what(int set);
 /* "7d", "36h", "90m", "3600s", "3600", "2w", "5y" or "forever" as seconds
  * (0 for forever).  0, or -1 when TEXT is none of those. */
 int retention_parse(const char *text, int64_t *seconds);
+
+/* SECONDS as retention_parse reads it back, in the coarsest unit that
+ * holds it whole: "7d", "6h", "1y", "forever" (0). */
+void retention_format(int64_t seconds, char *out, size_t size);
 
 /* The size budget's key in the config file and its option's name. */
 #define RETENTION_BUDGET_KEY "max-size"

@@ -998,25 +998,30 @@ static int drop_row(struct rollup *r, int table, int64_t t)
 
 int rollup_can_redo(struct rollup *r, int64_t t)
 {
-	int64_t s_from, m_from, h_from, d_from;
-	if (meta_int(r->db, metrics_tiers[METRICS_1S].pruned_key, INT64_MIN,
-		     &s_from) < 0 ||
-	    meta_int(r->db, metrics_tiers[METRICS_1M].pruned_key, INT64_MIN,
-		     &m_from) < 0 ||
-	    meta_int(r->db, metrics_tiers[METRICS_1D].pruned_key, INT64_MIN,
-		     &d_from) < 0 ||
-	    meta_int(r->db, metrics_tiers[METRICS_1H].pruned_key, INT64_MIN,
-		     &h_from) < 0)
-		return -1;
 	/* Its minute's seconds, and, when the hours hold it, its hour's
-	 * minutes (the seconds after them are later than its minute) and
-	 * its day's hours and its week's days. */
-	if (s_from > t - t % METRICS_GRAIN_1M)
-		return 0;
-	return t >= r->hours_upto ||
-	       (m_from <= t - t % METRICS_GRAIN_1H &&
-		h_from <= t - t % METRICS_GRAIN_1D &&
-		d_from <= t - t % METRICS_GRAIN_1W);
+	 * minutes (the seconds after them are later than its minute), its
+	 * day's hours and its week's days: each tier from the start of the
+	 * next one's row, per domain and per CPU (retain-1s-cpu and the like
+	 * prune the per-CPU split well before the tier: the minute would be
+	 * rolled up again from what is left of it). */
+	static const struct { int tier; int64_t grain; } NEED[] = {
+		{ METRICS_1S, METRICS_GRAIN_1M }, { METRICS_1M, METRICS_GRAIN_1H },
+		{ METRICS_1H, METRICS_GRAIN_1D }, { METRICS_1D, METRICS_GRAIN_1W },
+	};
+	for (size_t i = 0; i < sizeof NEED / sizeof NEED[0]; i++) {
+		if (i > 0 && t >= r->hours_upto)
+			return 1;   /* the hours do not hold it yet */
+		const struct metrics_tier *tier = &metrics_tiers[NEED[i].tier];
+		const char *keys[] = { tier->pruned_key, tier->detail_pruned_key };
+		for (int k = 0; k < 2; k++) {
+			int64_t from;
+			if (keys[k] && meta_int(r->db, keys[k], INT64_MIN, &from) < 0)
+				return -1;
+			if (keys[k] && from > t - t % NEED[i].grain)
+				return 0;
+		}
+	}
+	return 1;
 }
 
 /* The week of T holds its days, as they are now. */

@@ -465,7 +465,7 @@ static int append(const char *path, int hours)
 			     table_day_mb(db, tier->detail, hours, tier->grain_s);
 		double keep = dflt.keep_s[i] / 86400.0;
 		printf("            %s: %.2f MB per day, %.1f kB per domain-day; "
-		       "%s %.0f days: %.0f MB%s\n", retention_what(i), day,
+		       "%s %.4g days: %.0f MB%s\n", retention_what(i), day,
 		       day * 1e3 / (host_doms + 1), retention_key(i), keep, day * keep,
 		       later ? " as appended, before packing" : "");
 		if (!later) {

@@ -7,7 +7,7 @@ its terminal goes away or it is killed.  Output is TAP.
     daemon_defects.py --sim SIM --bake XENBAKED --case CASE
 
 CASE is one of: stream-clock, join-files, realtime-stop, start-time-range,
-hangup.  Every wait is for a condition, with a generous limit.
+hangup, replay-pruned.  Every wait is for a condition, with a generous limit.
 """
 import argparse
 import json
@@ -303,6 +303,36 @@ def join_files(a, tmp):
           run_count(db2, 'seconds_overlapping') == 1,
           out[-500:])
 
+    # The second file first, then the first, when retention has taken the
+    # join second's per-CPU rows (retain-1s-cpu, 6 h by default, counts back
+    # from the newest second: here 2 s): its per-domain rows are kept, but
+    # the parts cannot be added per CPU any more.  It is left as stored and
+    # said, as any second whose roll-ups retention has begun to take;
+    # before, it was rewritten from the first file's part alone, the second
+    # file's dropped from the second and its minute.
+    db4 = tmp + '/pruned.db'
+    short = ['--db', db4, '--cpu-mhz', str(MHZ), '--retain-1s-cpu', '2s']
+    rc, out, err = bake(a, '--input', two_bin, '--start-time', start2, *short)
+    doms = 'SELECT * FROM sample_dom_1s_all WHERE t = ? ORDER BY domid'
+    kept = query(db4, doms, join_t)
+    check('the join second\'s per-CPU rows are pruned, its per-domain rows kept',
+          rc == 0 and kept and one(db4, 'SELECT count(*) FROM sample_1s WHERE t = ?',
+                                   join_t) == 0 and
+          one(db4, 'SELECT count(*) FROM cpu_1s WHERE t = ?', join_t) == 3,
+          'rc %d, %s; %s' % (rc, err[-300:], kept))
+    rc, out, err = bake(a, '--input', one_bin, '--start-time', str(START), *short)
+    minute = join_t - join_t % 60
+    sums = ('SELECT domid, sum(cpu_ns), sum(blocked_ns) FROM %s WHERE t >= ? AND '
+            't < ? + 60 GROUP BY domid ORDER BY domid')
+    check('then the first file: the join second left as stored, and said',
+          rc == 0 and re.search(r'\b1 partly stored by an earlier run, overlapping', out)
+          and query(db4, doms, join_t) == kept, out[-500:] + err[-300:])
+    check('its minute holds the seconds stored, once',
+          query(db4, sums % 'sample_dom_1s_all', minute, minute) ==
+          query(db4, sums % 'sample_1m_all', minute, minute),
+          '%s\n%s' % (query(db4, sums % 'sample_dom_1s_all', minute, minute),
+                      query(db4, sums % 'sample_1m_all', minute, minute)))
+
     # A fractional start replayed twice: the partial first and last
     # seconds are what is stored already, not parts to add.
     db3 = tmp + '/twice.db'
@@ -313,6 +343,44 @@ def join_files(a, tmp):
     rc, out, err = bake(a, *args)
     check('a trace starting mid-second replayed twice writes nothing new',
           rc == 0 and ' 0 written' in out and dump(db3) == before, out[-400:])
+
+
+# ---- a trace replayed again after its seconds were pruned -----------------
+
+def replay_pruned(a, tmp):
+    """A trace replayed twice, its seconds pruned in between (a later trace
+    moved the newest second past --retain-1s): the roll-ups, which still
+    hold it, say it is stored; before, it was added to them a second time."""
+    old, new = tmp + '/old.bin', tmp + '/new.bin'
+    sim(a, old, '--cpus', '2', '--domains', '3', '--seconds', '150')
+    sim(a, new, '--cpus', '2', '--domains', '3', '--seconds', '30')
+    db = tmp + '/pruned.db'
+    keep = ['--db', db, '--cpu-mhz', str(MHZ), '--retain-1s', '10m', '--quiet']
+    later = str(START + 7200)
+    steps = [bake(a, '--input', old, '--start-time', str(START), *keep),
+             bake(a, '--input', new, '--start-time', later, *keep)]
+    kept = one(db, 'SELECT count(*) FROM cpu_1s WHERE t < ?', START + 3600)
+    minutes = 'SELECT * FROM cpu_1m ORDER BY t, cpu'
+    hours = 'SELECT * FROM cpu_1h ORDER BY t, cpu'
+    doms = ('SELECT t, domid, seconds, cpu_ns, blocked_ns FROM sample_1m_all '
+            'ORDER BY t, domid')
+    before = [query(db, q) for q in (minutes, hours, doms)]
+    # 150 s from START (20 s into a minute): 3 minutes on each of 2 CPUs
+    old_minutes = one(db, 'SELECT count(*) FROM cpu_1m WHERE t < ?', START + 3600)
+    check('the first trace\'s seconds are pruned, its minutes kept',
+          all(rc == 0 for rc, _, _ in steps) and kept == 0 and old_minutes == 6,
+          '%s; %s seconds left; %s minute rows' % (
+              [e[-200:] for _, _, e in steps], kept, old_minutes))
+    rc, out, err = bake(a, '--input', old, '--start-time', str(START), '--db', db,
+                        '--cpu-mhz', str(MHZ), '--retain-1s', '10m')
+    after = [query(db, q) for q in (minutes, hours, doms)]
+    check('replayed again, it writes nothing: "0 written"',
+          rc == 0 and re.search(r'\b0 written, 150 already stored', out),
+          out[-600:] + err[-300:])
+    check('its minutes, hours and per-domain minutes are unchanged',
+          after == before,
+          '\n'.join('%s -> %s' % (b[:3], x[:3]) for b, x in zip(before, after)
+                    if b != x))
 
 
 # ---- a stop during --realtime ---------------------------------------------
@@ -417,6 +485,7 @@ CASES = {
     'realtime-stop': realtime_stop,
     'start-time-range': start_time_range,
     'hangup': hangup,
+    'replay-pruned': replay_pruned,
 }
 
 

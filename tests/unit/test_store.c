@@ -20,6 +20,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "retention.h"
 #include "store.h"
 
 /* ---- a VFS whose WAL writes fail on demand ---------------------------- */
@@ -179,11 +180,41 @@ static void test_full_disk_at_a_minutes_end(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* The ages --help prints (retention_format) read back as the same ages,
+ * in the coarsest unit that holds them whole. */
+static void test_age_format(void **state)
+{
+	(void)state;
+	static const struct { int64_t s; const char *text; } AGES[] = {
+		{ 0, "forever" }, { 1, "1s" }, { 59, "59s" }, { 60, "1m" },
+		{ 3601, "3601s" }, { 6 * 3600, "6h" }, { 36 * 3600, "36h" },
+		{ 86400, "1d" }, { 14 * 86400, "14d" }, { 90 * 86400, "90d" },
+		{ 365 * 86400, "1y" }, { 366 * 86400, "366d" },
+		{ 10 * 365 * 86400LL, "10y" },
+	};
+	char out[16];
+	int64_t back;
+	for (size_t i = 0; i < sizeof AGES / sizeof AGES[0]; i++) {
+		retention_format(AGES[i].s, out, sizeof out);
+		assert_string_equal(out, AGES[i].text);
+		assert_int_equal(retention_parse(out, &back), 0);
+		assert_int_equal(back, AGES[i].s);
+	}
+	struct retention_policy p;
+	retention_defaults(&p);
+	for (int i = 0; i < RETENTION_SETS; i++) {
+		retention_format(p.keep_s[i], out, sizeof out);
+		assert_int_equal(retention_parse(out, &back), 0);
+		assert_int_equal(back, p.keep_s[i]);
+	}
+}
+
 int main(void)
 {
 	install_shim();
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full_disk_at_a_minutes_end),
+		cmocka_unit_test(test_age_format),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

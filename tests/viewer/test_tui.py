@@ -47,7 +47,15 @@ def wait_for(pred, timeout=15):
 
 
 def wait_text(text, timeout=15):
-    return wait_for(lambda s: text in s, timeout)
+    """TEXT on a screen that has settled: tmux may capture a frame half
+    drawn (the new title over the last view's rows) on a busy machine, so
+    the same screen twice in a row, 50 ms apart."""
+    last = [None]
+
+    def settled(s):
+        same, last[0] = s == last[0], s
+        return text in s and same
+    return wait_for(settled, timeout)
 
 
 def keys(*k):
