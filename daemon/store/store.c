@@ -10,10 +10,9 @@
  * trigger's upsert per row doubled the writer's time per second.  Any failure rolls the whole second
  * back: a reader sees all of it or none.
  *
- * A second already stored is left as it is, even once retention has taken
- * it (rolled_up_already: its run and its roll-ups say so), with one
- * exception: a second stored in part (a trace began or ended inside it)
- * whose other part this run brings, as when xentrace wrote a long recording as several files.
+ * A second already stored is left as it is, with one exception: a second
+ * stored in part (a trace began or ended inside it) whose other part this
+ * run brings, as when xentrace wrote a long recording as several files.
  * Where in the second each CPU was observed is kept for partial rows
  * (cpu_1s_part); when the part this run observed lies outside what is
  * stored, on every CPU, the two are added together (sums add, min and max
@@ -981,47 +980,6 @@ static int note_io_sources(struct store *s, const struct second *sec)
 	return store_meta(s, METRICS_IO_SOURCES_KEY, text);
 }
 
-/*
- * Second T is not in cpu_1s, but older than the seconds kept: was it
- * stored before retention or the budget took its seconds (the same trace
- * replayed again)?  Yes when an earlier run that ended says it covered T
- * (run.first_t .. last_t) and the finest tier that still keeps T's row
- * has it (its CPU table, never packed); a trace that fills a gap beside
- * a stored one shares its first or last minute, not its run.  A second
- * newer than every stored one is not looked up (the live path).  1 held,
- * 0 not, -1 on error.
- */
-static int rolled_up_already(struct store *s, int64_t t)
-{
-	if (t >= s->newest_t)
-		return 0;
-	for (int i = METRICS_1S; i < METRICS_TIERS; i++) {
-		const struct metrics_tier *tier = &metrics_tiers[i];
-		int64_t row = t - t % tier->grain_s, from = INT64_MIN;
-		sqlite3_stmt *st;
-		char sql[256];
-		snprintf(sql, sizeof sql, "SELECT (SELECT value FROM meta WHERE key "
-			 "= '%s'), EXISTS (SELECT 1 FROM %s WHERE t = ?1) AND EXISTS "
-			 "(SELECT 1 FROM run WHERE ?2 BETWEEN first_t AND last_t AND "
-			 "id <> ?3)", tier->pruned_key, tier->cpu);
-		if (prep(s, &st, sql) < 0)
-			return -1;
-		sqlite3_bind_int64(st, 1, row);
-		sqlite3_bind_int64(st, 2, t);
-		sqlite3_bind_int64(st, 3, s->run_id);
-		int rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-			from = sqlite3_column_int64(st, 0);
-		int held = rc == SQLITE_ROW && sqlite3_column_int(st, 1);
-		sqlite3_finalize(st);
-		if (rc != SQLITE_ROW)
-			return fail(s, "cannot read the roll-ups");
-		if (row >= from)   /* this tier keeps T's row: it says */
-			return i == METRICS_1S ? 0 : held;
-	}
-	return 0;   /* every tier pruned past it */
-}
-
 static void pack_some(struct store *s);
 
 int store_second(struct store *s, const struct second *sec)
@@ -1031,12 +989,7 @@ int store_second(struct store *s, const struct second *sec)
 		return -1;
 	sqlite3_bind_int64(s->exists, 1, sec->t);
 	int rc = step(s, s->exists, "cannot read cpu_1s");
-	int held = rc == 0 ? rolled_up_already(s, sec->t) : 0;
-	if (held < 0)
-		rc = -1;
-	else if (held)
-		rc = STORE_SKIPPED;
-	else if (rc == 0)
+	if (rc == 0)
 		rc = write_second(s, sec);
 	else if (rc == 1)
 		rc = stored_again(s, sec);

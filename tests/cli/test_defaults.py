@@ -4,8 +4,9 @@
 `xenbaked --help` prints the ages retention_defaults() applies (it formats
 them from metrics_tiers[], schema/metrics.c); the file installed as
 /etc/xenmon/xenbaked.conf, xenbaked.conf(5) and xenbaked(8) write them by
-hand, so an age changed in the table and not in a page (or the other way)
-fails here.  Output is TAP.
+hand, and xenmon(1) and the README the per-CPU ones, so an age changed in
+the table and not in a page (or the other way) fails here.  Output is
+TAP.
 
     test_defaults.py SOURCE_ROOT XENBAKED
 """
@@ -66,6 +67,36 @@ def man8_ages():
     return dict(zip(KEYS, [a for group in lists[:2] for a in group]))
 
 
+def words_age(n, unit):
+    """'6', 'hours' -> '6h'; 'years' -> 'y'."""
+    return n + {'hour': 'h', 'day': 'd', 'year': 'y'}[unit.rstrip('s')]
+
+
+def xenmon1_cpu_ages():
+    """xenmon(1): the per-CPU view's '(--retain-1s-cpu, N hours of seconds
+    by default, N days of minutes, N of hours)'."""
+    m = re.search(r'\\-\\-retain\\-1s\\-cpu ,\n(\d+) (\w+) of seconds by default, '
+                  r'(\d+) (\w+) of minutes, (\d+) of hours\)', read('viewer', 'xenmon.1'))
+    if not m:
+        return {}
+    return {'retain-1s-cpu': words_age(m.group(1), m.group(2)),
+            'retain-1m-cpu': words_age(m.group(3), m.group(4)),
+            'retain-1h-cpu': m.group(5) + 'd'}
+
+
+def readme_cpu_ages():
+    """The README's 'per-CPU split for less, 6 hours, 7 days, 90 days, 1
+    and 2 years'."""
+    m = re.search(r'per-CPU split for less, (\d+) (\w+), (\d+) (\w+), (\d+) (\w+), '
+                  r'(\d+) and (\d+) (\w+)', read('README.md').replace('\n', ' '))
+    if not m:
+        return {}
+    g = m.groups()
+    return dict(zip(KEYS[5:], [words_age(g[0], g[1]), words_age(g[2], g[3]),
+                               words_age(g[4], g[5]), words_age(g[6], g[8]),
+                               words_age(g[7], g[8])]))
+
+
 def main():
     tap = Tap()
     ages, text = help_ages()
@@ -79,6 +110,11 @@ def main():
                       ('xenbaked(8)', man8_ages())):
         tap.ok(got == ages, '%s gives the ages --help does' % name,
                'help: %r\n%s: %r' % (ages, name, got))
+    for name, got in (('xenmon(1)', xenmon1_cpu_ages()),
+                      ('README.md', readme_cpu_ages())):
+        want = {k: ages[k] for k in got}
+        tap.ok(got and got == want, '%s gives the per-CPU ages --help does' % name,
+               'help: %r\n%s: %r' % (want, name, got))
     return tap.done()
 
 

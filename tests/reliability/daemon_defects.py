@@ -7,7 +7,7 @@ its terminal goes away or it is killed.  Output is TAP.
     daemon_defects.py --sim SIM --bake XENBAKED --case CASE
 
 CASE is one of: stream-clock, join-files, realtime-stop, start-time-range,
-hangup, replay-pruned.  Every wait is for a condition, with a generous limit.
+hangup.  Every wait is for a condition, with a generous limit.
 """
 import argparse
 import json
@@ -345,44 +345,6 @@ def join_files(a, tmp):
           rc == 0 and ' 0 written' in out and dump(db3) == before, out[-400:])
 
 
-# ---- a trace replayed again after its seconds were pruned -----------------
-
-def replay_pruned(a, tmp):
-    """A trace replayed twice, its seconds pruned in between (a later trace
-    moved the newest second past --retain-1s): the roll-ups, which still
-    hold it, say it is stored; before, it was added to them a second time."""
-    old, new = tmp + '/old.bin', tmp + '/new.bin'
-    sim(a, old, '--cpus', '2', '--domains', '3', '--seconds', '150')
-    sim(a, new, '--cpus', '2', '--domains', '3', '--seconds', '30')
-    db = tmp + '/pruned.db'
-    keep = ['--db', db, '--cpu-mhz', str(MHZ), '--retain-1s', '10m', '--quiet']
-    later = str(START + 7200)
-    steps = [bake(a, '--input', old, '--start-time', str(START), *keep),
-             bake(a, '--input', new, '--start-time', later, *keep)]
-    kept = one(db, 'SELECT count(*) FROM cpu_1s WHERE t < ?', START + 3600)
-    minutes = 'SELECT * FROM cpu_1m ORDER BY t, cpu'
-    hours = 'SELECT * FROM cpu_1h ORDER BY t, cpu'
-    doms = ('SELECT t, domid, seconds, cpu_ns, blocked_ns FROM sample_1m_all '
-            'ORDER BY t, domid')
-    before = [query(db, q) for q in (minutes, hours, doms)]
-    # 150 s from START (20 s into a minute): 3 minutes on each of 2 CPUs
-    old_minutes = one(db, 'SELECT count(*) FROM cpu_1m WHERE t < ?', START + 3600)
-    check('the first trace\'s seconds are pruned, its minutes kept',
-          all(rc == 0 for rc, _, _ in steps) and kept == 0 and old_minutes == 6,
-          '%s; %s seconds left; %s minute rows' % (
-              [e[-200:] for _, _, e in steps], kept, old_minutes))
-    rc, out, err = bake(a, '--input', old, '--start-time', str(START), '--db', db,
-                        '--cpu-mhz', str(MHZ), '--retain-1s', '10m')
-    after = [query(db, q) for q in (minutes, hours, doms)]
-    check('replayed again, it writes nothing: "0 written"',
-          rc == 0 and re.search(r'\b0 written, 150 already stored', out),
-          out[-600:] + err[-300:])
-    check('its minutes, hours and per-domain minutes are unchanged',
-          after == before,
-          '\n'.join('%s -> %s' % (b[:3], x[:3]) for b, x in zip(before, after)
-                    if b != x))
-
-
 # ---- a stop during --realtime ---------------------------------------------
 
 def realtime_stop(a, tmp):
@@ -485,7 +447,6 @@ CASES = {
     'realtime-stop': realtime_stop,
     'start-time-range': start_time_range,
     'hangup': hangup,
-    'replay-pruned': replay_pruned,
 }
 
 
