@@ -30,6 +30,7 @@
 #include "metrics.h"
 #include "packed.h"
 #include "packer.h"
+#include "stretches.h"
 #include "log.h"
 #include "test_hook.h"
 #include "schema.h"
@@ -64,7 +65,7 @@ struct store {
 	char *wal_path;
 	sqlite3_stmt *exists, *ins_cpu, *ins_sample, *ins_domain, *meta, *gap;
 	sqlite3_stmt *ins_part, *sel_cpus, *sel_samples, *del_second[5];
-	sqlite3_stmt *ins_dom, *ins_idle, *add_slots;
+	sqlite3_stmt *ins_dom, *ins_idle, *add_slots, *pruned_1s;
 	/* A second's rows added up per domain: slot by domid (-1: none yet). */
 	int32_t *dom_slot;
 	struct sample_row *dom_acc;
@@ -86,6 +87,7 @@ struct store {
 	struct retention *retention;
 	struct budget *budget;    /* --max-size (budget.c) */
 	struct packer *packer;    /* the minutes and hours of the past */
+	struct stretches *stretches;   /* which seconds were stored */
 	int64_t pack_age_s;       /* packed once this much older than newest_t */
 	int64_t packed_until;     /* no row packed from this second on */
 	int64_t pack_after_t;     /* no packing until newest_t reaches it */
@@ -178,6 +180,13 @@ static int open_history(struct store *s)
 		return -1;
 	if (!(s->packer = packer_new(s->db)))
 		return fail(s, "cannot prepare packing");
+	if (!(s->stretches = stretches_new(s->db)))
+		return fail(s, "cannot prepare seconds_stored");
+	char sql[128];
+	snprintf(sql, sizeof sql, "SELECT ?1 < CAST(value AS INTEGER) FROM meta "
+		 "WHERE key = '%s'", metrics_tiers[METRICS_1S].pruned_key);
+	if (prep(s, &s->pruned_1s, sql) < 0)
+		return -1;
 	set_pack_age(s, &p);
 	if (prep(s, &st, "SELECT max(coalesce((SELECT max(t) + 60 FROM "
 		 "sample_1m_packed), 0), coalesce((SELECT max(t) + 3600 FROM "
@@ -391,6 +400,8 @@ void store_close(struct store *s)
 	rollup_free(s->rollup);
 	budget_free(s->budget);
 	packer_free(s->packer);
+	stretches_free(s->stretches);
+	sqlite3_finalize(s->pruned_1s);
 	retention_free(s->retention);
 	sqlite3_close(s->db);
 	if (s->writer_fd >= 0)
@@ -941,9 +952,41 @@ static int write_second(struct store *s, const struct second *sec)
 	if (unpack_for(s, sec->t) < 0 || write_rows(s, sec) < 0 ||
 	    write_parts(s, sec, NULL) < 0)
 		return -1;
+	if (stretches_add(s->stretches, sec->t) < 0)
+		return fail(s, "cannot write seconds_stored");
 	if (rollup_second(s->rollup, sec) < 0)
 		return fail(s, "cannot roll up");
 	return 0;
+}
+
+/*
+ * Second SEC is not in cpu_1s.  Older than the newest second stored, below
+ * what retention or the budget pruned (meta pruned_before_1s) and inside a
+ * stretch of seconds_stored, it was stored and pruned since (a trace
+ * replayed again): left as it is, for its roll-ups hold it already;
+ * at the stretch's first or last second, which may have been stored in
+ * part, it is counted as overlapping, since this run's part cannot be
+ * told from the stored one any more.  STORE_WRITTEN when it is new.
+ */
+static int pruned_since(struct store *s, const struct second *sec)
+{
+	int64_t first, last;
+	if (sec->t >= s->newest_t)
+		return STORE_WRITTEN;   /* the live path: no lookup */
+	sqlite3_bind_int64(s->pruned_1s, 1, sec->t);
+	int rc = sqlite3_step(s->pruned_1s);
+	int pruned = rc == SQLITE_ROW && sqlite3_column_int(s->pruned_1s, 0);
+	sqlite3_reset(s->pruned_1s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(s, "cannot read meta");
+	if (!pruned)
+		return STORE_WRITTEN;
+	rc = stretches_find(s->stretches, sec->t, &first, &last);
+	if (rc < 0)
+		return fail(s, "cannot read seconds_stored");
+	if (!rc)
+		return STORE_WRITTEN;
+	return sec->t == first || sec->t == last ? STORE_OVERLAP : STORE_SKIPPED;
 }
 
 /* Second SEC is stored already, in whole or in part. */
@@ -989,10 +1032,10 @@ int store_second(struct store *s, const struct second *sec)
 		return -1;
 	sqlite3_bind_int64(s->exists, 1, sec->t);
 	int rc = step(s, s->exists, "cannot read cpu_1s");
-	if (rc == 0)
-		rc = write_second(s, sec);
-	else if (rc == 1)
+	if (rc == 1)
 		rc = stored_again(s, sec);
+	else if (rc == 0 && (rc = pruned_since(s, sec)) == STORE_WRITTEN)
+		rc = write_second(s, sec);
 	if (rc >= 0 && note_io_sources(s, sec) < 0)
 		rc = -1;
 	if (rc >= 0 && exec(s, "COMMIT") < 0)

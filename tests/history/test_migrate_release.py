@@ -166,6 +166,20 @@ def main():
         tap.ok(every == sums and one(new, 'SELECT count(*) FROM sample_dom_1s_packed') == 0,
                'sample_dom_1s_all: the same %d rows, none packed by the migration' % len(every),
                'rows %d vs %d' % (len(every), len(sums)))
+        # 020_stored_seconds.sql: the stretches of consecutive seconds
+        # stored, from cpu_1s, found here in Python
+        ts = [r['t'] for r in rows(new, '(SELECT DISTINCT t, 0 AS k FROM cpu_1s)')]
+        want = []
+        for t in ts:
+            if want and want[-1][1] == t - 1:
+                want[-1][1] = t
+            else:
+                want.append([t, t])
+        got = [[r['first_t'], r['last_t']] for r in
+               rows(new, '(SELECT * FROM seconds_stored ORDER BY first_t)')]
+        tap.ok(got == want and len(ts) > 0,
+               'seconds_stored: the %d stretches of the %d seconds stored'
+               % (len(want), len(ts)), 'got %s, want %s' % (got[:3], want[:3]))
         left = one(new, "SELECT count(*) FROM meta WHERE key = 'hist_packing'")
         tap.ok(left == 0, 'the packing of the old histograms is done', 'meta left %s' % left)
         for t in ('sample_1m', 'sample_1h'):

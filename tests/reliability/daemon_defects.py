@@ -7,7 +7,7 @@ its terminal goes away or it is killed.  Output is TAP.
     daemon_defects.py --sim SIM --bake XENBAKED --case CASE
 
 CASE is one of: stream-clock, join-files, realtime-stop, start-time-range,
-hangup.  Every wait is for a condition, with a generous limit.
+hangup, replay-pruned.  Every wait is for a condition, with a generous limit.
 """
 import argparse
 import json
@@ -345,6 +345,87 @@ def join_files(a, tmp):
           rc == 0 and ' 0 written' in out and dump(db3) == before, out[-400:])
 
 
+# ---- traces replayed again after their seconds were pruned ----------------
+
+def written(out):
+    """The seconds a replay's summary says it wrote, or None."""
+    m = re.search(r'seconds\s+(\d+) written', out)
+    return int(m.group(1)) if m else None
+
+
+def replay_pruned(a, tmp):
+    """Seconds stored and then pruned (a later trace moved the newest
+    second past --retain-1s) are still known as stored (seconds_stored):
+    a trace replayed again adds nothing to the roll-ups, which hold it
+    already (before, it was added a second time), and a trace that goes
+    on where a stored one stopped adds what was not stored, once."""
+    whole, truth = tmp + '/whole.bin', tmp + '/truth'
+    sim(a, whole, '--cpus', '2', '--domains', '3', '--seconds', '150',
+        '--no-noise', truth=truth)
+    data = open(whole, 'rb').read()
+    tsc0 = min(t for _, _, ts in windows(data) for t in ts)
+    cut, _, first2 = clean_cut(data, tsc0 + int(74.4 * MHZ * 10**6))
+    head, tail = tmp + '/head.bin', tmp + '/tail.bin'
+    open(head, 'wb').write(data[:cut])
+    open(tail, 'wb').write(data[cut:])
+    off = Fraction(first2 - tsc0, MHZ * 10**6)
+    start2 = '%d.%09d' % (START + off.numerator // off.denominator,
+                          round((off - off.numerator // off.denominator) * NS))
+    join_t = START + int(off)
+    later = tmp + '/later.bin'
+    sim(a, later, '--cpus', '2', '--domains', '3', '--seconds', '30')
+    db = tmp + '/pruned.db'
+    keep = ['--db', db, '--cpu-mhz', str(MHZ), '--retain-1s', '10m']
+    # every second of the old minutes once, on each CPU: 150 of them
+    per_cpu = ('SELECT cpu, sum(seconds) FROM cpu_1m WHERE t < ? GROUP BY cpu '
+               'ORDER BY cpu')
+
+    steps = [bake(a, '--input', head, '--start-time', str(START), *keep),
+             bake(a, '--input', later, '--start-time', str(START + 7200), *keep)]
+    stored = query(db, 'SELECT * FROM seconds_stored ORDER BY first_t')
+    check('the first part\'s seconds are pruned and its stretch kept',
+          all(rc == 0 for rc, _, _ in steps) and
+          one(db, 'SELECT count(*) FROM cpu_1s WHERE t < ?', START + 3600) == 0 and
+          stored == [(START, join_t), (START + 7200, START + 7229)],
+          '%s; %s' % ([e[-200:] for _, _, e in steps], stored))
+    head_written = written(steps[0][1])
+
+    rc, out, err = bake(a, '--input', tail, '--start-time', start2, *keep)
+    last_t = one(db, 'SELECT max(last_t) FROM seconds_stored WHERE first_t < ?',
+                 START + 3600)
+    tail_written = written(out)
+    check('the rest of the trace is written, the join second counted as '
+          'overlapping (its part stored cannot be told from this one)',
+          rc == 0 and tail_written == last_t - join_t and
+          re.search(r'\b1 partly stored by an earlier run, overlapping', out),
+          out[-700:] + err[-300:])
+    total = head_written + (tail_written or 0)
+    check('every second of the trace is in its minutes once',
+          query(db, per_cpu, START + 3600) == [(0, total), (1, total)],
+          '%s, %d seconds written' % (query(db, per_cpu, START + 3600), total))
+    check('the stretches join',
+          query(db, 'SELECT * FROM seconds_stored ORDER BY first_t') ==
+          [(START, START + total - 1), (START + 7200, START + 7229)],
+          query(db, 'SELECT * FROM seconds_stored ORDER BY first_t'))
+
+    tables = ('SELECT * FROM cpu_1m ORDER BY t, cpu',
+              'SELECT * FROM cpu_1h ORDER BY t, cpu',
+              'SELECT t, domid, seconds, cpu_ns, blocked_ns FROM sample_1m_all '
+              'ORDER BY t, domid')
+    before = [query(db, q) for q in tables]
+    rc, out, err = bake(a, '--input', whole, '--start-time', str(START), *keep)
+    check('the whole trace replayed again writes nothing: "0 written" (the '
+          'first second, its stretch\'s edge, counted as overlapping)',
+          rc == 0 and re.search(r'\b0 written, \d+ already stored', out) and
+          re.search(r'\b1 partly stored by an earlier run, overlapping', out),
+          out[-700:] + err[-300:])
+    after = [query(db, q) for q in tables]
+    check('its minutes, hours and per-domain minutes are unchanged',
+          after == before,
+          '\n'.join('%s -> %s' % (b[:3], x[:3]) for b, x in zip(before, after)
+                    if b != x))
+
+
 # ---- a stop during --realtime ---------------------------------------------
 
 def realtime_stop(a, tmp):
@@ -447,6 +528,7 @@ CASES = {
     'realtime-stop': realtime_stop,
     'start-time-range': start_time_range,
     'hangup': hangup,
+    'replay-pruned': replay_pruned,
 }
 
 
