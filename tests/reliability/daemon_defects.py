@@ -228,24 +228,30 @@ def rollups_agree(a, db, tmp):
             for t in ROLLUPS if kept[t] != again[t] or not kept[t]]
 
 
+def split_trace(trace, at_s, one_bin, two_bin):
+    """TRACE cut in two files where xentrace could have started a new one
+    (between windows, every record before older than every one after),
+    near AT_S seconds in.  (the second file's true start to the ns as
+    --start-time takes it, the second where they join, the ns between the
+    first file's last record and the second's first)."""
+    data = open(trace, 'rb').read()
+    tsc0 = min(t for _, _, ts in windows(data) for t in ts)
+    cut, last1, first2 = clean_cut(data, tsc0 + int(at_s * MHZ * 10**6))
+    open(one_bin, 'wb').write(data[:cut])
+    open(two_bin, 'wb').write(data[cut:])
+    off = Fraction(first2 - tsc0, MHZ * 10**6)
+    start2 = '%d.%09d' % (START + off.numerator // off.denominator,
+                          round((off - off.numerator // off.denominator) * NS))
+    return start2, START + int(off), (first2 - last1) * 1000 // MHZ + 1
+
+
 def join_files(a, tmp):
     trace, truth = tmp + '/whole.bin', tmp + '/truth'
     sim(a, trace, '--cpus', '3', '--domains', '4', '--vcpus', '2', '--seconds', '8',
         '--workload', 'periodic', '--no-noise', truth=truth)
-    data = open(trace, 'rb').read()
-    tsc0 = min(t for _, _, ts in windows(data) for t in ts)
-    # Cut where xentrace could have started a new file: between windows,
-    # 4.4 s in, so that the join falls inside a second.
-    cut, last1, first2 = clean_cut(data, tsc0 + int(4.4 * MHZ * 10**6))
+    # 4.4 s in, so that the join falls inside a second
     one_bin, two_bin = tmp + '/part1.bin', tmp + '/part2.bin'
-    open(one_bin, 'wb').write(data[:cut])
-    open(two_bin, 'wb').write(data[cut:])
-    # The second file's true offset, to the nanosecond.
-    off = Fraction(first2 - tsc0, MHZ * 10**6)
-    start2 = '%d.%09d' % (START + off.numerator // off.denominator,
-                          round((off - off.numerator // off.denominator) * NS))
-    join_t = START + int(off)
-    hole_ns = (first2 - last1) * 1000 // MHZ + 1
+    start2, join_t, hole_ns = split_trace(trace, 4.4, one_bin, two_bin)
     db = tmp + '/join.db'
     common = ['--db', db, '--cpu-mhz', str(MHZ)]
     rc, out1, err = bake(a, '--input', one_bin, '--start-time', str(START), *common)
@@ -362,16 +368,8 @@ def replay_pruned(a, tmp):
     whole, truth = tmp + '/whole.bin', tmp + '/truth'
     sim(a, whole, '--cpus', '2', '--domains', '3', '--seconds', '150',
         '--no-noise', truth=truth)
-    data = open(whole, 'rb').read()
-    tsc0 = min(t for _, _, ts in windows(data) for t in ts)
-    cut, _, first2 = clean_cut(data, tsc0 + int(74.4 * MHZ * 10**6))
     head, tail = tmp + '/head.bin', tmp + '/tail.bin'
-    open(head, 'wb').write(data[:cut])
-    open(tail, 'wb').write(data[cut:])
-    off = Fraction(first2 - tsc0, MHZ * 10**6)
-    start2 = '%d.%09d' % (START + off.numerator // off.denominator,
-                          round((off - off.numerator // off.denominator) * NS))
-    join_t = START + int(off)
+    start2, join_t, _ = split_trace(whole, 74.4, head, tail)
     later = tmp + '/later.bin'
     sim(a, later, '--cpus', '2', '--domains', '3', '--seconds', '30')
     db = tmp + '/pruned.db'
