@@ -952,7 +952,10 @@ static int write_second(struct store *s, const struct second *sec)
 	if (unpack_for(s, sec->t) < 0 || write_rows(s, sec) < 0 ||
 	    write_parts(s, sec, NULL) < 0)
 		return -1;
-	if (stretches_add(s->stretches, sec->t) < 0)
+	bool part = false;
+	for (size_t i = 0; i < sec->ncpus; i++)
+		part |= sec->cpus[i].observed_ns < NS_PER_S;   /* as write_parts */
+	if (stretches_add(s->stretches, sec->t, part) < 0)
 		return fail(s, "cannot write seconds_stored");
 	if (rollup_second(s->rollup, sec) < 0)
 		return fail(s, "cannot roll up");
@@ -964,13 +967,13 @@ static int write_second(struct store *s, const struct second *sec)
  * what retention or the budget pruned (meta pruned_before_1s) and inside a
  * stretch of seconds_stored, it was stored and pruned since (a trace
  * replayed again): left as it is, for its roll-ups hold it already;
- * at the stretch's first or last second, which may have been stored in
- * part, it is counted as overlapping, since this run's part cannot be
- * told from the stored one any more.  STORE_WRITTEN when it is new.
+ * counted as overlapping where it was stored in part, since this run's
+ * part cannot be told from the stored one any more.  STORE_WRITTEN when
+ * it is new.
  */
 static int pruned_since(struct store *s, const struct second *sec)
 {
-	int64_t first, last;
+	bool part;
 	if (sec->t >= s->newest_t)
 		return STORE_WRITTEN;   /* the live path: no lookup */
 	sqlite3_bind_int64(s->pruned_1s, 1, sec->t);
@@ -981,12 +984,12 @@ static int pruned_since(struct store *s, const struct second *sec)
 		return fail(s, "cannot read meta");
 	if (!pruned)
 		return STORE_WRITTEN;
-	rc = stretches_find(s->stretches, sec->t, &first, &last);
+	rc = stretches_find(s->stretches, sec->t, &part);
 	if (rc < 0)
 		return fail(s, "cannot read seconds_stored");
 	if (!rc)
 		return STORE_WRITTEN;
-	return sec->t == first || sec->t == last ? STORE_OVERLAP : STORE_SKIPPED;
+	return part ? STORE_OVERLAP : STORE_SKIPPED;
 }
 
 /* Second SEC is stored already, in whole or in part. */

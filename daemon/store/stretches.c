@@ -5,12 +5,16 @@
  */
 #include "stretches.h"
 
-#include <stdbool.h>
 #include <stdlib.h>
 
 struct stretches {
-	sqlite3 *db;
 	sqlite3_stmt *find, *grow, *begin, *take_next;
+};
+
+/* A row of seconds_stored. */
+struct stretch {
+	int64_t first, last;
+	bool first_part, last_part;
 };
 
 static int prep(sqlite3 *db, sqlite3_stmt **st, const char *sql)
@@ -24,15 +28,16 @@ struct stretches *stretches_new(sqlite3 *db)
 	struct stretches *st = calloc(1, sizeof *st);
 	if (!st)
 		return NULL;
-	st->db = db;
-	if (prep(db, &st->find, "SELECT first_t, last_t FROM seconds_stored "
-		 "WHERE first_t <= ?1 ORDER BY first_t DESC LIMIT 1") < 0 ||
-	    prep(db, &st->grow, "UPDATE seconds_stored SET last_t = ?2 "
-		 "WHERE first_t = ?1") < 0 ||
-	    prep(db, &st->begin, "INSERT INTO seconds_stored (first_t, last_t) "
-		 "VALUES (?1, ?2)") < 0 ||
+	if (prep(db, &st->find, "SELECT first_t, last_t, first_part, last_part "
+		 "FROM seconds_stored WHERE first_t <= ?1 ORDER BY first_t DESC "
+		 "LIMIT 1") < 0 ||
+	    prep(db, &st->grow, "UPDATE seconds_stored SET last_t = ?2, "
+		 "last_part = ?4 WHERE first_t = ?1") < 0 ||
+	    prep(db, &st->begin, "INSERT INTO seconds_stored (first_t, last_t, "
+		 "first_part, last_part) VALUES (?1, ?2, ?3, ?4)") < 0 ||
 	    prep(db, &st->take_next, "DELETE FROM seconds_stored WHERE "
-		 "first_t = ?1 RETURNING last_t") < 0) {
+		 "first_t = ?1 RETURNING first_t, last_t, first_part, "
+		 "last_part") < 0) {
 		stretches_free(st);
 		return NULL;
 	}
@@ -50,58 +55,64 @@ void stretches_free(struct stretches *st)
 	free(st);
 }
 
-/* Runs ST with two bound integers; 1 row, 0 none, -1 error.  Its row's
- * columns are read before the next call resets it. */
-static int run(sqlite3_stmt *st, int64_t a, int64_t b, int nbind)
+/* ST (find or take_next) run for T to its end: 1 and its row in *OUT, 0
+ * no row, -1 error. */
+static int read_one(sqlite3_stmt *st, int64_t t, struct stretch *out)
 {
-	sqlite3_reset(st);
-	sqlite3_bind_int64(st, 1, a);
-	if (nbind > 1)
-		sqlite3_bind_int64(st, 2, b);
+	sqlite3_bind_int64(st, 1, t);
 	int rc = sqlite3_step(st);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
-}
-
-int stretches_find(struct stretches *st, int64_t t, int64_t *first,
-		   int64_t *last)
-{
-	int rc = run(st->find, t, 0, 1);
-	if (rc == 1) {
-		*first = sqlite3_column_int64(st->find, 0);
-		*last = sqlite3_column_int64(st->find, 1);
-		rc = *last >= t;
+	if (rc == SQLITE_ROW) {
+		*out = (struct stretch){
+			sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+			sqlite3_column_int(st, 2), sqlite3_column_int(st, 3) };
+		rc = sqlite3_step(st);   /* a DELETE's RETURNING: to its end */
+		rc = rc == SQLITE_DONE ? 1 : -1;
+	} else {
+		rc = rc == SQLITE_DONE ? 0 : -1;
 	}
-	sqlite3_reset(st->find);
+	sqlite3_reset(st);
 	return rc;
 }
 
-int stretches_add(struct stretches *st, int64_t t)
+int stretches_find(struct stretches *st, int64_t t, bool *part)
 {
-	int64_t first, last;
-	int rc = run(st->find, t, 0, 1);
-	if (rc == 1) {
-		first = sqlite3_column_int64(st->find, 0);
-		last = sqlite3_column_int64(st->find, 1);
-	}
-	sqlite3_reset(st->find);
+	struct stretch s;
+	int rc = read_one(st->find, t, &s);
+	if (rc != 1 || s.last < t)
+		return rc < 0 ? -1 : 0;
+	*part = (t == s.first && s.first_part) || (t == s.last && s.last_part);
+	return 1;
+}
+
+int stretches_add(struct stretches *st, int64_t t, bool part)
+{
+	struct stretch prev, next, s = { t, t, part, part };
+	int rc = read_one(st->find, t, &prev);
 	if (rc < 0)
 		return -1;
-	if (rc == 1 && last >= t)
+	if (rc == 1 && prev.last >= t)
 		return 0;   /* in it already */
-	bool grows = rc == 1 && last == t - 1;
+	bool grows = rc == 1 && prev.last == t - 1 && !prev.last_part;
+	if (grows) {
+		s.first = prev.first;
+		s.first_part = prev.first_part;
+	}
+	if (!part) {
+		rc = read_one(st->take_next, t + 1, &next);
+		if (rc < 0)
+			return -1;
+		if (rc == 1) {
+			s.last = next.last;
+			s.last_part = next.last_part;
+		}
+	}
+	sqlite3_stmt *w = grows ? st->grow : st->begin;
+	sqlite3_bind_int64(w, 1, s.first);
+	sqlite3_bind_int64(w, 2, s.last);
 	if (!grows)
-		first = t;
-	/* the stretch that begins right after it, joined to it */
-	int64_t end = t;
-	rc = run(st->take_next, t + 1, 0, 1);
-	if (rc == 1)
-		end = sqlite3_column_int64(st->take_next, 0);
-	if (rc == 1)
-		rc = sqlite3_step(st->take_next) == SQLITE_DONE ? 0 : -1;
-	sqlite3_reset(st->take_next);
-	if (rc < 0)
-		return -1;
-	rc = grows ? run(st->grow, first, end, 2) : run(st->begin, first, end, 2);
-	sqlite3_reset(grows ? st->grow : st->begin);
-	return rc < 0 ? -1 : 0;
+		sqlite3_bind_int(w, 3, s.first_part);
+	sqlite3_bind_int(w, 4, s.last_part);
+	rc = sqlite3_step(w);
+	sqlite3_reset(w);
+	return rc == SQLITE_DONE ? 0 : -1;
 }

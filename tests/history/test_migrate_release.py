@@ -167,19 +167,21 @@ def main():
                'sample_dom_1s_all: the same %d rows, none packed by the migration' % len(every),
                'rows %d vs %d' % (len(every), len(sums)))
         # 020_stored_seconds.sql: the stretches of consecutive seconds
-        # stored, from cpu_1s, found here in Python
+        # stored, from cpu_1s, found here in Python: a second stored in
+        # part (a cpu_1s_part row) ends its stretch
         ts = [r['t'] for r in rows(new, '(SELECT DISTINCT t, 0 AS k FROM cpu_1s)')]
+        part = {r['t'] for r in rows(new, 'cpu_1s_part')}
         want = []
         for t in ts:
-            if want and want[-1][1] == t - 1:
-                want[-1][1] = t
+            if want and want[-1][1] == t - 1 and not want[-1][3]:
+                want[-1][1], want[-1][3] = t, int(t in part)
             else:
-                want.append([t, t])
-        got = [[r['first_t'], r['last_t']] for r in
+                want.append([t, t, int(t in part), int(t in part)])
+        got = [[r['first_t'], r['last_t'], r['first_part'], r['last_part']] for r in
                rows(new, '(SELECT * FROM seconds_stored ORDER BY first_t)')]
         tap.ok(got == want and len(ts) > 0,
-               'seconds_stored: the %d stretches of the %d seconds stored'
-               % (len(want), len(ts)), 'got %s, want %s' % (got[:3], want[:3]))
+               'seconds_stored: the %d stretches of the %d seconds stored, %d in part'
+               % (len(want), len(ts), len(part)), 'got %s, want %s' % (got[:3], want[:3]))
         left = one(new, "SELECT count(*) FROM meta WHERE key = 'hist_packing'")
         tap.ok(left == 0, 'the packing of the old histograms is done', 'meta left %s' % left)
         for t in ('sample_1m', 'sample_1h'):
@@ -193,6 +195,36 @@ def main():
             tap.ok(rc0 == rc1 == 0 and out0 == out1 and out0.count('\n') > 1,
                    'xenmon-export --step %s: the same output (%d lines)'
                    % (s, out0.count('\n')), err0 + err1)
+
+        # 020 on seconds of every shape: the migrated database taken back
+        # to schema 19 (its seconds_stored dropped), with seconds added
+        # around a gap and stored in part, and migrated again
+        shaped = os.path.join(tmp, 'shaped.db')
+        shutil.copy(new, shaped)
+        a = one(shaped, 'SELECT min(t) FROM cpu_1s') - 1000
+        con = sqlite3.connect(shaped)
+        con.execute('DROP TABLE seconds_stored')
+        con.execute('PRAGMA user_version = 19')
+        secs = {a: 0, a + 1: 1, a + 2: 0, a + 3: 0, a + 10: 1, a + 11: 0, a + 20: 1}
+        for t, p in secs.items():
+            for cpu in (0, 1):
+                con.execute('INSERT INTO cpu_1s (t, cpu, observed_ns, sched_ns, '
+                            'lost_records) VALUES (?, ?, ?, 0, 0)',
+                            (t, cpu, 5 * 10**8 if p else 10**9))
+                if p:
+                    con.execute('INSERT INTO cpu_1s_part VALUES (?, ?, 0, ?)',
+                                (t, cpu, 5 * 10**8))
+        con.commit()
+        con.close()
+        r = open_with_bake(shaped, tmp)
+        got = [tuple(x.values()) for x in
+               rows(shaped, '(SELECT * FROM seconds_stored WHERE first_t < %d)' % (a + 100))]
+        # a second in part ends its stretch; a gap ends one
+        want = [(a, a + 1, 0, 1), (a + 2, a + 3, 0, 0), (a + 10, a + 10, 1, 1),
+                (a + 11, a + 11, 0, 0), (a + 20, a + 20, 1, 1)]
+        tap.ok(got == want, 'seconds_stored made at migration: a gap and a second '
+               'stored in part end a stretch', 'got %s, want %s; %s'
+               % (got, want, r.stderr[-400:]))
 
         fresh = os.path.join(tmp, 'fresh.db')
         con = sqlite3.connect(new)

@@ -353,6 +353,9 @@ def join_files(a, tmp):
 
 # ---- traces replayed again after their seconds were pruned ----------------
 
+STRETCHES = 'SELECT * FROM seconds_stored ORDER BY first_t'
+
+
 def written(out):
     """The seconds a replay's summary says it wrote, or None."""
     m = re.search(r'seconds\s+(\d+) written', out)
@@ -380,11 +383,13 @@ def replay_pruned(a, tmp):
 
     steps = [bake(a, '--input', head, '--start-time', str(START), *keep),
              bake(a, '--input', later, '--start-time', str(START + 7200), *keep)]
-    stored = query(db, 'SELECT * FROM seconds_stored ORDER BY first_t')
-    check('the first part\'s seconds are pruned and its stretch kept',
+    stored = query(db, STRETCHES)
+    check('the first part\'s seconds are pruned and its stretch kept, its '
+          'last second (the join) stored in part',
           all(rc == 0 for rc, _, _ in steps) and
           one(db, 'SELECT count(*) FROM cpu_1s WHERE t < ?', START + 3600) == 0 and
-          stored == [(START, join_t), (START + 7200, START + 7229)],
+          [r[:2] for r in stored] == [(START, join_t), (START + 7200, START + 7229)] and
+          stored[0][3] == 1,
           '%s; %s' % ([e[-200:] for _, _, e in steps], stored))
     head_written = written(steps[0][1])
 
@@ -401,10 +406,11 @@ def replay_pruned(a, tmp):
     check('every second of the trace is in its minutes once',
           query(db, per_cpu, START + 3600) == [(0, total), (1, total)],
           '%s, %d seconds written' % (query(db, per_cpu, START + 3600), total))
-    check('the stretches join',
-          query(db, 'SELECT * FROM seconds_stored ORDER BY first_t') ==
-          [(START, START + total - 1), (START + 7200, START + 7229)],
-          query(db, 'SELECT * FROM seconds_stored ORDER BY first_t'))
+    stored = query(db, STRETCHES)
+    check('a new stretch after the join second (stored in part, it ends its own)',
+          [r[:2] for r in stored] == [(START, join_t), (join_t + 1, START + total - 1),
+                                      (START + 7200, START + 7229)], stored)
+    part = {r[0] for r in stored if r[2]} | {r[1] for r in stored if r[3]}
 
     tables = ('SELECT * FROM cpu_1m ORDER BY t, cpu',
               'SELECT * FROM cpu_1h ORDER BY t, cpu',
@@ -412,11 +418,14 @@ def replay_pruned(a, tmp):
               'ORDER BY t, domid')
     before = [query(db, q) for q in tables]
     rc, out, err = bake(a, '--input', whole, '--start-time', str(START), *keep)
-    check('the whole trace replayed again writes nothing: "0 written" (the '
-          'first second, its stretch\'s edge, counted as overlapping)',
+    # the seconds stored in part in the trace's range are the overlapping
+    overlap = re.search(r'\b(\d+) partly stored by an earlier run, overlapping', out)
+    check('the whole trace replayed again writes nothing: "0 written", those '
+          'of its seconds stored in part counted as overlapping',
           rc == 0 and re.search(r'\b0 written, \d+ already stored', out) and
-          re.search(r'\b1 partly stored by an earlier run, overlapping', out),
-          out[-700:] + err[-300:])
+          overlap and int(overlap.group(1)) ==
+          len([t for t in part if START <= t < START + 150]) > 0,
+          '%s\nstored in part: %s' % (out[-700:] + err[-300:], sorted(part)))
     after = [query(db, q) for q in tables]
     check('its minutes, hours and per-domain minutes are unchanged',
           after == before,
