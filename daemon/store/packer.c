@@ -52,21 +52,13 @@ struct packer {
 	size_t hist_len, hist_cap, out_cap;
 };
 
-/* FMT with up to three table names, in the order it names them. */
-static int prep3(sqlite3 *db, sqlite3_stmt **st, const char *fmt,
-		 const char *a, const char *b, const char *c)
+/* FMT naming TABLE (up to three times: the arguments past those that FMT
+ * names are ignored). */
+static int prep(sqlite3 *db, sqlite3_stmt **st, const char *fmt,
+		const char *table)
 {
 	char sql[4096];
-	snprintf(sql, sizeof sql, fmt, a, b, c);
-	return sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, st,
-				  NULL) == SQLITE_OK ? 0 : -1;
-}
-
-static int prep(sqlite3 *db, sqlite3_stmt **st, const char *fmt,
-		const char *a, const char *b)
-{
-	char sql[2048];
-	snprintf(sql, sizeof sql, fmt, a, b);
+	snprintf(sql, sizeof sql, fmt, table, table, table);
 	return sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, st,
 				  NULL) == SQLITE_OK ? 0 : -1;
 }
@@ -77,28 +69,28 @@ static int prepare_tier(sqlite3 *db, int tier, struct tier_sql *q)
 	const char *plain = metrics_tiers[tier].sample;
 	const char *packed = metrics_tiers[tier].packed;
 	return prep(db, &q->oldest, "SELECT min(t) FROM %s WHERE t >= ?1 AND"
-		    " domid != " METRICS_IDLE_DOMID_SQL, plain, NULL) ||
+		    " domid != " METRICS_IDLE_DOMID_SQL, plain) ||
 	       prep(db, &q->rows, "SELECT t, " ROW_COLUMNS " FROM %s"
 		    " WHERE t >= ?1 AND t < ?2 AND domid != " METRICS_IDLE_DOMID_SQL
-		    " ORDER BY t, domid", plain, NULL) ||
+		    " ORDER BY t, domid", plain) ||
 	       prep(db, &q->insert, "INSERT INTO %s (t, n, domid, domid_base,"
 		    " domid_w, seconds, seconds_base, seconds_w"
 		    METRICS_SAMPLE(PACKED_COLUMNS) PACKED_COLUMNS(cpu_peak_ns)
 		    PACKED_COLUMNS(cpu_pct_hist_end) ", cpu_pct_hist) VALUES"
 		    " (?, ?, ?, ?, ?, ?, ?, ?" METRICS_SAMPLE(PARAMS)
-		    PARAMS() PARAMS() ", ?)", packed, NULL) ||
+		    PARAMS() PARAMS() ", ?)", packed) ||
 	       prep(db, &q->del, "DELETE FROM %s WHERE t >= ?1 AND t < ?2 AND"
-		    " domid != " METRICS_IDLE_DOMID_SQL, plain, NULL) ||
+		    " domid != " METRICS_IDLE_DOMID_SQL, plain) ||
 	       prep(db, &q->any, "SELECT 1 FROM %s WHERE t >= ?1 AND t < ?2"
-		    " LIMIT 1", packed, NULL) ||
+		    " LIMIT 1", packed) ||
 	       /* added to a row written since, if any, as the roll-ups
 		* add (never the case but for a fault: then nothing lost) */
-	       prep3(db, &q->unpack, "INSERT INTO %s (t, " ROW_COLUMNS ")"
+	       prep(db, &q->unpack, "INSERT INTO %s (t, " ROW_COLUMNS ")"
 		    " SELECT t, " ROW_COLUMNS " FROM temp.%s_unpacked"
 		    " WHERE t >= ?1 AND t < ?2" ADD_SAMPLE " cpu_pct_hist ="
-		    MERGE_HIST("%s"), plain, plain, plain) ||
+		    MERGE_HIST("%s"), plain) ||
 	       prep(db, &q->del_packed, "DELETE FROM %s WHERE t >= ?1 AND"
-		    " t < ?2", packed, NULL) ? -1 : 0;
+		    " t < ?2", packed) ? -1 : 0;
 }
 
 struct packer *packer_new(sqlite3 *db)

@@ -1004,20 +1004,17 @@ int rollup_can_redo(struct rollup *r, int64_t t)
 	 * next one's row, per domain and per CPU (retain-1s-cpu and the like
 	 * prune the per-CPU split well before the tier: the minute would be
 	 * rolled up again from what is left of it). */
-	static const struct { int tier; int64_t grain; } NEED[] = {
-		{ METRICS_1S, METRICS_GRAIN_1M }, { METRICS_1M, METRICS_GRAIN_1H },
-		{ METRICS_1H, METRICS_GRAIN_1D }, { METRICS_1D, METRICS_GRAIN_1W },
-	};
-	for (size_t i = 0; i < sizeof NEED / sizeof NEED[0]; i++) {
-		if (i > 0 && t >= r->hours_upto)
+	for (int i = METRICS_1S; i + 1 < METRICS_TIERS; i++) {
+		if (i > METRICS_1S && t >= r->hours_upto)
 			return 1;   /* the hours do not hold it yet */
-		const struct metrics_tier *tier = &metrics_tiers[NEED[i].tier];
+		const struct metrics_tier *tier = &metrics_tiers[i];
 		const char *keys[] = { tier->pruned_key, tier->detail_pruned_key };
+		int64_t row = t - t % metrics_tiers[i + 1].grain_s;
 		for (int k = 0; k < 2; k++) {
 			int64_t from;
 			if (keys[k] && meta_int(r->db, keys[k], INT64_MIN, &from) < 0)
 				return -1;
-			if (keys[k] && from > t - t % NEED[i].grain)
+			if (keys[k] && from > row)
 				return 0;
 		}
 	}

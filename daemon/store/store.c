@@ -669,10 +669,12 @@ static int write_rows(struct store *s, const struct second *sec)
 }
 
 /* Where SEC's partial rows were observed: PARTS, or without them the
- * rows' own from_ns and observed_ns. */
+ * rows' own from_ns and observed_ns.  How many it wrote (0: SEC is
+ * whole), or -1. */
 static int write_parts(struct store *s, const struct second *sec,
 		       const struct part *parts)
 {
+	int n = 0;
 	for (size_t i = 0; i < sec->ncpus; i++) {
 		const struct cpu_row *c = &sec->cpus[i];
 		if (c->observed_ns >= NS_PER_S)
@@ -686,8 +688,9 @@ static int write_parts(struct store *s, const struct second *sec,
 		sqlite3_bind_int64(st, 4, (sqlite3_int64)p.to_ns);
 		if (step(s, st, "cannot write cpu_1s_part") < 0)
 			return -1;
+		n++;
 	}
-	return 0;
+	return n;
 }
 
 static int grow_to(void **p, size_t *cap, size_t n, size_t elem)
@@ -949,13 +952,11 @@ static int complete_second(struct store *s, const struct second *sec)
 /* A second not stored yet. */
 static int write_second(struct store *s, const struct second *sec)
 {
+	int parts;
 	if (unpack_for(s, sec->t) < 0 || write_rows(s, sec) < 0 ||
-	    write_parts(s, sec, NULL) < 0)
+	    (parts = write_parts(s, sec, NULL)) < 0)
 		return -1;
-	bool part = false;
-	for (size_t i = 0; i < sec->ncpus; i++)
-		part |= sec->cpus[i].observed_ns < NS_PER_S;   /* as write_parts */
-	if (stretches_add(s->stretches, sec->t, part) < 0)
+	if (stretches_add(s->stretches, sec->t, parts > 0) < 0)
 		return fail(s, "cannot write seconds_stored");
 	if (rollup_second(s->rollup, sec) < 0)
 		return fail(s, "cannot roll up");

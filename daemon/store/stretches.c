@@ -1,6 +1,6 @@
 /*
  * What stretches.h declares.  A live daemon's second extends the stretch
- * it is in (a find and an update by key); a trace replayed into a gap
+ * it is in (a find and an upsert by key); a trace replayed into a gap
  * begins one and may join the next.
  */
 #include "stretches.h"
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 
 struct stretches {
-	sqlite3_stmt *find, *grow, *begin, *take_next;
+	sqlite3_stmt *find, *put, *take_next;
 };
 
 /* A row of seconds_stored. */
@@ -31,10 +31,11 @@ struct stretches *stretches_new(sqlite3 *db)
 	if (prep(db, &st->find, "SELECT first_t, last_t, first_part, last_part "
 		 "FROM seconds_stored WHERE first_t <= ?1 ORDER BY first_t DESC "
 		 "LIMIT 1") < 0 ||
-	    prep(db, &st->grow, "UPDATE seconds_stored SET last_t = ?2, "
-		 "last_part = ?4 WHERE first_t = ?1") < 0 ||
-	    prep(db, &st->begin, "INSERT INTO seconds_stored (first_t, last_t, "
-		 "first_part, last_part) VALUES (?1, ?2, ?3, ?4)") < 0 ||
+	    /* a new stretch, or the one it grows (its first kept) */
+	    prep(db, &st->put, "INSERT INTO seconds_stored (first_t, last_t, "
+		 "first_part, last_part) VALUES (?1, ?2, ?3, ?4) ON CONFLICT "
+		 "(first_t) DO UPDATE SET last_t = excluded.last_t, "
+		 "last_part = excluded.last_part") < 0 ||
 	    prep(db, &st->take_next, "DELETE FROM seconds_stored WHERE "
 		 "first_t = ?1 RETURNING first_t, last_t, first_part, "
 		 "last_part") < 0) {
@@ -49,8 +50,7 @@ void stretches_free(struct stretches *st)
 	if (!st)
 		return;
 	sqlite3_finalize(st->find);
-	sqlite3_finalize(st->grow);
-	sqlite3_finalize(st->begin);
+	sqlite3_finalize(st->put);
 	sqlite3_finalize(st->take_next);
 	free(st);
 }
@@ -92,11 +92,8 @@ int stretches_add(struct stretches *st, int64_t t, bool part)
 		return -1;
 	if (rc == 1 && prev.last >= t)
 		return 0;   /* in it already */
-	bool grows = rc == 1 && prev.last == t - 1 && !prev.last_part;
-	if (grows) {
-		s.first = prev.first;
-		s.first_part = prev.first_part;
-	}
+	if (rc == 1 && prev.last == t - 1 && !prev.last_part)
+		s.first = prev.first;   /* it grows */
 	if (!part) {
 		rc = read_one(st->take_next, t + 1, &next);
 		if (rc < 0)
@@ -106,13 +103,11 @@ int stretches_add(struct stretches *st, int64_t t, bool part)
 			s.last_part = next.last_part;
 		}
 	}
-	sqlite3_stmt *w = grows ? st->grow : st->begin;
-	sqlite3_bind_int64(w, 1, s.first);
-	sqlite3_bind_int64(w, 2, s.last);
-	if (!grows)
-		sqlite3_bind_int(w, 3, s.first_part);
-	sqlite3_bind_int(w, 4, s.last_part);
-	rc = sqlite3_step(w);
-	sqlite3_reset(w);
+	sqlite3_bind_int64(st->put, 1, s.first);
+	sqlite3_bind_int64(st->put, 2, s.last);
+	sqlite3_bind_int(st->put, 3, s.first_part);
+	sqlite3_bind_int(st->put, 4, s.last_part);
+	rc = sqlite3_step(st->put);
+	sqlite3_reset(st->put);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
