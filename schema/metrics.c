@@ -50,19 +50,19 @@ const struct metrics_tier metrics_tiers[METRICS_TIERS] = {
 			 "retain-1s", 7 * DAY_S, "one-second samples",
 			 "sample_1s", "pruned_before_1s_cpu", "retain-1s-cpu",
 			 DAY_S / 4, "per-CPU one-second samples",
-			 "sample_dom_1s_packed" },
+			 "sample_dom_1s_packed", "cpu_1s_plain", "cpu_1s_packed" },
 	[METRICS_1M] = { "sample_1m", "cpu_1m", METRICS_GRAIN_1M,
 			 "pruned_before_1m",
 			 "retain-1m", 90 * DAY_S, "one-minute roll-ups",
 			 "sample_cpu_1m", "pruned_before_1m_cpu", "retain-1m-cpu",
 			 7 * DAY_S, "per-CPU one-minute roll-ups",
-			 "sample_1m_packed" },
+			 "sample_1m_packed", "cpu_1m_plain", "cpu_1m_packed" },
 	[METRICS_1H] = { "sample_1h", "cpu_1h", METRICS_GRAIN_1H,
 			 "pruned_before_1h",
 			 "retain-1h", 365 * DAY_S, "one-hour roll-ups",
 			 "sample_cpu_1h", "pruned_before_1h_cpu", "retain-1h-cpu",
 			 90 * DAY_S, "per-CPU one-hour roll-ups",
-			 "sample_1h_packed" },
+			 "sample_1h_packed", "cpu_1h_plain", "cpu_1h_packed" },
 	/* what makes a range of years cheap to show, at a twenty-fourth of
 	 * the hours' rows, and what is left of the years after the hours'
 	 * one (each year of hours of a 16-CPU, 50-domain host takes some

@@ -75,6 +75,12 @@ struct metrics_tier {
 	 * with it.  Readers read both through schema_tier_table().  NULL:
 	 * all in SAMPLE. */
 	const char *packed;
+	/* Where CPU's rows are kept when CPU is a view over two tables
+	 * (021_packed_cpu_seconds.sql: cpu_1s), its plain rows and its
+	 * packed ones: what the daemon writes and prunes, and what a
+	 * reader of the first or last t reads (a UNION ALL view is read
+	 * whole for it).  NULL: CPU is a table. */
+	const char *cpu_plain, *cpu_packed;
 };
 extern const struct metrics_tier metrics_tiers[METRICS_TIERS];
 

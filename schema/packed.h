@@ -15,6 +15,9 @@
  * SQL finds value i at a computed offset: 017's views decode it with
  * substr() and instr() for the sqlite3 shell, and this process's
  * connections with xenmon_unpack() (schema.c).  Values are 0..2^62.
+ * (022: a row of sample_dom_1s_packed may instead name its domids, a row
+ * of sample_dom_1s_domids with the same three columns: domid_w -1 and
+ * domid_base that row's id.)
  */
 #ifndef XENMON_PACKED_H
 #define XENMON_PACKED_H

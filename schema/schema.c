@@ -140,11 +140,18 @@ static int add_packed_seconds(sqlite3 *db)
 	if (packed_columns(plain, sizeof plain, db, "sample_dom_1s", false) ||
 	    packed_columns(packed, sizeof packed, db, "sample_dom_1s_packed", true))
 		return SQLITE_TOOBIG;
+	/* 022: a row's domids may be a row of sample_dom_1s_domids */
+	bool sets = schema_has_column(db, "sample_dom_1s_domids", "id");
 	snprintf(sql, sizeof sql, "CREATE TEMP VIEW IF NOT EXISTS sample_dom_1s_all"
 		 " AS SELECT t, domid%s FROM main.sample_dom_1s UNION ALL"
-		 " SELECT p.t, xenmon_unpack(p.domid, p.domid_base, p.domid_w,"
-		 " s.i)%s FROM main.sample_dom_1s_packed p"
-		 " JOIN main.sample_dom_1s_slot s ON s.i < p.n", plain, packed);
+		 " SELECT p.t, xenmon_unpack(%s, s.i)%s"
+		 " FROM main.sample_dom_1s_packed p%s"
+		 " JOIN main.sample_dom_1s_slot s ON s.i < p.n", plain,
+		 sets ? "coalesce(d.domid, p.domid), coalesce(d.domid_base,"
+			" p.domid_base), coalesce(d.domid_w, p.domid_w)" :
+			"p.domid, p.domid_base, p.domid_w", packed,
+		 sets ? " LEFT JOIN main.sample_dom_1s_domids d ON p.domid_w < 0"
+			" AND d.id = p.domid_base" : "");
 	return sqlite3_exec(db, sql, NULL, NULL, NULL);
 }
 
@@ -178,11 +185,155 @@ static int add_packed_rollups(sqlite3 *db, const char *table)
 	return sqlite3_exec(db, sql, NULL, NULL, NULL);
 }
 
+/* The CPU columns of cpu_1s (metrics.h), as 021 has them, and of the
+ * CPU roll-ups, as 023 has them: after cpu, as a list, decoded, as the
+ * values of a trigger's NEW (NULL as 0, the default of malformed_records,
+ * the one column a writer may leave out), and set from them. */
+#define CPU_1S_UNPACK(name, ctype, in_1s, ...) METRICS_IF_##in_1s(UNPACK(name))
+#define NEW_1S(name, ctype, in_1s, ...) \
+	METRICS_IF_##in_1s(", coalesce(NEW." #name ", 0)")
+#define SET_1S(name, ctype, in_1s, ...) \
+	METRICS_IF_##in_1s(", " #name " = NEW." #name)
+#define CPU_UNPACK(name, ...) UNPACK(name)
+#define CPU_NEW(name, ...) ", coalesce(NEW." #name ", 0)"
+#define CPU_SET(name, ...) ", " #name " = NEW." #name
+
+static const struct cpu_columns {
+	const char *list, *unpack, *new_values, *set;
+} CPU_1S = {
+	METRICS_CPU(METRICS_COLUMN_1S), METRICS_CPU(CPU_1S_UNPACK),
+	METRICS_CPU(NEW_1S), METRICS_CPU(SET_1S),
+}, CPU_ROLLUP = {
+	", seconds" METRICS_CPU(METRICS_COLUMN), UNPACK(seconds)
+	METRICS_CPU(CPU_UNPACK), ", coalesce(NEW.seconds, 0)" METRICS_CPU(CPU_NEW),
+	", seconds = NEW.seconds" METRICS_CPU(CPU_SET),
+};
+
+/* Appends FMT to BUF of N at *LEN, with each "@V" the view T->cpu, "@P"
+ * its plain table, "@K" its packed one and "@M" MORE. */
+static int add_sql(char *buf, size_t n, size_t *len, const char *fmt,
+		   const struct metrics_tier *t, const char *more)
+{
+	for (const char *f = fmt; *f; f++) {
+		const char *put = NULL;
+		char one[2] = { *f, 0 };
+		if (f[0] == '@' && f[1]) {
+			put = f[1] == 'V' ? t->cpu : f[1] == 'P' ? t->cpu_plain :
+			      f[1] == 'K' ? t->cpu_packed : f[1] == 'M' ? more : NULL;
+			f += put != NULL;
+		}
+		size_t k = strlen(put ? put : one);
+		if (k >= n - *len)
+			return -1;
+		memcpy(buf + *len, put ? put : one, k + 1);
+		*len += k;
+	}
+	return 0;
+}
+
+/*
+ * A CPU table that is a view over its plain and packed rows (cpu_1s: 021;
+ * cpu_1m, cpu_1h: 023) as this connection reads it, decoded by
+ * xenmon_unpack() as sample_dom_1s_all above: T_unpacked, its packed rows
+ * alone, and T; and the triggers of the main view for SQL of this
+ * connection that writes T (a temporary trigger cannot name the main
+ * view): the second, minute or hour written moves to the plain table
+ * whole first.
+ */
+static int add_packed_cpu_view(sqlite3 *db, const struct metrics_tier *t,
+			       const struct cpu_columns *c)
+{
+	char sql[8192];
+	size_t len = 0;
+	/* the packed rows of TIMES moved to the plain table */
+#define UNPACK_TO_PLAIN(times) \
+	" INSERT INTO @P SELECT * FROM @V_unpacked WHERE t IN (" times ");" \
+	" DELETE FROM @K WHERE t IN (" times ");"
+	if (add_sql(sql, sizeof sql, &len, "CREATE TEMP VIEW IF NOT EXISTS"
+		    " @V_unpacked AS SELECT p.t, xenmon_unpack(p.cpu,"
+		    " p.cpu_base, p.cpu_w, s.i) AS cpu@M FROM main.@K p"
+		    " JOIN main.sample_dom_1s_slot s ON s.i < p.n;", t, c->unpack) ||
+	    add_sql(sql, sizeof sql, &len, "CREATE TEMP VIEW IF NOT EXISTS @V"
+		    " AS SELECT t, cpu@M FROM main.@P UNION ALL"
+		    " SELECT * FROM temp.@V_unpacked;", t, c->list) ||
+	    add_sql(sql, sizeof sql, &len, "CREATE TEMP TRIGGER IF NOT EXISTS"
+		    " @V_insert INSTEAD OF INSERT ON temp.@V BEGIN"
+		    UNPACK_TO_PLAIN("NEW.t") " INSERT INTO @P (t, cpu@M)", t,
+		    c->list) ||
+	    add_sql(sql, sizeof sql, &len, " VALUES (NEW.t, NEW.cpu@M); END;",
+		    t, c->new_values) ||
+	    add_sql(sql, sizeof sql, &len, "CREATE TEMP TRIGGER IF NOT EXISTS"
+		    " @V_update INSTEAD OF UPDATE ON temp.@V BEGIN"
+		    UNPACK_TO_PLAIN("OLD.t, NEW.t") " UPDATE @P SET t = NEW.t,"
+		    " cpu = NEW.cpu@M WHERE t = OLD.t AND cpu = OLD.cpu; END;",
+		    t, c->set) ||
+	    add_sql(sql, sizeof sql, &len, "CREATE TEMP TRIGGER IF NOT EXISTS"
+		    " @V_delete INSTEAD OF DELETE ON temp.@V BEGIN"
+		    UNPACK_TO_PLAIN("OLD.t") " DELETE FROM @P WHERE t = OLD.t"
+		    " AND cpu = OLD.cpu; END;", t, ""))
+		return SQLITE_TOOBIG;
+#undef UNPACK_TO_PLAIN
+	return sqlite3_exec(db, sql, NULL, NULL, NULL);
+}
+
+/* The CPU tables this connection reads packed (021, 023), and in any
+ * database cpu_1s_span, cpu_1s's first and last second, each an edge of
+ * a b-tree (a UNION ALL view is read whole for a min() or max()). */
+static int add_packed_cpus(sqlite3 *db)
+{
+	if (!schema_has_column(db, "cpu_1s_packed", "t"))
+		return sqlite3_exec(db, "CREATE TEMP VIEW IF NOT EXISTS cpu_1s_span"
+				    " AS SELECT (SELECT min(t) FROM main.cpu_1s)"
+				    " AS first_t, (SELECT max(t) FROM main.cpu_1s)"
+				    " AS last_t", NULL, NULL, NULL);
+	int rc = SQLITE_OK;
+	for (int i = 0; rc == SQLITE_OK && i < METRICS_TIERS; i++) {
+		const struct metrics_tier *t = &metrics_tiers[i];
+		if (t->cpu_packed && schema_has_column(db, t->cpu_packed, "t"))
+			rc = add_packed_cpu_view(db, t, i == METRICS_1S ?
+						 &CPU_1S : &CPU_ROLLUP);
+	}
+	return rc != SQLITE_OK ? rc : sqlite3_exec(db,
+		 "CREATE TEMP VIEW IF NOT EXISTS cpu_1s_span AS"
+		 " SELECT (SELECT min(t) FROM (SELECT min(t) AS t FROM"
+		 " main.cpu_1s_plain UNION ALL SELECT min(t) FROM"
+		 " main.cpu_1s_packed)) AS first_t,"
+		 " (SELECT max(t) FROM (SELECT max(t) AS t FROM"
+		 " main.cpu_1s_plain UNION ALL SELECT max(t) FROM"
+		 " main.cpu_1s_packed)) AS last_t", NULL, NULL, NULL);
+}
+
+const char *schema_observed_sql(sqlite3 *db)
+{
+	if (!schema_has_column(db, "cpu_1s_packed", "t"))
+		return "(SELECT sum(c.observed_ns) / count(*) FROM cpu_1s c"
+		       " WHERE c.t = s.t)";
+	return "coalesce((SELECT sum(c.observed_ns) / count(*)"
+	       " FROM main.cpu_1s_plain c WHERE c.t = s.t),"
+	       " (SELECT p.observed_ns_base FROM main.cpu_1s_packed p"
+	       " WHERE p.t = s.t AND p.observed_ns_w = 0),"
+	       " (SELECT sum(c.observed_ns) / count(*)"
+	       " FROM temp.cpu_1s_unpacked c WHERE c.t = s.t))";
+}
+
+int schema_cpu_1s_tables(sqlite3 *db, const char *table[2])
+{
+	if (!schema_has_column(db, "cpu_1s_packed", "t")) {
+		table[0] = "main.cpu_1s";
+		return 1;
+	}
+	table[0] = "main.cpu_1s_plain";
+	table[1] = "temp.cpu_1s_unpacked";
+	return 2;
+}
+
 static int add_packed_reader(sqlite3 *db)
 {
 	int rc = packed_register(db);
 	if (rc == SQLITE_OK)
 		rc = add_packed_seconds(db);
+	if (rc == SQLITE_OK)
+		rc = add_packed_cpus(db);
 	for (int i = METRICS_1M; rc == SQLITE_OK && i < METRICS_TIERS; i++)
 		if (metrics_tiers[i].packed)
 			rc = add_packed_rollups(db, metrics_tiers[i].sample);

@@ -62,6 +62,23 @@ const char *schema_seconds_table(sqlite3 *db);
  */
 const char *schema_tier_table(sqlite3 *db, int tier);
 
+/*
+ * A second's observed time as SQL, for the second s.t of the caller's
+ * SQL: the mean of its CPUs' (as domain_1s has it), read from the tables
+ * under cpu_1s (021_packed_cpu_seconds.sql) rather than through the view,
+ * which a correlated subquery reads whole.
+ */
+const char *schema_observed_sql(sqlite3 *db);
+
+/*
+ * The tables (or views) cpu_1s's rows lie in, for SQL that joins them,
+ * as a UNION ALL view is read whole for a join: main.cpu_1s_plain and
+ * temp.cpu_1s_unpacked, or in a database before 021 main.cpu_1s.  How
+ * many (1 or 2) into TABLE.  Their first and last second are in the
+ * temporary view cpu_1s_span (first_t, last_t) of every connection.
+ */
+int schema_cpu_1s_tables(sqlite3 *db, const char *table[2]);
+
 /* Whether TABLE has COLUMN. */
 bool schema_has_column(sqlite3 *db, const char *table, const char *column);
 

@@ -81,9 +81,8 @@ struct query {
 	char err[512];
 };
 
-/* Two subqueries, so that each is one b-tree edge lookup. */
-static const char SQL_BOUNDS[] =
-	"SELECT (SELECT min(t) FROM cpu_1s), (SELECT max(t) FROM cpu_1s)";
+/* Each one b-tree edge lookup (schema.h). */
+static const char SQL_BOUNDS[] = "SELECT first_t, last_t FROM cpu_1s_span";
 
 static const char SQL_NCPUS[] =
 	"SELECT max(coalesce((SELECT CAST(value AS INTEGER) FROM meta"
@@ -155,13 +154,17 @@ static const char SQL_DOM_ROWS[] =
 	"  FROM %s WHERE t >= ?1 AND t < ?2 AND ?3 < 0";
 
 /* Lost records per second in the steps of a tier of [?1, ?2) that lost
- * some (each ?4 seconds long), the first ?5 of them. */
+ * some (each ?4 seconds long), the first ?5 of them: each second's step
+ * and its sum. */
 static const char SQL_LOST[] =
-	"SELECT s.t, sum(c.lost_records) FROM"
-	" (SELECT DISTINCT t FROM %s WHERE t >= ?1 AND t < ?2"
-	"   AND (?3 < 0 OR cpu = ?3) AND lost_records > 0 ORDER BY t LIMIT ?5) s"
-	" JOIN cpu_1s c ON c.t >= s.t AND c.t < s.t + ?4 AND (?3 < 0 OR c.cpu = ?3)"
-	" GROUP BY c.t ORDER BY c.t";
+	"WITH s AS (SELECT DISTINCT t FROM %s WHERE t >= ?1 AND t < ?2"
+	"   AND (?3 < 0 OR cpu = ?3) AND lost_records > 0 ORDER BY t LIMIT ?5)"
+	" SELECT st, sum(l) FROM (%s) GROUP BY t ORDER BY t";
+/* Its seconds in one of the tables under cpu_1s (schema.h): the view is
+ * read whole for a join. */
+static const char SQL_LOST_IN[] =
+	"SELECT s.t AS st, c.t AS t, c.lost_records AS l FROM s"
+	" JOIN %s c ON c.t >= s.t AND c.t < s.t + ?4 AND (?3 < 0 OR c.cpu = ?3)";
 
 /* Seconds of lossy steps read back for the window's min and max lost
  * records per second; beyond them, those are unknown. */
@@ -186,6 +189,23 @@ static int prepare(struct query *q, const char *sql, sqlite3_stmt **st)
 	if (sqlite3_prepare_v3(q->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st,
 			       NULL) != SQLITE_OK)
 		return fail(q, "cannot prepare a query");
+	return 0;
+}
+
+/* SQL_LOST of tier table CPU into SQL of N. */
+static int lost_sql(struct query *q, char *sql, size_t n, const char *cpu)
+{
+	const char *table[2];
+	char in[2][256], arms[600];
+	int k = schema_cpu_1s_tables(q->db, table);
+	for (int i = 0; i < k; i++)
+		snprintf(in[i], sizeof in[i], SQL_LOST_IN, table[i]);
+	snprintf(arms, sizeof arms, "%s%s%s", in[0], k > 1 ? " UNION ALL " : "",
+		 k > 1 ? in[1] : "");
+	if ((size_t)snprintf(sql, n, SQL_LOST, cpu, arms) >= n) {
+		snprintf(q->err, sizeof q->err, "a query too long");
+		return -1;
+	}
 	return 0;
 }
 
@@ -270,7 +290,8 @@ static int prepare_tiers(struct query *q)
 		snprintf(sql, sizeof sql, SQL_DOM_ROWS, cols, rows);
 		if (prepare(q, sql, &q->dom_rows[i]))
 			return -1;
-		snprintf(sql, sizeof sql, SQL_LOST, t->cpu);
+		if (lost_sql(q, sql, sizeof sql, t->cpu) < 0)
+			return -1;
 		if (prepare(q, sql, &q->lost[i]))
 			return -1;
 		if (!has_table(q->db, PER_CPU[i]))

@@ -33,8 +33,18 @@ enum { NCOLS = 2 + 0 METRICS_SAMPLE(ONE) + 2 };
 #define ROW_COLUMNS "domid, seconds" METRICS_SAMPLE(COLUMN) \
 	", cpu_peak_ns, cpu_pct_hist"
 
+/* A CPU row's packed columns: cpu, seconds and the CPU metrics. */
+enum { NCPU = 2 + 0 METRICS_CPU(ONE) };
+#define CPU_PARAMS(...) ", ?, ?, ?"
+
+struct table_sql {
+	sqlite3_stmt *rows, *insert, *del, *unpack, *del_packed, *any;
+};
+
+/* A tier's statements: its domains' rows (019) and its CPUs' (023). */
 struct tier_sql {
-	sqlite3_stmt *oldest, *rows, *insert, *del, *unpack, *del_packed, *any;
+	sqlite3_stmt *oldest;
+	struct table_sql dom, cpu;
 };
 
 struct packer {
@@ -53,24 +63,28 @@ struct packer {
 };
 
 /* FMT naming TABLE (up to three times: the arguments past those that FMT
- * names are ignored). */
-static int prep(sqlite3 *db, sqlite3_stmt **st, const char *fmt,
-		const char *table)
+ * names are ignored), or TABLE and then OTHER. */
+static int prep_two(sqlite3 *db, sqlite3_stmt **st, const char *fmt,
+		    const char *table, const char *other)
 {
 	char sql[4096];
-	snprintf(sql, sizeof sql, fmt, table, table, table);
+	snprintf(sql, sizeof sql, fmt, table, other, table);
 	return sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, st,
 				  NULL) == SQLITE_OK ? 0 : -1;
 }
 
+static int prep(sqlite3 *db, sqlite3_stmt **st, const char *fmt,
+		const char *table)
+{
+	return prep_two(db, st, fmt, table, table);
+}
+
 /* The table names are metrics_tiers[]'s constants, never input. */
-static int prepare_tier(sqlite3 *db, int tier, struct tier_sql *q)
+static int prepare_domains(sqlite3 *db, int tier, struct table_sql *q)
 {
 	const char *plain = metrics_tiers[tier].sample;
 	const char *packed = metrics_tiers[tier].packed;
-	return prep(db, &q->oldest, "SELECT min(t) FROM %s WHERE t >= ?1 AND"
-		    " domid != " METRICS_IDLE_DOMID_SQL, plain) ||
-	       prep(db, &q->rows, "SELECT t, " ROW_COLUMNS " FROM %s"
+	return prep(db, &q->rows, "SELECT t, " ROW_COLUMNS " FROM %s"
 		    " WHERE t >= ?1 AND t < ?2 AND domid != " METRICS_IDLE_DOMID_SQL
 		    " ORDER BY t, domid", plain) ||
 	       prep(db, &q->insert, "INSERT INTO %s (t, n, domid, domid_base,"
@@ -93,6 +107,43 @@ static int prepare_tier(sqlite3 *db, int tier, struct tier_sql *q)
 		    " t < ?2", packed) ? -1 : 0;
 }
 
+/* The same for the tier's CPU rows: CPU_PLAIN and CPU_PACKED under the
+ * view CPU, whose packed rows alone this connection reads as the
+ * temporary view CPU_unpacked (schema.c). */
+static int prepare_cpus(sqlite3 *db, int tier, struct table_sql *q)
+{
+	const struct metrics_tier *t = &metrics_tiers[tier];
+	char unpacked[64];
+	snprintf(unpacked, sizeof unpacked, "temp.%s_unpacked", t->cpu);
+	return prep(db, &q->rows, "SELECT " CPU_COLUMNS " FROM %s"
+		    " WHERE t >= ?1 AND t < ?2 ORDER BY t, cpu", t->cpu_plain) ||
+	       prep(db, &q->insert, "INSERT INTO %s (t, n, cpu, cpu_base,"
+		    " cpu_w, seconds, seconds_base, seconds_w"
+		    METRICS_CPU(PACKED_COLUMNS) ") VALUES (?, ?, ?, ?, ?, ?, ?, ?"
+		    METRICS_CPU(CPU_PARAMS) ")", t->cpu_packed) ||
+	       prep(db, &q->del, "DELETE FROM %s WHERE t >= ?1 AND t < ?2",
+		    t->cpu_plain) ||
+	       prep(db, &q->any, "SELECT 1 FROM %s WHERE t >= ?1 AND t < ?2"
+		    " LIMIT 1", t->cpu_packed) ||
+	       prep_two(db, &q->unpack, "INSERT INTO %s (" CPU_COLUMNS ")"
+			" SELECT " CPU_COLUMNS " FROM %s WHERE t >= ?1 AND t < ?2"
+			ADD_CPU, t->cpu_plain, unpacked) ||
+	       prep(db, &q->del_packed, "DELETE FROM %s WHERE t >= ?1 AND"
+		    " t < ?2", t->cpu_packed) ? -1 : 0;
+}
+
+static int prepare_tier(sqlite3 *db, int tier, struct tier_sql *q)
+{
+	const struct metrics_tier *t = &metrics_tiers[tier];
+	/* the oldest plain row of either, but the idle domain's */
+	return prep_two(db, &q->oldest, "SELECT min(t) FROM (SELECT min(t) AS t"
+			" FROM %s WHERE t >= ?1 AND domid != " METRICS_IDLE_DOMID_SQL
+			" UNION ALL SELECT min(t) FROM %s WHERE t >= ?1)", t->sample,
+			t->cpu_plain) ||
+	       prepare_domains(db, tier, &q->dom) ||
+	       prepare_cpus(db, tier, &q->cpu) ? -1 : 0;
+}
+
 struct packer *packer_new(sqlite3 *db)
 {
 	struct packer *p = calloc(1, sizeof *p);
@@ -108,6 +159,16 @@ struct packer *packer_new(sqlite3 *db)
 	return p;
 }
 
+static void free_table(struct table_sql *q)
+{
+	sqlite3_finalize(q->rows);
+	sqlite3_finalize(q->insert);
+	sqlite3_finalize(q->del);
+	sqlite3_finalize(q->any);
+	sqlite3_finalize(q->unpack);
+	sqlite3_finalize(q->del_packed);
+}
+
 void packer_free(struct packer *p)
 {
 	if (!p)
@@ -115,12 +176,8 @@ void packer_free(struct packer *p)
 	for (size_t i = 0; i < NTIERS; i++) {
 		struct tier_sql *q = &p->sql[i];
 		sqlite3_finalize(q->oldest);
-		sqlite3_finalize(q->rows);
-		sqlite3_finalize(q->insert);
-		sqlite3_finalize(q->del);
-		sqlite3_finalize(q->any);
-		sqlite3_finalize(q->unpack);
-		sqlite3_finalize(q->del_packed);
+		free_table(&q->dom);
+		free_table(&q->cpu);
 	}
 	free(p->val);
 	free(p->nul);
@@ -196,10 +253,33 @@ static int add_row(struct packer *p, sqlite3_stmt *st)
 	return 0;
 }
 
-/* The rows gathered, of time T, as one row of the packed table. */
+static int write_columns(struct packer *p, sqlite3_stmt *ins, int64_t t,
+			 int ncols, bool hist);
+
+/* Row ST (t, then the NCPU columns) of a CPU added; 0, or -1. */
+static int add_cpu_row(struct packer *p, sqlite3_stmt *st)
+{
+	if (room(p, 0) < 0)
+		return -1;
+	for (int c = 0; c < NCPU; c++) {
+		p->nul[c * p->cap + p->n] = false;
+		p->val[c * p->cap + p->n] = sqlite3_column_int64(st, 1 + c);
+	}
+	p->n++;
+	return 0;
+}
+
+/* The rows gathered, of time T, as one row of the packed table: NCOLS
+ * columns, the last a histogram's ends followed by the histograms. */
 static int write_packed(struct packer *p, sqlite3_stmt *ins, int64_t t)
 {
-	size_t need = NCOLS * PACKED_MAX_BYTES(p->n);
+	return write_columns(p, ins, t, NCOLS, true);
+}
+
+static int write_columns(struct packer *p, sqlite3_stmt *ins, int64_t t,
+			 int ncols, bool hist)
+{
+	size_t need = (size_t)ncols * PACKED_MAX_BYTES(p->n);
 	if (need > p->out_cap) {
 		unsigned char *o = realloc(p->out, need);
 		if (!o)
@@ -210,7 +290,7 @@ static int write_packed(struct packer *p, sqlite3_stmt *ins, int64_t t)
 	int k = 0;
 	sqlite3_bind_int64(ins, ++k, t);
 	sqlite3_bind_int64(ins, ++k, (int64_t)p->n);
-	for (int c = 0; c < NCOLS; c++) {
+	for (int c = 0; c < ncols; c++) {
 		unsigned char *o = p->out + (size_t)c * PACKED_MAX_BYTES(p->n);
 		struct packed_head h;
 		long len = packed_encode(p->val + c * p->cap, p->nul + c * p->cap,
@@ -220,8 +300,9 @@ static int write_packed(struct packer *p, sqlite3_stmt *ins, int64_t t)
 		sqlite3_bind_int64(ins, ++k, h.base);
 		sqlite3_bind_int(ins, ++k, h.w);
 	}
-	sqlite3_bind_blob(ins, ++k, p->hist_len ? p->hist : (const void *)"",
-			  (int)p->hist_len, SQLITE_STATIC);
+	if (hist)
+		sqlite3_bind_blob(ins, ++k, p->hist_len ? p->hist :
+				  (const void *)"", (int)p->hist_len, SQLITE_STATIC);
 	int rc = sqlite3_step(ins);
 	sqlite3_reset(ins);
 	sqlite3_clear_bindings(ins);
@@ -238,11 +319,13 @@ static int ensure_slots(struct packer *p, size_t n)
 	return sqlite3_exec(p->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
 }
 
-/* [FROM, TO) of tier I packed, in the caller's transaction: 0, -1, or 1
- * when a histogram is not packed yet (the rows stay). */
-static int pack_range(struct packer *p, size_t i, int64_t from, int64_t to)
+/* [FROM, TO) of table Q packed, in the caller's transaction, its rows
+ * gathered by ADD and written by WRITE: 0, -1, or 1 when a histogram is
+ * not packed yet (the rows stay). */
+static int pack_table(struct packer *p, struct table_sql *q, int64_t from,
+		      int64_t to, int (*add)(struct packer *, sqlite3_stmt *),
+		      int (*write)(struct packer *, sqlite3_stmt *, int64_t))
 {
-	struct tier_sql *q = &p->sql[i];
 	/* rows packed before and written plain again since (a minute a
 	 * replay came back to) are packed again with the rest */
 	if (run_range(q->unpack, from, to) < 0 ||
@@ -258,25 +341,40 @@ static int pack_range(struct packer *p, size_t i, int64_t from, int64_t to)
 		int64_t t = sqlite3_column_int64(q->rows, 0);
 		if (t != cur && p->n) {
 			widest = p->n > widest ? p->n : widest;
-			err = write_packed(p, q->insert, cur);
+			err = write(p, q->insert, cur);
 			p->n = p->hist_len = 0;
 		}
 		cur = t;
 		if (!err)
-			err = add_row(p, q->rows);
+			err = add(p, q->rows);
 	}
 	sqlite3_reset(q->rows);
 	if (!err && rc != SQLITE_DONE)
 		err = -1;
 	if (!err && p->n) {
 		widest = p->n > widest ? p->n : widest;
-		err = write_packed(p, q->insert, cur);
+		err = write(p, q->insert, cur);
 	}
 	if (!err && widest)
 		err = ensure_slots(p, widest);
 	if (!err)
 		err = run_range(q->del, from, to);
 	return err;
+}
+
+static int write_cpus(struct packer *p, sqlite3_stmt *ins, int64_t t)
+{
+	return write_columns(p, ins, t, NCPU, false);
+}
+
+/* [FROM, TO) of tier I packed, its domains' rows and its CPUs', in the
+ * caller's transaction: 0, -1, or 1 when a histogram is not packed yet
+ * (the rows stay). */
+static int pack_range(struct packer *p, size_t i, int64_t from, int64_t to)
+{
+	int rc = pack_table(p, &p->sql[i].dom, from, to, add_row, write_packed);
+	return rc ? rc : pack_table(p, &p->sql[i].cpu, from, to, add_cpu_row,
+				    write_cpus);
 }
 
 static int64_t oldest(sqlite3_stmt *st, int64_t from)
@@ -332,13 +430,8 @@ int packer_pack(struct packer *p, int64_t before_t, int64_t budget_ns)
 
 /* Tier I's packed rows of [FROM, TO) back as plain rows, if any: 1 if
  * there were, 0 if not, or -1. */
-static int unpack_range(struct packer *p, size_t i, int64_t from, int64_t to)
+static int unpack_table(struct table_sql *q, int64_t from, int64_t to)
 {
-	struct tier_sql *q = &p->sql[i];
-	/* the second's rows, plain from now on, are packed again when old
-	 * enough, unpacked or new (a rolled-back transaction only makes the
-	 * next pack look further back) */
-	p->done[i] = from < p->done[i] ? from : p->done[i];
 	sqlite3_bind_int64(q->any, 1, from);
 	sqlite3_bind_int64(q->any, 2, to);
 	int rc = sqlite3_step(q->any);
@@ -349,6 +442,17 @@ static int unpack_range(struct packer *p, size_t i, int64_t from, int64_t to)
 		return -1;
 	return run_range(q->unpack, from, to) < 0 ||
 	       run_range(q->del_packed, from, to) < 0 ? -1 : 1;
+}
+
+static int unpack_range(struct packer *p, size_t i, int64_t from, int64_t to)
+{
+	/* the second's rows, plain from now on, are packed again when old
+	 * enough, unpacked or new (a rolled-back transaction only makes the
+	 * next pack look further back) */
+	p->done[i] = from < p->done[i] ? from : p->done[i];
+	int a = unpack_table(&p->sql[i].dom, from, to);
+	int b = a < 0 ? -1 : unpack_table(&p->sql[i].cpu, from, to);
+	return b < 0 ? -1 : a | b;
 }
 
 const char *packer_error(const struct packer *p)

@@ -4,7 +4,9 @@
  * into one row per minute or hour (schema/packed.h), and moved back before
  * a second is stored into their minute or hour, so that the roll-ups only
  * ever write plain rows.  The readers read both through sample_1m_all and
- * sample_1h_all.
+ * sample_1h_all.  The same minute's or hour's CPU rows go with them, from
+ * cpu_1m_plain into cpu_1m_packed (023_packed_cpu_rollups.sql), read
+ * through the view cpu_1m; cpu_1h likewise.
  */
 #ifndef XENMON_PACKER_H
 #define XENMON_PACKER_H

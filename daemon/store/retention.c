@@ -49,8 +49,14 @@
 static const struct {
 	int64_t span0_s, span_max_s;
 	const char *part;
+	/* the table of what its rows name (022: a second's domids), its
+	 * rows pruned once no row names them: the SQL */
+	const char *named;
 } TIER[METRICS_TIERS] = {
-	[METRICS_1S] = { 60, DAY_S, "cpu_1s_part" },
+	[METRICS_1S] = { 60, DAY_S, "cpu_1s_part",
+			 "DELETE FROM sample_dom_1s_domids WHERE NOT EXISTS"
+			 " (SELECT 1 FROM sample_dom_1s_packed p WHERE"
+			 " p.domid_w < 0 AND p.domid_base = sample_dom_1s_domids.id)" },
 	[METRICS_1M] = { 3600, 30 * DAY_S, NULL },
 	[METRICS_1H] = { DAY_S, 365 * DAY_S, NULL },
 	[METRICS_1D] = { 30 * DAY_S, 5 * 365 * DAY_S, NULL },
@@ -274,7 +280,8 @@ struct retention {
 	struct retention_policy policy;
 	int64_t span_s[RETENTION_SETS];
 	sqlite3_stmt *oldest[RETENTION_SETS], *del_sample[RETENTION_SETS],
-		*del_cpu[RETENTION_SETS], *del_part[RETENTION_SETS],
+		*del_cpu[RETENTION_SETS], *del_cpu_packed[RETENTION_SETS],
+		*del_part[RETENTION_SETS], *del_named[RETENTION_SETS],
 		*del_packed[RETENTION_SETS],
 		*mark[RETENTION_SETS];
 	struct retention_stats st;
@@ -292,19 +299,24 @@ static int prepare_tier(struct retention *r, int i)
 {
 	const struct metrics_tier *t = tier_of(i);
 	const char *table = retention_table(i);
-	char oldest[320], del_sample[128], del_cpu[128], del_part[128],
-	     del_packed[128], mark[256];
+	char oldest[400], del_sample[128], del_cpu[128], del_cpu_packed[128],
+	     del_part[128], del_packed[128], mark[256];
 	const char *packed = is_detail(i) ? NULL : t->packed;
+	const char *cpu = t->cpu_plain ? t->cpu_plain : t->cpu;
+	const char *cpu_packed = is_detail(i) ? NULL : t->cpu_packed;
 	if (is_detail(i))
 		snprintf(oldest, sizeof oldest, "SELECT min(t) FROM %s", table);
 	else
 		snprintf(oldest, sizeof oldest, "SELECT min(t) FROM (SELECT min(t) "
 			 "AS t FROM %s UNION ALL SELECT min(t) FROM %s UNION ALL "
-			 "SELECT min(t) FROM %s)", table, t->cpu,
-			 packed ? packed : t->cpu);
+			 "SELECT min(t) FROM %s UNION ALL SELECT min(t) FROM %s)",
+			 table, cpu, packed ? packed : cpu,
+			 cpu_packed ? cpu_packed : cpu);
 	snprintf(del_sample, sizeof del_sample, "DELETE FROM %s WHERE t < ?1",
 		 table);
-	snprintf(del_cpu, sizeof del_cpu, "DELETE FROM %s WHERE t < ?1", t->cpu);
+	snprintf(del_cpu, sizeof del_cpu, "DELETE FROM %s WHERE t < ?1", cpu);
+	snprintf(del_cpu_packed, sizeof del_cpu_packed,
+		 "DELETE FROM %s WHERE t < ?1", cpu_packed ? cpu_packed : "");
 	snprintf(mark, sizeof mark, "INSERT INTO meta (key, value) VALUES "
 		 "('%s', ?1) ON CONFLICT (key) DO UPDATE SET value = "
 		 "max(value, excluded.value)",
@@ -314,10 +326,13 @@ static int prepare_tier(struct retention *r, int i)
 		 part ? part : "");
 	snprintf(del_packed, sizeof del_packed, "DELETE FROM %s WHERE t < ?1",
 		 packed ? packed : "");
+	const char *named = is_detail(i) ? NULL : TIER[i].named;
 	return prep(r->db, &r->oldest[i], oldest) ||
 	       prep(r->db, &r->del_sample[i], del_sample) ||
 	       (!is_detail(i) && prep(r->db, &r->del_cpu[i], del_cpu)) ||
+	       (cpu_packed && prep(r->db, &r->del_cpu_packed[i], del_cpu_packed)) ||
 	       (part && prep(r->db, &r->del_part[i], del_part)) ||
+	       (named && prep(r->db, &r->del_named[i], named)) ||
 	       (packed && prep(r->db, &r->del_packed[i], del_packed)) ||
 	       prep(r->db, &r->mark[i], mark) ? -1 : 0;
 }
@@ -359,7 +374,9 @@ void retention_free(struct retention *r)
 		sqlite3_finalize(r->oldest[i]);
 		sqlite3_finalize(r->del_sample[i]);
 		sqlite3_finalize(r->del_cpu[i]);
+		sqlite3_finalize(r->del_cpu_packed[i]);
 		sqlite3_finalize(r->del_part[i]);
+		sqlite3_finalize(r->del_named[i]);
 		sqlite3_finalize(r->del_packed[i]);
 		sqlite3_finalize(r->mark[i]);
 	}
@@ -428,12 +445,18 @@ static int delete_below(struct retention *r, int i, int64_t first, int64_t end,
 		rc = run(r->del_cpu[i], end, NULL);
 		r->st.rows += (uint64_t)sqlite3_changes(r->db);
 	}
+	if (rc == 0 && r->del_cpu_packed[i]) {
+		rc = run(r->del_cpu_packed[i], end, NULL);
+		r->st.rows += (uint64_t)sqlite3_changes(r->db);
+	}
 	if (rc == 0 && r->del_packed[i]) {
 		rc = run(r->del_packed[i], end, NULL);
 		r->st.rows += (uint64_t)sqlite3_changes(r->db);
 	}
 	if (rc == 0 && r->del_part[i])
 		rc = run(r->del_part[i], end, NULL);
+	if (rc == 0 && r->del_named[i])
+		rc = run(r->del_named[i], end, NULL);
 	if (rc == 0)
 		rc = run(r->mark[i], whole, NULL);
 	if (rc == 0 && reason)

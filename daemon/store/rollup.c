@@ -150,10 +150,6 @@ struct rollup {
 #define AGG_MAX(n) ", max(" #n ")"
 #define AGG(name, ctype, rollup, ...) AGG_##rollup(name)
 #define AGG_AS(name, ctype, rollup, ...) AGG_##rollup(name) " AS " #name
-#define CPU_COLUMNS "t, cpu, seconds" METRICS_CPU(METRICS_COLUMN)
-#define ADD_CPU \
-	" ON CONFLICT (t, cpu) DO UPDATE SET" \
-	"  seconds = seconds + excluded.seconds" METRICS_CPU(ADD_CPU_COL)
 /* A CPU's column from its cpu_1s rows (c) in a range: the sum of its
  * seconds', or of FROM_1S_<name> for a column only the roll-ups have. */
 #define CPU_AGG(name, ctype, in_1s, ...) CPU_AGG_##in_1s(name)
@@ -280,12 +276,17 @@ static const char *const FOLD_SQL[] = {
 	ADD_SCPU,
 };
 
+/* The table of I the roll-ups write: a CPU tier's plain rows where its
+ * table is a view over them and its packed rows (023); the store moves
+ * a packed row back before a second is added to it (packer.h). */
 static const char *table_name(int i)
 {
 	const struct metrics_tier *t = &metrics_tiers[TABLES[i].tier];
 	if (TABLES[i].kind == K_SCPU)
 		return TABLES[i].name;
-	return TABLES[i].kind == K_SAMPLE ? t->sample : t->cpu;
+	if (TABLES[i].kind == K_SAMPLE)
+		return t->sample;
+	return t->cpu_plain ? t->cpu_plain : t->cpu;
 }
 
 static int grain_s(int i)
@@ -311,7 +312,8 @@ static int prepare_fold(struct rollup *r, int i, int src, sqlite3_stmt **st)
 	 * store unpacks what a second folds into (packer.h) */
 	const char *from = TABLES[src].kind == K_SAMPLE ?
 			   schema_tier_table(r->db, TABLES[src].tier) :
-			   table_name(src);
+			   TABLES[src].kind == K_CPU ?
+			   metrics_tiers[TABLES[src].tier].cpu : table_name(src);
 	snprintf(sql, sizeof sql, FOLD_SQL[TABLES[i].kind], table_name(i),
 		 grain_s(i), from, table_name(i));
 	return sqlite3_prepare_v3(r->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
@@ -761,7 +763,7 @@ int rollup_catch_up(struct rollup *r)
 	int64_t newest = -1, upto = -1;
 	bool have_upto = false;
 
-	if (sqlite3_prepare_v2(r->db, "SELECT (SELECT max(t) FROM cpu_1s),"
+	if (sqlite3_prepare_v2(r->db, "SELECT (SELECT last_t FROM cpu_1s_span),"
 			       " (SELECT value FROM meta WHERE key = 'rollup_1h_upto')",
 			       -1, &st, NULL) != SQLITE_OK)
 		return -1;
@@ -815,8 +817,8 @@ static const struct backfill {
 	unsigned mask;
 } BACKFILLS[] = {
 	{ "SELECT CASE WHEN value = 'pending'"
-	  " THEN coalesce((SELECT min(t) FROM cpu_1s), 0) ELSE value END,"
-	  " coalesce((SELECT max(t) FROM cpu_1s), -1)"
+	  " THEN coalesce((SELECT first_t FROM cpu_1s_span), 0) ELSE value END,"
+	  " coalesce((SELECT last_t FROM cpu_1s_span), -1)"
 	  " FROM meta WHERE key = 'history_backfill'",
 	  "UPDATE meta SET value = ?1 WHERE key = 'history_backfill'",
 	  "DELETE FROM meta WHERE key = 'history_backfill'", ALL_TABLES },

@@ -64,8 +64,9 @@ struct store {
 	char *path;
 	char *wal_path;
 	sqlite3_stmt *exists, *ins_cpu, *ins_sample, *ins_domain, *meta, *gap;
-	sqlite3_stmt *ins_part, *sel_cpus, *sel_samples, *del_second[5];
+	sqlite3_stmt *ins_part, *sel_cpus, *sel_samples, *del_second[6];
 	sqlite3_stmt *ins_dom, *ins_idle, *add_slots, *pruned_1s;
+	sqlite3_stmt *ins_domids, *sel_domids, *del_domids;
 	/* A second's rows added up per domain: slot by domid (-1: none yet). */
 	int32_t *dom_slot;
 	struct sample_row *dom_acc;
@@ -75,6 +76,13 @@ struct store {
 	bool *pk_nul;
 	unsigned char *pk_buf;
 	size_t pk_cap;
+	size_t *cpu_order, cpu_order_cap;   /* a second's CPUs, sorted */
+	/* the domids last written, packed, and their row of
+	 * sample_dom_1s_domids (-1: none yet, or rolled back) */
+	unsigned char *domids;
+	size_t domids_len, domids_cap;
+	struct packed_head domids_head;
+	int64_t domids_id;
 	int64_t slots;            /* rows of sample_dom_1s_slot */
 	struct stored old;        /* a partial second's stored rows */
 	struct stored merged;     /* and with this run's part added */
@@ -112,16 +120,29 @@ struct store {
  * packed an hour of them at a time as the seconds come. */
 #define PACK_BUDGET_NS 50000000
 
-/* The minutes and hours no second can change any more are those older
- * than the seconds kept (retain-1s; a stored second past them is
- * unpacked for, packer.h), and an hour. */
-static void set_pack_age(struct store *s, const struct retention_policy *p)
+/* The minutes and hours a stored second can change no more are those
+ * older than the per-CPU seconds kept (retain-1s-cpu: a split second is
+ * completed, its minute rolled again, only while its per-CPU rows are
+ * kept) or the seconds, and an hour; a second stored past them (a replay
+ * into a gap) is unpacked for (packer.h).  A retention of 0 is forever,
+ * and its default age is taken. */
+static int64_t kept_s(const struct retention_policy *p, int set)
 {
 	struct retention_policy d;
 	retention_defaults(&d);
-	int64_t keep = p->keep_s[METRICS_1S] ? p->keep_s[METRICS_1S] :
-		       d.keep_s[METRICS_1S];
-	s->pack_age_s = keep + METRICS_GRAIN_1H;
+	return p->keep_s[set] ? p->keep_s[set] : d.keep_s[set];
+}
+
+int64_t store_pack_age(const struct retention_policy *p)
+{
+	int64_t keep = kept_s(p, METRICS_1S),
+		cpu = kept_s(p, METRICS_TIERS + METRICS_1S);
+	return (cpu < keep ? cpu : keep) + METRICS_GRAIN_1H;
+}
+
+static void set_pack_age(struct store *s, const struct retention_policy *p)
+{
+	s->pack_age_s = store_pack_age(p);
 	/* a test packs a short recording's past with its seconds kept */
 	const char *age = test_hook("XENMON_PACK_AGE_S");
 	if (age)
@@ -195,7 +216,7 @@ static int open_history(struct store *s)
 	if (sqlite3_step(st) == SQLITE_ROW)
 		s->packed_until = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
-	if (prep(s, &st, "SELECT max(t) FROM cpu_1s") < 0)
+	if (prep(s, &st, "SELECT last_t FROM cpu_1s_span") < 0)
 		return -1;
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		s->was_empty = sqlite3_column_type(st, 0) == SQLITE_NULL;
@@ -249,6 +270,11 @@ static int close_stale_runs(struct store *s)
 /* A metric's three columns in sample_dom_1s_packed (packed.h). */
 #define PACKED_COLUMNS(name, ...) ", " #name ", " #name "_base, " #name "_w"
 #define PACKED_PARAMS(name, ...) ", ?, ?, ?"
+/* And in cpu_1s_packed (021_packed_cpu_seconds.sql). */
+#define PACKED_COLUMNS_1S(name, ctype, in_1s, ...) \
+	METRICS_IF_##in_1s(PACKED_COLUMNS(name))
+#define PACKED_PARAMS_1S(name, ctype, in_1s, ...) \
+	METRICS_IF_##in_1s(PACKED_PARAMS(name))
 
 /* How many positions sample_dom_1s_slot has for a second's domains. */
 static int count_slots(struct store *s)
@@ -291,6 +317,7 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 	}
 	sprintf(s->wal_path, "%s-wal", path);
 	s->writer_fd = -1;
+	s->domids_id = -1;
 	s->db = schema_open_rw(path, err, errlen);
 	if (!s->db || take_writer_lock(s, err, errlen) < 0)
 		goto out;
@@ -302,10 +329,11 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 		goto out;
 	}
 	memset(s->dom_slot, 0xff, DOMID_SLOTS * sizeof *s->dom_slot);
-	if (prep(s, &s->exists, "SELECT 1 FROM cpu_1s WHERE t = ?1 LIMIT 1") ||
-	    prep(s, &s->ins_cpu, "INSERT INTO cpu_1s (t, cpu"
-		 METRICS_CPU(METRICS_COLUMN_1S) ") VALUES (?1, ?2"
-		 METRICS_CPU(METRICS_PARAM_1S) ")") ||
+	if (prep(s, &s->exists, "SELECT 1 FROM cpu_1s_packed WHERE t = ?1 "
+		 "UNION ALL SELECT 1 FROM cpu_1s_plain WHERE t = ?1 LIMIT 1") ||
+	    prep(s, &s->ins_cpu, "INSERT INTO cpu_1s_packed (t, n, cpu, "
+		 "cpu_base, cpu_w" METRICS_CPU(PACKED_COLUMNS_1S) ") VALUES "
+		 "(?1, ?2, ?, ?, ?" METRICS_CPU(PACKED_PARAMS_1S) ")") ||
 	    prep(s, &s->ins_sample, "INSERT INTO sample_1s (t, cpu, domid"
 		 METRICS_SAMPLE(METRICS_COLUMN) ") VALUES (?1, ?2, ?3"
 		 METRICS_SAMPLE(METRICS_PARAM) ")") ||
@@ -322,13 +350,17 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 		 "seconds + excluded.seconds") ||
 	    prep(s, &s->ins_part, "INSERT INTO cpu_1s_part (t, cpu, from_ns, "
 		 "to_ns) VALUES (?1, ?2, ?3, ?4)") ||
-	    prep(s, &s->sel_cpus, "SELECT p.from_ns, p.to_ns, cpu"
-		 METRICS_CPU(METRICS_COLUMN_1S) " FROM cpu_1s LEFT JOIN "
-		 "cpu_1s_part p USING (t, cpu) WHERE t = ?1 ORDER BY cpu") ||
+	    /* the view's rows of the second first: one it joins is read
+	     * whole */
+	    prep(s, &s->sel_cpus, "SELECT p.from_ns, p.to_ns, c.cpu"
+		 METRICS_CPU(METRICS_COLUMN_1S) " FROM (SELECT * FROM cpu_1s "
+		 "WHERE t = ?1) c LEFT JOIN cpu_1s_part p ON p.t = ?1 AND "
+		 "p.cpu = c.cpu ORDER BY c.cpu") ||
 	    prep(s, &s->sel_samples, "SELECT cpu, domid"
 		 METRICS_SAMPLE(METRICS_COLUMN) " FROM sample_1s WHERE t = ?1 "
 		 "ORDER BY cpu, domid") ||
-	    prep(s, &s->del_second[0], "DELETE FROM cpu_1s WHERE t = ?1") ||
+	    prep(s, &s->del_second[0], "DELETE FROM cpu_1s_plain WHERE t = ?1") ||
+	    prep(s, &s->del_second[5], "DELETE FROM cpu_1s_packed WHERE t = ?1") ||
 	    prep(s, &s->del_second[1], "DELETE FROM sample_1s WHERE t = ?1") ||
 	    prep(s, &s->del_second[2], "DELETE FROM cpu_1s_part WHERE t = ?1") ||
 	    prep(s, &s->del_second[3], "DELETE FROM sample_dom_1s WHERE t = ?1") ||
@@ -337,6 +369,16 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 	    prep(s, &s->ins_dom, "INSERT INTO sample_dom_1s_packed (t, n, "
 		 "domid, domid_base, domid_w" METRICS_SAMPLE(PACKED_COLUMNS)
 		 ") VALUES (?1, ?2, ?, ?, ?" METRICS_SAMPLE(PACKED_PARAMS) ")") ||
+	    prep(s, &s->ins_domids, "INSERT OR IGNORE INTO sample_dom_1s_domids "
+		 "(id, domid, domid_base, domid_w) VALUES (?1, ?2, ?3, ?4)") ||
+	    prep(s, &s->sel_domids, "SELECT domid, domid_base, domid_w FROM "
+		 "sample_dom_1s_domids WHERE id = ?1") ||
+	    /* the sets a rewritten second named, if no second names them */
+	    prep(s, &s->del_domids, "DELETE FROM sample_dom_1s_domids WHERE "
+		 "id IN (SELECT domid_base FROM sample_dom_1s_packed WHERE "
+		 "t = ?1 AND domid_w < 0) AND NOT EXISTS (SELECT 1 FROM "
+		 "sample_dom_1s_packed p WHERE p.domid_w < 0 AND p.domid_base = "
+		 "sample_dom_1s_domids.id AND p.t <> ?1)") ||
 	    prep(s, &s->ins_idle, "INSERT INTO sample_dom_1s (t, domid"
 		 METRICS_SAMPLE(METRICS_COLUMN) ") VALUES (?1, ?2"
 		 METRICS_SAMPLE(METRICS_PARAM) ")") ||
@@ -385,8 +427,13 @@ void store_close(struct store *s)
 		sqlite3_finalize(s->del_second[i]);
 	sqlite3_finalize(s->ins_dom);
 	sqlite3_finalize(s->ins_idle);
+	sqlite3_finalize(s->ins_domids);
+	sqlite3_finalize(s->sel_domids);
+	sqlite3_finalize(s->del_domids);
 	sqlite3_finalize(s->add_slots);
 	free(s->pk_val);
+	free(s->cpu_order);
+	free(s->domids);
 	free(s->pk_nul);
 	free(s->pk_buf);
 	free(s->dom_slot);
@@ -559,6 +606,17 @@ static int ensure_slots(struct store *s, size_t n)
 	return 0;
 }
 
+/* A packed row of second T and N values a column into ST: room for them,
+ * as many slots, and its t and n as parameters 1 and 2. */
+static int packed_row(struct store *s, sqlite3_stmt *st, int64_t t, size_t n)
+{
+	if (packed_room(s, n) < 0 || ensure_slots(s, n) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, t);
+	sqlite3_bind_int64(st, 2, (int64_t)n);
+	return 0;
+}
+
 /* The idle domain's second R as a plain row of sample_dom_1s: its figures
  * (a host's idle time, no bounded slices) are far from any guest's, and
  * kept out of the packed columns they leave half as wide (18 bytes a
@@ -571,6 +629,103 @@ static int write_idle(struct store *s, int64_t t, const struct sample_row *r)
 	sqlite3_bind_int64(st, 2, r->domid);
 	METRICS_SAMPLE(BIND_SAMPLE)
 	return step(s, st, "cannot write sample_dom_1s");
+}
+
+static int grow_to(void **p, size_t *cap, size_t n, size_t elem);
+static int out_of_memory(struct store *s);
+
+/* A set of domids' id in sample_dom_1s_domids: a hash of its packed
+ * column (FNV-1a), 62 bits, so that the same seconds name the same rows
+ * whichever runs wrote them. */
+static int64_t domids_hash(const unsigned char *b, size_t len,
+			   struct packed_head h)
+{
+	uint64_t x = 14695981039346656037u;
+	unsigned char head[12];
+	for (int k = 0; k < 8; k++)
+		head[k] = (unsigned char)((uint64_t)h.base >> (8 * k));
+	for (int k = 0; k < 4; k++)
+		head[8 + k] = (unsigned char)((uint32_t)h.w >> (8 * k));
+	for (size_t k = 0; k < sizeof head + len; k++) {
+		x ^= k < sizeof head ? head[k] : b[k - sizeof head];
+		x *= 1099511628211u;
+	}
+	return (int64_t)(x >> 2);
+}
+
+/* The set in pk_buf (LEN bytes, head H) as row ID of sample_dom_1s_domids,
+ * unless that row is there. */
+static int put_domids(struct store *s, int64_t id, long len,
+		      struct packed_head h)
+{
+	sqlite3_stmt *ins = s->ins_domids;
+	sqlite3_bind_int64(ins, 1, id);
+	sqlite3_bind_blob(ins, 2, len ? s->pk_buf : (const void *)"", (int)len,
+			  SQLITE_STATIC);
+	sqlite3_bind_int64(ins, 3, h.base);
+	sqlite3_bind_int(ins, 4, h.w);
+	return step(s, ins, "cannot write sample_dom_1s_domids");
+}
+
+/* The row of sample_dom_1s_domids for the set in pk_buf (LEN bytes, head
+ * H), written if missing: its id in s->domids_id, from ID on (the next
+ * one on a hash's collision with another set).  0, or -1. */
+static int find_domids(struct store *s, int64_t id, long len,
+		       struct packed_head h)
+{
+	for (;; id = (id + 1) & (INT64_MAX >> 1)) {
+		sqlite3_stmt *st = s->sel_domids;
+		sqlite3_bind_int64(st, 1, id);
+		int rc = sqlite3_step(st);
+		bool same = rc == SQLITE_ROW &&
+			    sqlite3_column_int64(st, 1) == h.base &&
+			    sqlite3_column_int(st, 2) == h.w &&
+			    sqlite3_column_bytes(st, 0) == len &&
+			    (!len || memcmp(sqlite3_column_blob(st, 0), s->pk_buf,
+					    (size_t)len) == 0);
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return fail(s, "cannot read sample_dom_1s_domids");
+		if (same)
+			break;
+		if (rc == SQLITE_ROW)
+			continue;
+		if (put_domids(s, id, len, h) < 0)
+			return -1;
+		break;
+	}
+	s->domids_id = id;
+	return 0;
+}
+
+/* The domids of the N domains in pk_val as parameters *K + 1.. + 3 of ST:
+ * their row of sample_dom_1s_domids (022_domid_sets.sql), the last
+ * second's when the same (written again if pruned since).  *K moved on. */
+static int bind_domids(struct store *s, sqlite3_stmt *st, int *k, size_t n)
+{
+	struct packed_head h;
+	long len = packed_encode(s->pk_val, s->pk_nul, n, s->pk_buf, &h);
+	bool same = s->domids_id >= 0 && h.base == s->domids_head.base &&
+		    h.w == s->domids_head.w && (size_t)len == s->domids_len &&
+		    memcmp(s->pk_buf, s->domids, (size_t)len) == 0;
+	if (same) {
+		if (put_domids(s, s->domids_id, len, h) < 0)
+			return -1;
+	} else {
+		if (grow_to((void **)&s->domids, &s->domids_cap, (size_t)len + 1,
+			    1) < 0)
+			return out_of_memory(s);
+		if (find_domids(s, domids_hash(s->pk_buf, (size_t)len, h), len,
+				h) < 0)
+			return -1;
+		memcpy(s->domids, s->pk_buf, (size_t)len);
+		s->domids_len = (size_t)len;
+		s->domids_head = h;
+	}
+	sqlite3_bind_blob(st, ++*k, "", 0, SQLITE_STATIC);
+	sqlite3_bind_int64(st, ++*k, s->domids_id);
+	sqlite3_bind_int(st, ++*k, -1);
+	return 0;
 }
 
 /* SEC's rows summed over CPUs, in domid order, packed into one row of
@@ -607,34 +762,69 @@ static int write_domains(struct store *s, const struct second *sec)
 	}
 	if (!n)
 		return 0;
-	if (packed_room(s, n) < 0 || ensure_slots(s, n) < 0)
-		return -1;
 	sqlite3_stmt *st = s->ins_dom;
 	int k = 2;
-	sqlite3_bind_int64(st, 1, sec->t);
-	sqlite3_bind_int64(st, 2, (int64_t)n);
+	if (packed_row(s, st, sec->t, n) < 0)
+		return -1;
 	for (size_t i = 0; i < n; i++) {
 		s->pk_val[i] = s->dom_acc[i].domid;
 		s->pk_nul[i] = false;
 	}
-	if (pack_column(s, st, &k, n) < 0)
+	if (bind_domids(s, st, &k, n) < 0)
 		return -1;
 	METRICS_SAMPLE(PACK_SAMPLE)
 	return step(s, st, "cannot write sample_dom_1s_packed");
 }
 
+/* Column NAME of SEC's CPUs, in cpu order (s->cpu_order). */
+#define PACK_CPU(name, ctype, in_1s, ...) METRICS_IF_##in_1s( \
+	for (size_t i = 0; i < n; i++) { \
+		s->pk_val[i] = (int64_t)sec->cpus[s->cpu_order[i]].name; \
+		s->pk_nul[i] = false; \
+	} \
+	if (pack_column(s, st, &k, n) < 0) \
+		return -1;)
+
+/* ORDER[0..N) the places of CPUS in cpu order: an insertion sort, as a
+ * second's CPUs come in order. */
+static void cpu_order(size_t *order, const struct cpu_row *cpus, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t j = i;
+		for (; j > 0 && cpus[order[j - 1]].cpu > cpus[i].cpu; j--)
+			order[j] = order[j - 1];
+		order[j] = i;
+	}
+}
+
+/* SEC's CPUs as one row of cpu_1s_packed, in cpu order. */
+static int write_cpus(struct store *s, const struct second *sec)
+{
+	size_t n = sec->ncpus;
+	if (!n)
+		return 0;
+	if (grow_to((void **)&s->cpu_order, &s->cpu_order_cap, n,
+		    sizeof *s->cpu_order) < 0)
+		return out_of_memory(s);
+	cpu_order(s->cpu_order, sec->cpus, n);
+	sqlite3_stmt *st = s->ins_cpu;
+	int k = 2;
+	if (packed_row(s, st, sec->t, n) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		s->pk_val[i] = sec->cpus[s->cpu_order[i]].cpu;
+		s->pk_nul[i] = false;
+	}
+	if (pack_column(s, st, &k, n) < 0)
+		return -1;
+	METRICS_CPU(PACK_CPU)
+	return step(s, st, "cannot write cpu_1s_packed");
+}
+
 static int write_rows(struct store *s, const struct second *sec)
 {
-	for (size_t i = 0; i < sec->ncpus; i++) {
-		const struct cpu_row *c = &sec->cpus[i];
-		sqlite3_stmt *st = s->ins_cpu;
-		int k = 2;
-		sqlite3_bind_int64(st, 1, sec->t);
-		sqlite3_bind_int64(st, 2, c->cpu);
-		METRICS_CPU(BIND_CPU)
-		if (step(s, st, "cannot write cpu_1s") < 0)
-			return -1;
-	}
+	if (write_cpus(s, sec) < 0)
+		return -1;
 	sqlite3_stmt *st = s->ins_sample;
 	for (size_t i = 0; i < sec->nsamples; i++) {
 		const struct sample_row *r = &sec->samples[i];
@@ -937,6 +1127,9 @@ static int complete_second(struct store *s, const struct second *sec)
 		.samples = m->samples, .nsamples = m->nsamples,
 		.doms = sec->doms, .ndoms = sec->ndoms,
 	};
+	sqlite3_bind_int64(s->del_domids, 1, sec->t);
+	if (step(s, s->del_domids, "cannot rewrite a second") < 0)
+		return -1;
 	for (size_t i = 0; i < sizeof s->del_second / sizeof *s->del_second; i++) {
 		sqlite3_bind_int64(s->del_second[i], 1, sec->t);
 		if (step(s, s->del_second[i], "cannot rewrite a second") < 0)
@@ -1047,8 +1240,9 @@ int store_second(struct store *s, const struct second *sec)
 	if (rc < 0) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		rollup_rolled_back(s->rollup);
-		/* the slots it added are gone with it */
+		/* the slots and the domids' row it added are gone with it */
 		count_slots(s);
+		s->domids_id = -1;
 		return -1;
 	}
 	rollup_committed(s->rollup);

@@ -16,6 +16,7 @@
 #include "account.h"
 
 struct store;
+struct retention_policy;
 
 struct store *store_open(const char *path, char *err, size_t errlen);
 void store_close(struct store *s);
@@ -80,9 +81,14 @@ bool store_was_empty(const struct store *s);
 /*
  * The minutes and hours before BEFORE_T packed (packer.h), until BUDGET_NS
  * has passed: what store_second() does after each second, with BEFORE_T the
- * newest second less the seconds' retention and an hour.  0, or -1.
+ * newest second less store_pack_age().  0, or -1.
  */
 int store_pack(struct store *s, int64_t before_t, int64_t budget_ns);
+
+/* How much older than the newest second a minute or hour is packed under
+ * retention P: the per-CPU seconds' retention, or the seconds' if
+ * shorter, and an hour. */
+int64_t store_pack_age(const struct retention_policy *p);
 
 /* Rebuild the database with full pages (VACUUM) once its roll-ups are
  * complete, and fold the WAL back into it.  The sizes before and after,
@@ -93,7 +99,6 @@ int store_compact(struct store *s, uint64_t *before, uint64_t *after);
 /* Retention, applied after each second: P for this store, or as the
  * default of every store opened afterwards (without either,
  * retention_defaults()). */
-struct retention_policy;
 struct retention_stats;
 void store_set_retention(struct store *s, const struct retention_policy *p);
 void store_set_default_retention(const struct retention_policy *p);

@@ -1,5 +1,6 @@
 /*
- * How a roll-up row is added to the one already stored for its (t, domid):
+ * How a roll-up row is added to the one already stored for its (t, domid)
+ * or (t, cpu):
  * the SQL that the roll-ups (rollup.c) and the unpacking of packed rows
  * (packer.c) both write with, so a row moved back beside one written since
  * adds up the same way.
@@ -25,6 +26,11 @@
 	" ON CONFLICT (t, domid) DO UPDATE SET" \
 	"  seconds = seconds + excluded.seconds" METRICS_SAMPLE(ADD) "," \
 	"  cpu_peak_ns = max(cpu_peak_ns, excluded.cpu_peak_ns),"
+/* And of a CPU's row, for its (t, cpu): sums. */
+#define CPU_COLUMNS "t, cpu, seconds" METRICS_CPU(METRICS_COLUMN)
+#define ADD_CPU \
+	" ON CONFLICT (t, cpu) DO UPDATE SET" \
+	"  seconds = seconds + excluded.seconds" METRICS_CPU(ADD_CPU_COL)
 /* TABLE's histogram and the new row's, merged bin by bin (schema/hist.h:
  * packed, merged by the connection's function). */
 #define MERGE_HIST(table) \

@@ -114,7 +114,7 @@ static const char FILL_CPU[] =
 	"WITH RECURSIVE s(t) AS (SELECT %" PRId64 " UNION ALL SELECT t + 1 FROM s"
 	"  WHERE t < %" PRId64 " - 1),"
 	" c(cpu) AS (SELECT 0 UNION ALL SELECT cpu + 1 FROM c WHERE cpu < 15)"
-	" INSERT INTO cpu_1s (t, cpu, observed_ns, sched_ns, lost_records)"
+	" INSERT INTO cpu_1s_plain (t, cpu, observed_ns, sched_ns, lost_records)"
 	" SELECT t, cpu, 1000000000, 2000, (t %% 86399 = 0) * 7"
 	" FROM s, c";
 
@@ -199,7 +199,7 @@ static int build(const char *path, int days)
 		return 1;
 	printf("roll-ups    copied to 30 days in %.1f s\n", now_s() - t);
 
-	double s = table_mb(db, "sample_1s", "cpu_1s") / days;
+	double s = table_mb(db, "sample_1s", "cpu_1s_plain") / days;
 	double m = (table_mb(db, "sample_1m", "cpu_1m") +
 		    table_mb(db, "sample_cpu_1m", "")) / 30;
 	double hr = (table_mb(db, "sample_1h", "cpu_1h") +
@@ -244,7 +244,7 @@ static int64_t newest_second(sqlite3 *db)
 {
 	sqlite3_stmt *st;
 	int64_t t = 0;
-	if (sqlite3_prepare_v2(db, "SELECT max(t) FROM cpu_1s", -1, &st, NULL) ==
+	if (sqlite3_prepare_v2(db, "SELECT last_t FROM cpu_1s_span", -1, &st, NULL) ==
 	    SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
 		t = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
@@ -406,6 +406,16 @@ static double table_day_mb(sqlite3 *db, const char *table, int hours,
 	return mb;
 }
 
+/* The CPU rows of TIER: its table, or the two under its view (021). */
+static double cpu_day_mb(sqlite3 *db, const struct metrics_tier *tier,
+			 int hours)
+{
+	if (!tier->cpu_packed)
+		return table_day_mb(db, tier->cpu, hours, tier->grain_s);
+	return table_day_mb(db, tier->cpu_plain, hours, tier->grain_s) +
+	       table_day_mb(db, tier->cpu_packed, hours, tier->grain_s);
+}
+
 /*
  * The size as the daemon appends, not as a bulk build or a VACUUM leaves
  * it: HOURS of the host's seconds stored one by one through the daemon's
@@ -441,39 +451,34 @@ static int append(const char *path, int hours)
 	}
 	struct retention_policy dflt;
 	retention_defaults(&dflt);
-	/* the minutes and hours older than the seconds kept and an hour are
-	 * packed (packer.h): as they are appended, then packed */
-	double age_d = (dflt.keep_s[METRICS_1S] + 3600) / 86400.0;
+	/* the minutes and hours older than the store's pack age are packed
+	 * (packer.h): as they are appended, then packed */
+	double age_d = store_pack_age(&dflt) / 86400.0;
 	printf("appended    %u CPUs x %u domains, %d h through the daemon's store in "
 	       "%.1f s (%.2f ms per second); per table: bytes per row allocated "
 	       "(used), MB per day:\n", host_cpus, host_doms, hours, took,
 	       took * 1e3 / (hours * 3600.0));
-	double total = 0, plain[METRICS_TIERS] = { 0 };
+	double total = 0;
 	for (int i = 0; i < RETENTION_SETS; i++) {
 		const struct metrics_tier *tier = &metrics_tiers[i % METRICS_TIERS];
 		if (!retention_table(i))
 			continue;   /* a tier without a per-CPU detail */
+		/* a tier the packer packs (its domains' rows and its CPUs'):
+		 * as appended for the pack age, packed for the rest (below) */
 		bool later = i > METRICS_1S && i < METRICS_TIERS && tier->packed;
-		if (later)
-			plain[i] = table_day_mb(db, tier->sample, hours, tier->grain_s);
 		double day = i < METRICS_TIERS ?
-			     (later ? plain[i] : table_day_mb(db, tier->sample, hours,
-							     tier->grain_s)) +
+			     table_day_mb(db, tier->sample, hours, tier->grain_s) +
 			     (tier->packed && !later ?
 			      table_day_mb(db, tier->packed, hours, tier->grain_s) : 0) +
-			     table_day_mb(db, tier->cpu, hours, tier->grain_s) :
+			     cpu_day_mb(db, tier, hours) :
 			     table_day_mb(db, tier->detail, hours, tier->grain_s);
 		double keep = dflt.keep_s[i] / 86400.0;
+		double days = later && age_d < keep ? age_d : keep;
 		printf("            %s: %.2f MB per day, %.1f kB per domain-day; "
 		       "%s %.4g days: %.0f MB%s\n", retention_what(i), day,
 		       day * 1e3 / (host_doms + 1), retention_key(i), keep, day * keep,
 		       later ? " as appended, before packing" : "");
-		if (!later) {
-			total += day * keep;
-			continue;
-		}
-		plain[i] = day - plain[i];   /* the tier's CPU table, never packed */
-		total += plain[i] * keep + (day - plain[i]) * (age_d < keep ? age_d : keep);
+		total += day * days;
 	}
 	sqlite3_close(db);
 	/* now packed, as the daemon leaves them once they are old enough */
@@ -491,7 +496,9 @@ static int append(const char *path, int hours)
 		const struct metrics_tier *tier = &metrics_tiers[i];
 		if (!tier->packed)
 			continue;
-		double day = table_day_mb(db, tier->packed, hours, tier->grain_s);
+		double day = table_day_mb(db, tier->packed, hours, tier->grain_s) +
+			     (tier->cpu_packed ? table_day_mb(db, tier->cpu_packed,
+							      hours, tier->grain_s) : 0);
 		double keep = dflt.keep_s[i] / 86400.0;
 		double left = keep > age_d ? keep - age_d : 0;
 		printf("            %s packed: %.2f MB per day, %.1f kB per domain-day; "

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """schema/packed_views.py, the generator a migration that adds a metric
-runs for the packed tables' views, against the views 017 and 019 hold:
+runs for the packed tables' views, against the views 019, 021 and 022 hold:
 each statement it prints for the metrics of today is in the migration word
 for word.  Output is TAP.
 
@@ -13,8 +13,10 @@ SCHEMA = sys.argv[1]
 
 
 def main():
-    cases = [('seconds', '017_packed_seconds.sql', 'CREATE VIEW'),
-             ('rollups', '019_packed_rollups.sql', 'CREATE')]
+    cases = [('seconds', '022_domid_sets.sql', 'CREATE VIEW'),
+             ('rollups', '019_packed_rollups.sql', 'CREATE'),
+             ('cpu', '021_packed_cpu_seconds.sql', 'CREATE'),
+             ('cpu-rollups', '023_packed_cpu_rollups.sql', 'CREATE')]
     print('1..%d' % len(cases))
     for n, (what, migration, first) in enumerate(cases, 1):
         out = subprocess.run([sys.executable, os.path.join(SCHEMA, 'packed_views.py'), what],

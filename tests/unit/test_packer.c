@@ -11,6 +11,8 @@
  *          hour of new seconds: the old trace's minutes and hours are
  *          packed too.
  *
+ * Each time, the CPUs' minutes and hours with the domains' (023).
+ *
  * The pack age is the test hook XENMON_PACK_AGE_S (70 minutes: a
  * --retain-1s of 10 minutes), so hours of seconds suffice.
  */
@@ -105,6 +107,9 @@ static int teardown(void **state)
 
 #define DUPS(table) "SELECT count(*) FROM (SELECT 1 FROM " table \
 	" GROUP BY t, domid HAVING count(*) > 1)"
+/* and a CPU's row (023: cpu_1m and cpu_1h views over plain and packed) */
+#define CPU_DUPS(table) "SELECT count(*) FROM (SELECT 1 FROM " table \
+	" GROUP BY t, cpu HAVING count(*) > 1)"
 
 static void jump(void **state)
 {
@@ -121,12 +126,27 @@ static void jump(void **state)
 	assert_int_equal(one("SELECT sum(seconds) FROM sample_1h_all WHERE domid = 1"), secs);
 	assert_int_equal(one("SELECT sum(seconds) FROM sample_1m_all WHERE domid = 1"), secs);
 	assert_int_equal(one("SELECT sum(seconds) FROM sample_1d WHERE domid = 1"), secs);
-	/* and packing goes on after a restart */
+	/* each CPU's seconds too, its minutes and hours packed with them */
+	assert_int_equal(one(CPU_DUPS("cpu_1h")), 0);
+	assert_int_equal(one(CPU_DUPS("cpu_1m")), 0);
+	assert_int_equal(one("SELECT sum(seconds) FROM cpu_1m WHERE cpu = 1"), secs);
+	assert_int_equal(one("SELECT sum(seconds) FROM cpu_1h WHERE cpu = 1"), secs);
+	assert_int_equal(one("SELECT sum(seconds) FROM cpu_1d WHERE cpu = 1"), secs);
+	assert_true(one("SELECT count(*) FROM cpu_1m_packed") > 0);
+	assert_true(one("SELECT count(*) FROM cpu_1h_packed") > 0);
+	/* and packing goes on after a restart; the rest of a packed
+	 * minute, stored now, is added to it (moved back, then packed) */
 	s = open_store();
 	put_range(s, H + 8010, H + 8070);
+	put_range(s, H + 331, H + 360);
 	store_close(s);
 	assert_int_equal(one(DUPS("sample_1h_all")), 0);
 	assert_true(one("SELECT count(*) FROM sample_1m_packed") > 0);
+	assert_int_equal(one(CPU_DUPS("cpu_1m")), 0);
+	assert_int_equal(one("SELECT seconds FROM cpu_1m WHERE cpu = 0 AND"
+			     " t = 1699999500"), 60);
+	assert_int_equal(one("SELECT sum(seconds) FROM cpu_1h WHERE cpu = 0"),
+			 secs + 60 + 29);
 }
 
 static void gap(void **state)
@@ -148,6 +168,50 @@ static void gap(void **state)
 	assert_int_equal(one(DUPS("sample_1m_all")), 0);
 	assert_int_equal(one("SELECT sum(seconds) FROM sample_1m_all WHERE domid = 2"),
 			 4 * 3600 + 600 + 3 * 60);
+	/* nor a CPU's */
+	assert_int_equal(one("SELECT count(*) FROM cpu_1m_plain WHERE"
+			     " t < (SELECT max(t) FROM cpu_1m_packed)"), 0);
+	assert_int_equal(one("SELECT count(*) FROM cpu_1h_plain WHERE"
+			     " t < (SELECT max(t) FROM cpu_1h_packed)"), 0);
+	assert_int_equal(one(CPU_DUPS("cpu_1m")), 0);
+	assert_int_equal(one("SELECT sum(seconds) FROM cpu_1m WHERE cpu = 1"),
+			 4 * 3600 + 600 + 3 * 60);
+}
+
+static void exec_sql(const char *sql)
+{
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/* SQL that writes a packed minute of cpu_1m (023's triggers): the minute
+ * moves to cpu_1m_plain whole, the CPU written changed, the other kept. */
+static void sql_writes(void **state)
+{
+	(void)state;
+	struct store *s = open_store();
+	put_range(s, H, H + 3 * 3600);
+	store_close(s);
+	/* the minute H + 1200 and the hour H, packed */
+	assert_int_equal(one("SELECT count(*) FROM cpu_1m_packed WHERE t = 1700000400"), 1);
+	int64_t busy0 = one("SELECT busy_ns FROM cpu_1m WHERE t = 1700000400 AND cpu = 0");
+	exec_sql("UPDATE cpu_1m SET sched_ns = 7 WHERE t = 1700000400 AND cpu = 1;"
+		 "INSERT INTO cpu_1m (t, cpu, seconds, observed_ns, sched_ns, busy_ns,"
+		 " lost_records) VALUES (1700000400, 5, 1, 2, 3, 4, 5);"
+		 "DELETE FROM cpu_1h WHERE t = 1699999200 AND cpu = 0");
+	assert_int_equal(one("SELECT count(*) FROM cpu_1m_packed WHERE t = 1700000400"), 0);
+	assert_int_equal(one("SELECT count(*) FROM cpu_1m_plain WHERE t = 1700000400"), 3);
+	assert_int_equal(one("SELECT sched_ns FROM cpu_1m WHERE t = 1700000400 AND cpu = 1"), 7);
+	assert_int_equal(one("SELECT busy_ns FROM cpu_1m WHERE t = 1700000400 AND cpu = 0"),
+			 busy0);
+	assert_int_equal(one("SELECT seconds FROM cpu_1m WHERE t = 1700000400 AND cpu = 5"), 1);
+	assert_int_equal(one("SELECT count(*) FROM cpu_1h WHERE t = 1699999200"), 1);
+	/* the rest still packed, read through the view */
+	assert_int_equal(one("SELECT sum(seconds) FROM cpu_1m WHERE cpu = 0 AND t < 1700000400"),
+			 1200);
+	assert_int_equal(one("SELECT count(*) FROM cpu_1h_packed WHERE t = 1699999200"), 0);
 }
 
 int main(void)
@@ -155,6 +219,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(jump, setup, teardown),
 		cmocka_unit_test_setup_teardown(gap, setup, teardown),
+		cmocka_unit_test_setup_teardown(sql_writes, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

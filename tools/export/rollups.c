@@ -492,8 +492,7 @@ static const char SQL[] =
  * table's one row, or an old database's rows per CPU), with their
  * observed time (as seconds.c reads it); minutes as stored. */
 static const char SPLIT_1S[] =
-	"SELECT s.t, 1%s, 0,"
-	" (SELECT sum(c.observed_ns) / count(*) FROM cpu_1s c WHERE c.t = s.t)"
+	"SELECT s.t, 1%s, 0, %s"
 	" FROM %s s WHERE s.t >= ?1 AND s.t < ?2 AND s.domid = ?3"
 	" GROUP BY s.t";
 static const char SPLIT_1M[] =
@@ -526,7 +525,8 @@ static int prepare_all(struct merge *m, int tier, sqlite3_stmt **st)
 	if (sqlite3_prepare_v2(m->db, sql, -1, st, NULL) != SQLITE_OK ||
 	    sums_of(m, sums, schema_seconds_table(m->db), "sum(%s)") < 0)
 		return -1;
-	snprintf(sql, sizeof sql, SPLIT_1S, sums, schema_seconds_table(m->db));
+	snprintf(sql, sizeof sql, SPLIT_1S, sums, schema_observed_sql(m->db),
+		 schema_seconds_table(m->db));
 	if (sqlite3_prepare_v2(m->db, sql, -1, &m->split[0], NULL) != SQLITE_OK ||
 	    sums_of(m, sums, minutes, "%s") < 0)
 		return -1;

@@ -583,7 +583,7 @@ static int64_t complete_end(sqlite3 *db, const struct opts *o)
 {
 	int64_t newest = INT64_MIN;
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db, "SELECT max(t) FROM cpu_1s", -1, &st, NULL) ==
+	if (sqlite3_prepare_v2(db, "SELECT last_t FROM cpu_1s_span", -1, &st, NULL) ==
 	    SQLITE_OK && sqlite3_step(st) == SQLITE_ROW &&
 	    sqlite3_column_type(st, 0) != SQLITE_NULL)
 		newest = sqlite3_column_int64(st, 0);
