@@ -209,9 +209,12 @@ static int open_history(struct store *s)
 	if (prep(s, &s->pruned_1s, sql) < 0)
 		return -1;
 	set_pack_age(s, &p);
+	/* the CPUs' too (023): an hour of no guest has no domains' row */
 	if (prep(s, &st, "SELECT max(coalesce((SELECT max(t) + 60 FROM "
 		 "sample_1m_packed), 0), coalesce((SELECT max(t) + 3600 FROM "
-		 "sample_1h_packed), 0))") < 0)
+		 "sample_1h_packed), 0), coalesce((SELECT max(t) + 60 FROM "
+		 "cpu_1m_packed), 0), coalesce((SELECT max(t) + 3600 FROM "
+		 "cpu_1h_packed), 0))") < 0)
 		return -1;
 	if (sqlite3_step(st) == SQLITE_ROW)
 		s->packed_until = sqlite3_column_int64(st, 0);

@@ -61,6 +61,24 @@ static void put(struct store *s, int64_t t)
 	assert_true(store_second(s, &sec) >= 0);
 }
 
+/* Half of second T, from FROM_NS on, of the same host's 2 CPUs: a second
+ * a trace began or ended in, which the other half completes. */
+static void put_half(struct store *s, int64_t t, uint64_t from_ns)
+{
+	struct sample_row rows[2];
+	struct cpu_row cpus[2];
+	for (unsigned c = 0; c < 2; c++) {
+		cpus[c] = (struct cpu_row){ .cpu = c, .observed_ns = 500000000,
+					    .sched_ns = 1000, .from_ns = from_ns };
+		rows[c] = (struct sample_row){ .cpu = (uint16_t)c,
+					       .domid = METRICS_IDLE_DOMID,
+					       .exec_count = 5, .cpu_ns = 200000000 };
+	}
+	struct second sec = { .t = t, .complete = false, .cpus = cpus, .ncpus = 2,
+			      .samples = rows, .nsamples = 2 };
+	assert_true(store_second(s, &sec) >= 0);
+}
+
 static void put_range(struct store *s, int64_t from, int64_t to)
 {
 	for (int64_t t = from; t < to; t++)
@@ -214,12 +232,40 @@ static void sql_writes(void **state)
 	assert_int_equal(one("SELECT count(*) FROM cpu_1h_packed WHERE t = 1699999200"), 0);
 }
 
+/* A minute whose CPUs' rows are packed and whose domains' are not (an
+ * hour with no guest's row: the idle domain's stay plain), after a
+ * restart: a split second of it completed finds it packed, and its minute
+ * is rolled again once, not added to the packed one. */
+static void cpus_alone(void **state)
+{
+	(void)state;
+	struct store *s = open_store();
+	put_range(s, H, H + 99);
+	put_half(s, H + 99, 0);                  /* a trace ends mid-second */
+	put_range(s, H + 7810, H + 8010);        /* 2 h later */
+	store_close(s);
+	s = open_store();
+	put_range(s, H + 8010, H + 8070);
+	store_close(s);
+	assert_int_equal(one("SELECT count(*) FROM cpu_1m_packed WHERE t = 1699999260"), 1);
+	/* the domains' rows of that hour (as if it had no guest) */
+	exec_sql("DELETE FROM sample_1m_packed; DELETE FROM sample_1h_packed");
+	s = open_store();
+	put_half(s, H + 99, 500000000);          /* the next trace's half */
+	store_close(s);
+	assert_int_equal(one(CPU_DUPS("cpu_1m")), 0);
+	assert_int_equal(one("SELECT seconds FROM cpu_1m WHERE t = 1699999260 AND cpu = 0"), 40);
+	assert_int_equal(one("SELECT observed_ns FROM cpu_1m WHERE t = 1699999260"
+			     " AND cpu = 0"), INT64_C(40000000000));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(jump, setup, teardown),
 		cmocka_unit_test_setup_teardown(gap, setup, teardown),
 		cmocka_unit_test_setup_teardown(sql_writes, setup, teardown),
+		cmocka_unit_test_setup_teardown(cpus_alone, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

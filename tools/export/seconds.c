@@ -56,10 +56,16 @@ struct table {
 /* The host in the step so far, from cpu_1s. */
 struct host {
 	sqlite3_stmt *st;         /* per second: t, observed, lost */
+	int64_t next, to;         /* the seconds st has still to read */
 	bool row;                 /* st is on a row not yet consumed */
 	bool done;
 	int64_t seconds, observed_ns, lost;
 };
+
+/* Seconds read per statement: cpu_1s and the per-domain seconds are
+ * views over two tables each (017, 021), so ORDER BY t is a sort, kept to
+ * a few thousand rows whatever the range. */
+#define SCAN_CHUNK_S 60
 
 struct sec {
 	sqlite3 *db;
@@ -145,18 +151,38 @@ static double percentile(const struct acc *a, int64_t seconds, int p)
  * its totals.  *OBS is the observed time of second LIMIT - 1, 0 if the host
  * has no row for it.
  */
+/* H's next row, a chunk of seconds at a time: 1, 0 past the last, -1. */
+static int host_step(struct host *h)
+{
+	for (;;) {
+		int rc = sqlite3_step(h->st);
+		if (rc == SQLITE_ROW)
+			return 1;
+		if (rc != SQLITE_DONE)
+			return -1;
+		if (h->next >= h->to)
+			return 0;
+		int64_t b = h->to - h->next > SCAN_CHUNK_S ?
+			    h->next + SCAN_CHUNK_S : h->to;
+		sqlite3_reset(h->st);
+		sqlite3_bind_int64(h->st, 1, h->next);
+		sqlite3_bind_int64(h->st, 2, b);
+		h->next = b;
+	}
+}
+
 static int host_upto(struct sec *s, int64_t limit, int64_t *obs)
 {
 	struct host *h = &s->host;
 	*obs = 0;
 	while (!h->done) {
 		if (!h->row) {
-			int rc = sqlite3_step(h->st);
-			if (rc == SQLITE_DONE) {
+			int rc = host_step(h);
+			if (rc == 0) {
 				h->done = true;
 				break;
 			}
-			if (rc != SQLITE_ROW)
+			if (rc < 0)
 				return -1;
 			h->row = true;
 		}
@@ -269,9 +295,6 @@ static int add_row(struct sec *s, sqlite3_stmt *st)
 	return 0;
 }
 
-/* The seconds read per query: a few thousand rows to sort. */
-#define SCAN_CHUNK_S 60
-
 static int scan(struct sec *s, int64_t from, int64_t to,
 		const volatile sig_atomic_t *stop)
 {
@@ -282,15 +305,16 @@ static int scan(struct sec *s, int64_t from, int64_t to,
 	if (schema_metrics_sql(sums, sizeof sums, s->db, table, "%s",
 			       true) < 0)
 		return -1;
-	/* The packed seconds and the plain rows are two tables under one
-	 * view (017_packed_seconds.sql), so ORDER BY t is a sort: done a
-	 * chunk of seconds at a time, it stays small whatever the range. */
+	/* a chunk of seconds at a time (SCAN_CHUNK_S) */
 	snprintf(sql, sizeof sql, "SELECT t, domid%s FROM %s"
 		 " WHERE t >= ?1 AND t < ?2 ORDER BY t", sums, table);
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return -1;
+	/* nothing bound yet: host_step() reads [from, to) by chunks */
 	sqlite3_bind_int64(s->host.st, 1, from);
-	sqlite3_bind_int64(s->host.st, 2, to);
+	sqlite3_bind_int64(s->host.st, 2, from);
+	s->host.next = from;
+	s->host.to = to;
 	start_step(s, from);
 	int64_t cur = INT64_MIN;
 	int rc = SQLITE_DONE, err = 0;
@@ -329,7 +353,6 @@ int seconds_export(sqlite3 *db, const struct domfilter *doms,
 	s->json = json;
 	s->f = f;
 	s->steps = steps;
-	/* GROUP BY t on the key's prefix: no sort */
 	char sql[256];
 	snprintf(sql, sizeof sql, "SELECT t, sum(observed_ns) / count(*), sum("
 		 METRICS_MISSING_RECORDS_FMT ") FROM cpu_1s WHERE t >= ?1 AND"
