@@ -373,13 +373,12 @@ bool metrics_figure_unavailable(size_t i, enum metrics_figure f,
 	  "malformed records of a damaged trace")
 
 /* For X: ", name", to follow a table's key in a column list; ", ?", a
- * parameter numbered after the last; the same for the CPU columns cpu_1s
+ * parameter numbered after the last; the first for the CPU columns cpu_1s
  * has. */
 #define METRICS_COLUMN(name, ...) ", " #name
 #define METRICS_PARAM(name, ...) ", ?"
 #define METRICS_IF_1(...) __VA_ARGS__
 #define METRICS_IF_0(...)
 #define METRICS_COLUMN_1S(name, ctype, in_1s, ...) METRICS_IF_##in_1s(", " #name)
-#define METRICS_PARAM_1S(name, ctype, in_1s, ...) METRICS_IF_##in_1s(", ?")
 
 #endif

@@ -189,14 +189,12 @@ static int add_packed_rollups(sqlite3 *db, const char *table)
  * CPU roll-ups, as 023 has them: after cpu, as a list, decoded, as the
  * values of a trigger's NEW (NULL as 0, the default of malformed_records,
  * the one column a writer may leave out), and set from them. */
-#define CPU_1S_UNPACK(name, ctype, in_1s, ...) METRICS_IF_##in_1s(UNPACK(name))
-#define NEW_1S(name, ctype, in_1s, ...) \
-	METRICS_IF_##in_1s(", coalesce(NEW." #name ", 0)")
-#define SET_1S(name, ctype, in_1s, ...) \
-	METRICS_IF_##in_1s(", " #name " = NEW." #name)
 #define CPU_UNPACK(name, ...) UNPACK(name)
 #define CPU_NEW(name, ...) ", coalesce(NEW." #name ", 0)"
 #define CPU_SET(name, ...) ", " #name " = NEW." #name
+#define CPU_1S_UNPACK(name, ctype, in_1s, ...) METRICS_IF_##in_1s(CPU_UNPACK(name))
+#define NEW_1S(name, ctype, in_1s, ...) METRICS_IF_##in_1s(CPU_NEW(name))
+#define SET_1S(name, ctype, in_1s, ...) METRICS_IF_##in_1s(CPU_SET(name))
 
 static const struct cpu_columns {
 	const char *list, *unpack, *new_values, *set;

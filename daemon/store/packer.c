@@ -37,8 +37,13 @@ enum { NCOLS = 2 + 0 METRICS_SAMPLE(ONE) + 2 };
 enum { NCPU = 2 + 0 METRICS_CPU(ONE) };
 #define CPU_PARAMS(...) ", ?, ?, ?"
 
+/* A pair of tables, plain and packed: its statements, and its packed
+ * columns, the last a histogram's end with the histograms after it (019's
+ * tables) or not (023's). */
 struct table_sql {
 	sqlite3_stmt *rows, *insert, *del, *unpack, *del_packed, *any;
+	int ncols;
+	bool hist;
 };
 
 /* A tier's statements: its domains' rows (019) and its CPUs' (023). */
@@ -84,6 +89,8 @@ static int prepare_domains(sqlite3 *db, int tier, struct table_sql *q)
 {
 	const char *plain = metrics_tiers[tier].sample;
 	const char *packed = metrics_tiers[tier].packed;
+	q->ncols = NCOLS;
+	q->hist = true;
 	return prep(db, &q->rows, "SELECT t, " ROW_COLUMNS " FROM %s"
 		    " WHERE t >= ?1 AND t < ?2 AND domid != " METRICS_IDLE_DOMID_SQL
 		    " ORDER BY t, domid", plain) ||
@@ -115,6 +122,8 @@ static int prepare_cpus(sqlite3 *db, int tier, struct table_sql *q)
 	const struct metrics_tier *t = &metrics_tiers[tier];
 	char unpacked[64];
 	snprintf(unpacked, sizeof unpacked, "temp.%s_unpacked", t->cpu);
+	q->ncols = NCPU;
+	q->hist = false;
 	return prep(db, &q->rows, "SELECT " CPU_COLUMNS " FROM %s"
 		    " WHERE t >= ?1 AND t < ?2 ORDER BY t, cpu", t->cpu_plain) ||
 	       prep(db, &q->insert, "INSERT INTO %s (t, n, cpu, cpu_base,"
@@ -228,57 +237,45 @@ static int room(struct packer *p, size_t len)
 	return 0;
 }
 
-/* Row ST (t, domid, seconds, the metrics, peak, histogram) added; 0, -1
- * out of memory, or 1 for a histogram not packed (JSON text of a database
- * before 010: rollup_pack() packs those first). */
-static int add_row(struct packer *p, sqlite3_stmt *st)
+/* Row ST (t, then Q's columns) added: 0, -1 out of memory, or 1 for a
+ * histogram not packed (JSON text of a database before 010:
+ * rollup_pack() packs those first). */
+static int add_row(struct packer *p, const struct table_sql *q,
+		   sqlite3_stmt *st)
 {
-	if (sqlite3_column_type(st, NCOLS) != SQLITE_BLOB &&
-	    sqlite3_column_type(st, NCOLS) != SQLITE_NULL)
-		return 1;
-	const void *h = sqlite3_column_blob(st, NCOLS);
-	size_t len = (size_t)sqlite3_column_bytes(st, NCOLS);
+	int nval = q->hist ? q->ncols - 1 : q->ncols;
+	const void *h = NULL;
+	size_t len = 0;
+	if (q->hist) {
+		int type = sqlite3_column_type(st, q->ncols);
+		if (type != SQLITE_BLOB && type != SQLITE_NULL)
+			return 1;
+		h = sqlite3_column_blob(st, q->ncols);
+		len = (size_t)sqlite3_column_bytes(st, q->ncols);
+	}
 	if (room(p, len) < 0)
 		return -1;
-	for (int c = 0; c < NCOLS - 1; c++) {
+	for (int c = 0; c < nval; c++) {
 		p->nul[c * p->cap + p->n] = sqlite3_column_type(st, 1 + c) == SQLITE_NULL;
 		p->val[c * p->cap + p->n] = sqlite3_column_int64(st, 1 + c);
 	}
-	if (len)
-		memcpy(p->hist + p->hist_len, h, len);
-	p->hist_len += len;
-	p->nul[(NCOLS - 1) * p->cap + p->n] = false;
-	p->val[(NCOLS - 1) * p->cap + p->n] = (int64_t)p->hist_len;
-	p->n++;
-	return 0;
-}
-
-static int write_columns(struct packer *p, sqlite3_stmt *ins, int64_t t,
-			 int ncols, bool hist);
-
-/* Row ST (t, then the NCPU columns) of a CPU added; 0, or -1. */
-static int add_cpu_row(struct packer *p, sqlite3_stmt *st)
-{
-	if (room(p, 0) < 0)
-		return -1;
-	for (int c = 0; c < NCPU; c++) {
-		p->nul[c * p->cap + p->n] = false;
-		p->val[c * p->cap + p->n] = sqlite3_column_int64(st, 1 + c);
+	if (q->hist) {
+		if (len)
+			memcpy(p->hist + p->hist_len, h, len);
+		p->hist_len += len;
+		p->nul[nval * p->cap + p->n] = false;
+		p->val[nval * p->cap + p->n] = (int64_t)p->hist_len;
 	}
 	p->n++;
 	return 0;
 }
 
-/* The rows gathered, of time T, as one row of the packed table: NCOLS
- * columns, the last a histogram's ends followed by the histograms. */
-static int write_packed(struct packer *p, sqlite3_stmt *ins, int64_t t)
+/* The rows gathered, of time T, as one row of Q's packed table. */
+static int write_packed(struct packer *p, const struct table_sql *q,
+			int64_t t)
 {
-	return write_columns(p, ins, t, NCOLS, true);
-}
-
-static int write_columns(struct packer *p, sqlite3_stmt *ins, int64_t t,
-			 int ncols, bool hist)
-{
+	sqlite3_stmt *ins = q->insert;
+	int ncols = q->ncols;
 	size_t need = (size_t)ncols * PACKED_MAX_BYTES(p->n);
 	if (need > p->out_cap) {
 		unsigned char *o = realloc(p->out, need);
@@ -300,7 +297,7 @@ static int write_columns(struct packer *p, sqlite3_stmt *ins, int64_t t,
 		sqlite3_bind_int64(ins, ++k, h.base);
 		sqlite3_bind_int(ins, ++k, h.w);
 	}
-	if (hist)
+	if (q->hist)
 		sqlite3_bind_blob(ins, ++k, p->hist_len ? p->hist :
 				  (const void *)"", (int)p->hist_len, SQLITE_STATIC);
 	int rc = sqlite3_step(ins);
@@ -319,12 +316,10 @@ static int ensure_slots(struct packer *p, size_t n)
 	return sqlite3_exec(p->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
 }
 
-/* [FROM, TO) of table Q packed, in the caller's transaction, its rows
- * gathered by ADD and written by WRITE: 0, -1, or 1 when a histogram is
- * not packed yet (the rows stay). */
-static int pack_table(struct packer *p, struct table_sql *q, int64_t from,
-		      int64_t to, int (*add)(struct packer *, sqlite3_stmt *),
-		      int (*write)(struct packer *, sqlite3_stmt *, int64_t))
+/* [FROM, TO) of table Q packed, in the caller's transaction: 0, -1, or 1
+ * when a histogram is not packed yet (the rows stay). */
+static int pack_table(struct packer *p, const struct table_sql *q,
+		      int64_t from, int64_t to)
 {
 	/* rows packed before and written plain again since (a minute a
 	 * replay came back to) are packed again with the rest */
@@ -341,19 +336,19 @@ static int pack_table(struct packer *p, struct table_sql *q, int64_t from,
 		int64_t t = sqlite3_column_int64(q->rows, 0);
 		if (t != cur && p->n) {
 			widest = p->n > widest ? p->n : widest;
-			err = write(p, q->insert, cur);
+			err = write_packed(p, q, cur);
 			p->n = p->hist_len = 0;
 		}
 		cur = t;
 		if (!err)
-			err = add(p, q->rows);
+			err = add_row(p, q, q->rows);
 	}
 	sqlite3_reset(q->rows);
 	if (!err && rc != SQLITE_DONE)
 		err = -1;
 	if (!err && p->n) {
 		widest = p->n > widest ? p->n : widest;
-		err = write(p, q->insert, cur);
+		err = write_packed(p, q, cur);
 	}
 	if (!err && widest)
 		err = ensure_slots(p, widest);
@@ -362,19 +357,13 @@ static int pack_table(struct packer *p, struct table_sql *q, int64_t from,
 	return err;
 }
 
-static int write_cpus(struct packer *p, sqlite3_stmt *ins, int64_t t)
-{
-	return write_columns(p, ins, t, NCPU, false);
-}
-
 /* [FROM, TO) of tier I packed, its domains' rows and its CPUs', in the
  * caller's transaction: 0, -1, or 1 when a histogram is not packed yet
  * (the rows stay). */
 static int pack_range(struct packer *p, size_t i, int64_t from, int64_t to)
 {
-	int rc = pack_table(p, &p->sql[i].dom, from, to, add_row, write_packed);
-	return rc ? rc : pack_table(p, &p->sql[i].cpu, from, to, add_cpu_row,
-				    write_cpus);
+	int rc = pack_table(p, &p->sql[i].dom, from, to);
+	return rc ? rc : pack_table(p, &p->sql[i].cpu, from, to);
 }
 
 static int64_t oldest(sqlite3_stmt *st, int64_t from)
@@ -428,8 +417,8 @@ int packer_pack(struct packer *p, int64_t before_t, int64_t budget_ns)
 	return 0;
 }
 
-/* Tier I's packed rows of [FROM, TO) back as plain rows, if any: 1 if
- * there were, 0 if not, or -1. */
+/* Q's packed rows of [FROM, TO) back as plain rows, if any: 1 if there
+ * were, 0 if not, or -1. */
 static int unpack_table(struct table_sql *q, int64_t from, int64_t to)
 {
 	sqlite3_bind_int64(q->any, 1, from);
@@ -444,6 +433,7 @@ static int unpack_table(struct table_sql *q, int64_t from, int64_t to)
 	       run_range(q->del_packed, from, to) < 0 ? -1 : 1;
 }
 
+/* The same for both of tier I's tables. */
 static int unpack_range(struct packer *p, size_t i, int64_t from, int64_t to)
 {
 	/* the second's rows, plain from now on, are packed again when old

@@ -516,8 +516,6 @@ static int exec(struct store *s, const char *sql)
  * a constant: the compiler numbers them as written by hand); a MIN or MAX
  * is NULL without a bounded slice.  Read back the same way from column K
  * on. */
-#define BIND_CPU(name, ctype, in_1s, ...) METRICS_IF_##in_1s( \
-	sqlite3_bind_int64(st, ++k, (sqlite3_int64)c->name);)
 #define BIND_SAMPLE(name, ctype, rollup, ...) BIND_##rollup(name);
 #define BIND_SUM(n) sqlite3_bind_int64(st, ++k, (sqlite3_int64)r->n)
 #define BIND_MIN(n) (r->alloc_n ? sqlite3_bind_int64(st, ++k, r->n) : \
